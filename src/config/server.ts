@@ -1,0 +1,66 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { emptyToUndefined, httpUrl, integer } from './env.js';
+
+export const serverEnv = {
+  HOST: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine((value) => isIP(value) !== 0 || /^[a-z0-9.-]+$/i.test(value), {
+        error: 'an IP address or host name to listen on, such as 127.0.0.1 or 0.0.0.0',
+      })
+      .default('127.0.0.1'),
+  ),
+  PORT: integer({ min: 0, max: 65535, default: 3000 }),
+  PUBLIC_URL: httpUrl(),
+  TRUST_PROXY: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^(true|false|\d+|[0-9a-f.:/]+(\s*,\s*[0-9a-f.:/]+)*)$/i, {
+        error: 'false, true, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs',
+      })
+      .default('false'),
+  ),
+};
+
+type ServerEnv = z.infer<z.ZodObject<typeof serverEnv>>;
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Where browsers reach Shellport; decides cookie `Secure` and the allowed Origin. */
+  publicUrl: string;
+  /** Fastify's `trustProxy`: whose X-Forwarded-For is believed. */
+  trustProxy: boolean | number | string[];
+  /** True when the listening address accepts only local connections. */
+  isLoopbackOnly: boolean;
+}
+
+export function buildServerConfig(env: ServerEnv): ServerConfig {
+  return {
+    host: env.HOST,
+    port: env.PORT,
+    publicUrl: env.PUBLIC_URL ?? defaultPublicUrl(env.HOST, env.PORT),
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    isLoopbackOnly: isLoopbackHost(env.HOST),
+  };
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function defaultPublicUrl(host: string, port: number): string {
+  const reachableHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  const hostPart = isIP(reachableHost) === 6 ? `[${reachableHost}]` : reachableHost;
+  return `http://${hostPart}:${port}`;
+}
+
+function parseTrustProxy(value: string): boolean | number | string[] {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((entry) => entry.trim());
+}
