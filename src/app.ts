@@ -15,7 +15,7 @@ export interface BuildAppOptions {
   migrationsDir?: string;
 }
 
-/** Assembles Shellport: infrastructure first, then features. Does not listen. */
+/** Assembles Shellport: infrastructure first, then features. Neither readies nor listens. */
 export async function buildApp({ config, logStream, migrationsDir = MIGRATIONS_DIR }: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { ...createLoggerOptions(config.logging), ...(logStream ? { stream: logStream } : {}) },
@@ -34,6 +34,5 @@ export async function buildApp({ config, logStream, migrationsDir = MIGRATIONS_D
   const readiness = createReadinessRegistry();
   await app.register(healthRoutes, { config, readiness, migrationsDir });
 
-  await app.ready();
   return app;
 }

@@ -1,0 +1,54 @@
+import { rmSync } from 'node:fs';
+import BetterSqlite3 from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { buildTestApp } from '../../helpers/app.js';
+
+describe('GET /healthz', () => {
+  it('answers with status, version and uptime', async () => {
+    const { app } = await buildTestApp();
+    const response = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'ok', version: expect.stringMatching(/^\d+\.\d+\.\d+/), uptimeSeconds: expect.any(Number) });
+  });
+});
+
+describe('GET /readyz', () => {
+  it('reports every check and answers 200 when all pass', async () => {
+    const { app } = await buildTestApp();
+    const response = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(response.statusCode).toBe(200);
+    const report = response.json();
+    expect(report.status).toBe('ready');
+    expect(Object.keys(report.checks).sort()).toEqual(['dataDir', 'database', 'diskSpace', 'migrations']);
+    for (const check of Object.values(report.checks)) expect(check).toMatchObject({ status: 'ok', message: expect.any(String) });
+  });
+
+  it('answers 503 naming the data directory when it cannot be written', async () => {
+    const { app, dataDir } = await buildTestApp();
+    // The database stays open (its file handle survives); only new files in DATA_DIR fail.
+    rmSync(dataDir, { recursive: true, force: true });
+    const response = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(response.statusCode).toBe(503);
+    const report = response.json();
+    expect(report.status).toBe('not_ready');
+    expect(report.checks.dataDir).toMatchObject({ status: 'fail', message: expect.stringMatching(/Cannot write to DATA_DIR \(ENOENT\)/) });
+  });
+
+  it('answers 503 when free disk space is below the threshold', async () => {
+    const { app } = await buildTestApp({ MIN_FREE_DISK_MB: '9999999' });
+    const response = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(response.statusCode).toBe(503);
+    expect(response.json().checks.diskSpace).toMatchObject({ status: 'fail', message: expect.stringMatching(/below MIN_FREE_DISK_MB/) });
+    expect(response.json().checks.database.status).toBe('ok');
+  });
+
+  it('answers 503 when a migration is recorded as pending', async () => {
+    const { app, config } = await buildTestApp();
+    const raw = new BetterSqlite3(config.storage.databaseFile);
+    raw.prepare('DELETE FROM _prisma_migrations').run();
+    raw.close();
+    const response = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(response.statusCode).toBe(503);
+    expect(response.json().checks.migrations).toMatchObject({ status: 'fail', message: expect.stringMatching(/not applied: 20261122000000_init/) });
+  });
+});

@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { afterEach } from 'vitest';
+import { buildApp, type BuildAppOptions } from '../../src/app.js';
+import { loadConfig, type Config, type Env } from '../../src/config/index.js';
+
+export interface TestApp {
+  app: FastifyInstance;
+  config: Config;
+  dataDir: string;
+  /** Every log line the app has written so far, parsed. */
+  logLines: () => Record<string, unknown>[];
+  /** The raw log text, for "this secret never appears" checks. */
+  logText: () => string;
+}
+
+const openApps: FastifyInstance[] = [];
+const tempDirs: string[] = [];
+
+afterEach(async () => {
+  for (const app of openApps.splice(0)) await app.close();
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temp directory removed after the current test. */
+export function makeTempDir(prefix = 'shellport-test-'): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** A config for tests: a fresh temp DATA_DIR and debug-level logs captured in memory. */
+export function testConfig(env: Env = {}, dataDir = makeTempDir()): Config {
+  return loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'debug', MIN_FREE_DISK_MB: '1', ...env });
+}
+
+/** Builds the real app on a temp DATA_DIR with a real SQLite file; closed after the test. */
+export async function buildTestApp(
+  env: Env = {},
+  options: Omit<BuildAppOptions, 'config' | 'logStream'> = {},
+): Promise<TestApp> {
+  const config = testConfig(env);
+  const chunks: string[] = [];
+  const logStream = new Writable({
+    write(chunk, _encoding, done) {
+      chunks.push(chunk.toString());
+      done();
+    },
+  });
+  const app = await buildApp({ config, logStream, ...options });
+  openApps.push(app);
+  return {
+    app,
+    config,
+    dataDir: config.storage.dataDir,
+    logLines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    logText: () => chunks.join(''),
+  };
+}
