@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { authEnv, buildAuthConfig, type AuthConfig } from './auth.js';
 import { buildLoggingConfig, loggingEnv, type LoggingConfig } from './logging.js';
 import { buildServerConfig, serverEnv, type ServerConfig } from './server.js';
 import { buildStorageConfig, storageEnv, type StorageConfig } from './storage.js';
@@ -11,12 +12,14 @@ const envSchema = z.object({
   ...serverEnv,
   ...storageEnv,
   ...loggingEnv,
+  ...authEnv,
 });
 
 export interface Config {
   server: ServerConfig;
   storage: StorageConfig;
   logging: LoggingConfig;
+  auth: AuthConfig;
   version: string;
 }
 
@@ -55,6 +58,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     server: buildServerConfig(parsed),
     storage: buildStorageConfig(parsed, options.cwd ?? process.cwd()),
     logging: buildLoggingConfig(parsed),
+    auth: buildAuthConfig(parsed),
     version: readPackageVersion(),
   });
 }

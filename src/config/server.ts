@@ -32,6 +32,10 @@ export interface ServerConfig {
   port: number;
   /** Where browsers reach Shellport; decides cookie `Secure` and the allowed Origin. */
   publicUrl: string;
+  /** False when PUBLIC_URL was derived from HOST/PORT; the Origin check then also trusts the Host header. */
+  isPublicUrlExplicit: boolean;
+  /** True when browsers reach Shellport over https: cookies get `Secure`. */
+  isHttps: boolean;
   /** Fastify's `trustProxy`: whose X-Forwarded-For is believed. */
   trustProxy: boolean | number | string[];
   /** True when the listening address accepts only local connections. */
@@ -39,10 +43,13 @@ export interface ServerConfig {
 }
 
 export function buildServerConfig(env: ServerEnv): ServerConfig {
+  const publicUrl = env.PUBLIC_URL ?? defaultPublicUrl(env.HOST, env.PORT);
   return {
     host: env.HOST,
     port: env.PORT,
-    publicUrl: env.PUBLIC_URL ?? defaultPublicUrl(env.HOST, env.PORT),
+    publicUrl,
+    isPublicUrlExplicit: env.PUBLIC_URL !== undefined,
+    isHttps: publicUrl.startsWith('https://'),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     isLoopbackOnly: isLoopbackHost(env.HOST),
   };

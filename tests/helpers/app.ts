@@ -2,10 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterEach } from 'vitest';
 import { buildApp, type BuildAppOptions } from '../../src/app.js';
 import { loadConfig, type Config, type Env } from '../../src/config/index.js';
+import { SESSION_COOKIE } from '../../src/features/auth/guard.js';
+import type { Clock } from '../../src/infra/clock.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -15,6 +17,26 @@ export interface TestApp {
   logLines: () => Record<string, unknown>[];
   /** The raw log text, for "this secret never appears" checks. */
   logText: () => string;
+  /** The app's clock: starts at the real time and moves only when a test advances it. */
+  clock: TestClock;
+}
+
+export interface TestClock extends Clock {
+  advance(ms: number): void;
+  set(date: Date): void;
+}
+
+export function createTestClock(start = new Date()): TestClock {
+  let current = start.getTime();
+  return {
+    now: () => new Date(current),
+    advance: (ms) => {
+      current += ms;
+    },
+    set: (date) => {
+      current = date.getTime();
+    },
+  };
 }
 
 const openApps: FastifyInstance[] = [];
@@ -40,9 +62,10 @@ export function testConfig(env: Env = {}, dataDir = makeTempDir()): Config {
 /** Builds the real app on a temp DATA_DIR with a real SQLite file; closed after the test. */
 export async function buildTestApp(
   env: Env = {},
-  options: Omit<BuildAppOptions, 'config' | 'logStream'> = {},
+  options: Omit<BuildAppOptions, 'config' | 'logStream' | 'clock'> = {},
 ): Promise<TestApp> {
   const config = testConfig(env);
+  const clock = createTestClock();
   const chunks: string[] = [];
   const logStream = new Writable({
     write(chunk, _encoding, done) {
@@ -50,7 +73,7 @@ export async function buildTestApp(
       done();
     },
   });
-  const app = await buildApp({ config, logStream, ...options });
+  const app = await buildApp({ config, logStream, clock, ...options });
   openApps.push(app);
   return {
     app,
@@ -63,5 +86,21 @@ export async function buildTestApp(
         .filter(Boolean)
         .map((line) => JSON.parse(line) as Record<string, unknown>),
     logText: () => chunks.join(''),
+    clock,
   };
+}
+
+/**
+ * Signs the owner in without GitHub by creating a sign-in session the way a successful sign-in does.
+ * Returns the Cookie header value; pass it as `headers: { cookie }` to inject() or a socket client.
+ */
+export async function signInAsOwner(app: FastifyInstance): Promise<string> {
+  const { token } = await app.auth.sessions.create({ ip: '127.0.0.1', userAgent: 'vitest' });
+  return `${SESSION_COOKIE}=${token}`;
+}
+
+/** inject() as the signed-in owner. */
+export async function injectAsOwner(app: FastifyInstance, options: InjectOptions) {
+  const cookie = await signInAsOwner(app);
+  return app.inject({ ...options, headers: { ...(options.headers ?? {}), cookie } });
 }

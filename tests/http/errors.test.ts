@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AppError } from '../../src/http/errors.js';
 import { PUBLIC_ROUTE } from '../../src/http/route-config.js';
-import { buildTestApp } from '../helpers/app.js';
+import { buildTestApp, injectAsOwner } from '../helpers/app.js';
 
 async function appWithProbeRoutes() {
   const testApp = await buildTestApp();
@@ -69,7 +69,7 @@ describe('error responses', () => {
 
   it('answers unknown routes with 404 in the same shape', async () => {
     const { app } = await appWithProbeRoutes();
-    const response = await app.inject({ method: 'GET', url: '/no/such/route?x=1' });
+    const response = await injectAsOwner(app, { method: 'GET', url: '/no/such/route?x=1' });
     expect(response.statusCode).toBe(404);
     expect(response.json()).toEqual({ error: { code: 'not_found', message: 'No route for GET /no/such/route.' } });
   });

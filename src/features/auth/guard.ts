@@ -1,0 +1,92 @@
+import type { IncomingMessage } from 'node:http';
+import fastifyCookie from '@fastify/cookie';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Config } from '../../config/index.js';
+import type { Clock } from '../../infra/clock.js';
+import type { AuthSession } from '../../generated/prisma/client.js';
+import { AppError } from '../../http/errors.js';
+import { isCrossSiteRequest, isOwnOrigin } from './origin.js';
+import { createSessionStore, type SessionStore } from './session-store.js';
+
+export const SESSION_COOKIE = 'shellport_session';
+
+export type UpgradeCheck = { ok: true; session: AuthSession } | { ok: false; status: 401 | 403; message: string };
+
+export interface AuthGuard {
+  sessions: SessionStore;
+  /** Puts a new session id in the browser (httpOnly, SameSite=Lax, Secure over https). */
+  setSessionCookie(reply: FastifyReply, token: string): void;
+  clearSessionCookie(reply: FastifyReply): void;
+  /**
+   * The check for WebSocket/Socket.IO handshakes: the same session cookie as HTTP, and an Origin
+   * that must be present and ours (browsers do not apply CORS to WebSockets).
+   */
+  authenticateUpgrade(request: IncomingMessage): Promise<UpgradeCheck>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    auth: AuthGuard;
+  }
+  interface FastifyRequest {
+    /** The signed-in session; set on every non-public route by the auth guard. */
+    authSession: AuthSession | null;
+  }
+}
+
+export interface AuthGuardOptions {
+  config: Config;
+  clock: Clock;
+}
+
+export const unauthenticated = () =>
+  new AppError(401, 'unauthenticated', 'Sign in to Shellport first: your session is missing or has expired.');
+
+/**
+ * Every route needs a signed-in session unless it declares `config: { public: true }`, and every
+ * state-changing request must come from Shellport's own origin.
+ */
+export const authGuardPlugin = fp(
+  async (app: FastifyInstance, { config, clock }: AuthGuardOptions) => {
+    await app.register(fastifyCookie);
+    const sessions = createSessionStore({ db: app.db, clock, config: config.auth });
+    const cookieOptions = {
+      httpOnly: true,
+      sameSite: 'lax' as const,
+      secure: config.server.isHttps,
+      path: '/',
+    };
+
+    const guard: AuthGuard = {
+      sessions,
+      setSessionCookie(reply, token) {
+        reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions, maxAge: Math.floor(config.auth.sessionMaxAgeMs / 1000) });
+      },
+      clearSessionCookie(reply) {
+        reply.clearCookie(SESSION_COOKIE, cookieOptions);
+      },
+      async authenticateUpgrade(request) {
+        const origin = request.headers.origin;
+        if (!origin || !isOwnOrigin(origin, request.headers.host, config.server)) {
+          return { ok: false, status: 403, message: 'Connections must come from Shellport\'s own web page (Origin refused).' };
+        }
+        const session = await sessions.findValid(app.parseCookie(request.headers.cookie ?? '')[SESSION_COOKIE]);
+        if (!session) return { ok: false, status: 401, message: 'Sign in to Shellport first: your session is missing or has expired.' };
+        return { ok: true, session };
+      },
+    };
+    app.decorate('auth', guard);
+    app.decorateRequest('authSession', null);
+
+    app.addHook('onRequest', async (request: FastifyRequest) => {
+      if (isCrossSiteRequest(request.method, request.headers, config.server)) {
+        throw new AppError(403, 'cross_site_request', 'This request came from another site and was refused.');
+      }
+      if (request.routeOptions.config?.public) return;
+      request.authSession = await sessions.findValid(request.cookies[SESSION_COOKIE]);
+      if (!request.authSession) throw unauthenticated();
+    });
+  },
+  { name: 'auth-guard', dependencies: ['database'] },
+);

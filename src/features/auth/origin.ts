@@ -1,0 +1,36 @@
+import type { ServerConfig } from '../../config/server.js';
+
+/**
+ * Whether a request's Origin is Shellport itself. PUBLIC_URL's origin always is; when PUBLIC_URL
+ * was not configured (it is then only a guess from HOST/PORT), an Origin naming the same host as
+ * the Host header is accepted too. A cross-site page cannot forge either header.
+ */
+export function isOwnOrigin(origin: string, hostHeader: string | undefined, server: ServerConfig): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (parsed.origin === new URL(server.publicUrl).origin) return true;
+  return !server.isPublicUrlExplicit && hostHeader !== undefined && parsed.host === hostHeader.toLowerCase();
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Cross-site request forgery check for state-changing HTTP requests. Browsers send Origin on every
+ * non-GET request and Sec-Fetch-Site on all requests; a request with neither is not from a browser
+ * (curl, scripts) and cannot carry a victim's cookie by accident.
+ */
+export function isCrossSiteRequest(
+  method: string,
+  headers: { origin?: string | undefined; host?: string | undefined; 'sec-fetch-site'?: string | string[] | undefined },
+  server: ServerConfig,
+): boolean {
+  if (SAFE_METHODS.has(method.toUpperCase())) return false;
+  const fetchSite = headers['sec-fetch-site'];
+  if (fetchSite === 'cross-site' || fetchSite === 'same-site') return true;
+  if (headers.origin !== undefined) return !isOwnOrigin(headers.origin, headers.host, server);
+  return false;
+}
