@@ -1,32 +1,75 @@
 #!/usr/bin/env node
-// Compiles the server (src/ → dist/, file by file, keeping the layout so paths such as
-// prisma/migrations resolve the same from src/ and dist/). Type checking is `npm run typecheck`.
-import { readdirSync } from 'node:fs';
+// Builds everything `npm start` serves:
+//  - the server: src/ → dist/, file by file, keeping the layout so paths such as
+//    prisma/migrations resolve the same from src/ and dist/;
+//  - the web app: src/web/main.ts (+ CSS, xterm.js) bundled into public/assets/ with content
+//    hashes in the file names, and public/index.html pointing at them.
+// Type checking is `npm run typecheck`. `--web` or `--server` builds only that part.
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const src = path.join(root, 'src');
-const SKIP_DIRS = new Set(['web']);
+const webSrc = path.join(src, 'web');
 
-function sourceFiles(dir) {
+function serverSourceFiles(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return SKIP_DIRS.has(entry.name) && dir === src ? [] : sourceFiles(full);
+    if (entry.isDirectory()) return full === webSrc ? [] : serverSourceFiles(full);
     return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [full] : [];
   });
 }
 
-const started = Date.now();
-await build({
-  entryPoints: sourceFiles(src),
-  outdir: path.join(root, 'dist'),
-  outbase: src,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  sourcemap: true,
-  logLevel: 'warning',
-});
-console.log(`Built the server into dist/ in ${Date.now() - started} ms`);
+async function buildServer() {
+  await build({
+    entryPoints: serverSourceFiles(src),
+    outdir: path.join(root, 'dist'),
+    outbase: src,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+}
+
+/** Bundles the web app into `outDir` (default public/); returns the asset file names. */
+export async function buildWeb(outDir = path.join(root, 'public')) {
+  const assetsDir = path.join(outDir, 'assets');
+  rmSync(assetsDir, { recursive: true, force: true });
+  mkdirSync(assetsDir, { recursive: true });
+  const result = await build({
+    entryPoints: [path.join(webSrc, 'main.ts')],
+    bundle: true,
+    outdir: assetsDir,
+    entryNames: '[name]-[hash]',
+    assetNames: '[name]-[hash]',
+    format: 'esm',
+    platform: 'browser',
+    target: ['es2022', 'chrome110', 'firefox115', 'safari16'],
+    minify: true,
+    sourcemap: 'linked',
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const outputs = Object.keys(result.metafile.outputs).map((file) => path.basename(file));
+  const script = outputs.find((name) => /^main-.*\.js$/.test(name));
+  const style = outputs.find((name) => /^main-.*\.css$/.test(name));
+  if (!script || !style) throw new Error(`The web build produced no main script or stylesheet: ${outputs.join(', ')}`);
+  const html = readFileSync(path.join(webSrc, 'index.html'), 'utf8')
+    .replace('<!-- stylesheet -->', `<link rel="stylesheet" href="/assets/${style}">`)
+    .replace('<!-- script -->', `<script type="module" src="/assets/${script}"></script>`);
+  writeFileSync(path.join(outDir, 'index.html'), html);
+  return { script, style };
+}
+
+const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  const only = process.argv[2];
+  const started = Date.now();
+  if (only !== '--web') await buildServer();
+  if (only !== '--server') await buildWeb();
+  console.log(`Built ${only === '--web' ? 'the web app' : only === '--server' ? 'the server' : 'the server and the web app'} in ${Date.now() - started} ms`);
+}

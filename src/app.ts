@@ -4,6 +4,7 @@ import type { Config } from './config/index.js';
 import { healthRoutes } from './features/health/routes.js';
 import { createReadinessRegistry } from './features/health/readiness.js';
 import { authGuardPlugin } from './features/auth/guard.js';
+import { webRoutes } from './features/web/routes.js';
 import { errorHandlerPlugin } from './http/errors.js';
 import { databasePlugin } from './infra/database/plugin.js';
 import { MIGRATIONS_DIR } from './infra/database/migrate.js';
@@ -42,6 +43,7 @@ export async function buildApp({ config, logStream, migrationsDir = MIGRATIONS_D
   // Features.
   const readiness = createReadinessRegistry();
   await app.register(healthRoutes, { config, readiness, migrationsDir });
+  await app.register(webRoutes);
 
   return app;
 }
