@@ -4,13 +4,25 @@ import type { Config } from './config/index.js';
 import { healthRoutes } from './features/health/routes.js';
 import { createReadinessRegistry } from './features/health/readiness.js';
 import { authGuardPlugin } from './features/auth/guard.js';
+import { authRoutes } from './features/auth/routes.js';
+import { securityPlugin } from './features/auth/security.js';
+import { startupTokenPlugin } from './features/auth/startup-token.js';
+import { githubPlugin } from './features/github/plugin.js';
+import { githubRepoRoutes } from './features/github/repos-routes.js';
+import { maintenanceRoutes } from './features/maintenance/routes.js';
+import { terminalsPlugin } from './features/terminals/plugin.js';
 import { webRoutes } from './features/web/routes.js';
+import { workspacesPlugin } from './features/workspaces/plugin.js';
+import { workspaceRoutes } from './features/workspaces/routes.js';
 import { errorHandlerPlugin } from './http/errors.js';
 import { databasePlugin } from './infra/database/plugin.js';
 import { MIGRATIONS_DIR } from './infra/database/migrate.js';
 import { systemClock, type Clock } from './infra/clock.js';
 import { createLoggerOptions } from './infra/logger.js';
 import { metricsPlugin } from './infra/metrics.js';
+import { schedulerPlugin } from './infra/scheduler.js';
+import { socketServerPlugin } from './infra/socket-server.js';
+import { vaultPlugin } from './infra/vault.js';
 
 export interface BuildAppOptions {
   config: Config;
@@ -38,12 +50,28 @@ export async function buildApp({ config, logStream, migrationsDir = MIGRATIONS_D
   await app.register(errorHandlerPlugin);
   await app.register(metricsPlugin);
   await app.register(databasePlugin, { databaseFile: config.storage.databaseFile, migrationsDir });
+  await app.register(vaultPlugin, { secretKey: config.auth.secretKey, dataDir: config.storage.dataDir });
+  await app.register(githubPlugin, { config: config.github, clock });
+  await app.register(startupTokenPlugin, { config });
+  await app.register(securityPlugin, { config });
   await app.register(authGuardPlugin, { config, clock });
+  await app.register(schedulerPlugin, { config: config.maintenance, clock });
+  // Terminal input messages up to TERMINAL_MAX_INPUT_BYTES reach the handler (which answers with an
+  // error event); only a message far beyond it closes the connection.
+  await app.register(socketServerPlugin, { maxHttpBufferSize: Math.max(1024 * 1024, 4 * config.terminals.maxInputBytes + 4096) });
+  await app.register(workspacesPlugin, { config, clock });
 
   // Features.
   const readiness = createReadinessRegistry();
   await app.register(healthRoutes, { config, readiness, migrationsDir });
   await app.register(webRoutes);
+  await app.register(authRoutes, { config, clock });
+  await app.register(maintenanceRoutes, { config, clock, readiness });
+  await app.register(terminalsPlugin, { config, clock, contextProvider: app.workspaces.terminalContext });
+  // Deleting a workspace ends its terminals through the terminal manager.
+  app.workspaces.service.useTerminals(app.terminals);
+  await app.register(githubRepoRoutes, { config, clock });
+  await app.register(workspaceRoutes);
 
   return app;
 }

@@ -56,6 +56,8 @@ async function main() {
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const url = config.server.publicUrl.replace(/:\d+$/, `:${port}`);
   process.stdout.write(`Shellport is running: open ${url}\n`);
+  // The sign-in and setup URLs carry the start-up token: written to the console only, never to the log.
+  for (const line of await app.startupToken.describe(url)) process.stdout.write(`${line}\n`);
 }
 
 void main();

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS_DIR, readMigrations } from '../src/infra/database/migrate.js';
 import { makeTempDir } from './helpers/app.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -69,12 +70,14 @@ describe('the server process', () => {
 
     const db = new BetterSqlite3(databaseFile, { readonly: true });
     const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[];
-    const migrations = db.prepare('SELECT migration_name, finished_at FROM _prisma_migrations').all();
+    const migrations = db.prepare('SELECT migration_name, finished_at FROM _prisma_migrations ORDER BY migration_name').all();
     db.close();
     expect(tables.map((t) => t.name)).toEqual(
       expect.arrayContaining(['_prisma_migrations', 'settings', 'workspaces', 'sessions', 'session_outputs', 'auth_sessions', 'auth_logs', 'system_metrics', 'job_runs']),
     );
-    expect(migrations).toEqual([{ migration_name: '20261122000000_init', finished_at: expect.any(Number) }]);
+    expect(migrations).toEqual(
+      readMigrations(MIGRATIONS_DIR).map((migration) => ({ migration_name: migration.name, finished_at: expect.any(Number) })),
+    );
   });
 
   it('shuts down on SIGINT too', async () => {

@@ -1,9 +1,25 @@
 import { z } from 'zod';
-import { integer } from './env.js';
+import { emptyToUndefined, integer } from './env.js';
 
 export const authEnv = {
   SESSION_IDLE_TIMEOUT_MINUTES: integer({ min: 1, max: 525_600, default: 7 * 24 * 60 }),
   SESSION_MAX_AGE_HOURS: integer({ min: 1, max: 87_600, default: 30 * 24 }),
+  SHELLPORT_SECRET_KEY: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .trim()
+      .refine((value) => /^[A-Za-z0-9+/]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32, {
+        error: 'base64 of exactly 32 random bytes, e.g. the output of `openssl rand -base64 32`',
+      })
+      .optional(),
+  ),
+  TOKEN_SIGN_IN: z.preprocess(
+    emptyToUndefined,
+    z.enum(['auto', 'true', 'false'], { error: 'auto, true or false' }).default('auto'),
+  ),
+  SIGN_IN_RATE_LIMIT_MAX: integer({ min: 1, max: 100_000, default: 20 }),
+  SIGN_IN_RATE_LIMIT_WINDOW_SECONDS: integer({ min: 1, max: 86_400, default: 60 }),
 };
 
 type AuthEnv = z.infer<z.ZodObject<typeof authEnv>>;
@@ -13,11 +29,23 @@ export interface AuthConfig {
   sessionIdleTimeoutMs: number;
   /** A sign-in session ends this long after sign-in, however active. */
   sessionMaxAgeMs: number;
+  /** Base64 of the 32-byte token-vault key; null means "use DATA_DIR/secret.key". */
+  secretKey: string | null;
+  /**
+   * Whether the start-up sign-in URL (a random token printed on the console) is accepted.
+   * `auto` accepts it only while the server listens on a loopback address.
+   */
+  tokenSignIn: 'auto' | 'true' | 'false';
+  /** Sign-in endpoints accept this many requests per client address per window. */
+  signInRateLimit: { max: number; windowMs: number };
 }
 
 export function buildAuthConfig(env: AuthEnv): AuthConfig {
   return {
     sessionIdleTimeoutMs: env.SESSION_IDLE_TIMEOUT_MINUTES * 60_000,
     sessionMaxAgeMs: env.SESSION_MAX_AGE_HOURS * 3_600_000,
+    secretKey: env.SHELLPORT_SECRET_KEY ?? null,
+    tokenSignIn: env.TOKEN_SIGN_IN,
+    signInRateLimit: { max: env.SIGN_IN_RATE_LIMIT_MAX, windowMs: env.SIGN_IN_RATE_LIMIT_WINDOW_SECONDS * 1000 },
   };
 }

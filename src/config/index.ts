@@ -3,16 +3,26 @@ import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { authEnv, buildAuthConfig, type AuthConfig } from './auth.js';
+import { buildGitHubConfig, githubEnv, type GitHubConfig } from './github.js';
 import { buildLoggingConfig, loggingEnv, type LoggingConfig } from './logging.js';
+import { buildMaintenanceConfig, maintenanceEnv, type MaintenanceConfig } from './maintenance.js';
+import { buildMetricsConfig, metricsEnv, type MetricsConfig } from './metrics.js';
 import { buildServerConfig, serverEnv, type ServerConfig } from './server.js';
 import { buildStorageConfig, storageEnv, type StorageConfig } from './storage.js';
+import { buildTerminalsConfig, terminalsEnv, type TerminalsConfig } from './terminals.js';
+import { buildWorkspacesConfig, workspacesEnv, type WorkspacesConfig } from './workspaces.js';
 
 // Each section owns its variables; a new feature adds its section here and nowhere else.
-const envSchema = z.object({
+export const envSchema = z.object({
   ...serverEnv,
   ...storageEnv,
   ...loggingEnv,
   ...authEnv,
+  ...githubEnv,
+  ...maintenanceEnv,
+  ...metricsEnv,
+  ...terminalsEnv,
+  ...workspacesEnv,
 });
 
 export interface Config {
@@ -20,6 +30,11 @@ export interface Config {
   storage: StorageConfig;
   logging: LoggingConfig;
   auth: AuthConfig;
+  github: GitHubConfig;
+  maintenance: MaintenanceConfig;
+  metrics: MetricsConfig;
+  terminals: TerminalsConfig;
+  workspaces: WorkspacesConfig;
   version: string;
 }
 
@@ -49,16 +64,24 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     throw new ConfigError(
       result.error.issues.map((issue) => {
         const variable = String(issue.path[0] ?? '(config)');
-        return { variable, given: env[variable], expected: issue.message };
+        // Never echo a secret back to the console, even a malformed one.
+        const given = /SECRET|PASSWORD|TOKEN/.test(variable) && env[variable] !== undefined ? '(hidden)' : env[variable];
+        return { variable, given, expected: issue.message };
       }),
     );
   }
   const parsed = result.data;
+  const storage = buildStorageConfig(parsed, options.cwd ?? process.cwd());
   return deepFreeze({
     server: buildServerConfig(parsed),
-    storage: buildStorageConfig(parsed, options.cwd ?? process.cwd()),
+    storage,
     logging: buildLoggingConfig(parsed),
     auth: buildAuthConfig(parsed),
+    github: buildGitHubConfig(parsed),
+    maintenance: buildMaintenanceConfig(parsed, storage.dataDir),
+    metrics: buildMetricsConfig(parsed),
+    terminals: buildTerminalsConfig(parsed, env),
+    workspaces: buildWorkspacesConfig(parsed, storage.dataDir),
     version: readPackageVersion(),
   });
 }

@@ -54,9 +54,9 @@ export function makeTempDir(prefix = 'shellport-test-'): string {
   return dir;
 }
 
-/** A config for tests: a fresh temp DATA_DIR and debug-level logs captured in memory. */
+/** A config for tests: a fresh temp DATA_DIR, debug-level logs captured in memory, no cron jobs. */
 export function testConfig(env: Env = {}, dataDir = makeTempDir()): Config {
-  return loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'debug', MIN_FREE_DISK_MB: '1', ...env });
+  return loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'debug', MIN_FREE_DISK_MB: '1', SCHEDULER_ENABLED: 'false', ...env });
 }
 
 /** Builds the real app on a temp DATA_DIR with a real SQLite file; closed after the test. */

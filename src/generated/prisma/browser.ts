@@ -28,6 +28,11 @@ export type Settings = Prisma.SettingsModel
  */
 export type Workspace = Prisma.WorkspaceModel
 /**
+ * Model WorkspaceEnvVar
+ * An environment variable that terminals in a workspace inherit.
+ */
+export type WorkspaceEnvVar = Prisma.WorkspaceEnvVarModel
+/**
  * Model Session
  * One terminal.
  */

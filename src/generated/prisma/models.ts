@@ -10,6 +10,7 @@
  */
 export type * from './models/Settings.js'
 export type * from './models/Workspace.js'
+export type * from './models/WorkspaceEnvVar.js'
 export type * from './models/Session.js'
 export type * from './models/SessionOutput.js'
 export type * from './models/AuthSession.js'

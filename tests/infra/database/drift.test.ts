@@ -36,6 +36,7 @@ describe('migrations match schema.prisma', () => {
       'sessions',
       'settings',
       'system_metrics',
+      'workspace_env_vars',
       'workspaces',
     ]);
   });

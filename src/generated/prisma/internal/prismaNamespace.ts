@@ -399,6 +399,7 @@ type FieldRefInputType<Model, FieldType> = Model extends never ? never : FieldRe
 export const ModelName = {
   Settings: 'Settings',
   Workspace: 'Workspace',
+  WorkspaceEnvVar: 'WorkspaceEnvVar',
   Session: 'Session',
   SessionOutput: 'SessionOutput',
   AuthSession: 'AuthSession',
@@ -420,7 +421,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "settings" | "workspace" | "session" | "sessionOutput" | "authSession" | "authLog" | "systemMetric" | "jobRun"
+    modelProps: "settings" | "workspace" | "workspaceEnvVar" | "session" | "sessionOutput" | "authSession" | "authLog" | "systemMetric" | "jobRun"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -569,6 +570,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         count: {
           args: Prisma.WorkspaceCountArgs<ExtArgs>
           result: runtime.Types.Utils.Optional<Prisma.WorkspaceCountAggregateOutputType> | number
+        }
+      }
+    }
+    WorkspaceEnvVar: {
+      payload: Prisma.$WorkspaceEnvVarPayload<ExtArgs>
+      fields: Prisma.WorkspaceEnvVarFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.WorkspaceEnvVarFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkspaceEnvVarPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.WorkspaceEnvVarFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkspaceEnvVarPayload>
+        }
+        findFirst: {
+          args: Prisma.WorkspaceEnvVarFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkspaceEnvVarPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.WorkspaceEnvVarFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkspaceEnvVarPayload>
+        }
+        findMany: {
+          args: Prisma.WorkspaceEnvVarFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkspaceEnvVarPayload>[]
+        }
+        create: {
+          args: Prisma.WorkspaceEnvVarCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkspaceEnvVarPayload>
+        }
+        createMany: {
+          args: Prisma.WorkspaceEnvVarCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.WorkspaceEnvVarCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkspaceEnvVarPayload>[]
+        }
+        delete: {
+          args: Prisma.WorkspaceEnvVarDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkspaceEnvVarPayload>
+        }
+        update: {
+          args: Prisma.WorkspaceEnvVarUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkspaceEnvVarPayload>
+        }
+        deleteMany: {
+          args: Prisma.WorkspaceEnvVarDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.WorkspaceEnvVarUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.WorkspaceEnvVarUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkspaceEnvVarPayload>[]
+        }
+        upsert: {
+          args: Prisma.WorkspaceEnvVarUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkspaceEnvVarPayload>
+        }
+        aggregate: {
+          args: Prisma.WorkspaceEnvVarAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateWorkspaceEnvVar>
+        }
+        groupBy: {
+          args: Prisma.WorkspaceEnvVarGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.WorkspaceEnvVarGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.WorkspaceEnvVarCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.WorkspaceEnvVarCountAggregateOutputType> | number
         }
       }
     }
@@ -1084,11 +1159,26 @@ export const WorkspaceScalarFieldEnum = {
   cloneState: 'cloneState',
   cloneError: 'cloneError',
   lastSyncAt: 'lastSyncAt',
+  lastActivityAt: 'lastActivityAt',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
 
 export type WorkspaceScalarFieldEnum = (typeof WorkspaceScalarFieldEnum)[keyof typeof WorkspaceScalarFieldEnum]
+
+
+export const WorkspaceEnvVarScalarFieldEnum = {
+  id: 'id',
+  workspaceId: 'workspaceId',
+  name: 'name',
+  value: 'value',
+  secretValue: 'secretValue',
+  isSecret: 'isSecret',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type WorkspaceEnvVarScalarFieldEnum = (typeof WorkspaceEnvVarScalarFieldEnum)[keyof typeof WorkspaceEnvVarScalarFieldEnum]
 
 
 export const SessionScalarFieldEnum = {
@@ -1395,6 +1485,7 @@ export type PrismaClientOptions = PrismaClientOptionsWithAccelerateUrl | PrismaC
 export type GlobalOmitConfig = {
   settings?: Prisma.SettingsOmit
   workspace?: Prisma.WorkspaceOmit
+  workspaceEnvVar?: Prisma.WorkspaceEnvVarOmit
   session?: Prisma.SessionOmit
   sessionOutput?: Prisma.SessionOutputOmit
   authSession?: Prisma.AuthSessionOmit

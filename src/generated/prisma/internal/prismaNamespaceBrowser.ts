@@ -53,6 +53,7 @@ export const AnyNull = runtime.AnyNull
 export const ModelName = {
   Settings: 'Settings',
   Workspace: 'Workspace',
+  WorkspaceEnvVar: 'WorkspaceEnvVar',
   Session: 'Session',
   SessionOutput: 'SessionOutput',
   AuthSession: 'AuthSession',
@@ -106,11 +107,26 @@ export const WorkspaceScalarFieldEnum = {
   cloneState: 'cloneState',
   cloneError: 'cloneError',
   lastSyncAt: 'lastSyncAt',
+  lastActivityAt: 'lastActivityAt',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
 
 export type WorkspaceScalarFieldEnum = (typeof WorkspaceScalarFieldEnum)[keyof typeof WorkspaceScalarFieldEnum]
+
+
+export const WorkspaceEnvVarScalarFieldEnum = {
+  id: 'id',
+  workspaceId: 'workspaceId',
+  name: 'name',
+  value: 'value',
+  secretValue: 'secretValue',
+  isSecret: 'isSecret',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type WorkspaceEnvVarScalarFieldEnum = (typeof WorkspaceEnvVarScalarFieldEnum)[keyof typeof WorkspaceEnvVarScalarFieldEnum]
 
 
 export const SessionScalarFieldEnum = {

@@ -31,19 +31,19 @@ export type SessionOutputAvgAggregateOutputType = {
 }
 
 export type SessionOutputSumAggregateOutputType = {
-  seq: number | null
+  seq: bigint | null
 }
 
 export type SessionOutputMinAggregateOutputType = {
   sessionId: string | null
-  seq: number | null
+  seq: bigint | null
   createdAt: Date | null
   data: runtime.Bytes | null
 }
 
 export type SessionOutputMaxAggregateOutputType = {
   sessionId: string | null
-  seq: number | null
+  seq: bigint | null
   createdAt: Date | null
   data: runtime.Bytes | null
 }
@@ -175,7 +175,7 @@ export type SessionOutputGroupByArgs<ExtArgs extends runtime.Types.Extensions.In
 
 export type SessionOutputGroupByOutputType = {
   sessionId: string
-  seq: number
+  seq: bigint
   createdAt: Date
   data: runtime.Bytes
   _count: SessionOutputCountAggregateOutputType | null
@@ -205,7 +205,7 @@ export type SessionOutputWhereInput = {
   OR?: Prisma.SessionOutputWhereInput[]
   NOT?: Prisma.SessionOutputWhereInput | Prisma.SessionOutputWhereInput[]
   sessionId?: Prisma.StringFilter<"SessionOutput"> | string
-  seq?: Prisma.IntFilter<"SessionOutput"> | number
+  seq?: Prisma.BigIntFilter<"SessionOutput"> | bigint | number
   createdAt?: Prisma.DateTimeFilter<"SessionOutput"> | Date | string
   data?: Prisma.BytesFilter<"SessionOutput"> | runtime.Bytes
   session?: Prisma.XOR<Prisma.SessionScalarRelationFilter, Prisma.SessionWhereInput>
@@ -225,7 +225,7 @@ export type SessionOutputWhereUniqueInput = Prisma.AtLeast<{
   OR?: Prisma.SessionOutputWhereInput[]
   NOT?: Prisma.SessionOutputWhereInput | Prisma.SessionOutputWhereInput[]
   sessionId?: Prisma.StringFilter<"SessionOutput"> | string
-  seq?: Prisma.IntFilter<"SessionOutput"> | number
+  seq?: Prisma.BigIntFilter<"SessionOutput"> | bigint | number
   createdAt?: Prisma.DateTimeFilter<"SessionOutput"> | Date | string
   data?: Prisma.BytesFilter<"SessionOutput"> | runtime.Bytes
   session?: Prisma.XOR<Prisma.SessionScalarRelationFilter, Prisma.SessionWhereInput>
@@ -248,13 +248,13 @@ export type SessionOutputScalarWhereWithAggregatesInput = {
   OR?: Prisma.SessionOutputScalarWhereWithAggregatesInput[]
   NOT?: Prisma.SessionOutputScalarWhereWithAggregatesInput | Prisma.SessionOutputScalarWhereWithAggregatesInput[]
   sessionId?: Prisma.StringWithAggregatesFilter<"SessionOutput"> | string
-  seq?: Prisma.IntWithAggregatesFilter<"SessionOutput"> | number
+  seq?: Prisma.BigIntWithAggregatesFilter<"SessionOutput"> | bigint | number
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"SessionOutput"> | Date | string
   data?: Prisma.BytesWithAggregatesFilter<"SessionOutput"> | runtime.Bytes
 }
 
 export type SessionOutputCreateInput = {
-  seq: number
+  seq: bigint | number
   createdAt?: Date | string
   data: runtime.Bytes
   session: Prisma.SessionCreateNestedOneWithoutOutputsInput
@@ -262,13 +262,13 @@ export type SessionOutputCreateInput = {
 
 export type SessionOutputUncheckedCreateInput = {
   sessionId: string
-  seq: number
+  seq: bigint | number
   createdAt?: Date | string
   data: runtime.Bytes
 }
 
 export type SessionOutputUpdateInput = {
-  seq?: Prisma.IntFieldUpdateOperationsInput | number
+  seq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   data?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   session?: Prisma.SessionUpdateOneRequiredWithoutOutputsNestedInput
@@ -276,27 +276,27 @@ export type SessionOutputUpdateInput = {
 
 export type SessionOutputUncheckedUpdateInput = {
   sessionId?: Prisma.StringFieldUpdateOperationsInput | string
-  seq?: Prisma.IntFieldUpdateOperationsInput | number
+  seq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   data?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
 }
 
 export type SessionOutputCreateManyInput = {
   sessionId: string
-  seq: number
+  seq: bigint | number
   createdAt?: Date | string
   data: runtime.Bytes
 }
 
 export type SessionOutputUpdateManyMutationInput = {
-  seq?: Prisma.IntFieldUpdateOperationsInput | number
+  seq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   data?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
 }
 
 export type SessionOutputUncheckedUpdateManyInput = {
   sessionId?: Prisma.StringFieldUpdateOperationsInput | string
-  seq?: Prisma.IntFieldUpdateOperationsInput | number
+  seq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   data?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
 }
@@ -313,7 +313,7 @@ export type SessionOutputOrderByRelationAggregateInput = {
 
 export type SessionOutputSessionIdSeqCompoundUniqueInput = {
   sessionId: string
-  seq: number
+  seq: bigint | number
 }
 
 export type SessionOutputCountOrderByAggregateInput = {
@@ -387,18 +387,26 @@ export type SessionOutputUncheckedUpdateManyWithoutSessionNestedInput = {
   deleteMany?: Prisma.SessionOutputScalarWhereInput | Prisma.SessionOutputScalarWhereInput[]
 }
 
+export type BigIntFieldUpdateOperationsInput = {
+  set?: bigint | number
+  increment?: bigint | number
+  decrement?: bigint | number
+  multiply?: bigint | number
+  divide?: bigint | number
+}
+
 export type BytesFieldUpdateOperationsInput = {
   set?: runtime.Bytes
 }
 
 export type SessionOutputCreateWithoutSessionInput = {
-  seq: number
+  seq: bigint | number
   createdAt?: Date | string
   data: runtime.Bytes
 }
 
 export type SessionOutputUncheckedCreateWithoutSessionInput = {
-  seq: number
+  seq: bigint | number
   createdAt?: Date | string
   data: runtime.Bytes
 }
@@ -433,31 +441,31 @@ export type SessionOutputScalarWhereInput = {
   OR?: Prisma.SessionOutputScalarWhereInput[]
   NOT?: Prisma.SessionOutputScalarWhereInput | Prisma.SessionOutputScalarWhereInput[]
   sessionId?: Prisma.StringFilter<"SessionOutput"> | string
-  seq?: Prisma.IntFilter<"SessionOutput"> | number
+  seq?: Prisma.BigIntFilter<"SessionOutput"> | bigint | number
   createdAt?: Prisma.DateTimeFilter<"SessionOutput"> | Date | string
   data?: Prisma.BytesFilter<"SessionOutput"> | runtime.Bytes
 }
 
 export type SessionOutputCreateManySessionInput = {
-  seq: number
+  seq: bigint | number
   createdAt?: Date | string
   data: runtime.Bytes
 }
 
 export type SessionOutputUpdateWithoutSessionInput = {
-  seq?: Prisma.IntFieldUpdateOperationsInput | number
+  seq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   data?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
 }
 
 export type SessionOutputUncheckedUpdateWithoutSessionInput = {
-  seq?: Prisma.IntFieldUpdateOperationsInput | number
+  seq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   data?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
 }
 
 export type SessionOutputUncheckedUpdateManyWithoutSessionInput = {
-  seq?: Prisma.IntFieldUpdateOperationsInput | number
+  seq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   data?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
 }
@@ -514,9 +522,11 @@ export type $SessionOutputPayload<ExtArgs extends runtime.Types.Extensions.Inter
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     sessionId: string
     /**
-     * Monotonic per session, starting at 1.
+     * Byte offset in the session's output stream just after this row's last byte (rows of a
+     * session are contiguous: a row holds the bytes from seq - length(data) to seq). 64-bit: a
+     * busy terminal passes 2^31 bytes within minutes.
      */
-    seq: number
+    seq: bigint
     createdAt: Date
     data: runtime.Bytes
   }, ExtArgs["result"]["sessionOutput"]>
@@ -944,7 +954,7 @@ export interface Prisma__SessionOutputClient<T, Null = never, ExtArgs extends ru
  */
 export interface SessionOutputFieldRefs {
   readonly sessionId: Prisma.FieldRef<"SessionOutput", 'String'>
-  readonly seq: Prisma.FieldRef<"SessionOutput", 'Int'>
+  readonly seq: Prisma.FieldRef<"SessionOutput", 'BigInt'>
   readonly createdAt: Prisma.FieldRef<"SessionOutput", 'DateTime'>
   readonly data: Prisma.FieldRef<"SessionOutput", 'Bytes'>
 }

@@ -47,6 +47,7 @@ export type WorkspaceMinAggregateOutputType = {
   cloneState: string | null
   cloneError: string | null
   lastSyncAt: Date | null
+  lastActivityAt: Date | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -64,6 +65,7 @@ export type WorkspaceMaxAggregateOutputType = {
   cloneState: string | null
   cloneError: string | null
   lastSyncAt: Date | null
+  lastActivityAt: Date | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -81,6 +83,7 @@ export type WorkspaceCountAggregateOutputType = {
   cloneState: number
   cloneError: number
   lastSyncAt: number
+  lastActivityAt: number
   createdAt: number
   updatedAt: number
   _all: number
@@ -108,6 +111,7 @@ export type WorkspaceMinAggregateInputType = {
   cloneState?: true
   cloneError?: true
   lastSyncAt?: true
+  lastActivityAt?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -125,6 +129,7 @@ export type WorkspaceMaxAggregateInputType = {
   cloneState?: true
   cloneError?: true
   lastSyncAt?: true
+  lastActivityAt?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -142,6 +147,7 @@ export type WorkspaceCountAggregateInputType = {
   cloneState?: true
   cloneError?: true
   lastSyncAt?: true
+  lastActivityAt?: true
   createdAt?: true
   updatedAt?: true
   _all?: true
@@ -246,6 +252,7 @@ export type WorkspaceGroupByOutputType = {
   cloneState: string
   cloneError: string | null
   lastSyncAt: Date | null
+  lastActivityAt: Date | null
   createdAt: Date
   updatedAt: Date
   _count: WorkspaceCountAggregateOutputType | null
@@ -286,9 +293,11 @@ export type WorkspaceWhereInput = {
   cloneState?: Prisma.StringFilter<"Workspace"> | string
   cloneError?: Prisma.StringNullableFilter<"Workspace"> | string | null
   lastSyncAt?: Prisma.DateTimeNullableFilter<"Workspace"> | Date | string | null
+  lastActivityAt?: Prisma.DateTimeNullableFilter<"Workspace"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"Workspace"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Workspace"> | Date | string
   sessions?: Prisma.SessionListRelationFilter
+  envVars?: Prisma.WorkspaceEnvVarListRelationFilter
 }
 
 export type WorkspaceOrderByWithRelationInput = {
@@ -304,9 +313,11 @@ export type WorkspaceOrderByWithRelationInput = {
   cloneState?: Prisma.SortOrder
   cloneError?: Prisma.SortOrderInput | Prisma.SortOrder
   lastSyncAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  lastActivityAt?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   sessions?: Prisma.SessionOrderByRelationAggregateInput
+  envVars?: Prisma.WorkspaceEnvVarOrderByRelationAggregateInput
 }
 
 export type WorkspaceWhereUniqueInput = Prisma.AtLeast<{
@@ -325,9 +336,11 @@ export type WorkspaceWhereUniqueInput = Prisma.AtLeast<{
   cloneState?: Prisma.StringFilter<"Workspace"> | string
   cloneError?: Prisma.StringNullableFilter<"Workspace"> | string | null
   lastSyncAt?: Prisma.DateTimeNullableFilter<"Workspace"> | Date | string | null
+  lastActivityAt?: Prisma.DateTimeNullableFilter<"Workspace"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"Workspace"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Workspace"> | Date | string
   sessions?: Prisma.SessionListRelationFilter
+  envVars?: Prisma.WorkspaceEnvVarListRelationFilter
 }, "id" | "name" | "githubRepo" | "localPath">
 
 export type WorkspaceOrderByWithAggregationInput = {
@@ -343,6 +356,7 @@ export type WorkspaceOrderByWithAggregationInput = {
   cloneState?: Prisma.SortOrder
   cloneError?: Prisma.SortOrderInput | Prisma.SortOrder
   lastSyncAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  lastActivityAt?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.WorkspaceCountOrderByAggregateInput
@@ -368,6 +382,7 @@ export type WorkspaceScalarWhereWithAggregatesInput = {
   cloneState?: Prisma.StringWithAggregatesFilter<"Workspace"> | string
   cloneError?: Prisma.StringNullableWithAggregatesFilter<"Workspace"> | string | null
   lastSyncAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Workspace"> | Date | string | null
+  lastActivityAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Workspace"> | Date | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Workspace"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Workspace"> | Date | string
 }
@@ -385,9 +400,11 @@ export type WorkspaceCreateInput = {
   cloneState?: string
   cloneError?: string | null
   lastSyncAt?: Date | string | null
+  lastActivityAt?: Date | string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionCreateNestedManyWithoutWorkspaceInput
+  envVars?: Prisma.WorkspaceEnvVarCreateNestedManyWithoutWorkspaceInput
 }
 
 export type WorkspaceUncheckedCreateInput = {
@@ -403,9 +420,11 @@ export type WorkspaceUncheckedCreateInput = {
   cloneState?: string
   cloneError?: string | null
   lastSyncAt?: Date | string | null
+  lastActivityAt?: Date | string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutWorkspaceInput
+  envVars?: Prisma.WorkspaceEnvVarUncheckedCreateNestedManyWithoutWorkspaceInput
 }
 
 export type WorkspaceUpdateInput = {
@@ -421,9 +440,11 @@ export type WorkspaceUpdateInput = {
   cloneState?: Prisma.StringFieldUpdateOperationsInput | string
   cloneError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastSyncAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastActivityAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUpdateManyWithoutWorkspaceNestedInput
+  envVars?: Prisma.WorkspaceEnvVarUpdateManyWithoutWorkspaceNestedInput
 }
 
 export type WorkspaceUncheckedUpdateInput = {
@@ -439,9 +460,11 @@ export type WorkspaceUncheckedUpdateInput = {
   cloneState?: Prisma.StringFieldUpdateOperationsInput | string
   cloneError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastSyncAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastActivityAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutWorkspaceNestedInput
+  envVars?: Prisma.WorkspaceEnvVarUncheckedUpdateManyWithoutWorkspaceNestedInput
 }
 
 export type WorkspaceCreateManyInput = {
@@ -457,6 +480,7 @@ export type WorkspaceCreateManyInput = {
   cloneState?: string
   cloneError?: string | null
   lastSyncAt?: Date | string | null
+  lastActivityAt?: Date | string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -474,6 +498,7 @@ export type WorkspaceUpdateManyMutationInput = {
   cloneState?: Prisma.StringFieldUpdateOperationsInput | string
   cloneError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastSyncAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastActivityAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -491,6 +516,7 @@ export type WorkspaceUncheckedUpdateManyInput = {
   cloneState?: Prisma.StringFieldUpdateOperationsInput | string
   cloneError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastSyncAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastActivityAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -508,6 +534,7 @@ export type WorkspaceCountOrderByAggregateInput = {
   cloneState?: Prisma.SortOrder
   cloneError?: Prisma.SortOrder
   lastSyncAt?: Prisma.SortOrder
+  lastActivityAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -529,6 +556,7 @@ export type WorkspaceMaxOrderByAggregateInput = {
   cloneState?: Prisma.SortOrder
   cloneError?: Prisma.SortOrder
   lastSyncAt?: Prisma.SortOrder
+  lastActivityAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -546,12 +574,18 @@ export type WorkspaceMinOrderByAggregateInput = {
   cloneState?: Prisma.SortOrder
   cloneError?: Prisma.SortOrder
   lastSyncAt?: Prisma.SortOrder
+  lastActivityAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
 
 export type WorkspaceSumOrderByAggregateInput = {
   githubRepoId?: Prisma.SortOrder
+}
+
+export type WorkspaceScalarRelationFilter = {
+  is?: Prisma.WorkspaceWhereInput
+  isNot?: Prisma.WorkspaceWhereInput
 }
 
 export type WorkspaceNullableScalarRelationFilter = {
@@ -571,6 +605,20 @@ export type BoolFieldUpdateOperationsInput = {
   set?: boolean
 }
 
+export type WorkspaceCreateNestedOneWithoutEnvVarsInput = {
+  create?: Prisma.XOR<Prisma.WorkspaceCreateWithoutEnvVarsInput, Prisma.WorkspaceUncheckedCreateWithoutEnvVarsInput>
+  connectOrCreate?: Prisma.WorkspaceCreateOrConnectWithoutEnvVarsInput
+  connect?: Prisma.WorkspaceWhereUniqueInput
+}
+
+export type WorkspaceUpdateOneRequiredWithoutEnvVarsNestedInput = {
+  create?: Prisma.XOR<Prisma.WorkspaceCreateWithoutEnvVarsInput, Prisma.WorkspaceUncheckedCreateWithoutEnvVarsInput>
+  connectOrCreate?: Prisma.WorkspaceCreateOrConnectWithoutEnvVarsInput
+  upsert?: Prisma.WorkspaceUpsertWithoutEnvVarsInput
+  connect?: Prisma.WorkspaceWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.WorkspaceUpdateToOneWithWhereWithoutEnvVarsInput, Prisma.WorkspaceUpdateWithoutEnvVarsInput>, Prisma.WorkspaceUncheckedUpdateWithoutEnvVarsInput>
+}
+
 export type WorkspaceCreateNestedOneWithoutSessionsInput = {
   create?: Prisma.XOR<Prisma.WorkspaceCreateWithoutSessionsInput, Prisma.WorkspaceUncheckedCreateWithoutSessionsInput>
   connectOrCreate?: Prisma.WorkspaceCreateOrConnectWithoutSessionsInput
@@ -587,6 +635,98 @@ export type WorkspaceUpdateOneWithoutSessionsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.WorkspaceUpdateToOneWithWhereWithoutSessionsInput, Prisma.WorkspaceUpdateWithoutSessionsInput>, Prisma.WorkspaceUncheckedUpdateWithoutSessionsInput>
 }
 
+export type WorkspaceCreateWithoutEnvVarsInput = {
+  id?: string
+  name: string
+  githubRepo?: string | null
+  cloneUrl: string
+  githubRepoId?: bigint | number | null
+  localPath: string
+  defaultBranch?: string | null
+  description?: string | null
+  isActive?: boolean
+  cloneState?: string
+  cloneError?: string | null
+  lastSyncAt?: Date | string | null
+  lastActivityAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  sessions?: Prisma.SessionCreateNestedManyWithoutWorkspaceInput
+}
+
+export type WorkspaceUncheckedCreateWithoutEnvVarsInput = {
+  id?: string
+  name: string
+  githubRepo?: string | null
+  cloneUrl: string
+  githubRepoId?: bigint | number | null
+  localPath: string
+  defaultBranch?: string | null
+  description?: string | null
+  isActive?: boolean
+  cloneState?: string
+  cloneError?: string | null
+  lastSyncAt?: Date | string | null
+  lastActivityAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutWorkspaceInput
+}
+
+export type WorkspaceCreateOrConnectWithoutEnvVarsInput = {
+  where: Prisma.WorkspaceWhereUniqueInput
+  create: Prisma.XOR<Prisma.WorkspaceCreateWithoutEnvVarsInput, Prisma.WorkspaceUncheckedCreateWithoutEnvVarsInput>
+}
+
+export type WorkspaceUpsertWithoutEnvVarsInput = {
+  update: Prisma.XOR<Prisma.WorkspaceUpdateWithoutEnvVarsInput, Prisma.WorkspaceUncheckedUpdateWithoutEnvVarsInput>
+  create: Prisma.XOR<Prisma.WorkspaceCreateWithoutEnvVarsInput, Prisma.WorkspaceUncheckedCreateWithoutEnvVarsInput>
+  where?: Prisma.WorkspaceWhereInput
+}
+
+export type WorkspaceUpdateToOneWithWhereWithoutEnvVarsInput = {
+  where?: Prisma.WorkspaceWhereInput
+  data: Prisma.XOR<Prisma.WorkspaceUpdateWithoutEnvVarsInput, Prisma.WorkspaceUncheckedUpdateWithoutEnvVarsInput>
+}
+
+export type WorkspaceUpdateWithoutEnvVarsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  githubRepo?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  cloneUrl?: Prisma.StringFieldUpdateOperationsInput | string
+  githubRepoId?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
+  localPath?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultBranch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  cloneState?: Prisma.StringFieldUpdateOperationsInput | string
+  cloneError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastSyncAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastActivityAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUpdateManyWithoutWorkspaceNestedInput
+}
+
+export type WorkspaceUncheckedUpdateWithoutEnvVarsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  githubRepo?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  cloneUrl?: Prisma.StringFieldUpdateOperationsInput | string
+  githubRepoId?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
+  localPath?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultBranch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  cloneState?: Prisma.StringFieldUpdateOperationsInput | string
+  cloneError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastSyncAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastActivityAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutWorkspaceNestedInput
+}
+
 export type WorkspaceCreateWithoutSessionsInput = {
   id?: string
   name: string
@@ -600,8 +740,10 @@ export type WorkspaceCreateWithoutSessionsInput = {
   cloneState?: string
   cloneError?: string | null
   lastSyncAt?: Date | string | null
+  lastActivityAt?: Date | string | null
   createdAt?: Date | string
   updatedAt?: Date | string
+  envVars?: Prisma.WorkspaceEnvVarCreateNestedManyWithoutWorkspaceInput
 }
 
 export type WorkspaceUncheckedCreateWithoutSessionsInput = {
@@ -617,8 +759,10 @@ export type WorkspaceUncheckedCreateWithoutSessionsInput = {
   cloneState?: string
   cloneError?: string | null
   lastSyncAt?: Date | string | null
+  lastActivityAt?: Date | string | null
   createdAt?: Date | string
   updatedAt?: Date | string
+  envVars?: Prisma.WorkspaceEnvVarUncheckedCreateNestedManyWithoutWorkspaceInput
 }
 
 export type WorkspaceCreateOrConnectWithoutSessionsInput = {
@@ -650,8 +794,10 @@ export type WorkspaceUpdateWithoutSessionsInput = {
   cloneState?: Prisma.StringFieldUpdateOperationsInput | string
   cloneError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastSyncAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastActivityAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  envVars?: Prisma.WorkspaceEnvVarUpdateManyWithoutWorkspaceNestedInput
 }
 
 export type WorkspaceUncheckedUpdateWithoutSessionsInput = {
@@ -667,8 +813,10 @@ export type WorkspaceUncheckedUpdateWithoutSessionsInput = {
   cloneState?: Prisma.StringFieldUpdateOperationsInput | string
   cloneError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastSyncAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastActivityAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  envVars?: Prisma.WorkspaceEnvVarUncheckedUpdateManyWithoutWorkspaceNestedInput
 }
 
 
@@ -678,10 +826,12 @@ export type WorkspaceUncheckedUpdateWithoutSessionsInput = {
 
 export type WorkspaceCountOutputType = {
   sessions: number
+  envVars: number
 }
 
 export type WorkspaceCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   sessions?: boolean | WorkspaceCountOutputTypeCountSessionsArgs
+  envVars?: boolean | WorkspaceCountOutputTypeCountEnvVarsArgs
 }
 
 /**
@@ -701,6 +851,13 @@ export type WorkspaceCountOutputTypeCountSessionsArgs<ExtArgs extends runtime.Ty
   where?: Prisma.SessionWhereInput
 }
 
+/**
+ * WorkspaceCountOutputType without action
+ */
+export type WorkspaceCountOutputTypeCountEnvVarsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.WorkspaceEnvVarWhereInput
+}
+
 
 export type WorkspaceSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -715,9 +872,11 @@ export type WorkspaceSelect<ExtArgs extends runtime.Types.Extensions.InternalArg
   cloneState?: boolean
   cloneError?: boolean
   lastSyncAt?: boolean
+  lastActivityAt?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   sessions?: boolean | Prisma.Workspace$sessionsArgs<ExtArgs>
+  envVars?: boolean | Prisma.Workspace$envVarsArgs<ExtArgs>
   _count?: boolean | Prisma.WorkspaceCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["workspace"]>
 
@@ -734,6 +893,7 @@ export type WorkspaceSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Ext
   cloneState?: boolean
   cloneError?: boolean
   lastSyncAt?: boolean
+  lastActivityAt?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }, ExtArgs["result"]["workspace"]>
@@ -751,6 +911,7 @@ export type WorkspaceSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Ext
   cloneState?: boolean
   cloneError?: boolean
   lastSyncAt?: boolean
+  lastActivityAt?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }, ExtArgs["result"]["workspace"]>
@@ -768,13 +929,15 @@ export type WorkspaceSelectScalar = {
   cloneState?: boolean
   cloneError?: boolean
   lastSyncAt?: boolean
+  lastActivityAt?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type WorkspaceOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "githubRepo" | "cloneUrl" | "githubRepoId" | "localPath" | "defaultBranch" | "description" | "isActive" | "cloneState" | "cloneError" | "lastSyncAt" | "createdAt" | "updatedAt", ExtArgs["result"]["workspace"]>
+export type WorkspaceOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "githubRepo" | "cloneUrl" | "githubRepoId" | "localPath" | "defaultBranch" | "description" | "isActive" | "cloneState" | "cloneError" | "lastSyncAt" | "lastActivityAt" | "createdAt" | "updatedAt", ExtArgs["result"]["workspace"]>
 export type WorkspaceInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   sessions?: boolean | Prisma.Workspace$sessionsArgs<ExtArgs>
+  envVars?: boolean | Prisma.Workspace$envVarsArgs<ExtArgs>
   _count?: boolean | Prisma.WorkspaceCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type WorkspaceIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -784,6 +947,7 @@ export type $WorkspacePayload<ExtArgs extends runtime.Types.Extensions.InternalA
   name: "Workspace"
   objects: {
     sessions: Prisma.$SessionPayload<ExtArgs>[]
+    envVars: Prisma.$WorkspaceEnvVarPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -804,6 +968,10 @@ export type $WorkspacePayload<ExtArgs extends runtime.Types.Extensions.InternalA
     cloneState: string
     cloneError: string | null
     lastSyncAt: Date | null
+    /**
+     * Last git operation or terminal start in this workspace (terminal sessions add their own activity).
+     */
+    lastActivityAt: Date | null
     createdAt: Date
     updatedAt: Date
   }, ExtArgs["result"]["workspace"]>
@@ -1201,6 +1369,7 @@ readonly fields: WorkspaceFieldRefs;
 export interface Prisma__WorkspaceClient<T, Null = never, ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs, GlobalOmitOptions = {}> extends Prisma.PrismaPromise<T> {
   readonly [Symbol.toStringTag]: "PrismaPromise"
   sessions<T extends Prisma.Workspace$sessionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Workspace$sessionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  envVars<T extends Prisma.Workspace$envVarsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Workspace$envVarsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WorkspaceEnvVarPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1242,6 +1411,7 @@ export interface WorkspaceFieldRefs {
   readonly cloneState: Prisma.FieldRef<"Workspace", 'String'>
   readonly cloneError: Prisma.FieldRef<"Workspace", 'String'>
   readonly lastSyncAt: Prisma.FieldRef<"Workspace", 'DateTime'>
+  readonly lastActivityAt: Prisma.FieldRef<"Workspace", 'DateTime'>
   readonly createdAt: Prisma.FieldRef<"Workspace", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"Workspace", 'DateTime'>
 }
@@ -1656,6 +1826,30 @@ export type Workspace$sessionsArgs<ExtArgs extends runtime.Types.Extensions.Inte
   take?: number
   skip?: number
   distinct?: Prisma.SessionScalarFieldEnum | Prisma.SessionScalarFieldEnum[]
+}
+
+/**
+ * Workspace.envVars
+ */
+export type Workspace$envVarsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the WorkspaceEnvVar
+   */
+  select?: Prisma.WorkspaceEnvVarSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the WorkspaceEnvVar
+   */
+  omit?: Prisma.WorkspaceEnvVarOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.WorkspaceEnvVarInclude<ExtArgs> | null
+  where?: Prisma.WorkspaceEnvVarWhereInput
+  orderBy?: Prisma.WorkspaceEnvVarOrderByWithRelationInput | Prisma.WorkspaceEnvVarOrderByWithRelationInput[]
+  cursor?: Prisma.WorkspaceEnvVarWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.WorkspaceEnvVarScalarFieldEnum | Prisma.WorkspaceEnvVarScalarFieldEnum[]
 }
 
 /**

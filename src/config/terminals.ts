@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { emptyToUndefined, integer } from './env.js';
+
+/**
+ * Server environment variables a shell may inherit. Everything else in the server's environment
+ * (session keys, OAuth secrets, SHELLPORT_SECRET_KEY, …) never reaches a terminal.
+ */
+export const INHERITED_ENV_NAMES = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LANGUAGE', 'TZ', 'TMPDIR'] as const;
+const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const FALLBACK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export const terminalsEnv = {
+  TERMINAL_MAX_SESSIONS: integer({ min: 1, max: 10_000, default: 100 }),
+  TERMINAL_IDLE_TIMEOUT_MINUTES: integer({ min: 0, max: 525_600, default: 0 }),
+  TERMINAL_MAX_INPUT_BYTES: integer({ min: 1, max: 1024 * 1024, default: 64 * 1024 }),
+  TERMINAL_RING_BUFFER_KB: integer({ min: 64, max: 1024 * 1024, default: 1024 }),
+  TERMINAL_RETAINED_OUTPUT_KB: integer({ min: 64, max: 16 * 1024 * 1024, default: 16 * 1024 }),
+  TERMINAL_KILL_GRACE_MS: integer({ min: 0, max: 600_000, default: 2000 }),
+  TERMINAL_FLOW_HIGH_WATERMARK_KB: integer({ min: 16, max: 1024 * 1024, default: 256 }),
+  TERMINAL_FLOW_LOW_WATERMARK_KB: integer({ min: 1, max: 1024 * 1024, default: 64 }),
+  TERMINAL_STALL_TIMEOUT_MS: integer({ min: 100, max: 3_600_000, default: 2000 }),
+  TERMINAL_PERSIST_INTERVAL_MS: integer({ min: 1, max: 60_000, default: 100 }),
+  TERMINAL_PERSIST_BATCH_KB: integer({ min: 1, max: 16 * 1024, default: 256 }),
+  TERMINAL_SHELLS_FILE: z.preprocess(emptyToUndefined, z.string().default('/etc/shells')),
+  TERMINAL_PASS_ENV: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .transform((value) => value.split(',').map((name) => name.trim()).filter(Boolean))
+      .refine((names) => names.every((name) => ENV_NAME.test(name)), {
+        error: 'a comma-separated list of environment variable names, e.g. HTTP_PROXY,HTTPS_PROXY,NO_PROXY',
+      })
+      .default([]),
+  ),
+};
+
+type TerminalsEnv = z.infer<z.ZodObject<typeof terminalsEnv>>;
+
+export interface TerminalsConfig {
+  /** Running terminals at once; creating one more is refused. */
+  maxSessions: number;
+  /** A terminal with no client, no input and no output for this long is ended; 0 turns this off. */
+  idleTimeoutMs: number;
+  /** Largest single input message, in bytes (UTF-8 for text). */
+  maxInputBytes: number;
+  /** Recent output kept in memory per terminal (grown on demand up to this size). */
+  ringBufferBytes: number;
+  /** Output kept in the database per terminal; older rows are trimmed. */
+  retainedOutputBytes: number;
+  /** Time between SIGTERM/SIGHUP and SIGKILL when a terminal is killed. */
+  killGraceMs: number;
+  flow: {
+    /** A client this many bytes behind pauses the PTY (and is sent no more until it acknowledges). */
+    highWatermarkBytes: number;
+    /** The PTY resumes once every counted client is at most this many bytes behind. */
+    lowWatermarkBytes: number;
+    /** A client holding the PTY paused without acknowledging anything for this long is dropped to resync. */
+    stallTimeoutMs: number;
+  };
+  persist: {
+    /** Output waits at most this long before it is written to the database. */
+    intervalMs: number;
+    /** Output is written as soon as this much is pending; also the largest row. */
+    batchBytes: number;
+  };
+  /** The list of allowed login shells. */
+  shellsFile: string;
+  /** The part of the server environment shells inherit (see INHERITED_ENV_NAMES and TERMINAL_PASS_ENV). */
+  baseEnv: Readonly<Record<string, string>>;
+}
+
+/** Builds the terminals section; `rawEnv` supplies the allow-listed variables shells inherit. */
+export function buildTerminalsConfig(env: TerminalsEnv, rawEnv: Record<string, string | undefined>): TerminalsConfig {
+  const baseEnv: Record<string, string> = {};
+  const inherit = (name: string) => {
+    const value = rawEnv[name];
+    if (typeof value === 'string' && value !== '' && !value.includes('\0')) baseEnv[name] = value;
+  };
+  for (const name of INHERITED_ENV_NAMES) inherit(name);
+  for (const name of Object.keys(rawEnv)) if (LOCALE_VARIABLE.test(name)) inherit(name);
+  for (const name of env.TERMINAL_PASS_ENV) inherit(name);
+  baseEnv.PATH ??= FALLBACK_PATH;
+
+  const high = env.TERMINAL_FLOW_HIGH_WATERMARK_KB * 1024;
+  // The ring must hold everything a counted client has not acknowledged plus the chunk in flight,
+  // and the database keeps at least what the ring keeps, so replays never find a hole.
+  const ringBufferBytes = Math.max(env.TERMINAL_RING_BUFFER_KB * 1024, 2 * high + 128 * 1024);
+  return {
+    maxSessions: env.TERMINAL_MAX_SESSIONS,
+    idleTimeoutMs: env.TERMINAL_IDLE_TIMEOUT_MINUTES * 60_000,
+    maxInputBytes: env.TERMINAL_MAX_INPUT_BYTES,
+    ringBufferBytes,
+    retainedOutputBytes: Math.max(env.TERMINAL_RETAINED_OUTPUT_KB * 1024, ringBufferBytes),
+    killGraceMs: env.TERMINAL_KILL_GRACE_MS,
+    flow: {
+      highWatermarkBytes: high,
+      lowWatermarkBytes: Math.min(env.TERMINAL_FLOW_LOW_WATERMARK_KB * 1024, Math.floor(high / 2)),
+      stallTimeoutMs: env.TERMINAL_STALL_TIMEOUT_MS,
+    },
+    persist: {
+      intervalMs: env.TERMINAL_PERSIST_INTERVAL_MS,
+      batchBytes: env.TERMINAL_PERSIST_BATCH_KB * 1024,
+    },
+    shellsFile: env.TERMINAL_SHELLS_FILE,
+    baseEnv,
+  };
+}

@@ -1,0 +1,27 @@
+import type { Database } from '../../infra/database/client.js';
+import type { Clock } from '../../infra/clock.js';
+
+export type AuthAction = 'login' | 'logout' | 'denied' | 'token_refresh' | 'api_access';
+
+export interface AuthEvent {
+  action: AuthAction;
+  success: boolean;
+  ip?: string | null;
+  userAgent?: string | null;
+  /** Plain facts (GitHub login and id, method, reason). Never tokens, codes or cookie values. */
+  details?: Record<string, unknown>;
+}
+
+/** Appends one AuthLog row: the security history the operations screen shows. */
+export async function recordAuthEvent(db: Database, clock: Clock, event: AuthEvent): Promise<void> {
+  await db.authLog.create({
+    data: {
+      action: event.action,
+      success: event.success,
+      ip: event.ip ?? null,
+      userAgent: event.userAgent?.slice(0, 512) ?? null,
+      details: JSON.stringify(event.details ?? {}),
+      createdAt: clock.now(),
+    },
+  });
+}

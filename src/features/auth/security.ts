@@ -1,0 +1,61 @@
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Config } from '../../config/index.js';
+import { AppError } from '../../http/errors.js';
+
+/**
+ * The Content-Security-Policy: everything from Shellport itself and nothing from anywhere else.
+ * - scripts: only our bundled files ('self'), no inline script, no eval;
+ * - styles: 'self' plus 'unsafe-inline', because xterm.js injects <style> elements for its themes
+ *   and cell dimensions and has no nonce option; inline styles cannot run code;
+ * - connect: 'self' (fetch, Socket.IO polling and WebSocket to our own host; ws(s):// spelled out
+ *   for browsers that do not map 'self' to WebSockets);
+ * - images and fonts: 'self' and data: URLs; frames: none; forms may post to us and to GitHub's sign-in.
+ */
+export function contentSecurityPolicy(config: Config): Record<string, string[]> {
+  const publicUrl = new URL(config.server.publicUrl);
+  const webSocketOrigin = `${publicUrl.protocol === 'https:' ? 'wss:' : 'ws:'}//${publicUrl.host}`;
+  const directives: Record<string, string[]> = {
+    'default-src': ["'self'"],
+    'script-src': ["'self'"],
+    'style-src': ["'self'", "'unsafe-inline'"],
+    'img-src': ["'self'", 'data:'],
+    'font-src': ["'self'", 'data:'],
+    'connect-src': ["'self'", webSocketOrigin],
+    'worker-src': ["'self'"],
+    'object-src': ["'none'"],
+    'base-uri': ["'self'"],
+    'frame-src': ["'none'"],
+    'frame-ancestors': ["'none'"],
+    'form-action': ["'self'", new URL(config.github.webUrl).origin],
+  };
+  if (config.server.isHttps) directives['upgrade-insecure-requests'] = [];
+  return directives;
+}
+
+/** Security headers on every response, and rate limiting for routes that opt in (the sign-in endpoints). */
+export const securityPlugin = fp(
+  async (app: FastifyInstance, { config }: { config: Config }) => {
+    await app.register(helmet, {
+      contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy(config) },
+      // HSTS only means something over https; on plain http it would only confuse a later https setup.
+      strictTransportSecurity: config.server.isHttps ? { maxAge: 15_552_000, includeSubDomains: false } : false,
+      referrerPolicy: { policy: 'no-referrer' },
+    });
+    await app.register(rateLimit, {
+      global: false,
+      // request.ip honours TRUST_PROXY, so behind a proxy each client has its own budget.
+      keyGenerator: (request) => request.ip,
+      errorResponseBuilder: (_request, context) =>
+        new AppError(429, 'rate_limited', `Too many sign-in attempts from your address. Try again in ${Math.ceil(context.ttl / 1000)} seconds.`),
+    });
+  },
+  { name: 'security' },
+);
+
+/** Route option for the sign-in endpoints. */
+export function signInRateLimit(config: Config) {
+  return { rateLimit: { max: config.auth.signInRateLimit.max, timeWindow: config.auth.signInRateLimit.windowMs } };
+}

@@ -1,0 +1,81 @@
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
+import type { GitHubConfig } from '../../config/github.js';
+import type { Clock } from '../../infra/clock.js';
+import type { Database } from '../../infra/database/client.js';
+import { loadSettings, type GitHubAccess } from '../github/access.js';
+import type { GitHubIdentity, TokenSet } from '../github/oauth.js';
+import { recordAuthEvent } from './auth-log.js';
+import type { AuthGuard } from './guard.js';
+import { SESSION_COOKIE } from './guard.js';
+import { decideOwner } from './owner.js';
+
+export type SignInMethod = 'github_web' | 'github_device' | 'token';
+
+export type GitHubSignInResult =
+  | { ok: true; identity: GitHubIdentity; claimed: boolean }
+  | { ok: false; identity: GitHubIdentity | null; reason: string; message: string };
+
+export interface ClientContext {
+  ip: string;
+  userAgent: string | null;
+}
+
+export function clientOf(request: FastifyRequest): ClientContext {
+  return { ip: request.ip, userAgent: request.headers['user-agent'] ?? null };
+}
+
+export interface SignInServiceDeps {
+  db: Database;
+  clock: Clock;
+  auth: AuthGuard;
+  github: GitHubAccess;
+  githubConfig: GitHubConfig;
+  log: FastifyBaseLogger;
+}
+
+/** Applies the owner rule to a GitHub sign-in and starts sign-in sessions. */
+export function createSignInService({ db, clock, auth, github, githubConfig, log }: SignInServiceDeps) {
+  return {
+    /**
+     * Decides whether the GitHub user behind `tokens` is the owner; if so stores the identity and the
+     * encrypted tokens, else writes a `denied` AuthLog row. Starts no session (the caller does).
+     */
+    async authorizeGitHubUser(tokens: TokenSet, options: { canClaim: boolean; method: SignInMethod; client: ClientContext }): Promise<GitHubSignInResult> {
+      let identity: GitHubIdentity;
+      try {
+        identity = await github.oauth.fetchIdentity(tokens.accessToken);
+      } catch (error) {
+        log.warn({ err: error }, 'GitHub /user failed during sign-in');
+        await recordAuthEvent(db, clock, { action: 'denied', success: false, ...options.client, details: { method: options.method, reason: 'github_user_failed' } });
+        return { ok: false, identity: null, reason: 'github_user_failed', message: 'GitHub did not tell us who you are; try signing in again.' };
+      }
+      const settings = await loadSettings(db);
+      const decision = decideOwner(settings, identity, githubConfig.allowedUser, options.canClaim);
+      const who = { login: identity.login, githubId: identity.id, method: options.method };
+      if (!decision.allowed) {
+        await recordAuthEvent(db, clock, { action: 'denied', success: false, ...options.client, details: { ...who, reason: decision.reason } });
+        log.warn({ ...who, reason: decision.reason, ip: options.client.ip }, 'GitHub sign-in refused');
+        return { ok: false, identity, reason: decision.reason, message: decision.message };
+      }
+      await github.saveConnection(identity, tokens);
+      if (decision.claimed) {
+        log.warn({ ...who, ip: options.client.ip }, `OWNERSHIP: GitHub user ${identity.login} (id ${identity.id}) is now the owner of this Shellport server`);
+      }
+      await recordAuthEvent(db, clock, { action: 'login', success: true, ...options.client, details: { ...who, claimed: decision.claimed } });
+      return { ok: true, identity, claimed: decision.claimed };
+    },
+
+    /**
+     * Gives the browser a fresh session id (rotation at sign-in defeats session fixation) and ends
+     * the session it had before, if any.
+     */
+    async startSession(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+      const previous = await auth.sessions.findValid(request.cookies[SESSION_COOKIE]);
+      if (previous) await auth.sessions.revoke(previous.id);
+      const { token } = await auth.sessions.create(clientOf(request));
+      auth.setSessionCookie(reply, token);
+    },
+  };
+}
+
+export type SignInService = ReturnType<typeof createSignInService>;

@@ -1,0 +1,212 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { Octokit } from 'octokit';
+import type { GitHubConfig } from '../../config/github.js';
+import type { Settings } from '../../generated/prisma/client.js';
+import { AppError } from '../../http/errors.js';
+import type { Clock } from '../../infra/clock.js';
+import type { Database } from '../../infra/database/client.js';
+import type { Vault } from '../../infra/vault.js';
+import { OAuthError, createOAuthClient, type GitHubIdentity, type OAuthClient, type TokenSet } from './oauth.js';
+
+/*
+ * GitHub access for every feature, created once per app and decorated as `app.github`:
+ *
+ *   getAccessToken(): Promise<string>        the owner's token, decrypted for this use only; refreshes an
+ *                                             expiring token shortly before it expires. Throws AppError 409
+ *                                             `github_not_connected` or `github_reauth_required` (message says
+ *                                             what to do), 502 `github_unavailable` when GitHub cannot be reached.
+ *   refreshAfterUnauthorized(rejected?)       call when GitHub answered 401 to `rejected`: refreshes (or marks the
+ *                                             connection as needing renewal and throws github_reauth_required).
+ *   octokit(): Promise<Octokit>               REST client on GITHUB_API_URL; each request gets a fresh token and a
+ *                                             401 triggers one refresh and one retry. Rate limits are not retried.
+ *   webUrl / apiUrl                           GITHUB_URL (git clone URLs: `${webUrl}/owner/repo.git`) and GITHUB_API_URL.
+ *   connectionState()                         'connected' | 'needs_renewal' | 'not_configured' | 'not_connected'.
+ *
+ * Never log, store unencrypted or put in a URL what getAccessToken() returns; for git, pass it through
+ * an environment variable or a credential helper, never in the remote URL.
+ */
+
+export type ConnectionState = 'connected' | 'needs_renewal' | 'not_configured' | 'not_connected';
+
+export const SETTINGS_ID = 'singleton';
+// An expiring token is refreshed when it has less than this left, so a clone never starts with a dying token.
+const REFRESH_MARGIN_MS = 5 * 60_000;
+
+export interface GitHubAccessDeps {
+  db: Database;
+  vault: Vault;
+  config: GitHubConfig;
+  clock: Clock;
+  log: FastifyBaseLogger;
+  oauth?: OAuthClient;
+}
+
+export const notConnected = () =>
+  new AppError(409, 'github_not_connected', 'GitHub is not connected: sign in with GitHub (Settings → Connect GitHub) to list and clone repositories.');
+export const reauthRequired = () =>
+  new AppError(409, 'github_reauth_required', 'The GitHub connection needs to be renewed: sign in with GitHub again.');
+const notConfigured = () =>
+  new AppError(409, 'github_not_configured', 'GitHub sign-in is not configured: set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (see docs/configuration.md).');
+const unavailable = () => new AppError(502, 'github_unavailable', 'GitHub could not be reached to renew the token; try again in a minute.');
+
+/** The one Settings row, created on first use. */
+export async function loadSettings(db: Database): Promise<Settings> {
+  const existing = await db.settings.findUnique({ where: { id: SETTINGS_ID } });
+  if (existing) return existing;
+  // Two first requests may race to create it; the loser reads the winner's row.
+  return db.settings.create({ data: { id: SETTINGS_ID } }).catch(() => db.settings.findUniqueOrThrow({ where: { id: SETTINGS_ID } }));
+}
+
+export function createGitHubAccess({ db, vault, config, clock, log, oauth = createOAuthClient({ config, clock }) }: GitHubAccessDeps) {
+  let refreshInFlight: Promise<string> | null = null;
+
+  function encryptTokens(tokens: TokenSet) {
+    return {
+      githubAccessToken: vault.encrypt(tokens.accessToken),
+      githubRefreshToken: tokens.refreshToken ? vault.encrypt(tokens.refreshToken) : null,
+      githubTokenExpiresAt: tokens.expiresAt,
+      githubRefreshTokenExpiresAt: tokens.refreshTokenExpiresAt,
+    };
+  }
+
+  /** The tokens are dropped, the owner stays: the UI then says "needs renewal" rather than "not connected". */
+  async function markNeedsRenewal(reason: string) {
+    await db.$transaction([
+      db.settings.update({
+        where: { id: SETTINGS_ID },
+        data: { githubAccessToken: null, githubRefreshToken: null, githubTokenExpiresAt: null, githubRefreshTokenExpiresAt: null },
+      }),
+      db.authLog.create({ data: { action: 'token_refresh', success: false, details: JSON.stringify({ reason }), createdAt: clock.now() } }),
+    ]);
+    log.warn({ reason }, 'GitHub connection needs to be renewed');
+  }
+
+  function ensureUsable(settings: Settings): void {
+    if (!config.clientId) throw notConfigured();
+    if (!settings.githubAccessToken) throw settings.githubUserId !== null ? reauthRequired() : notConnected();
+  }
+
+  async function refresh(): Promise<string> {
+    refreshInFlight ??= (async () => {
+      const settings = await loadSettings(db);
+      ensureUsable(settings);
+      const refreshToken = settings.githubRefreshToken ? vault.tryDecrypt(settings.githubRefreshToken) : null;
+      const now = clock.now();
+      if (!refreshToken || !config.clientSecret || (settings.githubRefreshTokenExpiresAt && settings.githubRefreshTokenExpiresAt <= now)) {
+        await markNeedsRenewal(refreshToken ? 'refresh token expired or no client secret' : 'token rejected and no refresh token');
+        throw reauthRequired();
+      }
+      let tokens: TokenSet;
+      try {
+        tokens = await oauth.refresh(refreshToken);
+      } catch (error) {
+        if (error instanceof OAuthError) {
+          await markNeedsRenewal(`GitHub refused the refresh: ${error.code}`);
+          throw reauthRequired();
+        }
+        log.warn({ err: error }, 'GitHub token refresh failed; will retry on next use');
+        throw unavailable();
+      }
+      // Both tokens change together: GitHub invalidates the old refresh token as soon as it issues a new one.
+      await db.$transaction([
+        db.settings.update({ where: { id: SETTINGS_ID }, data: encryptTokens(tokens) }),
+        db.authLog.create({ data: { action: 'token_refresh', success: true, details: JSON.stringify({ login: settings.githubLogin }), createdAt: clock.now() } }),
+      ]);
+      log.info('GitHub token refreshed');
+      return tokens.accessToken;
+    })().finally(() => {
+      refreshInFlight = null;
+    });
+    return refreshInFlight;
+  }
+
+  async function getAccessToken(): Promise<string> {
+    const settings = await loadSettings(db);
+    ensureUsable(settings);
+    const token = vault.tryDecrypt(settings.githubAccessToken!);
+    if (token === null) {
+      log.warn('the stored GitHub token cannot be decrypted (altered, or encrypted under another key)');
+      throw reauthRequired();
+    }
+    if (settings.githubTokenExpiresAt && settings.githubTokenExpiresAt.getTime() - clock.now().getTime() < REFRESH_MARGIN_MS) {
+      return refresh();
+    }
+    return token;
+  }
+
+  async function refreshAfterUnauthorized(rejected?: string): Promise<string> {
+    if (rejected !== undefined) {
+      const settings = await loadSettings(db);
+      const current = settings.githubAccessToken ? vault.tryDecrypt(settings.githubAccessToken) : null;
+      // Another request already refreshed: use its token rather than spending the new refresh token.
+      if (current && current !== rejected) return current;
+    }
+    return refresh();
+  }
+
+  async function connectionState(): Promise<ConnectionState> {
+    if (!config.clientId) return 'not_configured';
+    const settings = await loadSettings(db);
+    if (!settings.githubAccessToken) return settings.githubUserId !== null ? 'needs_renewal' : 'not_connected';
+    if (vault.tryDecrypt(settings.githubAccessToken) === null) return 'needs_renewal';
+    const now = clock.now();
+    const accessExpired = settings.githubTokenExpiresAt !== null && settings.githubTokenExpiresAt <= now;
+    const canRefresh =
+      settings.githubRefreshToken !== null &&
+      vault.tryDecrypt(settings.githubRefreshToken) !== null &&
+      (settings.githubRefreshTokenExpiresAt === null || settings.githubRefreshTokenExpiresAt > now);
+    return accessExpired && !canRefresh ? 'needs_renewal' : 'connected';
+  }
+
+  /** Stores the owner's identity and fresh tokens in one write (sign-in). */
+  async function saveConnection(identity: GitHubIdentity, tokens: TokenSet): Promise<void> {
+    await db.settings.upsert({
+      where: { id: SETTINGS_ID },
+      create: { id: SETTINGS_ID, ...identityColumns(identity), ...encryptTokens(tokens) },
+      update: { ...identityColumns(identity), ...encryptTokens(tokens) },
+    });
+  }
+
+  async function octokit(): Promise<Octokit> {
+    await getAccessToken(); // fail early with a clear AppError when there is no usable connection
+    return new Octokit({
+      baseUrl: config.apiUrl,
+      userAgent: 'shellport',
+      authStrategy: () => ({
+        async hook(request: any, route: any, parameters?: any) {
+          const endpoint = request.endpoint.merge(route, parameters);
+          const token = await getAccessToken();
+          endpoint.headers.authorization = `token ${token}`;
+          try {
+            return await request(endpoint);
+          } catch (error) {
+            if ((error as { status?: number }).status !== 401) throw error;
+            endpoint.headers.authorization = `token ${await refreshAfterUnauthorized(token)}`;
+            return request(endpoint);
+          }
+        },
+      }),
+      // A server must not sleep for an hour on a rate limit: fail at once and let the caller say so.
+      throttle: { onRateLimit: () => false, onSecondaryRateLimit: () => false },
+      retry: { retries: 2 },
+      log: { debug: () => {}, info: () => {}, warn: (message: string) => log.warn(message), error: (message: string) => log.error(message) },
+    });
+  }
+
+  return {
+    webUrl: config.webUrl,
+    apiUrl: config.apiUrl,
+    oauth,
+    getAccessToken,
+    refreshAfterUnauthorized,
+    octokit,
+    connectionState,
+    saveConnection,
+  };
+}
+
+function identityColumns(identity: GitHubIdentity) {
+  return { githubUserId: identity.id, githubLogin: identity.login, githubName: identity.name, githubAvatarUrl: identity.avatarUrl };
+}
+
+export type GitHubAccess = ReturnType<typeof createGitHubAccess>;

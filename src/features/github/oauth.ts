@@ -1,0 +1,151 @@
+import { createDeviceCode, exchangeDeviceCode, exchangeWebFlowCode, getWebFlowAuthorizationUrl, refreshToken } from '@octokit/oauth-methods';
+import { request as octokitRequest } from '@octokit/request';
+import { Octokit } from 'octokit';
+import type { GitHubConfig } from '../../config/github.js';
+import type { Clock } from '../../infra/clock.js';
+
+/** What GitHub hands back from any token grant. Expiry fields are set only for expiring (GitHub App) tokens. */
+export interface TokenSet {
+  accessToken: string;
+  refreshToken: string | null;
+  expiresAt: Date | null;
+  refreshTokenExpiresAt: Date | null;
+}
+
+export interface GitHubIdentity {
+  id: number;
+  login: string;
+  name: string | null;
+  avatarUrl: string | null;
+}
+
+/**
+ * GitHub's OAuth answered with an error body (it uses HTTP 200 for these). `code` is GitHub's
+ * (https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps#error-codes-for-the-device-flow).
+ */
+export class OAuthError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    /** slow_down carries the new minimum polling interval in seconds. */
+    readonly interval?: number,
+  ) {
+    super(message);
+    this.name = 'OAuthError';
+  }
+}
+
+export interface DeviceCode {
+  deviceCode: string;
+  userCode: string;
+  verificationUri: string;
+  expiresInSeconds: number;
+  intervalSeconds: number;
+}
+
+/**
+ * GitHub's OAuth endpoints through @octokit/oauth-methods. Those derive the OAuth host from their
+ * `request`'s baseUrl (github.com for api.github.com, else the base URL without /api/v3), so they get
+ * a request based on GITHUB_URL, the web host, where /login/oauth/* lives on github.com and GHES alike.
+ */
+export function createOAuthClient({ config, clock }: { config: GitHubConfig; clock: Clock }) {
+  const webRequest = octokitRequest.defaults({ baseUrl: config.webUrl, headers: { 'user-agent': 'shellport' } });
+
+  function requireClientId(): string {
+    if (!config.clientId) throw new OAuthError('not_configured', 'GITHUB_CLIENT_ID is not set.');
+    return config.clientId;
+  }
+
+  function requireSecret(): string {
+    if (!config.clientSecret) throw new OAuthError('not_configured', 'GITHUB_CLIENT_SECRET is not set.');
+    return config.clientSecret;
+  }
+
+  function toTokenSet(data: Record<string, unknown>): TokenSet {
+    const now = clock.now().getTime();
+    const seconds = (value: unknown) => (typeof value === 'number' && value > 0 ? new Date(now + value * 1000) : null);
+    return {
+      accessToken: String(data.access_token),
+      refreshToken: typeof data.refresh_token === 'string' && data.refresh_token ? data.refresh_token : null,
+      expiresAt: seconds(data.expires_in),
+      refreshTokenExpiresAt: seconds(data.refresh_token_expires_in),
+    };
+  }
+
+  async function call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      const data = (error as { response?: { data?: Record<string, unknown> } }).response?.data;
+      if (data && typeof data.error === 'string') {
+        throw new OAuthError(data.error, String(data.error_description ?? data.error), typeof data.interval === 'number' ? data.interval : undefined);
+      }
+      throw error;
+    }
+  }
+
+  return {
+    isConfigured: () => config.clientId !== null,
+    hasClientSecret: () => config.clientSecret !== null,
+
+    /** The authorize URL with state and a PKCE S256 challenge. */
+    authorizationUrl({ state, codeChallenge, redirectUrl }: { state: string; codeChallenge: string; redirectUrl: string }): string {
+      const { url } = getWebFlowAuthorizationUrl({
+        clientType: 'oauth-app',
+        clientId: requireClientId(),
+        redirectUrl,
+        state,
+        scopes: config.scopes,
+        allowSignup: false,
+        request: webRequest,
+      });
+      const withPkce = new URL(url);
+      withPkce.searchParams.set('code_challenge', codeChallenge);
+      withPkce.searchParams.set('code_challenge_method', 'S256');
+      return withPkce.toString();
+    },
+
+    async exchangeCode({ code, redirectUrl, codeVerifier }: { code: string; redirectUrl: string; codeVerifier: string }): Promise<TokenSet> {
+      // oauth-methods has no PKCE option; a request default becomes one more body parameter.
+      const request = webRequest.defaults({ code_verifier: codeVerifier });
+      const response = await call(() =>
+        exchangeWebFlowCode({ clientType: 'oauth-app', clientId: requireClientId(), clientSecret: requireSecret(), code, redirectUrl, request }),
+      );
+      return toTokenSet(response.data as unknown as Record<string, unknown>);
+    },
+
+    async createDeviceCode(): Promise<DeviceCode> {
+      const response = await call(() => createDeviceCode({ clientType: 'oauth-app', clientId: requireClientId(), scopes: config.scopes, request: webRequest }));
+      const data = response.data;
+      return {
+        deviceCode: data.device_code,
+        userCode: data.user_code,
+        verificationUri: data.verification_uri,
+        expiresInSeconds: data.expires_in,
+        intervalSeconds: data.interval,
+      };
+    },
+
+    /** One poll of the device flow; throws OAuthError authorization_pending, slow_down, expired_token, access_denied… */
+    async exchangeDeviceCode(deviceCode: string): Promise<TokenSet> {
+      const response = await call(() => exchangeDeviceCode({ clientType: 'oauth-app', clientId: requireClientId(), code: deviceCode, request: webRequest }));
+      return toTokenSet(response.data as unknown as Record<string, unknown>);
+    },
+
+    async refresh(refreshTokenValue: string): Promise<TokenSet> {
+      const response = await call(() =>
+        refreshToken({ clientType: 'github-app', clientId: requireClientId(), clientSecret: requireSecret(), refreshToken: refreshTokenValue, request: webRequest }),
+      );
+      return toTokenSet(response.data as unknown as Record<string, unknown>);
+    },
+
+    /** GET /user with a token that is not stored yet (sign-in decides whether to keep it). */
+    async fetchIdentity(accessToken: string): Promise<GitHubIdentity> {
+      const octokit = new Octokit({ auth: accessToken, baseUrl: config.apiUrl, userAgent: 'shellport', retry: { enabled: false }, throttle: { enabled: false } });
+      const { data } = await octokit.rest.users.getAuthenticated();
+      return { id: data.id, login: data.login, name: data.name ?? null, avatarUrl: data.avatar_url || null };
+    },
+  };
+}
+
+export type OAuthClient = ReturnType<typeof createOAuthClient>;

@@ -1,0 +1,20 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../../config/index.js';
+import type { Clock } from '../../infra/clock.js';
+import { reposQuery } from '../workspaces/schemas.js';
+import { createRepoBrowser } from './repos.js';
+
+export interface RepoRoutesOptions {
+  config: Config;
+  clock: Clock;
+}
+
+/** GET /api/github/repos: the repository browser (see docs/api.md). Behind the auth guard. */
+export async function githubRepoRoutes(app: FastifyInstance, { config, clock }: RepoRoutesOptions) {
+  const browser = createRepoBrowser({ db: app.db, github: app.github, clock, cacheMs: config.workspaces.reposCacheMs });
+
+  app.get('/api/github/repos', async (request) => {
+    const query = reposQuery.parse(request.query);
+    return browser.list({ q: query.q || undefined, sort: query.sort, refresh: query.refresh, page: query.page, perPage: query.perPage });
+  });
+}

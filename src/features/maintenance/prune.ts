@@ -1,0 +1,114 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { FastifyBaseLogger } from 'fastify';
+import type { MaintenanceConfig } from '../../config/maintenance.js';
+import type { Clock } from '../../infra/clock.js';
+import type { Database } from '../../infra/database/client.js';
+
+/** Rows per DELETE: each statement is a short write transaction, so terminals never wait long. */
+export const PRUNE_BATCH_SIZE = 500;
+
+export interface PruneDeps {
+  db: Database;
+  clock: Clock;
+  retention: MaintenanceConfig['retention'];
+  /** Sign-in sessions unused this long are expired (same rule as the session store). */
+  sessionIdleTimeoutMs: number;
+  batchSize?: number;
+}
+
+export interface PruneResult {
+  terminatedSessions: number;
+  sessionOutputs: number;
+  authLogs: number;
+  systemMetrics: number;
+  authSessions: number;
+  jobRuns: number;
+}
+
+/** Deletes old rows in small batches, yielding to the event loop between them. */
+export function createPruneService({ db, clock, retention, sessionIdleTimeoutMs, batchSize = PRUNE_BATCH_SIZE }: PruneDeps) {
+  async function inBatches(deleteBatch: () => Promise<number>): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const deleted = await deleteBatch();
+      total += deleted;
+      if (deleted < batchSize) return total;
+      await yieldToEventLoop();
+    }
+  }
+
+  async function deleteById<T extends number | string>(findIds: () => Promise<T[]>, deleteIds: (ids: T[]) => Promise<{ count: number }>) {
+    return inBatches(async () => {
+      const ids = await findIds();
+      if (ids.length === 0) return 0;
+      await deleteIds(ids);
+      // The batch size decides whether to go on, not the count (a row may vanish in between).
+      return ids.length;
+    });
+  }
+
+  async function pruneTerminatedSessions(cutoff: Date) {
+    let sessionOutputs = 0;
+    const where = {
+      status: 'terminated',
+      OR: [{ endedAt: { lt: cutoff } }, { endedAt: null, lastActivityAt: { lt: cutoff } }],
+    };
+    const terminatedSessions = await deleteById(
+      async () => {
+        const sessions = await db.session.findMany({ where, select: { id: true }, take: batchSize });
+        // A long session can hold many thousands of output rows: delete them in batches first,
+        // rather than in one long cascading DELETE.
+        for (const { id } of sessions) {
+          sessionOutputs += await inBatches(() =>
+            db.$executeRawUnsafe(
+              'DELETE FROM "session_outputs" WHERE rowid IN (SELECT rowid FROM "session_outputs" WHERE "session_id" = ? LIMIT ?)',
+              id,
+              batchSize,
+            ),
+          );
+        }
+        return sessions.map((s) => s.id);
+      },
+      (ids) => db.session.deleteMany({ where: { id: { in: ids } } }),
+    );
+    return { terminatedSessions, sessionOutputs };
+  }
+
+  return {
+    /** Removes everything past its retention; boundaries are strict (older than the cutoff goes). */
+    async prune(log: FastifyBaseLogger): Promise<PruneResult> {
+      const now = clock.now();
+      const before = (ms: number) => new Date(now.getTime() - ms);
+
+      const { terminatedSessions, sessionOutputs } = await pruneTerminatedSessions(before(retention.terminatedSessionsMs));
+      const authLogs = await deleteById(
+        async () => (await db.authLog.findMany({ where: { createdAt: { lt: before(retention.authLogsMs) } }, select: { id: true }, take: batchSize })).map((r) => r.id),
+        (ids) => db.authLog.deleteMany({ where: { id: { in: ids } } }),
+      );
+      const systemMetrics = await deleteById(
+        async () => (await db.systemMetric.findMany({ where: { createdAt: { lt: before(retention.metricsMs) } }, select: { id: true }, take: batchSize })).map((r) => r.id),
+        (ids) => db.systemMetric.deleteMany({ where: { id: { in: ids } } }),
+      );
+      const authSessions = await deleteById(
+        async () =>
+          (
+            await db.authSession.findMany({
+              where: { OR: [{ expiresAt: { lte: now } }, { lastSeenAt: { lte: before(sessionIdleTimeoutMs) } }] },
+              select: { id: true },
+              take: batchSize,
+            })
+          ).map((r) => r.id),
+        (ids) => db.authSession.deleteMany({ where: { id: { in: ids } } }),
+      );
+      const jobRuns = await deleteById(
+        async () => (await db.jobRun.findMany({ where: { startedAt: { lt: before(retention.jobRunsMs) } }, select: { id: true }, take: batchSize })).map((r) => r.id),
+        (ids) => db.jobRun.deleteMany({ where: { id: { in: ids } } }),
+      );
+      const result = { terminatedSessions, sessionOutputs, authLogs, systemMetrics, authSessions, jobRuns };
+      log.info(result, 'prune finished');
+      return result;
+    },
+  };
+}
+
+export type PruneService = ReturnType<typeof createPruneService>;

@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { link, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Clock } from '../../infra/clock.js';
+import { migrateDatabaseFile } from '../../infra/database/plugin.js';
+import { BackupVerificationError, extractBackup } from './backups.js';
+
+export class RestoreRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RestoreRefusedError';
+  }
+}
+
+export interface RestoreResult {
+  databaseFile: string;
+  /** Where the database that was replaced now lives; null when there was none. */
+  previousDatabase: string | null;
+  migrationsApplied: string[];
+}
+
+export interface RestoreDeps {
+  databaseFile: string;
+  migrationsDir?: string;
+  clock: Clock;
+  log: FastifyBaseLogger;
+}
+
+/**
+ * True when another process has the database open. A running Shellport server keeps its
+ * connection open for its whole life, and in WAL mode every open connection holds a shared lock
+ * that stops anyone else from taking SQLite's exclusive lock. So: try to take it, without waiting.
+ * This works across processes and containers sharing the volume (POSIX locks), unlike a pid file.
+ */
+export function isDatabaseInUse(databaseFile: string): boolean {
+  if (!existsSync(databaseFile)) return false;
+  const connection = new BetterSqlite3(databaseFile, { fileMustExist: true, timeout: 0 });
+  try {
+    connection.pragma('locking_mode = EXCLUSIVE');
+    connection.exec('BEGIN EXCLUSIVE; COMMIT');
+    return false;
+  } catch (error) {
+    if ((error as { code?: string }).code?.startsWith('SQLITE_BUSY') || (error as { code?: string }).code === 'SQLITE_LOCKED') return true;
+    throw error;
+  } finally {
+    connection.close();
+  }
+}
+
+function stamp(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Replaces the database with a backup. Order matters: verify the backup completely before touching
+ * anything; fold the current WAL into the current file so the copy kept aside is whole; keep it
+ * aside by hard link (the live path is never missing); rename the verified copy over the live
+ * path (atomic on one file system); then migrate forward.
+ */
+export async function restoreBackup(backupFile: string, { databaseFile, migrationsDir, clock, log }: RestoreDeps): Promise<RestoreResult> {
+  if (!(await exists(backupFile))) throw new RestoreRefusedError(`No such backup file: ${backupFile}.`);
+  if (isDatabaseInUse(databaseFile)) {
+    throw new RestoreRefusedError(
+      `The database ${databaseFile} is in use by another process — a running Shellport server or a maintenance command. ` +
+        'Stop the server (e.g. `systemctl stop shellport` or `docker stop`), then run the restore again.',
+    );
+  }
+
+  const directory = path.dirname(databaseFile);
+  const staging = path.join(directory, `.restore-${randomBytes(4).toString('hex')}.db`);
+  try {
+    try {
+      await extractBackup(backupFile, staging);
+    } catch (error) {
+      if (error instanceof BackupVerificationError) {
+        throw new RestoreRefusedError(`The backup ${backupFile} is corrupt or not a Shellport backup: ${error.message}. Nothing was changed.`);
+      }
+      throw error;
+    }
+    ensureShellportDatabase(staging, backupFile);
+
+    let previousDatabase: string | null = null;
+    if (await exists(databaseFile)) {
+      checkpointAndClose(databaseFile);
+      previousDatabase = `${databaseFile}.before-restore-${stamp(clock.now())}`;
+      await link(databaseFile, previousDatabase);
+      // A WAL or shared-memory file left beside the live path would be applied to the restored file.
+      for (const suffix of ['-wal', '-shm']) {
+        if (await exists(`${databaseFile}${suffix}`)) await rename(`${databaseFile}${suffix}`, `${previousDatabase}${suffix}`);
+      }
+    }
+    await rename(staging, databaseFile);
+    log.info({ backupFile, databaseFile, previousDatabase }, 'backup restored');
+
+    const report = migrateDatabaseFile(databaseFile, migrationsDir);
+    if (report.applied.length > 0) log.info({ applied: report.applied }, 'database migrations applied to the restored backup');
+    return { databaseFile, previousDatabase, migrationsApplied: report.applied };
+  } finally {
+    await rm(staging, { force: true });
+    await rm(`${staging}-journal`, { force: true });
+  }
+}
+
+function ensureShellportDatabase(file: string, backupFile: string) {
+  const connection = new BetterSqlite3(file, { fileMustExist: true });
+  try {
+    const table = connection.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'`).get();
+    if (!table) {
+      throw new RestoreRefusedError(`${backupFile} is a SQLite database but not a Shellport one (it has no migration history). Nothing was changed.`);
+    }
+  } finally {
+    connection.close();
+  }
+}
+
+/** Moves everything in the WAL into the main file and closes, which removes the WAL. */
+function checkpointAndClose(databaseFile: string) {
+  const connection = new BetterSqlite3(databaseFile, { fileMustExist: true, timeout: 5_000 });
+  try {
+    connection.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    connection.close();
+  }
+}

@@ -1,0 +1,52 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Config } from '../../config/index.js';
+import type { Clock } from '../../infra/clock.js';
+import { createPtyHost, type PtyHost } from '../../infra/pty-host.js';
+import { createDefaultContextProvider, type TerminalContextProvider } from './context.js';
+import { createTerminalManager, type TerminalManager } from './manager.js';
+import { terminalRoutes } from './routes.js';
+import { registerTerminalSocketHandlers } from './socket.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The app's one terminal manager (other features: closeWorkspaceSessions, countActive). */
+    terminals: TerminalManager;
+  }
+}
+
+export interface TerminalsPluginOptions {
+  config: Config;
+  clock: Clock;
+  /** Working directory and variables per terminal; the workspaces feature passes its own. */
+  contextProvider?: TerminalContextProvider;
+  ptyHost?: PtyHost;
+}
+
+/**
+ * Terminals: the manager (decorated as `app.terminals`), the /terminals Socket.IO namespace and
+ * the /api/terminals routes. On close, every PTY is killed and its output written.
+ */
+export const terminalsPlugin = fp(
+  async (app: FastifyInstance, options: TerminalsPluginOptions) => {
+    const log = app.log.child({ feature: 'terminals' });
+    const manager = createTerminalManager({
+      db: app.db,
+      config: options.config.terminals,
+      clock: options.clock,
+      log,
+      metrics: app.metrics,
+      ptyHost: options.ptyHost ?? createPtyHost(),
+      contextProvider: options.contextProvider ?? createDefaultContextProvider({ db: app.db, dataDir: options.config.storage.dataDir }),
+    });
+    await manager.recoverAfterRestart();
+    app.decorate('terminals', manager);
+    const unsubscribe = registerTerminalSocketHandlers({ io: app.io, manager, auth: app.auth, config: options.config.terminals, log });
+    await app.register(terminalRoutes, { manager });
+    app.addHook('onClose', async () => {
+      unsubscribe();
+      await manager.dispose();
+    });
+  },
+  { name: 'terminals', dependencies: ['database', 'metrics', 'auth-guard', 'socket-server'] },
+);

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+/** Bumped on any incompatible change to the events in docs/protocol.md. */
+export const PROTOCOL_VERSION = 1;
+
+export const MAX_DIMENSION = 1000;
+const dimension = z.number().int().min(1).max(MAX_DIMENSION);
+const sessionId = z.uuid({ error: 'a terminal session id (UUID)' });
+const offset = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const name = z.string().trim().min(1).max(100);
+
+export const createTerminalSchema = z.strictObject({
+  workspaceId: z.string().min(1).max(100).nullish(),
+  shell: z.string().min(1).max(4096).optional(),
+  cols: dimension.optional(),
+  rows: dimension.optional(),
+  name: name.optional(),
+});
+export type CreateTerminalInput = z.infer<typeof createTerminalSchema>;
+
+export const attachSchema = z.strictObject({
+  sessionId,
+  /** The stream offset the client has everything up to; omitted or null: it has nothing. */
+  lastSeq: offset.nullish(),
+  cols: dimension.optional(),
+  rows: dimension.optional(),
+});
+
+export const sessionRefSchema = z.strictObject({ sessionId });
+
+export const inputSchema = z.strictObject({
+  sessionId,
+  data: z.union([z.string(), z.instanceof(Uint8Array)], { error: 'a string or binary data' }),
+});
+
+export const resizeSchema = z.strictObject({ sessionId, cols: dimension, rows: dimension });
+
+export const ackSchema = z.strictObject({ sessionId, seq: offset });
+
+export const renameSchema = z.strictObject({ sessionId, name: name.nullable() });
+
+export const listSchema = z
+  .strictObject({
+    workspaceId: z.string().min(1).max(100).optional(),
+    status: z.enum(['active', 'terminated']).optional(),
+  })
+  .nullish()
+  .transform((value) => value ?? {});
+export type ListTerminalsFilter = z.output<typeof listSchema>;
+
+// HTTP
+export const terminalParamsSchema = z.object({ id: sessionId });
+export const listQuerySchema = z.object({
+  workspaceId: z.string().min(1).max(100).optional(),
+  status: z.enum(['active', 'terminated']).optional(),
+});
+export const renameBodySchema = z.strictObject({ name: name.nullable() });
+export const outputQuerySchema = z.object({
+  since: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+  limit: z.coerce.number().int().min(1).max(16 * 1024 * 1024).default(1024 * 1024),
+});
+
+/** What clients see of a terminal (HTTP and socket). */
+export interface TerminalInfo {
+  id: string;
+  workspaceId: string | null;
+  name: string | null;
+  shell: string;
+  pid: number | null;
+  status: 'active' | 'terminated';
+  cwd: string;
+  cols: number;
+  rows: number;
+  createdAt: string;
+  lastActivityAt: string;
+  endedAt: string | null;
+  exitCode: number | null;
+  endReason: string | null;
+  /** Offset just after the newest output byte; null for an ended terminal not in memory. */
+  seq: number | null;
+  /** Clients attached right now. */
+  clients: number;
+}
+
+export interface SocketErrorBody {
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+export type Ack<T extends object = object> = (response: ({ ok: true } & T) | { ok: false; error: SocketErrorBody }) => void;
+
+/** Events the server sends on the /terminals namespace. */
+export interface TerminalServerEvents {
+  'terminal:ready': (payload: { protocolVersion: number; maxInputBytes: number; highWatermarkBytes: number; lowWatermarkBytes: number }) => void;
+  'terminal:output': (payload: { sessionId: string; seq: number; data: Buffer }) => void;
+  'terminal:reset': (payload: { sessionId: string; seq: number }) => void;
+  'terminal:behind': (payload: { sessionId: string; seq: number }) => void;
+  'terminal:resized': (payload: { sessionId: string; cols: number; rows: number }) => void;
+  'terminal:exit': (payload: { sessionId: string; exitCode: number | null; signal: number | null; reason: string; seq: number }) => void;
+  'terminal:updated': (payload: { session: TerminalInfo }) => void;
+  'terminal:error': (payload: { event: string; sessionId?: string; error: SocketErrorBody }) => void;
+}

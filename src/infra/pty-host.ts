@@ -1,0 +1,162 @@
+import { writeSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
+import * as nodePty from 'node-pty';
+
+/** One running pseudo-terminal. Output arrives as raw bytes, never decoded. */
+export interface PtyProcess {
+  readonly pid: number;
+  onData(listener: (data: Buffer) => void): void;
+  onExit(listener: (exit: { exitCode: number; signal: number | null }) => void): void;
+  write(data: string | Buffer): void;
+  resize(cols: number, rows: number): void;
+  /** Stops reading from the PTY: the kernel buffer fills and the writing program blocks. */
+  pause(): void;
+  resume(): void;
+}
+
+export interface PtySpawnOptions {
+  file: string;
+  args: string[];
+  cwd: string;
+  /** The complete environment: nothing of the server's own environment is added. */
+  env: Record<string, string>;
+  cols: number;
+  rows: number;
+}
+
+/**
+ * The only module that talks to node-pty. A different host (e.g. one that keeps shells alive in
+ * tmux across server restarts) can replace it without touching the terminal manager.
+ */
+export interface PtyHost {
+  spawn(options: PtySpawnOptions): PtyProcess;
+  /**
+   * Ends every process in the terminal's session (the shell is a session leader; background jobs,
+   * `nohup` children and their children share its session id): SIGHUP, SIGTERM and SIGCONT, then
+   * SIGKILL for whatever is left after `graceMs`. A process that called setsid() is outside the
+   * session and escapes (see docs/protocol.md, "Ending a terminal").
+   */
+  killSession(leaderPid: number, graceMs: number): Promise<void>;
+}
+
+/** Processes whose session id (field 6 of /proc/<pid>/stat) is `sid`, zombies excluded. */
+export async function listSessionProcesses(sid: number): Promise<number[]> {
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return [];
+  }
+  const members: number[] = [];
+  await Promise.all(
+    entries.map(async (entry) => {
+      if (!/^\d+$/.test(entry)) return;
+      let stat: string;
+      try {
+        stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      } catch {
+        return; // exited while we looked
+      }
+      // "pid (comm) state ppid pgrp session …": comm may contain spaces and parentheses.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const state = fields[0];
+      if (Number(fields[3]) === sid && state !== 'Z' && state !== 'X') members.push(Number(entry));
+    }),
+  );
+  return members;
+}
+
+function signal(pids: Iterable<number>, name: NodeJS.Signals) {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, name);
+    } catch {
+      // already gone, or not ours
+    }
+  }
+}
+
+/**
+ * Writes input straight to the PTY's (non-blocking) master fd when nothing is queued: node-pty's
+ * own write goes through the libuv thread pool, which adds a hop to every keystroke's echo.
+ * Whatever the kernel does not take at once (EAGAIN, a partial write) goes to node-pty's queue,
+ * so order is kept.
+ */
+function writeNow(pty: nodePty.IPty, data: string | Buffer): void {
+  const internals = pty as unknown as { fd?: unknown; _writeStream?: { _writeQueue?: unknown[] } };
+  const fd = internals.fd;
+  if (typeof fd !== 'number' || internals._writeStream?._writeQueue?.length !== 0) {
+    pty.write(data);
+    return;
+  }
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  let written = 0;
+  try {
+    written = writeSync(fd, bytes);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+  }
+  if (written < bytes.length) pty.write(bytes.subarray(written));
+}
+
+const hasProc = () =>
+  readdir('/proc/self')
+    .then(() => true)
+    .catch(() => false);
+
+export function createPtyHost(): PtyHost {
+  return {
+    spawn(options) {
+      const pty = nodePty.spawn(options.file, options.args, {
+        name: options.env.TERM ?? 'xterm-256color',
+        cols: options.cols,
+        rows: options.rows,
+        cwd: options.cwd,
+        env: options.env,
+        // Raw bytes: a UTF-8 sequence split across two reads must reach the browser intact.
+        encoding: null,
+      });
+      return {
+        pid: pty.pid,
+        // With `encoding: null` node-pty emits Buffers although its types say string.
+        onData: (listener) => void pty.onData(listener as unknown as (data: string) => void),
+        onExit: (listener) => void pty.onExit(({ exitCode, signal: sig }) => listener({ exitCode, signal: sig ?? null })),
+        write: (data) => writeNow(pty, data),
+        resize: (cols, rows) => pty.resize(cols, rows),
+        pause: () => pty.pause(),
+        resume: () => pty.resume(),
+      };
+    },
+
+    async killSession(leaderPid, graceMs) {
+      if (!(await hasProc())) {
+        // Without /proc the best available is the process group.
+        signal([-leaderPid], 'SIGHUP');
+        signal([-leaderPid], 'SIGTERM');
+        signal([-leaderPid], 'SIGCONT');
+        await delay(graceMs);
+        signal([-leaderPid], 'SIGKILL');
+        return;
+      }
+      const first = new Set([leaderPid, ...(await listSessionProcesses(leaderPid))]);
+      // Interactive bash ignores SIGTERM but not SIGHUP; nohup'd children ignore SIGHUP but not
+      // SIGTERM; a stopped job handles neither until SIGCONT.
+      signal(first, 'SIGHUP');
+      signal(first, 'SIGTERM');
+      signal(first, 'SIGCONT');
+      const deadline = Date.now() + graceMs;
+      let left = await listSessionProcesses(leaderPid);
+      while (left.length > 0 && Date.now() < deadline) {
+        await delay(Math.min(25, Math.max(1, deadline - Date.now())));
+        left = await listSessionProcesses(leaderPid);
+      }
+      // A process may fork while we kill; a few rounds catch the stragglers.
+      for (let round = 0; round < 10 && left.length > 0; round++) {
+        signal(left, 'SIGKILL');
+        await delay(10);
+        left = await listSessionProcesses(leaderPid);
+      }
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Server, type Socket } from 'socket.io';
+import type { AuthSession } from '../generated/prisma/client.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The Socket.IO server on Fastify's HTTP server; features add namespaces to it. */
+    io: Server;
+  }
+}
+
+/** What every authenticated socket carries in `socket.data`. */
+export interface AuthenticatedSocketData {
+  authSession: AuthSession;
+}
+
+export interface SocketServerOptions {
+  /** Largest message a client may send, in bytes; a bigger one closes its connection. */
+  maxHttpBufferSize: number;
+  /** How often connected sockets' sign-in sessions are checked again (a revoked one is disconnected). */
+  revalidateIntervalMs?: number;
+}
+
+const kAuthSession = Symbol('shellport.authSession');
+type CheckedRequest = IncomingMessage & { [kAuthSession]?: AuthSession };
+
+/**
+ * Socket.IO on Fastify's HTTP server, WebSocket transport only. Every handshake passes
+ * `app.auth.authenticateUpgrade` (Origin present and ours, valid session cookie) in
+ * `allowRequest`: Socket.IO's `cors` option does not stop a WebSocket from a foreign page.
+ * The session found is stashed on every socket of every namespace as `socket.data.authSession`.
+ */
+export const socketServerPlugin = fp(
+  async (app: FastifyInstance, options: SocketServerOptions) => {
+    const io = new Server(app.server, {
+      path: '/socket.io',
+      serveClient: false,
+      // Long polling would re-run the auth check on every poll and base64 binary output.
+      transports: ['websocket'],
+      maxHttpBufferSize: options.maxHttpBufferSize,
+      perMessageDeflate: false,
+      allowRequest: (request, callback) => {
+        app.auth
+          .authenticateUpgrade(request)
+          .then((check) => {
+            if (!check.ok) {
+              app.log.info({ status: check.status, origin: request.headers.origin ?? null }, 'socket handshake refused');
+              callback(check.message, false);
+              return;
+            }
+            (request as CheckedRequest)[kAuthSession] = check.session;
+            callback(null, true);
+          })
+          .catch((error: unknown) => {
+            app.log.error({ err: error }, 'socket handshake check failed');
+            callback('internal error', false);
+          });
+      },
+    });
+
+    const requireSession = (socket: Socket, next: (error?: Error) => void) => {
+      const session = (socket.request as CheckedRequest)[kAuthSession];
+      if (!session) {
+        next(new Error('unauthenticated'));
+        return;
+      }
+      (socket.data as AuthenticatedSocketData).authSession = session;
+      next();
+    };
+    io.use(requireSession);
+    io.on('new_namespace', (namespace) => namespace.use(requireSession));
+
+    // A sign-out (or sign-out everywhere) also ends the sockets of that sign-in.
+    const revalidate = async () => {
+      const byRequest = new Map<IncomingMessage, boolean>();
+      for (const namespace of io._nsps.values()) {
+        for (const socket of namespace.sockets.values()) {
+          let ok = byRequest.get(socket.request);
+          if (ok === undefined) {
+            ok = (await app.auth.authenticateUpgrade(socket.request)).ok;
+            byRequest.set(socket.request, ok);
+          }
+          if (!ok) socket.disconnect(true);
+        }
+      }
+    };
+    const timer = setInterval(
+      () => void revalidate().catch((error: unknown) => app.log.error({ err: error }, 'socket session check failed')),
+      options.revalidateIntervalMs ?? 60_000,
+    );
+    timer.unref();
+
+    app.decorate('io', io);
+    // Open WebSockets would keep the HTTP server from closing.
+    app.addHook('preClose', async () => {
+      clearInterval(timer);
+      for (const namespace of io._nsps.values()) namespace.disconnectSockets(true);
+      io.engine.close();
+    });
+    app.addHook('onClose', async () => {
+      // Fastify closes the HTTP server itself; io.close() would close it a second time.
+      for (const namespace of io._nsps.values()) namespace.removeAllListeners();
+    });
+  },
+  { name: 'socket-server', dependencies: ['auth-guard'] },
+);

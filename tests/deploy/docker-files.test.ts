@@ -1,0 +1,240 @@
+// The Dockerfile and docker-compose.yml agree with the app: ports, data path, health check, user,
+// and every environment variable they set is one the config schema knows and accepts.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { envSchema, loadConfig } from '../../src/config/index.js';
+import { buildTestApp } from '../helpers/app.js';
+import {
+  composeEnvironment,
+  dockerContextFilter,
+  durationSeconds,
+  execForm,
+  instructionsOf,
+  interpolatedNames,
+  npmCommands,
+  readCompose,
+  readDockerfile,
+  readRepoFile,
+  ROOT,
+  runCommands,
+  stage,
+  stageEnv,
+} from './files.js';
+
+const CONFIG_VARIABLES = new Set(Object.keys(envSchema.shape));
+// Variables the image sets for the shells rather than for Shellport.
+const SHELL_VARIABLES = new Set(['LANG']);
+// server.ts gives up on a graceful shutdown after this long; Docker must wait longer before SIGKILL.
+const SHUTDOWN_TIMEOUT_SECONDS = 10;
+
+const dockerfile = readDockerfile();
+const build = stage(dockerfile, 'build');
+const runtime = stage(dockerfile, 'runtime');
+const runtimeEnv = stageEnv(runtime);
+const compose = readCompose();
+const app = compose.services.shellport!;
+
+function exposedPort(): number {
+  const [expose] = instructionsOf(runtime, 'EXPOSE');
+  return Number(expose!.args.split('/')[0]);
+}
+
+function aptPackages(s: typeof build): string[] {
+  return runCommands(s)
+    .filter((c) => c.startsWith('apt-get install'))
+    .flatMap((c) => c.split(/\s+/).slice(2))
+    .filter((word) => !word.startsWith('-'));
+}
+
+function healthcheckCommand(): string[] {
+  const [healthcheck] = instructionsOf(runtime, 'HEALTHCHECK');
+  return execForm(healthcheck!.args.slice(healthcheck!.args.indexOf('CMD')));
+}
+
+describe('Dockerfile', () => {
+  it('builds on the same Debian-based Node image in both stages, with the toolchain for native modules', () => {
+    expect(dockerfile.stages.map((s) => s.name)).toEqual(['build', 'runtime']);
+    expect(build.image).toBe(runtime.image);
+    expect(runtime.image).toMatch(/^node:20[\w.-]*-(bookworm|trixie)(-slim)?$/);
+    expect(aptPackages(build)).toEqual(expect.arrayContaining(['python3', 'make', 'g++']));
+  });
+
+  it('runs every install script the app needs, and no other', () => {
+    // npm ci --ignore-scripts, then rebuild only these: a new dependency with an install script
+    // must be added to the Dockerfile (and scripts/install.sh) or to the list of ones we skip.
+    const notNeeded = {
+      prisma: 'preinstall only checks the Node version',
+      '@prisma/engines': 'downloads the schema engine; the committed client needs none',
+    };
+    const lock = JSON.parse(readRepoFile('package-lock.json')) as { packages: Record<string, { hasInstallScript?: boolean; dev?: boolean }> };
+    const withScripts = Object.entries(lock.packages)
+      .filter(([, p]) => p.hasInstallScript)
+      .map(([key]) => key.replace(/^.*node_modules\//, ''))
+      .filter((name) => !(name in notNeeded));
+    const npm = npmCommands(runCommands(build));
+    expect(npm[0]).toMatch(/^npm ci .*--ignore-scripts/);
+    const rebuilt = npm.find((c) => c.startsWith('npm rebuild'))!.split(/\s+/).slice(2);
+    expect(rebuilt.sort()).toEqual([...new Set(withScripts)].sort());
+    expect(npm).toContain('npm run build');
+    expect(npm.at(-1)).toMatch(/^npm prune --omit=dev/);
+  });
+
+  it('scripts/install.sh builds a release with the same npm steps', () => {
+    const script = readRepoFile('scripts/install.sh');
+    const lines = script.split('\n').flatMap((line) => line.split('&&').map((c) => c.trim()));
+    expect(npmCommands(lines)).toEqual(npmCommands(runCommands(build)));
+  });
+
+  it('installs what the terminals and workspaces need at run time, with tini as PID 1', () => {
+    expect(aptPackages(runtime)).toEqual(expect.arrayContaining(['git', 'bash', 'openssh-client', 'ca-certificates', 'tini']));
+    expect(aptPackages(runtime)).not.toContain('g++');
+    const [entrypoint] = instructionsOf(runtime, 'ENTRYPOINT');
+    expect(execForm(entrypoint!.args)).toEqual(['/usr/bin/tini', '--']);
+    const cmd = execForm(instructionsOf(runtime, 'CMD').at(-1)!.args);
+    expect(cmd[0]).toBe('node');
+    expect(cmd.at(-1)).toBe('dist/server.js');
+    // The same entry point as `npm start`, minus the build.
+    const start = (JSON.parse(readRepoFile('package.json')) as { scripts: Record<string, string> }).scripts.start!;
+    expect(start).toContain(cmd.join(' '));
+  });
+
+  it('copies the built app, production modules, migrations, web assets and operator scripts from the build stage', () => {
+    const copied = instructionsOf(runtime, 'COPY').map((c) => c.args.split(/\s+/).filter((w) => !w.startsWith('--'))[0]);
+    expect(instructionsOf(runtime, 'COPY').every((c) => c.args.startsWith('--from=build'))).toBe(true);
+    expect(copied).toEqual(expect.arrayContaining(['/app/package.json', '/app/node_modules', '/app/dist', '/app/prisma/migrations', '/app/public', '/app/scripts']));
+    expect(instructionsOf(runtime, 'WORKDIR').at(-1)!.args).toBe('/app');
+    expect(instructionsOf(build, 'WORKDIR').at(-1)!.args).toBe('/app');
+  });
+
+  it('runs as a non-root user that owns /data and has a home for the shells', () => {
+    const user = instructionsOf(runtime, 'USER').at(-1)!.args;
+    expect(user).not.toMatch(/^(root|0)(:|$)/);
+    const useradd = runCommands(runtime).find((c) => c.startsWith('useradd'))!;
+    expect(useradd.split(/\s+/).at(-1)).toBe(user);
+    expect(useradd).toMatch(/--home-dir \/home\/shellport\b/);
+    expect(useradd).toContain('--create-home');
+    expect(runCommands(runtime)).toContain(`chown ${user}:${user} ${runtimeEnv.DATA_DIR}`);
+  });
+
+  it('sets only variables the app knows, and they configure it as the image declares', () => {
+    for (const name of Object.keys(runtimeEnv)) {
+      expect(CONFIG_VARIABLES.has(name) || SHELL_VARIABLES.has(name), `${name} is a Shellport config variable`).toBe(true);
+    }
+    const config = loadConfig(runtimeEnv);
+    expect(config.server.host).toBe('0.0.0.0');
+    expect(config.server.port).toBe(exposedPort());
+    expect(config.storage.dataDir).toBe('/data');
+    expect(instructionsOf(runtime, 'VOLUME').map((v) => execForm(v.args)).flat()).toEqual([config.storage.dataDir]);
+  });
+
+  it('has a HEALTHCHECK that passes against a live Shellport and fails when nothing answers', async () => {
+    const command = healthcheckCommand();
+    expect(command.join(' ')).toContain('/healthz');
+    const { app } = await buildTestApp();
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as { port: number };
+    // Asynchronously: the app answers from this same process.
+    const runCheck = async (env: Record<string, string>) => {
+      const child = spawn(process.execPath, command.slice(1), { env: { PATH: process.env.PATH, ...env }, stdio: 'ignore', timeout: 10_000 });
+      const [code] = (await once(child, 'exit')) as [number | null];
+      return code;
+    };
+    expect(command[0]).toBe('node');
+    expect(await runCheck({ PORT: String(port) })).toBe(0);
+    await app.close();
+    expect(await runCheck({ PORT: String(port) })).toBe(1);
+  });
+
+  it('keeps local data, secrets and build output out of the build context', () => {
+    const inContext = dockerContextFilter(readRepoFile('.dockerignore'));
+    for (const file of ['.env', '.env.production', 'data/shellport.db', 'data/secret.key', 'node_modules/x/index.js', 'dist/server.js', '.git/config', 'public/assets/app.js', 'shellport.db-wal']) {
+      expect(inContext(file), file).toBe(false);
+    }
+    for (const file of ['package.json', 'package-lock.json', 'src/server.ts', 'scripts/build.mjs', 'prisma/migrations/x/migration.sql', '.env.example']) {
+      expect(inContext(file), file).toBe(true);
+    }
+  });
+});
+
+describe('docker-compose.yml', () => {
+  it('runs the image from this Dockerfile with the .env file, a restart policy and graceful stop time', () => {
+    expect(app.build).toBe('.');
+    expect([app.env_file].flat().map((f) => (typeof f === 'string' ? f : f!.path))).toContain('.env');
+    expect(app.restart).toMatch(/^(always|unless-stopped|on-failure)/);
+    expect(durationSeconds(app.stop_grace_period!)).toBeGreaterThan(SHUTDOWN_TIMEOUT_SECONDS);
+  });
+
+  it('fixes HOST, PORT and DATA_DIR for the container (over .env) to what the image declares', () => {
+    const env = composeEnvironment(app);
+    const config = loadConfig(env);
+    expect(config.server.host).toBe('0.0.0.0');
+    expect(config.server.port).toBe(exposedPort());
+    expect(config.storage.dataDir).toBe(runtimeEnv.DATA_DIR);
+    const mounts = app.volumes!.map((v) => v.split(':'));
+    expect(mounts.find(([, target]) => target === config.storage.dataDir)?.[0]).toBe('shellport-data');
+    expect(mounts.find(([, target]) => target === '/home/shellport')?.[0]).toBe('shellport-home');
+    for (const [name] of mounts) expect(Object.keys(compose.volumes ?? {})).toContain(name);
+    // Published on the host's loopback only, to the port the app listens on.
+    expect(app.ports).toEqual([`127.0.0.1:3000:${config.server.port}`]);
+  });
+
+  it('trusts forwarded headers only from private (Docker) networks by default, and .env can change that', () => {
+    expect(loadConfig(composeEnvironment(app)).server.trustProxy).toEqual(['172.16.0.0/12', '192.168.0.0/16']);
+    expect(loadConfig(composeEnvironment(app, { TRUST_PROXY: '10.0.0.0/8' })).server.trustProxy).toEqual(['10.0.0.0/8']);
+  });
+
+  it('runs as configured by deploy/docker.env.example copied to .env', () => {
+    // Compose: .env feeds both the interpolation and env_file; `environment` wins over env_file.
+    const dotEnv = parseEnv(readRepoFile('deploy/docker.env.example'));
+    for (const name of Object.keys(dotEnv)) expect(CONFIG_VARIABLES.has(name), `${name} is a Shellport config variable`).toBe(true);
+    expect(Object.keys(dotEnv)).not.toContain('HOST');
+    expect(Object.keys(dotEnv)).not.toContain('DATA_DIR');
+    const config = loadConfig({ ...dotEnv, ...composeEnvironment(app, dotEnv) });
+    expect(config.server.publicUrl).toBe('https://shell.example.com');
+    expect(config.server.isHttps).toBe(true);
+    expect(config.server.trustProxy).toEqual(['172.16.0.0/12', '192.168.0.0/16']);
+    expect(config.storage.dataDir).toBe('/data');
+    expect(composeEnvironment(compose.services.caddy!, dotEnv).PUBLIC_URL).toBe('https://shell.example.com');
+  });
+
+  it('uses the Dockerfile’s health check', () => {
+    expect(app.healthcheck!.test).toEqual(['CMD', ...healthcheckCommand()]);
+  });
+
+  it('names only variables the app knows, in every service and every ${...} interpolation', () => {
+    const text = readRepoFile('docker-compose.yml');
+    for (const name of interpolatedNames(text)) expect(CONFIG_VARIABLES.has(name), `\${${name}} is a Shellport config variable`).toBe(true);
+    for (const [service, definition] of Object.entries(compose.services)) {
+      for (const name of Object.keys(composeEnvironment(definition))) {
+        expect(CONFIG_VARIABLES.has(name), `${service}: ${name} is a Shellport config variable`).toBe(true);
+      }
+    }
+  });
+
+  it('offers Caddy under the proxy profile, serving PUBLIC_URL and proxying to the app', () => {
+    const caddy = compose.services.caddy!;
+    expect(caddy.profiles).toEqual(['proxy']);
+    expect(caddy.ports).toEqual(expect.arrayContaining(['80:80', '443:443']));
+    expect(Object.keys(composeEnvironment(caddy))).toEqual(['PUBLIC_URL']);
+    const mount = caddy.volumes!.find((v) => v.includes(':/etc/caddy/Caddyfile'))!;
+    const caddyfile = readFileSync(path.join(ROOT, mount.split(':')[0]!), 'utf8');
+    expect(caddyfile).toMatch(/^\{\$PUBLIC_URL\} \{$/m);
+    // The compose service's name and the port the app listens on (overridable for Caddy on the host).
+    expect(caddyfile).toContain(`reverse_proxy {$SHELLPORT_UPSTREAM:shellport:${exposedPort()}} {`);
+    expect(Object.keys(compose.services)).toContain('shellport');
+  });
+
+  it('is shown in docs/deploy.md as it is', () => {
+    const shipped = readRepoFile('deploy/Caddyfile')
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.trim().startsWith('#'));
+    const guide = readRepoFile('docs/deploy.md').split('\n').map((line) => line.replace(/^ {2}/, ''));
+    const start = guide.indexOf(shipped[0]!);
+    expect(start).toBeGreaterThan(-1);
+    expect(guide.slice(start, start + shipped.length)).toEqual(shipped);
+  });
+});

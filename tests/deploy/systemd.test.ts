@@ -1,0 +1,120 @@
+// scripts/shellport.service and scripts/install.sh: systemd accepts the unit (systemd-analyze, when the
+// machine has it), the unit carries the hardening and paths the deployment relies on, and the install
+// helper agrees with the unit and writes a settings file the app accepts.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { envSchema, loadConfig } from '../../src/config/index.js';
+import { durationSeconds, parseUnit, readRepoFile, ROOT } from './files.js';
+
+const unitText = readRepoFile('scripts/shellport.service');
+const unit = parseUnit(unitText);
+const service = unit.Service!;
+const one = (key: string) => {
+  const values = service[key];
+  expect(values, `[Service] ${key}`).toBeDefined();
+  return values!.at(-1)!;
+};
+const script = readRepoFile('scripts/install.sh');
+/** A top-level `NAME=value` assignment in install.sh, with $OTHER references expanded. */
+function scriptVariable(name: string): string {
+  const match = new RegExp(`^${name}=(.*)$`, 'm').exec(script);
+  if (!match) throw new Error(`install.sh does not set ${name}`);
+  return match[1]!.replace(/\$(\w+)/g, (_, other: string) => scriptVariable(other));
+}
+
+const hasSystemdAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
+const work = mkdtempSync(path.join(tmpdir(), 'shellport-unit-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** The unit as install.sh installs it: ExecStart pointing at the node binary it found. */
+function installedUnit(): string {
+  const file = path.join(work, 'shellport.service');
+  writeFileSync(file, unitText.replace(/^ExecStart=\/usr\/bin\/node /m, `ExecStart=${process.execPath} `));
+  return file;
+}
+
+describe('the systemd unit', () => {
+  it.runIf(hasSystemdAnalyze)('passes `systemd-analyze verify` without warnings', () => {
+    const result = spawnSync('systemd-analyze', ['verify', installedUnit()], { encoding: 'utf8', cwd: work });
+    expect(result.stderr + result.stdout).not.toMatch(/shellport\.service/);
+    expect(result.status).toBe(0);
+  });
+
+  it.runIf(hasSystemdAnalyze)('is rated OK or better by `systemd-analyze security`', () => {
+    const result = spawnSync('systemd-analyze', ['security', '--offline=true', '--no-pager', installedUnit()], { encoding: 'utf8', cwd: work });
+    const level = /Overall exposure level for shellport\.service: ([\d.]+)/.exec(result.stdout)?.[1];
+    expect(level, result.stderr).toBeDefined();
+    // 0–10; systemd calls up to 4.9 "OK". The terminals are real shells, so some exposure is deliberate.
+    expect(Number(level)).toBeLessThan(5);
+  });
+
+  it('runs dist/server.js as the dedicated user, restarting on failure, settings from the environment file', () => {
+    expect(one('User')).toBe('shellport');
+    expect(one('Group')).toBe('shellport');
+    expect(one('Restart')).toBe('on-failure');
+    const workingDirectory = one('WorkingDirectory');
+    expect(one('ExecStart')).toBe(`/usr/bin/node --enable-source-maps ${workingDirectory}/dist/server.js`);
+    expect(workingDirectory).toBe(`${scriptVariable('PREFIX')}/current`);
+    expect(one('EnvironmentFile')).toBe(scriptVariable('ENV_FILE'));
+    expect(unit.Install!.WantedBy).toEqual(['multi-user.target']);
+  });
+
+  it('is hardened: no privilege gain, read-only system, writable only where data lives', () => {
+    expect(one('NoNewPrivileges')).toBe('true');
+    expect(one('ProtectSystem')).toBe('strict');
+    expect(one('ProtectHome')).toBe('true');
+    expect(one('PrivateTmp')).toBe('true');
+    expect(one('CapabilityBoundingSet')).toBe('');
+    expect(service.MemoryDenyWriteExecute).toBeUndefined(); // would break V8's JIT
+    const writable = one('ReadWritePaths').split(/\s+/);
+    const dataDir = /^DATA_DIR=(.+)$/.exec(one('Environment'))![1]!;
+    expect(dataDir).toBe(scriptVariable('DATA_DIR'));
+    expect(writable.some((dir) => dataDir === dir || dataDir.startsWith(`${dir}/`))).toBe(true);
+    expect(writable).toContain(scriptVariable('STATE_DIR'));
+    expect(`/var/lib/${one('StateDirectory')}`).toBe(scriptVariable('STATE_DIR'));
+  });
+
+  it('lets Shellport shut down gracefully before systemd kills what is left', () => {
+    expect(one('KillMode')).toBe('mixed');
+    expect(durationSeconds(one('TimeoutStopSec'))).toBeGreaterThan(10);
+  });
+
+  it('sets only variables the app knows', () => {
+    const known = new Set(Object.keys(envSchema.shape));
+    for (const assignment of service.Environment ?? []) expect(known.has(assignment.split('=')[0]!)).toBe(true);
+  });
+});
+
+describe('scripts/install.sh', () => {
+  it('is valid bash (and clean under shellcheck when installed)', () => {
+    const syntax = spawnSync('bash', ['-n', path.join(ROOT, 'scripts/install.sh')], { encoding: 'utf8' });
+    expect(syntax.stderr).toBe('');
+    expect(syntax.status).toBe(0);
+    if (spawnSync('shellcheck', ['--version']).status === 0) {
+      const lint = spawnSync('shellcheck', ['-S', 'warning', path.join(ROOT, 'scripts/install.sh')], { encoding: 'utf8' });
+      expect(lint.stdout).toBe('');
+    }
+  });
+
+  it('answers --help without root and without changing anything', () => {
+    const help = spawnSync('bash', [path.join(ROOT, 'scripts/install.sh'), '--help'], { encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('--rollback');
+  });
+
+  it('writes a settings file that the app accepts, for the layout of the unit', () => {
+    const template = /cat >"\$ENV_FILE" <<'EOF'\n([\s\S]*?)\nEOF/.exec(script)?.[1];
+    expect(template).toBeDefined();
+    const env = parseEnv(template!);
+    const known = new Set(Object.keys(envSchema.shape));
+    for (const name of Object.keys(env)) expect(known.has(name), `${name} is a Shellport config variable`).toBe(true);
+    const config = loadConfig({ ...env, DATA_DIR: scriptVariable('DATA_DIR') });
+    expect(config.server.host).toBe('127.0.0.1'); // behind a proxy on the same host
+    expect(config.server.trustProxy).toEqual(['127.0.0.1', '::1']);
+    expect(config.storage.dataDir).toBe('/var/lib/shellport/data');
+  });
+});

@@ -1,0 +1,123 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rebindOwner, rotateKey } from '../../../src/features/auth/admin.js';
+import { startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
+import { buildTestApp, makeTempDir, testConfig } from '../../helpers/app.js';
+import { fakeGitHubEnv, signInWithGitHub } from '../../helpers/github-sign-in.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+let fake: FakeGitHub;
+beforeAll(async () => {
+  fake = await startFakeGitHub({ tokenKind: 'github-app' });
+  fake.addUser({ login: 'owner', id: 1001 });
+  fake.addUser({ login: 'heir', id: 3003 });
+});
+afterAll(async () => {
+  expect(fake.unexpectedRequests).toEqual([]);
+  await fake.close();
+});
+
+/** A DATA_DIR whose owner signed in through GitHub (so the vault holds an access and a refresh token); the app is closed. */
+async function ownedDataDir(extra: Record<string, string> = {}) {
+  const dataDir = makeTempDir();
+  const env = { DATA_DIR: dataDir, ...fakeGitHubEnv(fake), ...extra };
+  const testApp = await buildTestApp(env);
+  await signInWithGitHub(testApp.app, fake, 'owner', { setupToken: testApp.app.startupToken.value });
+  const token = await testApp.app.github.getAccessToken();
+  const before = await testApp.app.db.settings.findUniqueOrThrow({ where: { id: 'singleton' } });
+  await testApp.app.close();
+  return { dataDir, env, token, before };
+}
+
+describe('key rotation', () => {
+  it('re-encrypts every secret under a new key and swaps the key file; the next start reads them', async () => {
+    const { dataDir, env, token, before } = await ownedDataDir();
+    const keyFile = path.join(dataDir, 'secret.key');
+    const oldKey = readFileSync(keyFile, 'utf8');
+
+    const result = rotateKey(testConfig(env, dataDir));
+    expect(result).toMatchObject({ rotated: 2, dropped: 0, source: 'file', newKeyFile: keyFile });
+    expect(readFileSync(keyFile, 'utf8')).not.toBe(oldKey);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+
+    const { app } = await buildTestApp(env);
+    const after = await app.db.settings.findUniqueOrThrow({ where: { id: 'singleton' } });
+    expect(after.githubAccessToken).not.toBe(before.githubAccessToken);
+    expect(after.githubRefreshToken).not.toBe(before.githubRefreshToken);
+    expect(await app.github.getAccessToken()).toBe(token);
+    expect(await app.github.connectionState()).toBe('connected');
+  });
+
+  it('changes nothing when a value cannot be decrypted, unless told to drop such values', async () => {
+    const { dataDir, env } = await ownedDataDir();
+    const keyFile = path.join(dataDir, 'secret.key');
+    const seeded = await buildTestApp(env);
+    await seeded.app.db.settings.update({ where: { id: 'singleton' }, data: { githubRefreshToken: 'v1:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA==:AAAA' } });
+    await seeded.app.close();
+    const oldKey = readFileSync(keyFile, 'utf8');
+
+    expect(() => rotateKey(testConfig(env, dataDir))).toThrow(/settings\.github_refresh_token .* cannot be decrypted .* nothing was changed/);
+    expect(readFileSync(keyFile, 'utf8')).toBe(oldKey);
+
+    expect(rotateKey(testConfig(env, dataDir), { dropUndecryptable: true })).toMatchObject({ rotated: 1, dropped: 1 });
+    const { app } = await buildTestApp(env);
+    expect(await app.github.getAccessToken()).toMatch(/^ghu_/);
+  });
+
+  it('runs as `npm run key:rotate` (tsx scripts/rotate-key.ts)', async () => {
+    const { dataDir, env, token } = await ownedDataDir();
+    const run = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'scripts/rotate-key.ts')], {
+      cwd: dataDir,
+      env: { PATH: process.env.PATH, ...env },
+      encoding: 'utf8',
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('Re-encrypted 2 secret(s)');
+    expect(run.stdout).not.toContain(token);
+    const { app } = await buildTestApp(env);
+    expect(await app.github.getAccessToken()).toBe(token);
+  });
+
+  it('with SHELLPORT_SECRET_KEY, writes the new key to a 0600 file for the operator', async () => {
+    const key = randomBytes(32).toString('base64');
+    const { dataDir, env, token } = await ownedDataDir({ SHELLPORT_SECRET_KEY: key });
+    const result = rotateKey(testConfig(env, dataDir));
+    expect(result.source).toBe('env');
+    expect(statSync(result.newKeyFile).mode & 0o777).toBe(0o600);
+    const newKey = readFileSync(result.newKeyFile, 'utf8').trim();
+    const { app } = await buildTestApp({ ...env, SHELLPORT_SECRET_KEY: newKey });
+    expect(await app.github.getAccessToken()).toBe(token);
+  });
+});
+
+describe('owner re-binding', () => {
+  it('hands the server to another account by id, ending sessions and dropping tokens', async () => {
+    const { dataDir, env } = await ownedDataDir();
+    const { sessionsEnded } = await rebindOwner(testConfig(env, dataDir), { kind: 'id', id: 3003 });
+    expect(sessionsEnded).toBe(1);
+    const { app } = await buildTestApp(env);
+    expect(await app.github.connectionState()).toBe('needs_renewal');
+    expect((await signInWithGitHub(app, fake, 'owner')).callback.statusCode).toBe(403);
+    expect((await signInWithGitHub(app, fake, 'heir')).cookie).not.toBeNull();
+    expect(await app.db.authLog.count({ where: { action: 'owner_rebind' } })).toBe(1);
+  });
+
+  it('by login binds the id at that account\'s next sign-in; --unbind reopens the claim to the setup token', async () => {
+    const { dataDir, env } = await ownedDataDir();
+    await rebindOwner(testConfig(env, dataDir), { kind: 'login', login: 'Heir' });
+    const first = await buildTestApp(env);
+    expect((await signInWithGitHub(first.app, fake, 'owner')).callback.statusCode).toBe(403);
+    expect((await signInWithGitHub(first.app, fake, 'heir')).cookie).not.toBeNull();
+    expect((await first.app.db.settings.findUniqueOrThrow({ where: { id: 'singleton' } })).githubUserId).toBe(3003);
+    await first.app.close();
+
+    await rebindOwner(testConfig(env, dataDir), { kind: 'unbind' });
+    const second = await buildTestApp(env);
+    expect((await signInWithGitHub(second.app, fake, 'heir')).callback.statusCode).toBe(403);
+    expect((await signInWithGitHub(second.app, fake, 'owner', { setupToken: second.app.startupToken.value })).cookie).not.toBeNull();
+  });
+});

@@ -1,0 +1,256 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { OAuthError } from '../../../src/features/github/oauth.js';
+import { startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
+import { buildTestApp, type TestApp } from '../../helpers/app.js';
+import { fakeGitHubEnv, setCookies, signInWithGitHub } from '../../helpers/github-sign-in.js';
+
+let fake: FakeGitHub;
+beforeAll(async () => {
+  fake = await startFakeGitHub();
+  fake.addUser({ login: 'owner', id: 1001, name: 'The Owner', avatarUrl: 'https://avatars.example/1001' });
+  fake.addUser({ login: 'stranger', id: 2002 });
+});
+afterEach(() => {
+  expect(fake.unexpectedRequests).toEqual([]);
+});
+afterAll(async () => {
+  await fake.close();
+});
+
+function expectNoSecretsInLogs(testApp: TestApp, secrets: string[]) {
+  const text = testApp.logText();
+  for (const secret of secrets.filter(Boolean)) expect(text).not.toContain(secret);
+}
+
+describe('GitHub web flow', () => {
+  it('signs the owner in with state and PKCE, stores the token encrypted, and logs no secret', async () => {
+    const testApp = await buildTestApp(fakeGitHubEnv(fake, { GITHUB_ALLOWED_USER: 'owner' }));
+    const { app } = testApp;
+    const result = await signInWithGitHub(app, fake, 'owner');
+
+    expect(result.authorizeUrl.origin).toBe(fake.url);
+    expect(result.authorizeUrl.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(result.authorizeUrl.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/);
+    expect(result.authorizeUrl.searchParams.get('redirect_uri')).toBe(`${testApp.config.server.publicUrl}/auth/github/callback`);
+    expect(result.callback.statusCode).toBe(302);
+    expect(result.callback.headers.location).toBe('/');
+    expect(result.cookie).not.toBeNull();
+
+    const me = await app.inject({ method: 'GET', url: '/api/me', headers: { cookie: result.cookie! } });
+    expect(me.statusCode).toBe(200);
+    expect(me.json()).toMatchObject({
+      owner: { githubId: 1001, login: 'owner', name: 'The Owner', avatarUrl: 'https://avatars.example/1001' },
+      github: { state: 'connected', webFlow: true, deviceFlow: true },
+    });
+
+    // The token GitHub issued works through app.github, is not plaintext in the database file, and never reaches a log.
+    const token = await app.github.getAccessToken();
+    expect(token).toMatch(/^gho_/);
+    const exchange = fake.requests.find((r) => r.path === '/login/oauth/access_token' && r.body?.includes(result.callbackUrl.searchParams.get('code')!));
+    expect(exchange?.body).toContain('code_verifier');
+    const settings = await app.db.settings.findUniqueOrThrow({ where: { id: 'singleton' } });
+    expect(settings.githubAccessToken).toMatch(/^v1:/);
+    await app.close();
+    const raw = readFileSync(testApp.config.storage.databaseFile);
+    const wal = (() => {
+      try {
+        return readFileSync(`${testApp.config.storage.databaseFile}-wal`);
+      } catch {
+        return Buffer.alloc(0);
+      }
+    })();
+    expect(raw.includes(token)).toBe(false);
+    expect(wal.includes(token)).toBe(false);
+    expect(raw.includes(settings.githubAccessToken!) || wal.includes(settings.githubAccessToken!)).toBe(true);
+
+    const sessionValue = result.cookie!.split('=')[1]!;
+    expectNoSecretsInLogs(testApp, [token, sessionValue, result.callbackUrl.searchParams.get('code')!, result.callbackUrl.searchParams.get('state')!, fake.clientSecret]);
+
+    const log = await (await buildTestApp({ DATA_DIR: testApp.dataDir, ...fakeGitHubEnv(fake) })).app.db.authLog.findMany();
+    expect(log).toEqual([expect.objectContaining({ action: 'login', success: true, ip: '127.0.0.1' })]);
+    expect(JSON.parse(log[0]!.details)).toMatchObject({ login: 'owner', githubId: 1001, method: 'github_web' });
+  });
+
+  it('refuses a callback whose state does not match the cookie, or comes without the cookie', async () => {
+    const { app } = await buildTestApp(fakeGitHubEnv(fake, { GITHUB_ALLOWED_USER: 'owner' }));
+    fake.signInBrowserAs('owner');
+    const start = await app.inject({ method: 'GET', url: '/auth/github' });
+    const stateCookie = setCookies(start).get('shellport_oauth_state')!;
+    const back = new URL((await fetch(String(start.headers.location), { redirect: 'manual' })).headers.get('location')!);
+    const code = back.searchParams.get('code')!;
+
+    const forged = await app.inject({
+      method: 'GET',
+      url: `/auth/github/callback?code=${code}&state=forged-state`,
+      headers: { cookie: `shellport_oauth_state=${stateCookie}` },
+    });
+    expect(forged.statusCode).toBe(400);
+    expect(forged.headers['content-type']).toContain('text/html');
+    expect(forged.body).toContain('could not be verified');
+    expect(setCookies(forged).get('shellport_session')).toBeUndefined();
+
+    const noCookie = await app.inject({ method: 'GET', url: `/auth/github/callback${back.search}` });
+    expect(noCookie.statusCode).toBe(400);
+    expect(await app.db.authSession.count()).toBe(0);
+    const denied = await app.db.authLog.findMany({ where: { action: 'denied' } });
+    expect(denied.map((row) => JSON.parse(row.details).reason)).toEqual(['state_mismatch', 'state_mismatch']);
+    // The code was never exchanged.
+    expect(fake.requests.some((r) => r.path === '/login/oauth/access_token' && r.body?.includes(code))).toBe(false);
+  });
+
+  it('refuses a code obtained with another flow\'s PKCE challenge (wrong verifier), and the exchange needs the verifier', async () => {
+    const { app } = await buildTestApp(fakeGitHubEnv(fake, { GITHUB_ALLOWED_USER: 'owner' }));
+    fake.signInBrowserAs('owner');
+    // Flow A: the attacker's code. Flow B: the victim's state and cookie (and verifier).
+    const startA = await app.inject({ method: 'GET', url: '/auth/github' });
+    const codeA = new URL((await fetch(String(startA.headers.location), { redirect: 'manual' })).headers.get('location')!).searchParams.get('code')!;
+    const startB = await app.inject({ method: 'GET', url: '/auth/github' });
+    const stateB = setCookies(startB).get('shellport_oauth_state')!;
+    const swapped = await app.inject({
+      method: 'GET',
+      url: `/auth/github/callback?code=${codeA}&state=${stateB}`,
+      headers: { cookie: `shellport_oauth_state=${stateB}` },
+    });
+    expect(swapped.statusCode).toBe(400);
+    expect(swapped.body).toContain('bad_verification_code');
+    expect(await app.db.authSession.count()).toBe(0);
+
+    // Missing or wrong verifier straight through the OAuth client: GitHub (the fake) refuses both.
+    const startC = await app.inject({ method: 'GET', url: '/auth/github' });
+    const codeC = new URL((await fetch(String(startC.headers.location), { redirect: 'manual' })).headers.get('location')!).searchParams.get('code')!;
+    const redirectUrl = new URL(String(startC.headers.location)).searchParams.get('redirect_uri')!;
+    await expect(app.github.oauth.exchangeCode({ code: codeC, redirectUrl, codeVerifier: '' })).rejects.toBeInstanceOf(OAuthError);
+    const startD = await app.inject({ method: 'GET', url: '/auth/github' });
+    const codeD = new URL((await fetch(String(startD.headers.location), { redirect: 'manual' })).headers.get('location')!).searchParams.get('code')!;
+    await expect(app.github.oauth.exchangeCode({ code: codeD, redirectUrl, codeVerifier: 'x'.repeat(43) })).rejects.toMatchObject({ code: 'bad_verification_code' });
+  });
+
+  it('refuses a replayed callback (state and code are single-use)', async () => {
+    const { app } = await buildTestApp(fakeGitHubEnv(fake, { GITHUB_ALLOWED_USER: 'owner' }));
+    const first = await signInWithGitHub(app, fake, 'owner');
+    expect(first.callback.statusCode).toBe(302);
+    const stateCookie = `shellport_oauth_state=${first.callbackUrl.searchParams.get('state')}`;
+    const replay = await app.inject({ method: 'GET', url: `/auth/github/callback${first.callbackUrl.search}`, headers: { cookie: stateCookie } });
+    expect(replay.statusCode).toBe(400);
+    expect(setCookies(replay).get('shellport_session')).toBeUndefined();
+    expect(await app.db.authSession.count()).toBe(1);
+
+    // The code itself is single-use at GitHub too, even with the right verifier.
+    const verifier = randomBytes(32).toString('base64url');
+    const redirectUrl = first.authorizeUrl.searchParams.get('redirect_uri')!;
+    const authorize = app.github.oauth.authorizationUrl({
+      state: 'test-state',
+      codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
+      redirectUrl,
+    });
+    const code = new URL((await fetch(authorize, { redirect: 'manual' })).headers.get('location')!).searchParams.get('code')!;
+    expect((await app.github.oauth.exchangeCode({ code, redirectUrl, codeVerifier: verifier })).accessToken).toMatch(/^gho_/);
+    await expect(app.github.oauth.exchangeCode({ code, redirectUrl, codeVerifier: verifier })).rejects.toMatchObject({ code: 'bad_verification_code' });
+  });
+
+  it('shows a clear page when the user declines on GitHub', async () => {
+    const { app } = await buildTestApp(fakeGitHubEnv(fake, { GITHUB_ALLOWED_USER: 'owner' }));
+    const result = await signInWithGitHub(app, fake, null);
+    expect(result.callback.statusCode).toBe(400);
+    expect(result.callback.body).toContain('You declined');
+    expect(result.cookie).toBeNull();
+  });
+
+  it('refuses a stranger when GITHUB_ALLOWED_USER is set (by login or by id), with a page and a denied AuthLog row', async () => {
+    for (const allowed of ['owner', '1001']) {
+      const { app } = await buildTestApp(fakeGitHubEnv(fake, { GITHUB_ALLOWED_USER: allowed }));
+      const result = await signInWithGitHub(app, fake, 'stranger');
+      expect(result.callback.statusCode).toBe(403);
+      expect(result.callback.body).toContain('belongs to another GitHub account');
+      expect(result.cookie).toBeNull();
+      const settings = await app.db.settings.findUnique({ where: { id: 'singleton' } });
+      expect(settings?.githubAccessToken ?? null).toBeNull();
+      const denied = await app.db.authLog.findMany({ where: { action: 'denied' } });
+      expect(denied).toHaveLength(1);
+      expect(JSON.parse(denied[0]!.details)).toMatchObject({ login: 'stranger', githubId: 2002, reason: 'not_allowed_user' });
+      expect((await signInWithGitHub(app, fake, 'owner')).cookie).not.toBeNull();
+    }
+  });
+
+  it('without GITHUB_ALLOWED_USER, only a sign-in presenting the setup token claims the server; everyone else is refused afterwards', async () => {
+    const testApp = await buildTestApp(fakeGitHubEnv(fake));
+    const { app } = testApp;
+    const lines = await app.startupToken.describe('http://127.0.0.1:3000');
+    expect(lines.join('\n')).toContain(`Claim this server by signing in with GitHub from this URL: http://127.0.0.1:3000/auth/setup?token=${app.startupToken.value}`);
+
+    const noToken = await signInWithGitHub(app, fake, 'stranger');
+    expect(noToken.callback.statusCode).toBe(403);
+    expect(noToken.callback.body).toContain('no owner yet');
+    const wrongToken = await signInWithGitHub(app, fake, 'stranger', { setupToken: 'guess' });
+    expect(wrongToken.callback.statusCode).toBe(403);
+
+    const claim = await signInWithGitHub(app, fake, 'owner', { setupToken: app.startupToken.value });
+    expect(claim.cookie).not.toBeNull();
+    const settings = await app.db.settings.findUniqueOrThrow({ where: { id: 'singleton' } });
+    expect(settings.githubUserId).toBe(1001);
+    expect(testApp.logLines().some((line) => line.level === 40 && String(line.msg).includes('OWNERSHIP'))).toBe(true);
+    const login = await app.db.authLog.findFirstOrThrow({ where: { action: 'login' } });
+    expect(JSON.parse(login.details)).toMatchObject({ claimed: true, githubId: 1001 });
+    expect(await app.startupToken.describe('http://127.0.0.1:3000')).not.toContainEqual(expect.stringContaining('/auth/setup'));
+
+    // Claimed: the setup token no longer helps anyone else.
+    const late = await signInWithGitHub(app, fake, 'stranger', { setupToken: app.startupToken.value });
+    expect(late.callback.statusCode).toBe(403);
+    expect(JSON.parse((await app.db.authLog.findFirstOrThrow({ where: { action: 'denied' }, orderBy: { id: 'desc' } })).details)).toMatchObject({
+      reason: 'not_owner',
+    });
+    expect((await signInWithGitHub(app, fake, 'owner')).cookie).not.toBeNull();
+    expectNoSecretsInLogs(testApp, [app.startupToken.value]);
+  });
+
+  it('lets a browser already signed in with the start-up token claim the server by connecting GitHub', async () => {
+    const { app } = await buildTestApp(fakeGitHubEnv(fake));
+    const tokenSignIn = await app.inject({ method: 'GET', url: `/auth/token?token=${app.startupToken.value}` });
+    const cookie = `shellport_session=${setCookies(tokenSignIn).get('shellport_session')}`;
+    const before = await app.inject({ method: 'GET', url: '/api/me', headers: { cookie } });
+    expect(before.json()).toMatchObject({ owner: null, github: { state: 'not_connected' } });
+    const connect = await signInWithGitHub(app, fake, 'owner', { cookie });
+    expect(connect.callback.statusCode).toBe(302);
+    const me = await app.inject({ method: 'GET', url: '/api/me', headers: { cookie: connect.cookie! } });
+    expect(me.json()).toMatchObject({ owner: { githubId: 1001 }, github: { state: 'connected' } });
+  });
+
+  it('rotates the session id at sign-in: the browser\'s previous session ends', async () => {
+    const { app } = await buildTestApp(fakeGitHubEnv(fake, { GITHUB_ALLOWED_USER: '1001' }));
+    const first = await signInWithGitHub(app, fake, 'owner');
+    const second = await signInWithGitHub(app, fake, 'owner', { cookie: first.cookie! });
+    expect(second.cookie).not.toBeNull();
+    expect(second.cookie).not.toBe(first.cookie);
+    const probe = (cookie: string) => app.inject({ method: 'GET', url: '/api/me', headers: { cookie } }).then((r) => r.statusCode);
+    expect(await probe(first.cookie!)).toBe(401);
+    expect(await probe(second.cookie!)).toBe(200);
+    expect(await app.db.authSession.count()).toBe(1);
+  });
+
+  it('sets the session cookie httpOnly, SameSite=Lax, Path=/, and Secure when PUBLIC_URL is https', async () => {
+    for (const [publicUrl, secure] of [
+      ['http://127.0.0.1:3000', false],
+      ['https://shell.example.com', true],
+    ] as const) {
+      const { app } = await buildTestApp(fakeGitHubEnv(fake, { GITHUB_ALLOWED_USER: 'owner', PUBLIC_URL: publicUrl }));
+      const result = await signInWithGitHub(app, fake, 'owner');
+      const header = [result.callback.headers['set-cookie']].flat().find((value) => String(value).startsWith('shellport_session='))!;
+      expect(header).toContain('HttpOnly');
+      expect(header).toContain('SameSite=Lax');
+      expect(header).toContain('Path=/');
+      expect(header.includes('Secure')).toBe(secure);
+      expect(result.cookie!.split('=')[1]).toMatch(/^[\w-]{43}$/); // 256 bits, base64url
+    }
+  });
+
+  it('answers 409 with what to do when GitHub is not configured', async () => {
+    const { app } = await buildTestApp();
+    const response = await app.inject({ method: 'GET', url: '/auth/github' });
+    expect(response.statusCode).toBe(409);
+    expect(response.json().error).toMatchObject({ code: 'github_not_configured', message: expect.stringContaining('GITHUB_CLIENT_ID') });
+    const options = await app.inject({ method: 'GET', url: '/auth/options' });
+    expect(options.json()).toMatchObject({ github: { webFlow: false, deviceFlow: false }, tokenSignIn: true });
+  });
+});

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../../src/app.js';
+import { createTestClock, signInAsOwner, testConfig } from '../../helpers/app.js';
+import { connectClient, startTerminalApp, waitUntil } from './helpers.js';
+
+/** The standalone numbers in `seq` output, in order. */
+function numbers(text: string): number[] {
+  return [...text.matchAll(/^(\d+)\r$/gm)].map((match) => Number(match[1]));
+}
+
+describe('replay', () => {
+  it('a client reconnecting with its last seq gets exactly what it missed, under heavy output', async () => {
+    const app = await startTerminalApp();
+    const typist = await connectClient(app);
+    const session = await typist.create();
+    await typist.attach(session.id);
+    typist.input(session.id, 'seq 1 200000; echo DONE-$((1+1))\n');
+
+    const collected: Buffer[] = [];
+    let position = 0;
+    for (let round = 0; round < 4; round++) {
+      const reader = await connectClient(app);
+      await reader.attach(session.id, { lastSeq: position });
+      if (round < 3) await waitUntil(() => reader.stream(session.id).seq >= position + 100_000 || reader.text(session.id).includes('DONE-2'));
+      else await reader.waitForText(session.id, 'DONE-2');
+      reader.close(); // a dropped connection in the middle of the flood
+      const stream = reader.stream(session.id);
+      expect(stream.discontinuities).toEqual([]);
+      expect(stream.resets).toEqual([]);
+      collected.push(...stream.chunks);
+      position = stream.seq;
+    }
+    const replayed = Buffer.concat(collected);
+    expect(replayed.length).toBe(position);
+    const text = replayed.toString();
+    expect(numbers(text)).toEqual(Array.from({ length: 200_000 }, (_, i) => i + 1));
+    await typist.waitForText(session.id, 'DONE-2');
+    expect(typist.bytes(session.id).subarray(0, position).equals(replayed)).toBe(true);
+  });
+
+  it('replays from the database once the in-memory buffer has wrapped, and resets past the retained size', async () => {
+    const app = await startTerminalApp({
+      TERMINAL_FLOW_HIGH_WATERMARK_KB: '16',
+      TERMINAL_FLOW_LOW_WATERMARK_KB: '4',
+      TERMINAL_RING_BUFFER_KB: '64',
+      TERMINAL_RETAINED_OUTPUT_KB: '256',
+      TERMINAL_PERSIST_BATCH_KB: '16',
+    });
+    const first = await connectClient(app);
+    const session = await first.create();
+    await first.attach(session.id);
+    first.input(session.id, 'seq 1 30000; echo DONE-$((2+2))\n'); // ~170 KB: more than the ring holds
+    await first.waitForText(session.id, 'DONE-4');
+    const inspected = app.app.terminals.inspect(session.id)!;
+    expect(inspected.ringStart).toBeGreaterThan(0); // the ring wrapped: offset 0 is only in the database
+
+    const replay = await connectClient(app);
+    const reply = await replay.attach(session.id, { lastSeq: 0 });
+    expect(reply).toMatchObject({ from: 0, reset: false });
+    await replay.waitForText(session.id, 'DONE-4');
+    expect(replay.stream(session.id).discontinuities).toEqual([]);
+    expect(replay.bytes(session.id).equals(first.bytes(session.id).subarray(0, replay.stream(session.id).seq))).toBe(true);
+
+    first.input(session.id, 'seq 1 60000; echo DONE-$((3+3))\n'); // now past the retained 256 KiB
+    await first.waitForText(session.id, 'DONE-6');
+    await waitUntil(() => app.app.terminals.inspect(session.id)!.retainedStart > 0);
+    const late = await connectClient(app);
+    const lateReply = await late.attach(session.id, { lastSeq: 0 });
+    expect(lateReply.reset).toBe(true);
+    expect(lateReply.from).toBeGreaterThan(0);
+    await late.waitForText(session.id, 'DONE-6');
+    const stream = late.stream(session.id);
+    expect(stream.resets).toEqual([lateReply.from]);
+    expect(stream.discontinuities).toEqual([]);
+    expect(late.bytes(session.id).equals(first.bytes(session.id).subarray(lateReply.from, stream.seq))).toBe(true);
+    const stored = await app.app.db.$queryRaw<{ bytes: bigint }[]>`SELECT SUM(length(data)) AS bytes FROM session_outputs WHERE session_id = ${session.id}`;
+    expect(Number(stored[0]!.bytes)).toBeLessThanOrEqual(256 * 1024 + 64 * 1024 + 16 * 1024);
+  });
+
+  it('after a server restart, terminals left running are ended with reason server-restart and stay readable', async () => {
+    const first = await startTerminalApp();
+    const client = await connectClient(first);
+    const session = await client.create();
+    await client.attach(session.id);
+    client.input(session.id, 'echo before-restart-$((10*10))\n');
+    await client.waitForText(session.id, 'before-restart-100');
+    await waitUntil(async () => {
+      const rows = await first.app.db.sessionOutput.findMany({ where: { sessionId: session.id }, orderBy: { seq: 'asc' } });
+      return Buffer.concat(rows.map((row) => Buffer.from(row.data))).toString().includes('before-restart-100');
+    });
+
+    // A second server on the same data directory: the first one's terminals are gone with it.
+    const config = testConfig({ HOME: first.config.terminals.baseEnv.HOME!, LOG_LEVEL: 'silent' }, first.dataDir);
+    const second = await buildApp({ config, clock: createTestClock() });
+    try {
+      const row = await second.db.session.findUniqueOrThrow({ where: { id: session.id } });
+      expect(row).toMatchObject({ status: 'terminated', endReason: 'server-restart' });
+      expect(second.terminals.countActive()).toBe(0);
+      const cookie = await signInAsOwner(second);
+      const output = await second.inject({ method: 'GET', url: `/api/terminals/${session.id}/output`, headers: { cookie } });
+      expect(output.statusCode).toBe(200);
+      expect(output.rawPayload.toString()).toContain('before-restart-100');
+      expect(output.headers['shellport-terminal-status']).toBe('terminated');
+    } finally {
+      await second.close();
+    }
+  });
+});

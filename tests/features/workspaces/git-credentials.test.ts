@@ -1,0 +1,187 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CREDENTIAL_HELPER_PATH } from '../../../src/features/workspaces/terminal-context.js';
+import { startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
+import { createBareRepo, runGit } from '../../fake-github/repos.js';
+import type { TestClock } from '../../helpers/app.js';
+import { OWNER, cloneReady, listen, ownerApp, shellEnvironment, waitFor } from './helpers.js';
+
+const HOUR = 3_600_000;
+let fake: FakeGitHub;
+let fixtures: string;
+const clockRef: { clock?: TestClock } = {};
+let counter = 0;
+
+beforeAll(async () => {
+  fixtures = mkdtempSync(path.join(tmpdir(), 'shellport-cred-fixtures-'));
+  // Expiring (GitHub App) tokens, on the app's clock, so a refresh can be provoked.
+  fake = await startFakeGitHub({ tokenKind: 'github-app', clock: { now: () => clockRef.clock?.now() ?? new Date() } });
+  fake.addUser({ login: OWNER, id: 1001 });
+}, 30_000);
+
+afterEach(() => {
+  expect(fake.unexpectedRequests).toEqual([]);
+});
+
+afterAll(async () => {
+  await fake?.close();
+  rmSync(fixtures, { recursive: true, force: true });
+});
+
+async function newRepo() {
+  counter += 1;
+  const name = `push-${counter}`;
+  const bare = await createBareRepo(path.join(fixtures, `${name}.git`), { branches: { main: ['first'] } });
+  fake.addRepo({ owner: OWNER, name, private: true, bare: bare.path });
+  return { name, bare: bare.path };
+}
+
+/** A terminal-like environment: the shell's own environment, without any git config of this machine. */
+function terminalGitEnv(shellEnv: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...shellEnv, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+}
+
+async function commitAndPush(dir: string, env: NodeJS.ProcessEnv, file: string) {
+  writeFileSync(path.join(dir, file), `${file}\n`);
+  const author = ['-c', 'user.name=Owner', '-c', 'user.email=owner@example.invalid'];
+  expect((await runGit(['add', '--', file], { cwd: dir, env })).code).toBe(0);
+  expect((await runGit([...author, 'commit', '--quiet', '-m', file], { cwd: dir, env })).code).toBe(0);
+  return runGit(['push', 'origin', 'HEAD:main'], { cwd: dir, env });
+}
+
+/** Runs the helper script as git would (`get` with attributes on stdin). */
+function runHelper(env: NodeJS.ProcessEnv, input: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CREDENTIAL_HELPER_PATH, 'get'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+const basicOf = (token: string) => `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
+
+describe('git inside terminals', () => {
+  it('pushes from a terminal with the current token, before and after the token is refreshed, and writes it nowhere', async () => {
+    const owner = await ownerApp(fake, {}, clockRef);
+    const baseUrl = await listen(owner.app);
+    const repo = await newRepo();
+    const workspace = await cloneReady(owner, `${OWNER}/${repo.name}`);
+    const terminal = await owner.app.terminals.create({ workspaceId: workspace.id, shell: 'sh' });
+    const shellEnv = await shellEnvironment(terminal.pid!);
+    const token1 = await owner.token();
+
+    expect(shellEnv).toMatchObject({
+      GIT_CONFIG_COUNT: '2',
+      GIT_CONFIG_KEY_0: `credential.${fake.url}.helper`,
+      GIT_CONFIG_VALUE_0: '',
+      GIT_CONFIG_KEY_1: `credential.${fake.url}.helper`,
+      SHELLPORT_CREDENTIAL_URL: `${baseUrl}/internal/git-credential`,
+    });
+    expect(shellEnv.GIT_CONFIG_VALUE_1).toBe(`!'${process.execPath}' '${CREDENTIAL_HELPER_PATH}'`);
+    expect(shellEnv.SHELLPORT_CREDENTIAL_SECRET).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(Object.values(shellEnv).join('\n')).not.toContain(token1);
+
+    const env = terminalGitEnv(shellEnv);
+    const first = await commitAndPush(workspace.localPath, env, 'one.txt');
+    expect(first.code, first.stderr).toBe(0);
+    const local1 = (await runGit(['rev-parse', 'HEAD'], { cwd: workspace.localPath, env })).stdout.trim();
+    expect((await runGit(['--git-dir', repo.bare, 'rev-parse', 'main'], { env })).stdout.trim()).toBe(local1);
+    const pushes = () => fake.requests.filter((r) => r.path === `/${OWNER}/${repo.name}.git/git-receive-pack` && r.status === 200);
+    expect(pushes().at(-1)!.headers.authorization).toBe(basicOf(token1));
+
+    // Eight hours later the token is about to expire: the next git call gets a refreshed one.
+    owner.clock.advance(8 * HOUR - 2 * 60_000);
+    const second = await commitAndPush(workspace.localPath, env, 'two.txt');
+    expect(second.code, second.stderr).toBe(0);
+    const token2 = await owner.token();
+    expect(token2).not.toBe(token1);
+    expect(pushes().at(-1)!.headers.authorization).toBe(basicOf(token2));
+    const local2 = (await runGit(['rev-parse', 'HEAD'], { cwd: workspace.localPath, env })).stdout.trim();
+    expect((await runGit(['--git-dir', repo.bare, 'rev-parse', 'main'], { env })).stdout.trim()).toBe(local2);
+    // The refresh revoked the first token at GitHub: only the new one can have made this push.
+    expect(await owner.app.db.authLog.count({ where: { action: 'token_refresh', success: true } })).toBe(1);
+
+    const gitConfig = readFileSync(path.join(workspace.localPath, '.git', 'config'), 'utf8');
+    for (const secret of [token1, token2, shellEnv.SHELLPORT_CREDENTIAL_SECRET!]) {
+      expect(gitConfig).not.toContain(secret);
+      expect(owner.logText()).not.toContain(secret);
+    }
+    const session = await owner.app.db.session.findUniqueOrThrow({ where: { id: terminal.id } });
+    expect(session.env).not.toContain(shellEnv.SHELLPORT_CREDENTIAL_SECRET!);
+
+    // git's own credential lookup gets the token for the GitHub host, and nothing for another host.
+    const host = new URL(fake.url).host;
+    const fill = await runGit(['credential', 'fill'], { env, input: async (stdin) => void stdin.write(`protocol=http\nhost=${host}\n\n`) });
+    expect(fill.stdout).toContain(`password=${token2}`);
+    const other = await runGit(['credential', 'fill'], { env, input: async (stdin) => void stdin.write('protocol=https\nhost=example.com\n\n') });
+    expect(other.code).not.toBe(0);
+    expect(other.stdout).not.toContain(token2);
+  }, 60_000);
+
+  it('refuses requests without the secret, with a wrong one, for another host, through a proxy, or after the terminal ended', async () => {
+    const owner = await ownerApp(fake, {}, clockRef);
+    const baseUrl = await listen(owner.app);
+    const repo = await newRepo();
+    const workspace = await cloneReady(owner, `${OWNER}/${repo.name}`);
+    const terminal = await owner.app.terminals.create({ workspaceId: workspace.id, shell: 'sh' });
+    const shellEnv = await shellEnvironment(terminal.pid!);
+    const secret = shellEnv.SHELLPORT_CREDENTIAL_SECRET!;
+    const host = new URL(fake.url).host;
+    const token = await owner.token();
+    const ask = (body: unknown, headers: Record<string, string> = {}) =>
+      fetch(`${baseUrl}/internal/git-credential`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+    const ok = await ask({ protocol: 'http', host }, { authorization: `Bearer ${secret}` });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('cache-control')).toBe('no-store');
+    expect(await ok.text()).toBe(`username=x-access-token\npassword=${token}\n`);
+
+    const refusals: Array<[string, Response]> = [
+      ['no secret', await ask({ protocol: 'http', host })],
+      ['wrong secret', await ask({ protocol: 'http', host }, { authorization: `Bearer ${'A'.repeat(43)}` })],
+      ['other host', await ask({ protocol: 'https', host: 'example.com' }, { authorization: `Bearer ${secret}` })],
+      ['other scheme', await ask({ protocol: 'https', host }, { authorization: `Bearer ${secret}` })],
+      ['proxied', await ask({ protocol: 'http', host }, { authorization: `Bearer ${secret}`, 'x-forwarded-for': '203.0.113.9' })],
+    ];
+    for (const [what, response] of refusals) {
+      expect(response.status, what).toBe(403);
+      const body = await response.text();
+      expect(JSON.parse(body).error.code, what).toBe('credential_refused');
+      expect(body).not.toContain(token);
+    }
+
+    // The helper script prints nothing for another host, or without the secret.
+    const env = terminalGitEnv(shellEnv);
+    const otherHost = await runHelper(env, 'protocol=https\nhost=example.com\n\n');
+    expect(otherHost.stdout).toBe('');
+    expect(otherHost.stderr).toMatch(/only gives credentials for/);
+    const noSecret = await runHelper({ ...env, SHELLPORT_CREDENTIAL_SECRET: '' }, `protocol=http\nhost=${host}\n\n`);
+    expect(noSecret.stdout).toBe('');
+    const good = await runHelper(env, `protocol=http\nhost=${host}\n\n`);
+    expect(good.stdout).toBe(`username=x-access-token\npassword=${token}\n`);
+
+    // Once the terminal has ended, its secret is worthless.
+    await owner.app.terminals.kill(terminal.id);
+    const ended = await ask({ protocol: 'http', host }, { authorization: `Bearer ${secret}` });
+    expect(ended.status).toBe(403);
+    expect(((await ended.json()) as { error: { message: string } }).error.message).toMatch(/has ended/);
+
+    // Grants of ended terminals are forgotten when later terminals start.
+    const running = await owner.app.terminals.create({ workspaceId: workspace.id, shell: 'sh' });
+    await owner.app.terminals.create({ workspaceId: null, shell: 'sh' }).then((t) => owner.app.terminals.kill(t.id));
+    owner.clock.advance(2 * 60_000);
+    await owner.app.terminals.create({ workspaceId: workspace.id, shell: 'sh' });
+    await waitFor(() => owner.app.workspaces.credentials.size() === 2 || undefined, 'ended grants to be pruned');
+    expect(running.status).toBe('active');
+    expect(owner.logText()).not.toContain(token);
+    expect(owner.logText()).not.toContain(secret);
+  }, 60_000);
+});
