@@ -1,19 +1,8 @@
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig, readProcessEnv, type Config } from './config/index.js';
+import { loadConfigOrExit } from './config/index.js';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
-function loadConfigOrExit(): Config {
-  try {
-    return loadConfig(readProcessEnv());
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\nSee docs/configuration.md for every variable.\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-}
 
 async function main() {
   const config = loadConfigOrExit();

@@ -115,3 +115,16 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/** For process entry points: the config, or the list of problems on stderr and exit. */
+export function loadConfigOrExit(exitCode = 1): Config {
+  try {
+    return loadConfig(readProcessEnv());
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\nSee docs/configuration.md for every variable.\n`);
+      process.exit(exitCode);
+    }
+    throw error;
+  }
+}

@@ -50,6 +50,7 @@ export const KEY_FILE_NAME = 'secret.key';
 export const ENCRYPTED_COLUMNS: ReadonlyArray<{ table: string; idColumn: string; column: string }> = [
   { table: 'settings', idColumn: 'id', column: 'github_access_token' },
   { table: 'settings', idColumn: 'id', column: 'github_refresh_token' },
+  { table: 'workspace_env_vars', idColumn: 'id', column: 'secret_value' },
 ];
 
 export function createVault(key: Buffer): Vault {

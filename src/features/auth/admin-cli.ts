@@ -15,7 +15,7 @@ export async function runAdminCommand(argv: string[], out: NodeJS.WritableStream
     const result = rotateKey(config, { dropUndecryptable: rest.includes('--drop-undecryptable') });
     out.write(`Re-encrypted ${result.rotated} secret(s) under a new key${result.dropped ? `; cleared ${result.dropped} undecryptable one(s)` : ''}.\n`);
     if (result.source === 'file') {
-      out.write(`The new key is in ${result.newKeyFile}. Back it up with the database; the old key no longer opens anything.\n`);
+      out.write(`The new key is in ${result.newKeyFile}. Back it up now, separately from the database backups; the old key no longer opens anything.\n`);
     } else {
       out.write(
         `The key came from SHELLPORT_SECRET_KEY: set that variable to the contents of ${result.newKeyFile} before starting ` +

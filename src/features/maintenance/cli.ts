@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
-import { ConfigError, loadConfig, readProcessEnv, type Config } from '../../config/index.js';
+import { loadConfigOrExit, type Config } from '../../config/index.js';
 import { systemClock } from '../../infra/clock.js';
 import { createPrismaClient } from '../../infra/database/client.js';
 import { migrateDatabaseFile } from '../../infra/database/plugin.js';
@@ -20,17 +20,6 @@ const USAGE = `Usage: npm run <command>
 
 const JOB_COMMANDS = new Set(['backup', 'prune', 'vacuum', 'metrics']);
 
-function loadConfigOrExit(): Config {
-  try {
-    return loadConfig(readProcessEnv());
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\nSee docs/configuration.md for every variable.\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
-}
 
 /**
  * The operator's entry point (scripts/maintenance.mjs). Jobs run through the same scheduler and
@@ -44,7 +33,7 @@ export async function runCli(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command ? 0 : 2;
   }
-  const config = loadConfigOrExit();
+  const config = loadConfigOrExit(2);
   const log = pino(createLoggerOptions(config.logging), pino.destination(2));
   const databaseFile = config.storage.databaseFile;
 

@@ -51,6 +51,24 @@ describe('key rotation', () => {
     expect(await app.github.connectionState()).toBe('connected');
   });
 
+  it('also re-encrypts secret workspace variables', async () => {
+    const { dataDir, env } = await ownedDataDir();
+    const first = await buildTestApp(env);
+    const workspace = await first.app.db.workspace.create({
+      data: { name: 'demo', cloneUrl: 'https://example.com/demo.git', localPath: path.join(dataDir, 'workspaces/demo') },
+    });
+    const stored = first.app.vault.encrypt('hunter2');
+    await first.app.db.workspaceEnvVar.create({ data: { workspaceId: workspace.id, name: 'API_KEY', secretValue: stored, isSecret: true } });
+    await first.app.close();
+
+    expect(rotateKey(testConfig(env, dataDir))).toMatchObject({ rotated: 3, dropped: 0 });
+
+    const { app } = await buildTestApp(env);
+    const variable = await app.db.workspaceEnvVar.findFirstOrThrow({ where: { name: 'API_KEY' } });
+    expect(variable.secretValue).not.toBe(stored);
+    expect(app.vault.decrypt(variable.secretValue!)).toBe('hunter2');
+  });
+
   it('changes nothing when a value cannot be decrypted, unless told to drop such values', async () => {
     const { dataDir, env } = await ownedDataDir();
     const keyFile = path.join(dataDir, 'secret.key');
