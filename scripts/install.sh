@@ -180,9 +180,9 @@ GITHUB_CLIENT_ID=
 GITHUB_CLIENT_SECRET=
 GITHUB_ALLOWED_USER=
 
-# Behind a proxy on this host Shellport listens on loopback, so what it allows on a loopback-only
-# server is reachable through the proxy: turn off the start-up sign-in URL once GitHub sign-in
-# works, and give /metrics a token (openssl rand -hex 32).
+# With an https PUBLIC_URL and TRUST_PROXY set, Shellport does not count as local-only although it
+# listens on loopback: the start-up sign-in URL and a token-less /metrics are refused. Turn the
+# sign-in URL off explicitly once GitHub sign-in works, and give /metrics a token (openssl rand -hex 32).
 # TOKEN_SIGN_IN=false
 # METRICS_TOKEN=
 

@@ -38,7 +38,11 @@ export interface ServerConfig {
   isHttps: boolean;
   /** Fastify's `trustProxy`: whose X-Forwarded-For is believed. */
   trustProxy: boolean | number | string[];
-  /** True when the listening address accepts only local connections. */
+  /**
+   * True when only this machine's own users can reach Shellport: it listens on loopback, browsers
+   * reach it on a loopback URL, and no reverse proxy is trusted. A local reverse proxy (which makes
+   * every peer look like loopback) is recognised by PUBLIC_URL or TRUST_PROXY, never by peer address.
+   */
   isLoopbackOnly: boolean;
 }
 
@@ -51,7 +55,8 @@ export function buildServerConfig(env: ServerEnv): ServerConfig {
     isPublicUrlExplicit: env.PUBLIC_URL !== undefined,
     isHttps: publicUrl.startsWith('https://'),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
-    isLoopbackOnly: isLoopbackHost(env.HOST),
+    isLoopbackOnly:
+      isLoopbackHost(env.HOST) && isLoopbackHost(new URL(publicUrl).hostname.replace(/^\[|\]$/g, '')) && env.TRUST_PROXY === 'false',
   };
 }
 

@@ -28,6 +28,17 @@ describe('loadConfig', () => {
     expect(config.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
+  it('counts as local-only only with a loopback HOST and PUBLIC_URL and no trusted proxy', () => {
+    const localOnly = (env: Record<string, string>) => loadConfig({ HOST: '127.0.0.1', ...env }).server.isLoopbackOnly;
+    expect(localOnly({})).toBe(true);
+    expect(localOnly({ PUBLIC_URL: 'http://localhost:3000' })).toBe(true);
+    expect(localOnly({ HOST: '::1', PUBLIC_URL: 'http://[::1]:3000' })).toBe(true);
+    // A reverse proxy on the same machine: peers look like loopback, but the configuration says otherwise.
+    expect(localOnly({ PUBLIC_URL: 'https://shell.example.com' })).toBe(false);
+    expect(localOnly({ TRUST_PROXY: '127.0.0.1' })).toBe(false);
+    expect(localOnly({ HOST: '0.0.0.0' })).toBe(false);
+  });
+
   it('reads every variable and derives the public URL from host and port', () => {
     const config = loadConfig(
       { HOST: '0.0.0.0', PORT: '8080', DATA_DIR: '/var/lib/shellport', DATABASE_FILE: 'db/main.db', LOG_LEVEL: 'warn', TRUST_PROXY: '1' },

@@ -10,8 +10,9 @@ import { requestFrom, startForwardingProxy } from './forwarding-proxy.js';
 const PUBLIC_HOST = 'shell.example.com';
 const BEHIND_PROXY: Env = { TRUST_PROXY: '127.0.0.1', PUBLIC_URL: `https://${PUBLIC_HOST}` };
 
+// The tests sign in with the start-up token, which behind a proxy must be enabled explicitly.
 async function appBehindProxy(env: Env) {
-  const testApp = await buildTestApp(env);
+  const testApp = await buildTestApp({ TOKEN_SIGN_IN: 'true', ...env });
   await testApp.app.listen({ host: '127.0.0.1', port: 0 });
   const appPort = (testApp.app.server.address() as { port: number }).port;
   const proxy = await startForwardingProxy(appPort);

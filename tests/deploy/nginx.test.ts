@@ -124,7 +124,7 @@ function httpsFrom(localAddress: string, port: number, urlPath: string, headers:
 }
 
 async function appBehindNginx({ echoRoute = false } = {}) {
-  const testApp = await buildTestApp({ TRUST_PROXY: '127.0.0.1', PUBLIC_URL: `https://${PUBLIC_HOST}` });
+  const testApp = await buildTestApp({ TRUST_PROXY: '127.0.0.1', PUBLIC_URL: `https://${PUBLIC_HOST}`, TOKEN_SIGN_IN: 'true' });
   if (echoRoute) {
     // A plain WebSocket route (@fastify/websocket takes over every upgrade, so not with Socket.IO).
     await testApp.app.register(websocket);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, loadConfig, readProcessEnv } from '../../config/index.js';
+import { ConfigError, loadConfigOrExit } from '../../config/index.js';
 import { parseRebindTarget, rebindOwner, rotateKey } from './admin.js';
 
 /**
@@ -10,7 +10,7 @@ import { parseRebindTarget, rebindOwner, rotateKey } from './admin.js';
  */
 export async function runAdminCommand(argv: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
   const [command, ...rest] = argv;
-  const config = loadConfig(readProcessEnv());
+  const config = loadConfigOrExit(2);
   if (command === 'rotate-key') {
     const result = rotateKey(config, { dropUndecryptable: rest.includes('--drop-undecryptable') });
     out.write(`Re-encrypted ${result.rotated} secret(s) under a new key${result.dropped ? `; cleared ${result.dropped} undecryptable one(s)` : ''}.\n`);

@@ -22,7 +22,7 @@ const JOB_COMMANDS = new Set(['backup', 'prune', 'vacuum', 'metrics']);
 
 
 /**
- * The operator's entry point (scripts/maintenance.mjs). Jobs run through the same scheduler and
+ * The operator's entry point (scripts/cli.mjs). Jobs run through the same scheduler and
  * job code as the server's API and cron, and are recorded in job_runs the same way. Logs go to
  * stderr as JSON lines; the one-line outcome goes to stdout. Exit status: 0 done, 1 failed or
  * refused, 2 wrong usage.
@@ -98,7 +98,7 @@ export async function runCli(argv: string[]): Promise<number> {
 }
 
 // Run directly (`node dist/features/maintenance/cli.js backup`, e.g. inside the Docker image,
-// which has no scripts/ folder); scripts/maintenance.mjs imports runCli() instead.
+// which has no scripts/ folder); scripts/cli.mjs imports runCli() instead.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   runCli(process.argv.slice(2)).then(
     (code) => {

@@ -85,9 +85,9 @@ describe('key rotation', () => {
     expect(await app.github.getAccessToken()).toMatch(/^ghu_/);
   });
 
-  it('runs as `npm run key:rotate` (tsx scripts/rotate-key.ts)', async () => {
+  it('runs as `npm run key:rotate` (node scripts/cli.mjs admin rotate-key)', async () => {
     const { dataDir, env, token } = await ownedDataDir();
-    const run = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'scripts/rotate-key.ts')], {
+    const run = spawnSync(process.execPath, [path.join(ROOT, 'scripts/cli.mjs'), 'admin', 'rotate-key'], {
       cwd: dataDir,
       env: { PATH: process.env.PATH, ...env },
       encoding: 'utf8',

@@ -51,7 +51,7 @@ describe('start-up token sign-in', () => {
   });
 
   it('rate-limits the sign-in endpoints per client address (X-Forwarded-For believed only with TRUST_PROXY)', async () => {
-    const { app } = await buildTestApp({ SIGN_IN_RATE_LIMIT_MAX: '3', TRUST_PROXY: '127.0.0.1' });
+    const { app } = await buildTestApp({ SIGN_IN_RATE_LIMIT_MAX: '3', TRUST_PROXY: '127.0.0.1', TOKEN_SIGN_IN: 'true' });
     const attempt = (clientIp: string) =>
       app.inject({ method: 'GET', url: '/auth/token?token=guess', headers: { 'x-forwarded-for': clientIp } });
     for (let i = 0; i < 3; i += 1) expect((await attempt('203.0.113.7')).statusCode).toBe(401);

@@ -11,10 +11,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `npm run <command>` the way an operator does, minus npm itself: node scripts/maintenance.mjs. */
+/** Runs `npm run <command>` the way an operator does, minus npm itself: node scripts/cli.mjs maintenance. */
 export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'scripts/maintenance.mjs'), ...args], {
+    const child = spawn(process.execPath, [path.join(ROOT, 'scripts/cli.mjs'), 'maintenance', ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
