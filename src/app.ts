@@ -10,6 +10,7 @@ import { startupTokenPlugin } from './features/auth/startup-token.js';
 import { githubPlugin } from './features/github/plugin.js';
 import { githubRepoRoutes } from './features/github/repos-routes.js';
 import { maintenanceRoutes } from './features/maintenance/routes.js';
+import { settingsRoutes } from './features/settings/routes.js';
 import { terminalsPlugin } from './features/terminals/plugin.js';
 import { webRoutes } from './features/web/routes.js';
 import { workspacesPlugin } from './features/workspaces/plugin.js';
@@ -72,6 +73,7 @@ export async function buildApp({ config, logStream, migrationsDir = MIGRATIONS_D
   app.workspaces.service.useTerminals(app.terminals);
   await app.register(githubRepoRoutes, { config, clock });
   await app.register(workspaceRoutes);
+  await app.register(settingsRoutes, { config });
 
   return app;
 }

@@ -14,6 +14,8 @@ import { TerminalSession, type Attachment, type OutputSink, type SessionEnd } fr
 
 export interface TerminalManagerDeps {
   db: Database;
+  /** The SQLite file behind `db`: terminal output is written over a connection of its own. */
+  databaseFile: string;
   config: TerminalsConfig;
   clock: Clock;
   log: FastifyBaseLogger;
@@ -60,16 +62,17 @@ export function ensureSize(cols: unknown, rows: unknown): void {
  * nothing else touches a PTY.
  */
 export function createTerminalManager(deps: TerminalManagerDeps) {
-  const { db, config, clock, log, metrics, ptyHost, contextProvider } = deps;
+  const { db, databaseFile, config, clock, log, metrics, ptyHost, contextProvider } = deps;
   const sessions = new Map<string, TerminalSession>();
   const loading = new Map<string, Promise<TerminalSession>>();
   const listeners = new Set<(session: TerminalInfo) => void>();
   const store: OutputStore = createOutputStore({
-    db,
+    databaseFile,
     log,
     batchBytes: config.persist.batchBytes,
     intervalMs: config.persist.intervalMs,
     retainedBytes: config.retainedOutputBytes,
+    slotBytes: 2 * config.ringBufferBytes,
   });
   let creating = 0;
   let closing = false;

@@ -7,6 +7,7 @@ import { createDefaultContextProvider, type TerminalContextProvider } from './co
 import { createTerminalManager, type TerminalManager } from './manager.js';
 import { terminalRoutes } from './routes.js';
 import { registerTerminalSocketHandlers } from './socket.js';
+import { terminalWebSocketRoute } from './ws.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -32,6 +33,7 @@ export const terminalsPlugin = fp(
     const log = app.log.child({ feature: 'terminals' });
     const manager = createTerminalManager({
       db: app.db,
+      databaseFile: options.config.storage.databaseFile,
       config: options.config.terminals,
       clock: options.clock,
       log,
@@ -43,6 +45,12 @@ export const terminalsPlugin = fp(
     app.decorate('terminals', manager);
     const unsubscribe = registerTerminalSocketHandlers({ io: app.io, manager, auth: app.auth, config: options.config.terminals, log });
     await app.register(terminalRoutes, { manager });
+    await app.register(terminalWebSocketRoute, {
+      manager,
+      auth: app.auth,
+      config: options.config.terminals,
+      maxPayload: Math.max(1024 * 1024, 4 * options.config.terminals.maxInputBytes + 4096),
+    });
     app.addHook('onClose', async () => {
       unsubscribe();
       await manager.dispose();

@@ -84,6 +84,19 @@ export class RingBuffer {
     return out;
   }
 
+  /**
+   * The bytes in [from, to) without copying when they lie in one piece (a copy otherwise). The
+   * result shares memory with the buffer: use it before the next push.
+   */
+  view(from: number, to: number): Buffer {
+    if (from < this.start || to > this.endOffset || from > to) {
+      throw new RangeError(`range ${from}-${to} is outside the buffer (${this.start}-${this.endOffset})`);
+    }
+    const begin = (this.head + (from - this.start)) % this.buf.length;
+    if (begin + (to - from) <= this.buf.length) return this.buf.subarray(begin, begin + (to - from));
+    return this.copy(from, to);
+  }
+
   /** Gives memory back: keeps at most the newest `keepBytes` (and at least everything from `keepFrom`). */
   shrink(keepBytes: number, keepFrom = this.endOffset): void {
     const keep = Math.min(this.size, Math.max(keepBytes, this.endOffset - Math.max(keepFrom, this.start)));

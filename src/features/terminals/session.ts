@@ -209,8 +209,8 @@ export class TerminalSession implements PersistTarget {
     return this.paused;
   }
 
-  slice(from: number, to: number): Buffer {
-    return this.ring.copy(from, to);
+  view(from: number, to: number): Buffer {
+    return this.ring.view(from, to);
   }
 
   onPersisted(): void {

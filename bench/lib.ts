@@ -1,0 +1,465 @@
+/** Shared pieces of the bench: process figures from /proc, statistics, and terminal clients. */
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { io, type Socket } from 'socket.io-client';
+import WebSocket from 'ws';
+
+export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------- /proc
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** User + system CPU seconds of a process (all its threads). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** Resident set size of a process, in bytes. */
+export function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /VmRSS:\s+(\d+) kB/.exec(status);
+  return match ? Number(match[1]) * 1024 : 0;
+}
+
+/** Samples a process' RSS every `everyMs` until stopped; returns the peak. */
+export function sampleRss(pid: number, everyMs = 20) {
+  let peak = rssBytes(pid);
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssBytes(pid));
+    } catch {
+      // exited
+    }
+  }, everyMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      try {
+        peak = Math.max(peak, rssBytes(pid));
+      } catch {
+        // exited
+      }
+      return peak;
+    },
+  };
+}
+
+// ---------------------------------------------------------------- statistics
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+export interface LatencyStats {
+  n: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export function latencyStats(samples: number[]): LatencyStats {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { n: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? Number.NaN };
+}
+
+export const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+
+// ---------------------------------------------------------------- the Shellport server
+
+export interface ServerHandle {
+  child: ChildProcess;
+  pid: number;
+  port: number;
+  cookie: string;
+  origin: string;
+  gc(): Promise<void>;
+  /** The terminal manager's flow-control state of a terminal (pause count etc.). */
+  inspect(sessionId: string): Promise<Record<string, unknown> | null>;
+  close(): Promise<void>;
+}
+
+/** Starts bench/server.ts (the real app) in a child process. */
+export async function startServer(env: Record<string, string> = {}): Promise<ServerHandle> {
+  const child = fork(`${BENCH_DIR}/server.ts`, [JSON.stringify(env)], {
+    execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(' ').filter(Boolean)],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const ready = await new Promise<{ port: number; cookie: string }>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the bench server exited (${code}) before it was ready`)));
+    child.on('message', (message: { type: string; port: number; cookie: string }) => {
+      if (message.type === 'ready') resolve(message);
+    });
+  });
+  const origin = `http://127.0.0.1:${ready.port}`;
+  return {
+    child,
+    pid: child.pid!,
+    port: ready.port,
+    cookie: ready.cookie,
+    origin,
+    gc: () =>
+      new Promise<void>((resolve) => {
+        const onMessage = (message: { type: string }) => {
+          if (message.type !== 'gc-done') return;
+          child.off('message', onMessage);
+          resolve();
+        };
+        child.on('message', onMessage);
+        child.send({ type: 'gc' });
+      }),
+    inspect: (sessionId) =>
+      new Promise((resolve) => {
+        const onMessage = (message: { type: string; state: Record<string, unknown> | null }) => {
+          if (message.type !== 'inspect-done') return;
+          child.off('message', onMessage);
+          resolve(message.state);
+        };
+        child.on('message', onMessage);
+        child.send({ type: 'inspect', sessionId });
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.send({ type: 'close' });
+      }),
+  };
+}
+
+// ---------------------------------------------------------------- terminal clients
+
+const ACK_EVERY_BYTES = 64 * 1024;
+
+/** How a client acknowledges output: at once, at a processing rate (bytes/s), or never. */
+export type AckMode = 'now' | 'none' | { bytesPerSecond: number };
+
+/** What every bench client can do, whatever server it talks to. */
+export interface BenchTerm {
+  /** Bytes of output received so far. */
+  received: number;
+  send(data: string): void;
+  /** Resolves (with performance.now()) when `text` appears in output received after this call. */
+  waitFor(text: string, timeoutMs?: number): Promise<number>;
+  /** Called with each output message's size as it arrives. */
+  onChunk: ((bytes: number) => void) | null;
+  close(): void;
+}
+
+class Matcher {
+  private waiters: { text: Buffer; carry: Buffer; resolve: (t: number) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }[] = [];
+
+  wait(text: string, timeoutMs: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        text: Buffer.from(text),
+        carry: Buffer.alloc(0),
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${JSON.stringify(text)}`));
+        }, timeoutMs),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  feed(chunk: Buffer): void {
+    if (this.waiters.length === 0) return;
+    const now = performance.now();
+    for (const waiter of [...this.waiters]) {
+      const n = waiter.text.length;
+      const edge = Buffer.concat([waiter.carry, chunk.subarray(0, n - 1)]);
+      if (edge.includes(waiter.text) || chunk.includes(waiter.text)) {
+        clearTimeout(waiter.timer);
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        waiter.resolve(now);
+        continue;
+      }
+      const tail = chunk.length >= n - 1 ? chunk.subarray(chunk.length - (n - 1)) : Buffer.concat([waiter.carry, chunk]).subarray(-(n - 1));
+      waiter.carry = Buffer.from(tail);
+    }
+  }
+}
+
+/** How our protocol travels: Socket.IO (/terminals) or the plain WebSocket route (/ws/terminals). */
+export type Transport = 'socket.io' | 'websocket';
+
+interface Wire {
+  emit(event: string, payload: unknown): void;
+  request(event: string, payload: unknown): Promise<Record<string, any>>;
+  onOutput(listener: (seq: number, data: Buffer) => void): void;
+  onEvent(event: string, listener: (payload: any) => void): void;
+  tcp(): { pause(): void; resume(): void };
+  close(): void;
+}
+
+async function socketIoWire(server: { origin: string; cookie: string }): Promise<Wire> {
+  const socket = io(`${server.origin}/terminals`, {
+    transports: ['websocket'],
+    extraHeaders: { cookie: server.cookie, origin: server.origin },
+    reconnection: false,
+    forceNew: true,
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return {
+    emit: (event, payload) => void socket.emit(event, payload),
+    request: async (event, payload) => (await socket.timeout(30_000).emitWithAck(event, payload)) as Record<string, any>,
+    onOutput: (listener) => void socket.on('terminal:output', ({ seq, data }: { seq: number; data: Buffer }) => listener(seq, data)),
+    onEvent: (event, listener) => void socket.on(event, listener),
+    tcp: () => {
+      const engine = socket.io.engine as unknown as { transport: { ws?: { _socket?: { pause(): void; resume(): void } } } };
+      const tcp = engine.transport.ws?._socket;
+      if (!tcp) throw new Error('no TCP socket under the client');
+      return tcp;
+    },
+    close: () => void socket.disconnect(),
+  };
+}
+
+async function webSocketWire(server: { origin: string; cookie: string }): Promise<Wire> {
+  const ws = new WebSocket(`${server.origin.replace(/^http/, 'ws')}/ws/terminals`, { headers: { cookie: server.cookie, origin: server.origin }, perMessageDeflate: false });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`websocket refused: ${res.statusCode}`)));
+  });
+  let nextId = 0;
+  const pending = new Map<number, (reply: Record<string, any>) => void>();
+  const events = new Map<string, ((payload: any) => void)[]>();
+  let output: ((seq: number, data: Buffer) => void) | null = null;
+  ws.on('message', (raw: Buffer, isBinary: boolean) => {
+    if (isBinary) {
+      const idLength = raw[9]!;
+      output?.(raw.readDoubleBE(1), raw.subarray(10 + idLength));
+      return;
+    }
+    const message = JSON.parse(raw.toString('utf8')) as { event?: string; ack?: number; payload: any };
+    if (message.ack !== undefined) {
+      pending.get(message.ack)?.(message.payload);
+      pending.delete(message.ack);
+    } else if (message.event) {
+      for (const listener of events.get(message.event) ?? []) listener(message.payload);
+    }
+  });
+  return {
+    emit: (event, payload) => ws.send(JSON.stringify({ event, payload })),
+    request: (event, payload) =>
+      new Promise((resolve, reject) => {
+        const id = ++nextId;
+        const timer = setTimeout(() => reject(new Error(`${event}: no answer in 30 s`)), 30_000);
+        pending.set(id, (reply) => {
+          clearTimeout(timer);
+          resolve(reply);
+        });
+        ws.send(JSON.stringify({ event, payload, id }));
+      }),
+    onOutput: (listener) => {
+      output = listener;
+    },
+    onEvent: (event, listener) => {
+      events.set(event, [...(events.get(event) ?? []), listener]);
+    },
+    tcp: () => (ws as unknown as { _socket: { pause(): void; resume(): void } })._socket,
+    close: () => ws.close(),
+  };
+}
+
+/** Our protocol (docs/protocol.md) over either transport. */
+export class ShellportTerm implements BenchTerm {
+  received = 0;
+  seq = 0;
+  onChunk: ((bytes: number) => void) | null = null;
+  ackMode: AckMode = 'now';
+  sessionId = '';
+  private processedAt = 0;
+  private ackedSeq = 0;
+  private ackTimer: NodeJS.Timeout | null = null;
+  private readonly matcher = new Matcher();
+
+  private constructor(private readonly wire: Wire) {
+    wire.onOutput((seq, data) => {
+      this.received += data.length;
+      this.seq = seq;
+      this.onChunk?.(data.length);
+      this.matcher.feed(data);
+      this.acknowledge(seq, data.length);
+    });
+    wire.onEvent('terminal:reset', ({ seq }: { seq: number }) => {
+      this.seq = seq;
+    });
+  }
+
+  private acknowledge(seq: number, bytes: number) {
+    const mode = this.ackMode;
+    if (mode === 'none') return;
+    if (mode === 'now') {
+      // As docs/protocol.md recommends: every 64 KiB, and 50 ms after output stops.
+      if (seq - this.ackedSeq >= ACK_EVERY_BYTES) {
+        this.ackedSeq = seq;
+        this.wire.emit('terminal:ack', { sessionId: this.sessionId, seq });
+      }
+      if (this.ackTimer) clearTimeout(this.ackTimer);
+      this.ackTimer = setTimeout(() => {
+        this.ackTimer = null;
+        if (this.seq > this.ackedSeq) this.ackAll();
+      }, 50);
+      return;
+    }
+    const now = performance.now();
+    this.processedAt = Math.max(now, this.processedAt) + (bytes / mode.bytesPerSecond) * 1000;
+    setTimeout(() => this.wire.emit('terminal:ack', { sessionId: this.sessionId, seq }), this.processedAt - now);
+  }
+
+  /** Acknowledges everything received (after a pause). */
+  ackAll(): void {
+    this.ackedSeq = this.seq;
+    this.wire.emit('terminal:ack', { sessionId: this.sessionId, seq: this.seq });
+  }
+
+  static async connect(server: { origin: string; cookie: string }, transport: Transport = 'socket.io'): Promise<ShellportTerm> {
+    return new ShellportTerm(transport === 'websocket' ? await webSocketWire(server) : await socketIoWire(server));
+  }
+
+  async request(event: string, payload: unknown): Promise<Record<string, any>> {
+    const reply = (await this.wire.request(event, payload)) as { ok: boolean; error?: { message: string } };
+    if (!reply.ok) throw new Error(`${event}: ${reply.error?.message}`);
+    return reply;
+  }
+
+  async create(): Promise<string> {
+    const { session } = await this.request('terminal:create', { shell: 'bash', cols: 120, rows: 40 });
+    return session.id as string;
+  }
+
+  /** Creates (or takes) a terminal, attaches and waits for the prompt. */
+  async open(sessionId?: string, lastSeq = 0): Promise<this> {
+    this.sessionId = sessionId ?? (await this.create());
+    const prompt = sessionId ? null : this.waitFor('sp> ', 15_000);
+    await this.request('terminal:attach', { sessionId: this.sessionId, lastSeq, cols: 120, rows: 40 });
+    await prompt;
+    return this;
+  }
+
+  send(data: string): void {
+    this.wire.emit('terminal:input', { sessionId: this.sessionId, data });
+  }
+
+  waitFor(text: string, timeoutMs = 60_000): Promise<number> {
+    return this.matcher.wait(text, timeoutMs);
+  }
+
+  /** Stops (or restarts) reading from the TCP socket: the kernel buffers fill and the server's writes stall. */
+  setTcpReading(reading: boolean): void {
+    const tcp = this.wire.tcp();
+    if (reading) tcp.resume();
+    else tcp.pause();
+  }
+
+  close(): void {
+    this.wire.close();
+  }
+}
+
+/** Wetty's protocol: Socket.IO on <base>/socket.io; `input`/`resize`/`commit` in, `data` (text) out. */
+export class WettyTerm implements BenchTerm {
+  received = 0;
+  onChunk: ((bytes: number) => void) | null = null;
+  private readonly matcher = new Matcher();
+
+  private constructor(readonly socket: Socket) {
+    socket.on('data', (data: string) => {
+      this.received += data.length;
+      this.onChunk?.(data.length);
+      this.matcher.feed(Buffer.from(data, 'latin1'));
+      // As Wetty's client does after xterm.js processed the data.
+      socket.emit('commit', data.length);
+    });
+  }
+
+  static async connect(origin: string, base = '/wetty'): Promise<WettyTerm> {
+    const socket = io(origin, { path: `${base}/socket.io`, transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { origin } });
+    const term = new WettyTerm(socket);
+    const login = new Promise<void>((resolve) => socket.once('login', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    await login;
+    socket.emit('resize', { cols: 120, rows: 40 });
+    await term.waitFor('sp> ', 15_000);
+    return term;
+  }
+
+  send(data: string): void {
+    this.socket.emit('input', data);
+  }
+
+  waitFor(text: string, timeoutMs = 60_000): Promise<number> {
+    return this.matcher.wait(text, timeoutMs);
+  }
+
+  close(): void {
+    this.socket.disconnect();
+  }
+}
+
+export interface WettyHandle {
+  pid: number;
+  origin: string;
+  close(): Promise<void>;
+}
+
+/** Starts Wetty (installed under `dir`) on 127.0.0.1 as a local bash: no ssh, no login prompt (root only). */
+export async function startWetty(dir: string, port: number, home: string): Promise<WettyHandle> {
+  const child = spawn(process.execPath, [`${dir}/node_modules/wetty/build/main.js`, '--host', '127.0.0.1', '--port', String(port), '--base', '/wetty', '--command', 'bash', '--log-level', 'warn'], {
+    cwd: home,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', TERM: 'xterm-256color' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const origin = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wetty exited (${child.exitCode}): ${output.slice(-500)}`);
+    try {
+      const response = await fetch(`${origin}/wetty/socket.io/?EIO=4&transport=polling`);
+      if (response.status < 500) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`wetty did not start in 20 s: ${output.slice(-500)}`);
+    await sleep(100);
+  }
+  return {
+    pid: child.pid!,
+    origin,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      }),
+  };
+}

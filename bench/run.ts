@@ -1,0 +1,462 @@
+/**
+ * `npm run bench [-- --quick] [-- --only=throughput,echo,memory,isolation,reconnect,wetty] [-- --reps=N]`
+ *
+ * Starts the real app (bench/server.ts, a child process) on loopback with a temp DATA_DIR and
+ * drives it with real socket.io-clients; raw node-pty runs in this process as the ceiling, and
+ * Wetty (installed on demand outside the repository) as a peer. Prints one table with the
+ * figures, the same-run ratios and the targets of issue 5. Not part of the test suite.
+ */
+import { execFileSync, fork } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as pty from 'node-pty';
+import {
+  BENCH_DIR,
+  cpuSeconds,
+  latencyStats,
+  type LatencyStats,
+  median,
+  rssBytes,
+  sampleRss,
+  type ServerHandle,
+  ShellportTerm,
+  sleep,
+  startServer,
+  startWetty,
+  type WettyHandle,
+  WettyTerm,
+  type AckMode,
+  type BenchTerm,
+  type Transport,
+} from './lib.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyArg = args.find((a) => a.startsWith('--only='));
+const only = onlyArg ? new Set(onlyArg.slice(7).split(',')) : null;
+const repsArg = args.find((a) => a.startsWith('--reps='));
+const transportArg = args.find((a) => a.startsWith('--transport='));
+const TRANSPORTS = (transportArg ? transportArg.slice(12).split(',') : ['socket.io', 'websocket']) as Transport[];
+const want = (section: string) => !only || only.has(section);
+
+const SIZE = quick
+  ? { bytes: 20_000_000, keys: 200, floodMs: 3000, sessions: [1, 20, 50], replayBytes: 5_000_000, reps: 1 }
+  : { bytes: 100_000_000, keys: 500, floodMs: 10_000, sessions: [1, 50, 200], replayBytes: 10_000_000, reps: 3 };
+const reps = repsArg ? Number(repsArg.slice(7)) : SIZE.reps;
+const WETTY_DIR = '/tmp/shellport-bench/wetty';
+const MB = 1e6;
+const MiB = 1024 * 1024;
+
+const linesCommand = (bytes: number) => `head -c ${bytes} /dev/zero | tr '\\0' a | fold -w 100`;
+const bulkCommand = (bytes: number) => `${linesCommand(bytes)} | cat`;
+
+interface Row {
+  section: string;
+  metric: string;
+  ours: string;
+  reference?: string;
+  ratio?: string;
+  target?: string;
+  ok?: boolean;
+}
+const rows: Row[] = [];
+const notes: string[] = [];
+const fmt = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : String(value));
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+// ---------------------------------------------------------------- throughput
+
+async function rawThroughput(command: string): Promise<{ mbps: number; cpuPer100MB: number }> {
+  const cpu0 = process.cpuUsage();
+  const start = performance.now();
+  const child = pty.spawn('/bin/bash', ['-c', command], {
+    name: 'xterm-256color',
+    cols: 120,
+    rows: 40,
+    cwd: os.tmpdir(),
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', TERM: 'xterm-256color' },
+    encoding: null,
+  });
+  let bytes = 0;
+  child.onData((data) => {
+    bytes += (data as unknown as Buffer).length;
+  });
+  await new Promise<void>((resolve) => child.onExit(() => resolve()));
+  const seconds = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { mbps: bytes / MB / seconds, cpuPer100MB: ((cpu.user + cpu.system) / 1e6) * (100 * MB / bytes) };
+}
+
+/** Runs `command` in a terminal at its prompt; MB/s of output received and server CPU s per 100 MB. */
+async function termThroughput(term: BenchTerm, pid: number, command: string): Promise<{ mbps: number; cpuPer100MB: number; clientCpuPer100MB: number }> {
+  const cpu0 = cpuSeconds(pid);
+  const clientCpu0 = process.cpuUsage();
+  const received0 = term.received;
+  const done = term.waitFor('BENCH_DONE', 600_000);
+  const prompt = term.waitFor('sp> ', 600_000);
+  const start = performance.now();
+  term.send(`${command}; echo BENCH_DO''NE\r`);
+  const end = await done;
+  const bytes = term.received - received0;
+  const cpu = cpuSeconds(pid) - cpu0;
+  const clientCpu = process.cpuUsage(clientCpu0);
+  await prompt;
+  return { mbps: bytes / MB / ((end - start) / 1000), cpuPer100MB: cpu * (100 * MB / bytes), clientCpuPer100MB: ((clientCpu.user + clientCpu.system) / 1e6) * (100 * MB / bytes) };
+}
+
+async function throughputSection(server: ServerHandle, transport: Transport) {
+  type Series = { raw: number[]; ours: number[]; rawCpu: number[]; oursCpu: number[] };
+  const results: Record<string, Series> = {};
+  for (const [name, command] of [
+    ['lines', linesCommand(SIZE.bytes)],
+    ['bulk', bulkCommand(SIZE.bytes)],
+  ] as const) {
+    const r: Series = (results[name] = { raw: [], ours: [], rawCpu: [], oursCpu: [] });
+    const term = await (await ShellportTerm.connect(server, transport)).open();
+    for (let i = 0; i < reps; i++) {
+      const raw = await rawThroughput(command);
+      r.raw.push(raw.mbps);
+      r.rawCpu.push(raw.cpuPer100MB);
+      const ours = await termThroughput(term, server.pid, command);
+      r.ours.push(ours.mbps);
+      r.oursCpu.push(ours.cpuPer100MB);
+      const state = await server.inspect(term.sessionId);
+      log(
+        `throughput ${transport} ${name} #${i + 1}: raw ${fmt(raw.mbps)} MB/s, shellport ${fmt(ours.mbps)} MB/s (server ${fmt(ours.cpuPer100MB)}, client ${fmt(ours.clientCpuPer100MB)}, raw ${fmt(raw.cpuPer100MB)} CPU s/100 MB; PTY paused ${String(state?.pauseCount)}×)`,
+      );
+    }
+    await term.request('terminal:kill', { sessionId: term.sessionId });
+    term.close();
+    const raw = median(r.raw);
+    const ours = median(r.ours);
+    rows.push({
+      section: `throughput ${transport}`,
+      metric: `${name}: MB/s (ref: raw node-pty in-process)`,
+      ours: fmt(ours, 1),
+      reference: fmt(raw, 1),
+      ratio: fmt(ours / raw),
+      target: '≥ 0.85× raw',
+      ok: ours / raw >= 0.85,
+    });
+    rows.push({
+      section: `throughput ${transport}`,
+      metric: `${name}: server CPU s per 100 MB (ref: raw)`,
+      ours: fmt(median(r.oursCpu)),
+      reference: fmt(median(r.rawCpu)),
+      ratio: fmt(median(r.oursCpu) / median(r.rawCpu)),
+    });
+  }
+  return results;
+}
+
+// ---------------------------------------------------------------- echo latency
+
+interface Probe {
+  go(count: number, intervalMs: number): Promise<number[]>;
+}
+
+async function startProbe(target: { kind: 'shellport' | 'wetty'; origin: string; cookie?: string; transport?: Transport }): Promise<Probe> {
+  const child = fork(`${BENCH_DIR}/echo-probe.ts`, [JSON.stringify(target)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`echo probe exited (${code})`)));
+    child.on('message', (message: { type: string }) => {
+      if (message.type === 'ready') resolve();
+    });
+  });
+  return {
+    go: (count, intervalMs) =>
+      new Promise((resolve) => {
+        child.on('message', (message: { type: string; samples: number[] }) => {
+          if (message.type === 'done') resolve(message.samples);
+        });
+        child.send({ type: 'go', count, intervalMs });
+      }),
+  };
+}
+
+const latencyText = (s: LatencyStats) => `${fmt(s.p50)} / ${fmt(s.p95)} / ${fmt(s.p99)}`;
+
+async function echoSection(server: ServerHandle, transport: Transport): Promise<LatencyStats> {
+  const runs: LatencyStats[] = [];
+  for (let i = 0; i < reps; i++) {
+    const probe = await startProbe({ kind: 'shellport', origin: server.origin, cookie: server.cookie, transport });
+    const stats = latencyStats(await probe.go(SIZE.keys, 10));
+    log(`echo ${transport} #${i + 1}: p50/p95/p99 ${latencyText(stats)} ms`);
+    runs.push(stats);
+  }
+  const stats: LatencyStats = {
+    n: runs[0]!.n,
+    p50: median(runs.map((r) => r.p50)),
+    p95: median(runs.map((r) => r.p95)),
+    p99: median(runs.map((r) => r.p99)),
+    max: median(runs.map((r) => r.max)),
+  };
+  rows.push({ section: `echo ${transport}`, metric: `p50 / p95 / p99 ms (${SIZE.keys} keys, 10 ms apart)`, ours: latencyText(stats), target: 'p50 ≤ 0.5, p99 ≤ 1.0', ok: stats.p50 <= 0.5 && stats.p99 <= 1.0 });
+  return stats;
+}
+
+// ---------------------------------------------------------------- memory
+
+async function memorySection() {
+  const server = await startServer();
+  try {
+    const client = await ShellportTerm.connect(server);
+    await server.gc();
+    const base = rssBytes(server.pid);
+    const rss: Record<number, number> = {};
+    let created = 0;
+    for (const target of SIZE.sessions) {
+      while (created < target) {
+        await client.create();
+        created++;
+      }
+      await sleep(1500); // shells print their prompt; output is persisted
+      await server.gc();
+      await sleep(200);
+      rss[target] = rssBytes(server.pid);
+      log(`memory: ${target} idle sessions: RSS ${fmt(rss[target]! / MiB, 1)} MiB`);
+    }
+    const [a, b, c] = SIZE.sessions as [number, number, number];
+    const perSession = (rss[c]! - rss[b]!) / (c - b);
+    rows.push({ section: 'memory', metric: `server RSS MiB: no session / ${a} / ${b} / ${c} idle`, ours: [base, rss[a]!, rss[b]!, rss[c]!].map((v) => fmt(v / MiB, 1)).join(' / ') });
+    rows.push({ section: 'memory', metric: `per idle session KiB ((RSS ${c} − RSS ${b}) / ${c - b})`, ours: fmt(perSession / 1024, 1), target: '≤ 20 KiB', ok: perSession <= 20 * 1024 });
+    client.close();
+  } finally {
+    await server.close();
+  }
+}
+
+// ---------------------------------------------------------------- isolation
+
+type ClientKind = 'reading' | '1 MB/s' | 'stopped';
+
+async function isolationRun(kind: ClientKind, transport: Transport) {
+  const server = await startServer();
+  try {
+    const probe = await startProbe({ kind: 'shellport', origin: server.origin, cookie: server.cookie, transport });
+    const flood = await (await ShellportTerm.connect(server, transport)).open();
+    const mode: AckMode = kind === 'reading' ? 'now' : kind === '1 MB/s' ? { bytesPerSecond: MB } : 'none';
+    flood.ackMode = mode;
+    await server.gc();
+    await sleep(300);
+    const rss0 = rssBytes(server.pid);
+    const sampler = sampleRss(server.pid);
+    if (kind === 'stopped') flood.setTcpReading(false);
+    flood.send('yes\r');
+    const echo = probe.go(Math.floor(SIZE.floodMs / 10), 10);
+    await sleep(SIZE.floodMs);
+    const floodPeak = sampler.stop();
+    const after = sampleRss(server.pid);
+    if (kind === 'stopped') {
+      // The client comes back: reads again and acknowledges what it has, then everything as it comes.
+      flood.setTcpReading(true);
+      flood.ackMode = 'now';
+      flood.ackAll();
+    }
+    const prompt = flood.waitFor('sp> ', 120_000);
+    const start = performance.now();
+    flood.send('\x03');
+    const ctrlC = (await prompt.catch(() => Number.NaN)) - start;
+    const stats = latencyStats(await echo);
+    const peakAfter = after.stop();
+    log(
+      `isolation ${transport} (${kind}): other echo p50/p99 ${fmt(stats.p50)}/${fmt(stats.p99)} ms, RSS +${fmt((floodPeak - rss0) / MiB)} MiB (after Ctrl-C +${fmt((peakAfter - rss0) / MiB)}), Ctrl-C→prompt ${fmt(ctrlC, 0)} ms, received ${fmt(flood.received / MB, 1)} MB`,
+    );
+    await flood.request('terminal:kill', { sessionId: flood.sessionId }).catch(() => undefined);
+    flood.close();
+    return { stats, growth: floodPeak - rss0, growthAfter: peakAfter - rss0, ctrlC, received: flood.received };
+  } finally {
+    await server.close();
+  }
+}
+
+async function isolationSection(transport: Transport) {
+  const section = `isolation ${transport}`;
+  for (const kind of ['reading', '1 MB/s', 'stopped'] as const) {
+    const r = await isolationRun(kind, transport);
+    const label = `${kind} client, \`yes\` ${SIZE.floodMs / 1000} s`;
+    rows.push({ section, metric: `${label}: other session echo p50 / p99 ms`, ours: `${fmt(r.stats.p50)} / ${fmt(r.stats.p99)}`, target: 'p99 < 3', ok: r.stats.p99 < 3 });
+    rows.push({
+      section,
+      metric: `${label}: peak server RSS growth MiB (during flood; incl. catch-up)`,
+      ours: `${fmt(r.growth / MiB)} (${fmt(r.growthAfter / MiB)})`,
+      target: '≤ 5',
+      ok: r.growth <= 5 * MiB,
+    });
+    rows.push({
+      section,
+      metric: `${label}: Ctrl-C → prompt ms${kind === 'stopped' ? ' (client resumes reading at Ctrl-C)' : ''}`,
+      ours: fmt(r.ctrlC, 0),
+      ...(kind === 'reading' ? { target: '≤ 50', ok: r.ctrlC <= 50 } : {}),
+    });
+  }
+}
+
+// ---------------------------------------------------------------- reconnect
+
+async function reconnectSection(server: ServerHandle, transport: Transport) {
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const first = await (await ShellportTerm.connect(server, transport)).open();
+    const done = first.waitFor('BENCH_DONE', 120_000);
+    const prompt = first.waitFor('sp> ', 120_000);
+    first.send(`${linesCommand(SIZE.replayBytes)}; echo BENCH_DO''NE\r`);
+    await done;
+    await prompt;
+    await sleep(500); // written to the database
+    const sessionId = first.sessionId;
+    first.close();
+    const second = await ShellportTerm.connect(server, transport);
+    second.sessionId = sessionId;
+    let target = Number.POSITIVE_INFINITY;
+    let resolveDone!: (t: number) => void;
+    const replayed = new Promise<number>((resolve) => (resolveDone = resolve));
+    second.onChunk = () => {
+      if (second.seq >= target) resolveDone(performance.now());
+    };
+    const start = performance.now();
+    const reply = await second.request('terminal:attach', { sessionId, lastSeq: 0, cols: 120, rows: 40 });
+    target = reply.seq as number;
+    if (second.seq >= target) resolveDone(performance.now());
+    const end = await replayed;
+    times.push(end - start);
+    log(`reconnect ${transport} #${i + 1}: replayed ${fmt(second.received / MB, 1)} MB in ${fmt(end - start, 0)} ms`);
+    await second.request('terminal:kill', { sessionId });
+    second.close();
+  }
+  rows.push({ section: `reconnect ${transport}`, metric: `replay ${SIZE.replayBytes / MB} MB of scrollback to a re-attaching client, ms`, ours: fmt(median(times), 0) });
+}
+
+// ---------------------------------------------------------------- Wetty
+
+function ensureWetty(): string | null {
+  const main = `${WETTY_DIR}/node_modules/wetty/build/main.js`;
+  if (existsSync(main)) return null;
+  try {
+    mkdirSync(WETTY_DIR, { recursive: true });
+    if (!existsSync(`${WETTY_DIR}/package.json`)) writeFileSync(`${WETTY_DIR}/package.json`, '{ "name": "wetty-bench", "private": true }\n');
+    log(`installing wetty into ${WETTY_DIR} (not a project dependency)…`);
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', 'wetty'], { cwd: WETTY_DIR, stdio: 'inherit', timeout: 600_000 });
+    return existsSync(main) ? null : 'npm install finished but wetty/build/main.js is missing';
+  } catch (error) {
+    return `npm install wetty failed: ${(error as Error).message}`;
+  }
+}
+
+async function wettySection(all: Record<string, { echo?: LatencyStats; throughput?: Awaited<ReturnType<typeof throughputSection>> }>) {
+  const problem = ensureWetty();
+  if (problem) {
+    notes.push(`Wetty not measured: ${problem}`);
+    return;
+  }
+  if (process.getuid?.() !== 0) {
+    notes.push('Wetty not measured: without root Wetty runs `login` or ssh, not a local shell.');
+    return;
+  }
+  const home = mkdtempSync(path.join(os.tmpdir(), 'shellport-bench-wetty-home-'));
+  writeFileSync(path.join(home, '.bashrc'), "PS1='sp> '\nunset PROMPT_COMMAND\nHISTFILE=/dev/null\n");
+  let wetty: WettyHandle | null = null;
+  try {
+    const version = (JSON.parse(readFileSync(`${WETTY_DIR}/node_modules/wetty/package.json`, 'utf8')) as { version: string }).version;
+    wetty = await startWetty(WETTY_DIR, 20_000 + Math.floor(Math.random() * 20_000), home);
+    notes.push(`Wetty ${version} from npm in ${WETTY_DIR}, bound to 127.0.0.1, --command bash (local shell, run as root: no ssh/login).`);
+    const runs: LatencyStats[] = [];
+    for (let i = 0; i < Math.max(1, Math.min(reps, 2)); i++) {
+      const probe = await startProbe({ kind: 'wetty', origin: wetty.origin });
+      runs.push(latencyStats(await probe.go(SIZE.keys, 10)));
+      log(`wetty echo #${i + 1}: ${latencyText(runs[runs.length - 1]!)} ms`);
+    }
+    const stats: LatencyStats = { n: SIZE.keys, p50: median(runs.map((r) => r.p50)), p95: median(runs.map((r) => r.p95)), p99: median(runs.map((r) => r.p99)), max: 0 };
+    const wettyEcho = latencyText(stats);
+    for (const [transport, ours] of Object.entries(all)) {
+      if (!ours.echo) continue;
+      rows.push({
+        section: `vs Wetty ${transport}`,
+        metric: 'echo p50 / p95 / p99 ms (ref: Wetty)',
+        ours: latencyText(ours.echo),
+        reference: wettyEcho,
+        ratio: `${fmt(ours.echo.p50 / stats.p50)} / ${fmt(ours.echo.p95 / stats.p95)} / ${fmt(ours.echo.p99 / stats.p99)}`,
+      });
+    }
+    if (!Object.values(all).some((ours) => ours.echo)) rows.push({ section: 'vs Wetty', metric: 'echo p50 / p95 / p99 ms, Wetty', ours: '-', reference: wettyEcho });
+    for (const [name, command] of [
+      ['lines', linesCommand(SIZE.bytes)],
+      ['bulk', bulkCommand(SIZE.bytes)],
+    ] as const) {
+      const term = await WettyTerm.connect(wetty.origin);
+      const result = await termThroughput(term, wetty.pid, command);
+      term.close();
+      log(`wetty throughput ${name}: ${fmt(result.mbps)} MB/s, ${fmt(result.cpuPer100MB)} CPU s/100 MB`);
+      const entries = Object.entries(all).filter(([, ours]) => ours.throughput?.[name]);
+      if (entries.length === 0) rows.push({ section: 'vs Wetty', metric: `${name}: MB/s, Wetty`, ours: '-', reference: fmt(result.mbps, 1) });
+      for (const [transport, ours] of entries) {
+        const mine = ours.throughput![name]!;
+        rows.push({
+          section: `vs Wetty ${transport}`,
+          metric: `${name}: MB/s (ref: Wetty)`,
+          ours: fmt(median(mine.ours), 1),
+          reference: fmt(result.mbps, 1),
+          ratio: fmt(median(mine.ours) / result.mbps),
+        });
+        rows.push({
+          section: `vs Wetty ${transport}`,
+          metric: `${name}: server CPU s per 100 MB (ref: Wetty)`,
+          ours: fmt(median(mine.oursCpu)),
+          reference: fmt(result.cpuPer100MB),
+          ratio: fmt(median(mine.oursCpu) / result.cpuPer100MB),
+        });
+      }
+    }
+  } catch (error) {
+    notes.push(`Wetty could not be measured: ${(error as Error).message}`);
+  } finally {
+    await wetty?.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- main
+
+function machine(): string {
+  const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
+  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  return `${os.cpus().length} cores (nproc ${execFileSync('nproc').toString().trim()}), ${cpu}, node ${process.version}, load average ${load}`;
+}
+
+function printTable() {
+  const header = ['section', 'metric', 'Shellport', 'reference', 'ratio', 'target', 'ok'];
+  const body = rows.map((r) => [r.section, r.metric, r.ours, r.reference ?? '', r.ratio ?? '', r.target ?? '', r.ok === undefined ? '' : r.ok ? 'yes' : 'NO']);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const b of body) console.log(line(b));
+}
+
+const startedAt = new Date();
+const machineBefore = machine();
+log(`${quick ? 'quick' : 'full'} run, ${reps} repetition(s); ${machineBefore}`);
+const results: Record<string, { echo?: LatencyStats; throughput?: Awaited<ReturnType<typeof throughputSection>> }> = {};
+for (const transport of TRANSPORTS) {
+  if (!(want('throughput') || want('echo') || want('reconnect'))) break;
+  const server = await startServer();
+  const result: (typeof results)[string] = (results[transport] = {});
+  try {
+    if (want('throughput')) result.throughput = await throughputSection(server, transport);
+    if (want('echo')) result.echo = await echoSection(server, transport);
+    if (want('reconnect')) await reconnectSection(server, transport);
+  } finally {
+    await server.close();
+  }
+}
+if (want('memory')) await memorySection();
+if (want('isolation')) for (const transport of TRANSPORTS) await isolationSection(transport);
+if (want('wetty')) await wettySection(results);
+
+console.log(`\nShellport bench (${quick ? 'quick' : 'full'}, median of ${reps} where repeated), ${startedAt.toISOString()}`);
+console.log(`machine at start: ${machineBefore}`);
+console.log(`machine at end:   ${machine()}\n`);
+printTable();
+for (const note of notes) console.log(`\nnote: ${note}`);
+process.exit(0);

@@ -1,0 +1,55 @@
+/**
+ * The real Shellport app (buildApp) on loopback with a temp DATA_DIR, run as a child process of
+ * bench/run.ts so that the server's CPU and memory can be read from /proc/<pid> apart from the
+ * client's. Argument: a JSON object of extra environment settings for loadConfig.
+ * Reports `{ type: 'ready', port, cookie }` over IPC; answers `gc` and `close`.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config/index.js';
+import { SESSION_COOKIE } from '../src/features/auth/guard.js';
+
+const extra = JSON.parse(process.argv[2] ?? '{}') as Record<string, string>;
+const dataDir = mkdtempSync(path.join(tmpdir(), 'shellport-bench-data-'));
+const home = mkdtempSync(path.join(tmpdir(), 'shellport-bench-home-'));
+// A fixed prompt the bench can recognise; no history file.
+writeFileSync(path.join(home, '.bashrc'), "PS1='sp> '\nunset PROMPT_COMMAND\nHISTFILE=/dev/null\n");
+
+const config = loadConfig({
+  DATA_DIR: dataDir,
+  LOG_LEVEL: 'warn',
+  MIN_FREE_DISK_MB: '1',
+  SCHEDULER_ENABLED: 'false',
+  TERMINAL_MAX_SESSIONS: '1000',
+  PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+  HOME: home,
+  ...extra,
+});
+const app = await buildApp({ config });
+await app.listen({ host: '127.0.0.1', port: 0 });
+const { port } = app.server.address() as AddressInfo;
+const { token } = await app.auth.sessions.create({ ip: '127.0.0.1', userAgent: 'shellport-bench' });
+process.send?.({ type: 'ready', port, cookie: `${SESSION_COOKIE}=${token}` });
+
+process.on('message', (message: { type: string }) => {
+  if (message.type === 'gc') {
+    (globalThis as { gc?: () => void }).gc?.();
+    process.send?.({ type: 'gc-done' });
+  } else if (message.type === 'inspect') {
+    const { sessionId } = message as unknown as { sessionId: string };
+    process.send?.({ type: 'inspect-done', state: app.terminals.inspect(sessionId) });
+  } else if (message.type === 'close') {
+    void app
+      .close()
+      .catch((error: unknown) => console.error(error))
+      .finally(() => {
+        rmSync(dataDir, { recursive: true, force: true });
+        rmSync(home, { recursive: true, force: true });
+        process.exit(0);
+      });
+  }
+});
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,20 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../../config/index.js';
+import { settingsPatchSchema } from './schemas.js';
+import { createSettingsService } from './service.js';
+
+export interface SettingsRoutesOptions {
+  config: Config;
+}
+
+/** GET/PATCH /api/settings: theme, font size and default shell, with the shells one may choose. */
+export async function settingsRoutes(app: FastifyInstance, { config }: SettingsRoutesOptions) {
+  const service = createSettingsService({ db: app.db, config });
+
+  app.get('/api/settings', async () => ({ settings: await service.read(), shells: await service.allowedShells() }));
+
+  app.patch('/api/settings', async (request) => {
+    const patch = settingsPatchSchema.parse(request.body ?? {});
+    return { settings: await service.update(patch), shells: await service.allowedShells() };
+  });
+}

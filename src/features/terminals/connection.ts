@@ -1,0 +1,244 @@
+import type { IncomingMessage } from 'node:http';
+import type { FastifyBaseLogger } from 'fastify';
+import { ZodError, type ZodType } from 'zod';
+import type { TerminalsConfig } from '../../config/terminals.js';
+import { AppError, describeZodError } from '../../http/errors.js';
+import type { AuthGuard } from '../auth/guard.js';
+import { sessionEnded, type TerminalManager } from './manager.js';
+import {
+  ackSchema,
+  attachSchema,
+  createTerminalSchema,
+  inputSchema,
+  listSchema,
+  PROTOCOL_VERSION,
+  renameSchema,
+  resizeSchema,
+  sessionRefSchema,
+  type SocketErrorBody,
+} from './schemas.js';
+import type { Attachment, OutputSink } from './session.js';
+
+export type AckFn = (response: unknown) => void;
+
+interface HandlerResult {
+  reply?: object;
+  /** Runs after the acknowledgement went out (e.g. start a replay, which must follow the ack). */
+  afterAck?: () => void;
+}
+
+/** What a transport (Socket.IO, plain WebSocket) provides to one terminal connection. */
+export interface TerminalTransport {
+  readonly id: string;
+  /** The handshake request (its cookie is re-checked for state-changing events). */
+  readonly request: IncomingMessage;
+  /** Sends a server → client event other than output (docs/protocol.md, "Server → client events"). */
+  send(event: string, payload: object): void;
+  /** Sends `terminal:output`. */
+  output(sessionId: string, seq: number, data: Buffer): void;
+  /** True while earlier messages are still being written: new output waits and coalesces. */
+  isBusy(): boolean;
+  /** Closes the connection (after what was sent so far). */
+  disconnect(): void;
+  readonly closed: boolean;
+}
+
+export interface TerminalConnectionDeps {
+  manager: TerminalManager;
+  auth: AuthGuard;
+  config: TerminalsConfig;
+  log: FastifyBaseLogger;
+}
+
+export interface TerminalConnection {
+  /** Handles one client → client event; never throws. `ack` null: failures become `terminal:error`. */
+  dispatch(event: string, payload: unknown, ack: AckFn | null): void;
+  /** The transport can take more: send what is waiting. */
+  pump(): void;
+  /** The transport closed: detach everything. */
+  close(): void;
+}
+
+export const KNOWN_EVENTS = new Set([
+  'terminal:create',
+  'terminal:attach',
+  'terminal:detach',
+  'terminal:input',
+  'terminal:resize',
+  'terminal:ack',
+  'terminal:kill',
+  'terminal:rename',
+  'terminal:list',
+]);
+
+function toSocketError(error: unknown, log: FastifyBaseLogger, event: string): SocketErrorBody {
+  if (error instanceof ZodError) {
+    const details = describeZodError(error);
+    return { code: 'validation_failed', message: `Invalid ${event} payload: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, details };
+  }
+  if (error instanceof AppError) {
+    return { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) };
+  }
+  log.error({ err: error, event }, 'terminal socket handler failed');
+  return { code: 'internal_error', message: 'Something went wrong on the server; the details are in the server log.' };
+}
+
+const notAttached = (sessionId: string) =>
+  new AppError(409, 'not_attached', `This connection is not attached to terminal ${sessionId}: send terminal:attach first.`);
+
+/**
+ * One client connection speaking the terminal protocol, whatever carries it. Each handler
+ * validates its payload with zod, authorizes (the handshake's sign-in, re-checked for
+ * state-changing events; per-terminal events need an attachment the server made), calls the
+ * manager and acknowledges `{ ok, error? }`. Handlers never throw. Sends `terminal:ready` at once.
+ */
+export function openTerminalConnection({ manager, auth, config, log }: TerminalConnectionDeps, transport: TerminalTransport): TerminalConnection {
+  const attachments = new Map<string, Attachment>();
+  type Handler = (payload: unknown) => HandlerResult | void | Promise<HandlerResult | void>;
+  const handlers = new Map<string, Handler>();
+
+  const sink: OutputSink = {
+    clientId: transport.id,
+    output: (sessionId, seq, data) => transport.output(sessionId, seq, data),
+    reset: (sessionId, seq) => transport.send('terminal:reset', { sessionId, seq }),
+    behind: (sessionId, seq) => transport.send('terminal:behind', { sessionId, seq }),
+    resized: (sessionId, cols, rows) => transport.send('terminal:resized', { sessionId, cols, rows }),
+    exit: (sessionId, end) => transport.send('terminal:exit', { sessionId, ...end }),
+    isBusy: () => transport.isBusy(),
+  };
+
+  const ensureSignedIn = async () => {
+    const check = await auth.authenticateUpgrade(transport.request);
+    if (!check.ok) {
+      // After the acknowledgement below has been queued, so that the client learns why.
+      setImmediate(() => transport.disconnect());
+      throw new AppError(401, 'unauthenticated', check.message);
+    }
+  };
+
+  function attached(sessionId: string): Attachment {
+    const attachment = attachments.get(sessionId);
+    if (!attachment) throw notAttached(sessionId);
+    if (attachment.closed) {
+      attachments.delete(sessionId);
+      if (attachment.session.end) throw sessionEnded(sessionId);
+      throw notAttached(sessionId);
+    }
+    return attachment;
+  }
+
+  function on<T>(event: string, schema: ZodType<T>, handler: (payload: T) => HandlerResult | void | Promise<HandlerResult | void>) {
+    handlers.set(event, (payload) => {
+      const parsed = schema.safeParse(payload);
+      if (!parsed.success) throw parsed.error;
+      return handler(parsed.data);
+    });
+  }
+
+  on('terminal:create', createTerminalSchema, async (input) => {
+    await ensureSignedIn();
+    return { reply: { session: await manager.create(input) } };
+  });
+
+  on('terminal:attach', attachSchema, async ({ sessionId, lastSeq, cols, rows }) => {
+    await ensureSignedIn();
+    // Attaching again resynchronises: the old attachment ends, the new one starts at lastSeq.
+    attachments.get(sessionId)?.detach();
+    attachments.delete(sessionId);
+    const result = await manager.attach(sessionId, sink, {
+      lastSeq: lastSeq ?? null,
+      ...(cols !== undefined && rows !== undefined ? { cols, rows } : {}),
+    });
+    if (transport.closed) {
+      result.attachment.detach();
+      throw new AppError(499, 'disconnected', 'The connection closed while attaching.');
+    }
+    attachments.set(sessionId, result.attachment);
+    return {
+      reply: { session: result.session, from: result.from, reset: result.reset, seq: result.session.seq },
+      afterAck: () => result.attachment.start(),
+    };
+  });
+
+  on('terminal:detach', sessionRefSchema, ({ sessionId }) => {
+    attachments.get(sessionId)?.detach();
+    attachments.delete(sessionId);
+  });
+
+  on('terminal:input', inputSchema, ({ sessionId, data }) => {
+    const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+    if (bytes > config.maxInputBytes) {
+      throw new AppError(413, 'input_too_large', `Input messages may carry at most ${config.maxInputBytes} bytes (this one: ${bytes}); split it.`, {
+        max: config.maxInputBytes,
+      });
+    }
+    const attachment = attached(sessionId);
+    if (attachment.session.end || attachment.session.terminating) throw sessionEnded(sessionId);
+    attachment.input(typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  });
+
+  on('terminal:resize', resizeSchema, ({ sessionId, cols, rows }) => {
+    attached(sessionId).resize(cols, rows);
+  });
+
+  on('terminal:ack', ackSchema, ({ sessionId, seq }) => {
+    // An ack racing a detach is harmless: ignore it.
+    attachments.get(sessionId)?.ack(seq);
+  });
+
+  on('terminal:kill', sessionRefSchema, async ({ sessionId }) => {
+    await ensureSignedIn();
+    return { reply: { session: await manager.kill(sessionId) } };
+  });
+
+  on('terminal:rename', renameSchema, async ({ sessionId, name }) => {
+    await ensureSignedIn();
+    return { reply: { session: await manager.rename(sessionId, name) } };
+  });
+
+  on('terminal:list', listSchema, async (filter) => ({ reply: { sessions: await manager.list(filter) } }));
+
+  transport.send('terminal:ready', {
+    protocolVersion: PROTOCOL_VERSION,
+    maxInputBytes: config.maxInputBytes,
+    highWatermarkBytes: config.flow.highWatermarkBytes,
+    lowWatermarkBytes: config.flow.lowWatermarkBytes,
+  });
+
+  return {
+    dispatch(rawEvent, payload, ack) {
+      const event = String(rawEvent).slice(0, 64);
+      const handler = handlers.get(event);
+      if (!handler) {
+        const error = { code: 'unknown_event', message: `${event} is not a terminal event; see docs/protocol.md.` };
+        if (ack) ack({ ok: false, error });
+        else transport.send('terminal:error', { event, error });
+        return;
+      }
+      const hint = (payload as { sessionId?: unknown } | null)?.sessionId;
+      const fail = (error: unknown) => {
+        const body = toSocketError(error, log, event);
+        if (ack) ack({ ok: false, error: body });
+        else transport.send('terminal:error', { event, ...(typeof hint === 'string' && hint.length <= 64 ? { sessionId: hint } : {}), error: body });
+      };
+      const succeed = (result: HandlerResult | void) => {
+        ack?.({ ok: true, ...(result?.reply ?? {}) });
+        result?.afterAck?.();
+      };
+      try {
+        const result = handler(payload);
+        if (result instanceof Promise) result.then(succeed, fail);
+        else succeed(result);
+      } catch (error) {
+        fail(error);
+      }
+    },
+    pump() {
+      for (const attachment of attachments.values()) attachment.pump();
+    },
+    close() {
+      for (const attachment of attachments.values()) attachment.detach();
+      attachments.clear();
+    },
+  };
+}

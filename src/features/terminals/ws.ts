@@ -1,0 +1,150 @@
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import websocket from '@fastify/websocket';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import { z } from 'zod';
+import type { TerminalsConfig } from '../../config/terminals.js';
+import type { AuthGuard } from '../auth/guard.js';
+import { openTerminalConnection } from './connection.js';
+import type { TerminalManager } from './manager.js';
+
+/** The plain WebSocket route of the terminal protocol (docs/protocol.md, "Plain WebSocket"). */
+export const TERMINALS_WS_PATH = '/ws/terminals';
+
+/** First byte of a binary frame from the server: terminal output. */
+export const FRAME_OUTPUT = 1;
+
+const envelopeSchema = z.strictObject({
+  event: z.string().min(1).max(64),
+  payload: z.unknown().optional(),
+  id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+});
+
+export interface TerminalWebSocketOptions {
+  manager: TerminalManager;
+  auth: AuthGuard;
+  config: TerminalsConfig;
+  /** Largest message a client may send; a bigger one closes the connection (1009). */
+  maxPayload: number;
+  revalidateIntervalMs?: number;
+}
+
+/**
+ * `output` as one binary frame: [1][seq: float64 BE][n: sessionId length][sessionId][data].
+ * One frame and no JSON per message: the cheapest way through a WebSocket.
+ */
+export function encodeOutputFrame(sessionId: string, seq: number, data: Buffer): Buffer {
+  const idLength = Buffer.byteLength(sessionId, 'latin1');
+  const frame = Buffer.allocUnsafe(10 + idLength + data.length);
+  frame[0] = FRAME_OUTPUT;
+  frame.writeDoubleBE(seq, 1);
+  frame[9] = idLength;
+  frame.write(sessionId, 10, 'latin1');
+  data.copy(frame, 10 + idLength);
+  return frame;
+}
+
+/**
+ * The terminal protocol over a plain WebSocket at TERMINALS_WS_PATH, sharing the terminal manager
+ * and the guard with the Socket.IO namespace. Handshakes pass the global sign-in check and
+ * `authenticateUpgrade` (Origin present and ours) before the upgrade. Socket.IO also listens to the
+ * server's `upgrade` events, so only upgrades for this path are handed to @fastify/websocket.
+ */
+export async function terminalWebSocketRoute(app: FastifyInstance, options: TerminalWebSocketOptions) {
+  const { manager, auth, config } = options;
+  const log = app.log;
+  const upgrades = new EventEmitter();
+  const relay = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = request.url ?? '';
+    const path = url.includes('?') ? url.slice(0, url.indexOf('?')) : url;
+    if (path === TERMINALS_WS_PATH) upgrades.emit('upgrade', request, socket, head);
+  };
+  app.server.on('upgrade', relay);
+  app.addHook('onClose', async () => {
+    app.server.off('upgrade', relay);
+  });
+  await app.register(websocket, { options: { server: upgrades as never, maxPayload: options.maxPayload, perMessageDeflate: false } });
+
+  const open = new Map<WebSocket, IncomingMessage>();
+  const timer = setInterval(() => {
+    void (async () => {
+      for (const [ws, request] of open) {
+        if (!(await auth.authenticateUpgrade(request)).ok) ws.close(4001, 'signed out');
+      }
+    })().catch((error: unknown) => log.error({ err: error }, 'websocket session check failed'));
+  }, options.revalidateIntervalMs ?? 60_000);
+  timer.unref();
+  app.addHook('onClose', async () => clearInterval(timer));
+
+  // A refused upgrade (by the sign-in guard or the Origin check) got an HTTP answer on a socket no
+  // HTTP parser owns any more: end it, or it would linger and keep the server from closing.
+  app.addHook('onResponse', async (request) => {
+    if (request.headers.upgrade) request.raw.socket.destroy();
+  });
+
+  let nextId = 0;
+  app.get(
+    TERMINALS_WS_PATH,
+    {
+      websocket: true,
+      // Browsers do not apply CORS to WebSockets: refuse a foreign or missing Origin before upgrading.
+      preValidation: async (request: FastifyRequest, reply: FastifyReply) => {
+        const check = await auth.authenticateUpgrade(request.raw);
+        if (!check.ok) {
+          log.info({ status: check.status, origin: request.headers.origin ?? null }, 'websocket handshake refused');
+          return reply.code(check.status).send({ error: { code: check.status === 401 ? 'unauthenticated' : 'origin_refused', message: check.message } });
+        }
+      },
+    },
+    (ws: WebSocket, request: FastifyRequest) => {
+      const tcp = (ws as unknown as { _socket: Duplex & { writableLength: number } })._socket;
+      let closed = false;
+      const send = (message: object) => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+      };
+      const connection = openTerminalConnection(
+        { manager, auth, config, log },
+        {
+          id: `ws-${++nextId}`,
+          request: request.raw,
+          send: (event, payload) => send({ event, payload }),
+          output: (sessionId, seq, data) => {
+            if (ws.readyState === ws.OPEN) ws.send(encodeOutputFrame(sessionId, seq, data));
+          },
+          // Busy while the kernel has not taken what was written: new output coalesces meanwhile.
+          isBusy: () => tcp.writableLength > 0,
+          disconnect: () => ws.close(4001, 'signed out'),
+          get closed() {
+            return closed;
+          },
+        },
+      );
+      open.set(ws, request.raw);
+      const onDrain = () => connection.pump();
+      tcp.on('drain', onDrain);
+      const unsubscribe = manager.onChange((session) => send({ event: 'terminal:updated', payload: { session } }));
+
+      ws.on('message', (raw: Buffer, isBinary: boolean) => {
+        let envelope: z.infer<typeof envelopeSchema>;
+        try {
+          if (isBinary) throw new Error('binary frames from clients are not part of the protocol; send JSON text');
+          envelope = envelopeSchema.parse(JSON.parse(raw.toString('utf8')));
+        } catch (error) {
+          send({ event: 'terminal:error', payload: { event: 'message', error: { code: 'validation_failed', message: `Not a protocol message: ${(error as Error).message.slice(0, 200)}. Send {"event", "payload", "id"?} as JSON text (docs/protocol.md).` } } });
+          return;
+        }
+        const id = envelope.id;
+        connection.dispatch(envelope.event, envelope.payload, id === undefined ? null : (reply) => send({ ack: id, payload: reply }));
+      });
+      ws.on('close', () => {
+        closed = true;
+        open.delete(ws);
+        tcp.off('drain', onDrain);
+        unsubscribe();
+        connection.close();
+      });
+    },
+  );
+}

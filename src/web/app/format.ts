@@ -1,0 +1,33 @@
+const units: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 31_536_000_000],
+  ['month', 2_592_000_000],
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+];
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+
+/** "3 minutes ago", "just now", or `fallback` for null. */
+export function timeAgo(iso: string | null | undefined, fallback = 'never'): string {
+  if (!iso) return fallback;
+  const diff = new Date(iso).getTime() - Date.now();
+  for (const [unit, ms] of units) {
+    if (Math.abs(diff) >= ms) return relative.format(Math.round(diff / ms), unit);
+  }
+  return 'just now';
+}
+
+export function dateTime(iso: string | null | undefined): string {
+  return iso ? new Date(iso).toLocaleString() : '—';
+}
+
+export function bytes(value: number): string {
+  const steps = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let n = value;
+  let i = 0;
+  while (Math.abs(n) >= 1024 && i < steps.length - 1) {
+    n /= 1024;
+    i += 1;
+  }
+  return `${n.toFixed(i === 0 ? 0 : 1)} ${steps[i]}`;
+}

@@ -1,0 +1,180 @@
+// The app shell: who is signed in, the settings, the header and navigation, and which screen shows.
+import { addWorkspaceScreen } from '../screens/add-workspace.js';
+import { notFoundScreen } from '../screens/not-found.js';
+import { operationsScreen } from '../screens/operations.js';
+import { settingsScreen } from '../screens/settings.js';
+import { signInScreen } from '../screens/sign-in.js';
+import { terminalsScreen } from '../screens/terminals.js';
+import { workspacesScreen } from '../screens/workspaces.js';
+import { api, ApiError, describeError, setUnauthorizedHandler } from './api.js';
+import type { Screen, ScreenContext } from './context.js';
+import { h } from './dom.js';
+import { interceptLinks, matchRoute, type Route } from './router.js';
+import { applyTheme, storedTheme } from './theme.js';
+import { toast } from './toast.js';
+import type { Me, SettingsResponse, UserSettings } from './types.js';
+
+const routes: Route<Screen | 'home'>[] = [
+  { pattern: '/', value: 'home' },
+  { pattern: '/sign-in', value: signInScreen },
+  { pattern: '/workspaces', value: workspacesScreen },
+  { pattern: '/workspaces/new', value: addWorkspaceScreen },
+  { pattern: '/terminals', value: terminalsScreen },
+  { pattern: '/terminals/:workspaceId', value: terminalsScreen },
+  { pattern: '/settings', value: settingsScreen },
+  { pattern: '/operations', value: operationsScreen },
+];
+
+const NAV: { path: string; label: string }[] = [
+  { path: '/workspaces', label: 'Workspaces' },
+  { path: '/terminals', label: 'Terminals' },
+  { path: '/settings', label: 'Settings' },
+  { path: '/operations', label: 'Operations' },
+];
+
+const isAppPath = (path: string) => path === '/' || matchRoute(routes, path) !== null || /^\/(workspaces|terminals)\//.test(path);
+
+export function startApp(root: HTMLElement): void {
+  let me: Me | null = null;
+  let settings: UserSettings = { theme: storedTheme(), fontSize: 14, defaultShell: null };
+  let disposers: (() => void)[] = [];
+  let settingsListeners: ((settings: UserSettings) => void)[] = [];
+  let renderId = 0;
+  let isFirstRender = true;
+
+  applyTheme(settings.theme);
+
+  const navLinks = NAV.map((item) => h('a', { href: item.path }, item.label));
+  const userLabel = h('span', { class: 'user' });
+  const signOut = h('button', { type: 'button', class: 'link-button' }, 'Sign out');
+  signOut.addEventListener('click', () => {
+    void api('/auth/logout', { method: 'POST', body: {} })
+      .then(() => location.assign('/sign-in'))
+      .catch((error: unknown) => toast(describeError(error), 'error'));
+  });
+  const header = h(
+    'header',
+    { class: 'app-header' },
+    h('a', { href: '/workspaces', class: 'brand', 'aria-label': 'Shellport home' }, h('span', { 'aria-hidden': 'true' }, '>_'), ' Shellport'),
+    h('nav', { 'aria-label': 'Main' }, h('ul', {}, navLinks.map((link) => h('li', {}, link)))),
+    h('div', { class: 'session' }, userLabel, signOut),
+  );
+  const skip = h('a', { class: 'skip-link', href: '#main' }, 'Skip to content');
+  skip.addEventListener('click', (event) => {
+    event.preventDefault();
+    main.focus();
+  });
+  const main = h('main', { id: 'main', tabindex: '-1' });
+
+  const dispose = () => {
+    for (const cleanup of disposers.splice(0).reverse()) {
+      try {
+        cleanup();
+      } catch (error) {
+        console.error(error);
+      }
+    }
+    settingsListeners = [];
+  };
+
+  const navigate = (path: string, options: { replace?: boolean } = {}) => {
+    if (options.replace) history.replaceState(null, '', path);
+    else history.pushState(null, '', path);
+    void render();
+  };
+
+  const loadSession = async (): Promise<boolean> => {
+    try {
+      me = await api<Me>('/api/me', { allowUnauthorized: true });
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) return false;
+      throw error;
+    }
+    const response = await api<SettingsResponse>('/api/settings');
+    settings = response.settings;
+    applyTheme(settings.theme);
+    userLabel.textContent = me.owner?.login ? `@${me.owner.login}` : 'Signed in';
+    return true;
+  };
+
+  const updateSettings: ScreenContext['updateSettings'] = async (patch) => {
+    const response = await api<SettingsResponse>('/api/settings', { method: 'PATCH', body: patch });
+    settings = response.settings;
+    applyTheme(settings.theme);
+    for (const listener of settingsListeners) listener(settings);
+    return settings;
+  };
+
+  const render = async () => {
+    const id = ++renderId;
+    dispose();
+    const url = new URL(location.href);
+    const match = matchRoute(routes, url.pathname);
+    let screen: Screen = notFoundScreen;
+    let params: Record<string, string> = {};
+    if (match?.value === 'home') {
+      navigate('/workspaces', { replace: true });
+      return;
+    }
+    if (match) {
+      screen = match.value;
+      params = match.params;
+    }
+    if (!screen.bare && me === null) {
+      try {
+        if (!(await loadSession())) {
+          if (id === renderId) navigate('/sign-in', { replace: true });
+          return;
+        }
+      } catch (error) {
+        main.replaceChildren(h('h1', {}, 'Shellport'), h('p', { role: 'alert' }, describeError(error)));
+        root.replaceChildren(skip, main);
+        return;
+      }
+      if (id !== renderId) return;
+    }
+
+    document.title = `${screen.title} · Shellport`;
+    for (const link of navLinks) {
+      const active = url.pathname === link.pathname || url.pathname.startsWith(`${link.pathname}/`);
+      if (active) link.setAttribute('aria-current', 'page');
+      else link.removeAttribute('aria-current');
+    }
+    main.className = screen.fullBleed ? 'full-bleed' : '';
+    // Full-bleed screens (terminals) get exactly the viewport's height to lay themselves out in.
+    root.classList.toggle('is-full-bleed', Boolean(screen.fullBleed));
+    main.replaceChildren();
+    root.replaceChildren(...(screen.bare ? [skip, main] : [skip, header, main]));
+
+    const context: ScreenContext = {
+      params,
+      query: url.searchParams,
+      me,
+      settings,
+      navigate,
+      updateSettings,
+      onSettingsChange: (listener) => settingsListeners.push(listener),
+      onDispose: (cleanup) => disposers.push(cleanup),
+      refreshMe: async () => {
+        me = await api<Me>('/api/me');
+        return me;
+      },
+    };
+    if (!isFirstRender) main.focus({ preventScroll: true });
+    isFirstRender = false;
+    try {
+      await screen.render(main, context);
+    } catch (error) {
+      if (id !== renderId) return;
+      main.append(h('p', { role: 'alert', class: 'error-text' }, describeError(error)));
+    }
+  };
+
+  setUnauthorizedHandler(() => {
+    me = null;
+    if (location.pathname !== '/sign-in') navigate('/sign-in', { replace: true });
+  });
+  interceptLinks(document.body, (path) => navigate(path), isAppPath);
+  window.addEventListener('popstate', () => void render());
+  void render();
+}

@@ -1,0 +1,166 @@
+// Operations: the same API an operator uses — readiness, jobs, backups, metrics, the auth log.
+import { api, describeError, errorFromBody } from '../app/api.js';
+import type { Screen } from '../app/context.js';
+import { h, svg } from '../app/dom.js';
+import { bytes, dateTime, timeAgo } from '../app/format.js';
+import { toast } from '../app/toast.js';
+import type { AuthLogEntry, BackupInfo, JobInfo, MetricSeries, ReadinessReport } from '../app/types.js';
+
+const METRICS: { metric: string; label: string; format: (value: number) => string }[] = [
+  { metric: 'cpu_percent', label: 'CPU', format: (v) => `${v.toFixed(1)} %` },
+  { metric: 'memory_used_bytes', label: 'Memory used', format: bytes },
+  { metric: 'disk_used_percent', label: 'Disk used', format: (v) => `${v.toFixed(1)} %` },
+  { metric: 'active_sessions', label: 'Active terminals', format: (v) => v.toFixed(0) },
+];
+
+function section(id: string, title: string, ...content: HTMLElement[]): HTMLElement {
+  return h('section', { class: 'card', 'aria-labelledby': id }, h('h2', { id }, title), ...content);
+}
+
+function errorLine(error: unknown): HTMLElement {
+  return h('p', { class: 'error-text', role: 'alert' }, describeError(error));
+}
+
+/** A small inline SVG line of the averages, with a text summary for screen readers. */
+export function sparkline(series: MetricSeries, label: string, format: (value: number) => string): HTMLElement {
+  const values = series.points.map((point) => point.avg);
+  if (values.length === 0) return h('div', { class: 'metric' }, h('h3', {}, label), h('p', { class: 'muted' }, 'No samples yet in the last 24 hours.'));
+  const width = 160;
+  const height = 40;
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  const span = max - min || 1;
+  // A single sample is drawn as a flat line across the chart.
+  const drawn = values.length === 1 ? [values[0]!, values[0]!] : values;
+  const x = (i: number) => (i / (drawn.length - 1)) * width;
+  const y = (v: number) => (max === min ? height / 2 : height - 2 - ((v - min) / span) * (height - 4));
+  const d = drawn.map((v, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
+  const latest = values[values.length - 1]!;
+  const summary = `${label}: now ${format(latest)}, between ${format(min)} and ${format(max)}.`;
+  const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': summary, class: 'sparkline' }, svg('path', { d, fill: 'none', stroke: 'currentColor', 'stroke-width': 2 }));
+  return h('div', { class: 'metric' }, h('h3', {}, label), chart, h('p', { class: 'metric-value' }, format(latest)));
+}
+
+export const operationsScreen: Screen = {
+  title: 'Operations',
+  async render(main) {
+    main.append(h('h1', {}, 'Operations'));
+    const health = h('div');
+    const metrics = h('div', { class: 'metrics' });
+    const jobs = h('div', { class: 'table-wrap' });
+    const backups = h('div');
+    const log = h('div', { class: 'table-wrap' });
+    main.append(
+      section('health-title', 'Health', health),
+      section('metrics-title', 'Metrics (last 24 hours)', metrics),
+      section('jobs-title', 'Maintenance jobs', jobs),
+      section('backups-title', 'Backups', backups),
+      section('auth-log-title', 'Recent sign-in activity', log),
+    );
+
+    const loadHealth = async () => {
+      // /readyz answers 503 with the same report when a check fails: show it either way.
+      const response = await fetch('/readyz', { headers: { accept: 'application/json' } });
+      const body = (await response.json().catch(() => null)) as ReadinessReport | null;
+      if (!body?.checks) throw errorFromBody(response.status, body);
+      health.replaceChildren(
+        h('p', {}, h('strong', {}, body.status === 'ready' ? 'Ready' : 'Not ready')),
+        h(
+          'ul',
+          { class: 'checks' },
+          Object.entries(body.checks).map(([name, check]) => h('li', { class: `check check-${check.status}` }, h('span', { class: 'badge' }, check.status), ' ', h('strong', {}, name), ': ', check.message)),
+        ),
+      );
+    };
+
+    const loadMetrics = async () => {
+      const charts = await Promise.all(
+        METRICS.map(async ({ metric, label, format }) => {
+          try {
+            return sparkline(await api<MetricSeries>(`/api/metrics?metric=${metric}&since=24h&points=60`), label, format);
+          } catch (error) {
+            return h('div', { class: 'metric' }, h('h3', {}, label), errorLine(error));
+          }
+        }),
+      );
+      metrics.replaceChildren(...charts);
+    };
+
+    const loadJobs = async () => {
+      const body = await api<{ timezone: string; isSchedulerEnabled: boolean; jobs: JobInfo[] }>('/api/maintenance/jobs');
+      const rows = body.jobs.map((job) => {
+        const run = h('button', { type: 'button', 'aria-label': `Run ${job.name} now`, disabled: job.isRunning }, job.isRunning ? 'Running…' : 'Run now');
+        run.addEventListener('click', async () => {
+          run.disabled = true;
+          run.textContent = 'Running…';
+          try {
+            await api(`/api/maintenance/jobs/${encodeURIComponent(job.name)}/run`, { method: 'POST', body: {} });
+            toast(`The ${job.name} job finished.`, 'success');
+          } catch (error) {
+            toast(describeError(error), 'error');
+          }
+          await Promise.all([loadJobs(), job.name === 'backup' ? loadBackups() : null, job.name === 'metrics' ? loadMetrics() : null]).catch((error: unknown) => toast(describeError(error), 'error'));
+        });
+        const last = job.lastRun ? `${job.lastRun.ok === false ? 'failed' : job.lastRun.ok ? 'succeeded' : 'running'} ${timeAgo(job.lastRun.finishedAt ?? job.lastRun.startedAt)}` : 'never run';
+        return h('tr', {}, h('th', { scope: 'row' }, job.name), h('td', {}, h('code', {}, job.schedule)), h('td', {}, last), h('td', {}, job.isScheduled ? dateTime(job.nextRunAt) : 'not scheduled'), h('td', {}, run));
+      });
+      jobs.replaceChildren(
+        body.isSchedulerEnabled ? h('p', { class: 'hint' }, `Times in ${body.timezone}.`) : h('p', { class: 'hint' }, 'The scheduler is off (SCHEDULER_ENABLED=false): jobs run only when started here or from the command line.'),
+        h('table', {}, h('thead', {}, h('tr', {}, ['Job', 'Schedule', 'Last run', 'Next run', ''].map((title) => h('th', { scope: 'col' }, title || h('span', { class: 'visually-hidden' }, 'Actions'))))), h('tbody', {}, rows)),
+      );
+    };
+
+    const loadBackups = async () => {
+      const body = await api<{ directory: string; retentionCount: number; backups: BackupInfo[] }>('/api/maintenance/backups');
+      backups.replaceChildren(
+        h('p', { class: 'hint' }, `In ${body.directory}; the newest ${body.retentionCount} are kept.`),
+        body.backups.length === 0
+          ? h('p', { class: 'muted' }, 'No backups yet. Run the backup job to make one.')
+          : h('ul', { class: 'backups' }, body.backups.map((backup) => h('li', {}, h('code', {}, backup.name), ` — ${bytes(backup.sizeBytes)}, ${timeAgo(backup.createdAt)}${backup.verified ? ', verified' : ''}`))),
+      );
+    };
+
+    const loadLog = async () => {
+      const { entries } = await api<{ entries: AuthLogEntry[] }>('/api/auth/log?limit=50');
+      log.replaceChildren(
+        entries.length === 0
+          ? h('p', { class: 'muted' }, 'Nothing yet.')
+          : h(
+              'table',
+              {},
+              h('thead', {}, h('tr', {}, ['When', 'What', 'Result', 'Address'].map((title) => h('th', { scope: 'col' }, title)))),
+              h(
+                'tbody',
+                {},
+                entries.map((entry) =>
+                  h('tr', {}, h('td', {}, dateTime(entry.createdAt)), h('td', {}, describeLogEntry(entry)), h('td', {}, entry.success ? 'ok' : 'refused'), h('td', {}, entry.ip ?? '—')),
+                ),
+              ),
+            ),
+      );
+    };
+
+    await Promise.all(
+      [
+        [health, loadHealth],
+        [metrics, loadMetrics],
+        [jobs, loadJobs],
+        [backups, loadBackups],
+        [log, loadLog],
+      ].map(async ([target, load]) => {
+        try {
+          await (load as () => Promise<void>)();
+        } catch (error) {
+          (target as HTMLElement).replaceChildren(errorLine(error));
+        }
+      }),
+    );
+  },
+};
+
+function describeLogEntry(entry: AuthLogEntry): string {
+  const details = entry.details ?? {};
+  const method = typeof details.method === 'string' ? details.method.replace(/_/g, ' ') : null;
+  const login = typeof details.login === 'string' ? ` as @${details.login}` : '';
+  return `${entry.action.replace(/_/g, ' ')}${method ? ` (${method})` : ''}${login}`;
+}

@@ -1,0 +1,142 @@
+// Settings: theme, terminal font size and default shell; sign-in sessions; the GitHub connection.
+import { api, describeError } from '../app/api.js';
+import type { Screen } from '../app/context.js';
+import { field, h } from '../app/dom.js';
+import { timeAgo } from '../app/format.js';
+import { THEME_LABELS, THEMES } from '../app/theme.js';
+import { toast } from '../app/toast.js';
+import type { AuthSessionInfo, Me, SettingsResponse } from '../app/types.js';
+
+const GITHUB_STATES: Record<Me['github']['state'], string> = {
+  connected: 'Connected to GitHub.',
+  needs_renewal: 'Needs renewal: GitHub refused the stored token. Reconnect to keep cloning and pulling.',
+  not_connected: 'Not connected. Connect to list and clone your repositories.',
+  not_configured: 'GitHub is not configured on this server (GITHUB_CLIENT_ID).',
+};
+
+export const settingsScreen: Screen = {
+  title: 'Settings',
+  async render(main, context) {
+    main.append(h('h1', {}, 'Settings'));
+    const { settings, shells } = await api<SettingsResponse>('/api/settings');
+
+    // Appearance and terminals.
+    const themeInputs = THEMES.map((theme) =>
+      h('label', { class: 'radio' }, h('input', { type: 'radio', name: 'theme', value: theme, checked: settings.theme === theme }), THEME_LABELS[theme]),
+    );
+    const themeSet = h('fieldset', {}, h('legend', {}, 'Theme'), themeInputs);
+    themeSet.addEventListener('change', async (event) => {
+      const input = event.target as HTMLInputElement;
+      try {
+        await context.updateSettings({ theme: input.value as typeof settings.theme });
+        toast(`Theme: ${THEME_LABELS[input.value as typeof settings.theme]}.`, 'success');
+      } catch (error) {
+        toast(describeError(error), 'error');
+      }
+    });
+    const fontSize = h('input', { type: 'number', name: 'fontSize', min: 8, max: 32, step: 1, value: settings.fontSize, inputmode: 'numeric' });
+    fontSize.addEventListener('change', async () => {
+      try {
+        await context.updateSettings({ fontSize: Number(fontSize.value) });
+        toast(`Terminal font size: ${fontSize.value}.`, 'success');
+      } catch (error) {
+        toast(describeError(error), 'error');
+      }
+    });
+    const shell = h(
+      'select',
+      { name: 'defaultShell' },
+      h('option', { value: '' }, 'Default (bash)'),
+      shells.map((path) => h('option', { value: path, selected: settings.defaultShell === path }, path)),
+    );
+    shell.addEventListener('change', async () => {
+      try {
+        await context.updateSettings({ defaultShell: shell.value || null });
+        toast(`New terminals start ${shell.value || 'bash'}.`, 'success');
+      } catch (error) {
+        toast(describeError(error), 'error');
+      }
+    });
+    main.append(
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'appearance-title' },
+        h('h2', { id: 'appearance-title' }, 'Appearance and terminals'),
+        themeSet,
+        field('Terminal font size', fontSize, '8 to 32 pixels.'),
+        field('Default shell', shell, 'Used by new terminals; from the server’s list of allowed shells.'),
+      ),
+    );
+
+    // GitHub connection.
+    const me = context.me ?? (await context.refreshMe());
+    const github = me?.github;
+    main.append(
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'github-title' },
+        h('h2', { id: 'github-title' }, 'GitHub'),
+        h('p', {}, me?.owner?.login ? `Signed in as @${me.owner.login}. ` : '', github ? GITHUB_STATES[github.state] : ''),
+        github && github.state !== 'not_configured' ? h('a', { class: 'button', href: '/auth/github' }, github.state === 'connected' ? 'Reconnect GitHub' : 'Connect GitHub') : null,
+      ),
+    );
+
+    // Sign-in sessions.
+    const sessionsBody = h('tbody');
+    const loadSessions = async () => {
+      const { sessions } = await api<{ sessions: AuthSessionInfo[] }>('/api/auth/sessions');
+      sessionsBody.replaceChildren(
+        ...sessions.map((session) => {
+          const revoke = h('button', { type: 'button', class: 'danger', 'aria-label': session.current ? 'Sign out this browser' : `Revoke the session from ${session.ip ?? 'an unknown address'}, last seen ${timeAgo(session.lastSeenAt)}` }, session.current ? 'Sign out' : 'Revoke');
+          revoke.addEventListener('click', async () => {
+            try {
+              await api(`/api/auth/sessions/${session.id}`, { method: 'DELETE' });
+              if (session.current) {
+                location.assign('/sign-in');
+                return;
+              }
+              toast('Session revoked.', 'success');
+              await loadSessions();
+            } catch (error) {
+              toast(describeError(error), 'error');
+            }
+          });
+          return h(
+            'tr',
+            {},
+            h('td', {}, session.userAgent ? summariseAgent(session.userAgent) : 'Unknown browser', session.current ? h('span', { class: 'badge' }, 'this browser') : null),
+            h('td', {}, session.ip ?? '—'),
+            h('td', {}, timeAgo(session.lastSeenAt)),
+            h('td', {}, revoke),
+          );
+        }),
+      );
+    };
+    const signOutAll = h('button', { type: 'button', class: 'danger' }, 'Sign out everywhere');
+    signOutAll.addEventListener('click', async () => {
+      try {
+        await api('/auth/logout-all', { method: 'POST', body: {} });
+        location.assign('/sign-in');
+      } catch (error) {
+        toast(describeError(error), 'error');
+      }
+    });
+    main.append(
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'sessions-title' },
+        h('h2', { id: 'sessions-title' }, 'Signed-in browsers'),
+        h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Browser'), h('th', { scope: 'col' }, 'Address'), h('th', { scope: 'col' }, 'Last seen'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))), sessionsBody)),
+        h('div', { class: 'actions' }, signOutAll),
+      ),
+    );
+    await loadSessions();
+  },
+};
+
+/** "Chrome on Linux" from a user agent, good enough to tell browsers apart. */
+function summariseAgent(agent: string): string {
+  const browser = /Edg\//.test(agent) ? 'Edge' : /Firefox\//.test(agent) ? 'Firefox' : /Chrom(e|ium)\//.test(agent) ? 'Chromium' : /Safari\//.test(agent) ? 'Safari' : 'Browser';
+  const os = /Android/.test(agent) ? 'Android' : /iPhone|iPad/.test(agent) ? 'iOS' : /Mac OS X/.test(agent) ? 'macOS' : /Windows/.test(agent) ? 'Windows' : /Linux/.test(agent) ? 'Linux' : '';
+  return os ? `${browser} on ${os}` : browser;
+}

@@ -1,0 +1,332 @@
+// Workspaces: each clone with its state, live clone progress (server-sent events), git status and actions.
+import { api, describeError } from '../app/api.js';
+import type { Screen } from '../app/context.js';
+import { confirmDialog } from '../app/dialog.js';
+import { field, h } from '../app/dom.js';
+import { timeAgo } from '../app/format.js';
+import { toast } from '../app/toast.js';
+import type { Branches, CloneEvent, EnvVariable, GitStatus, Workspace } from '../app/types.js';
+
+const PHASE_LABELS: Record<string, string> = {
+  queued: 'Waiting for a free clone slot',
+  starting: 'Starting',
+  counting: 'Counting objects',
+  compressing: 'Compressing objects',
+  receiving: 'Receiving objects',
+  resolving: 'Resolving deltas',
+  updating: 'Checking out files',
+  done: 'Done',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+const STATUS_LABELS: Record<Workspace['status'], string> = { active: 'Active', idle: 'Idle', archived: 'Archived' };
+
+interface CardState {
+  workspace: Workspace;
+  status: GitStatus | null;
+  statusError: string | null;
+  element: HTMLElement;
+  busy: boolean;
+}
+
+export const workspacesScreen: Screen = {
+  title: 'Workspaces',
+  async render(main, context) {
+    const list = h('ul', { class: 'workspace-list', 'aria-label': 'Workspaces' });
+    const empty = h('p', { class: 'empty', hidden: true }, 'No workspaces yet. Add one from your GitHub repositories or any git URL.');
+    main.append(
+      h('div', { class: 'screen-header' }, h('h1', {}, 'Workspaces'), h('a', { class: 'button primary', href: '/workspaces/new' }, 'Add workspace')),
+      empty,
+      list,
+    );
+    const cards = new Map<string, CardState>();
+    const pendingEvents = new Map<string, CloneEvent>();
+
+    const renderCard = (card: CardState) => {
+      const next = buildCard(card, { refresh: () => refreshOne(card.workspace.id), remove: () => removeCard(card.workspace.id) });
+      card.element.replaceWith(next);
+      card.element = next;
+    };
+    const removeCard = (id: string) => {
+      cards.get(id)?.element.remove();
+      cards.delete(id);
+      empty.hidden = cards.size > 0;
+    };
+    const loadStatus = async (card: CardState) => {
+      if (card.workspace.cloneState !== 'ready') return;
+      try {
+        card.status = (await api<{ status: GitStatus }>(`/api/workspaces/${card.workspace.id}/status`)).status;
+        card.statusError = null;
+      } catch (error) {
+        card.statusError = describeError(error);
+      }
+    };
+    const refreshOne = async (id: string) => {
+      try {
+        const { workspace } = await api<{ workspace: Workspace }>(`/api/workspaces/${id}`);
+        const card = cards.get(id);
+        if (!card) return;
+        card.workspace = workspace;
+        await loadStatus(card);
+        renderCard(card);
+      } catch (error) {
+        toast(describeError(error), 'error');
+      }
+    };
+
+    // Open the event stream before listing, so that no clone can finish unseen in between.
+    const source = new EventSource('/api/workspaces/events');
+    context.onDispose(() => source.close());
+    source.addEventListener('message', (message: MessageEvent<string>) => {
+      let event: CloneEvent;
+      try {
+        event = JSON.parse(message.data) as CloneEvent;
+      } catch {
+        return;
+      }
+      const card = cards.get(event.workspaceId);
+      if (!card) {
+        pendingEvents.set(event.workspaceId, event);
+        return;
+      }
+      applyEvent(card, event);
+      if (event.state === 'ready' || event.state === 'error') void refreshOne(event.workspaceId);
+      else updateProgress(card);
+    });
+
+    const { workspaces } = await api<{ workspaces: Workspace[] }>('/api/workspaces');
+    for (const workspace of workspaces) {
+      const card: CardState = { workspace, status: null, statusError: null, element: h('li'), busy: false };
+      const early = pendingEvents.get(workspace.id);
+      if (early) applyEvent(card, early);
+      cards.set(workspace.id, card);
+      list.append(card.element);
+    }
+    empty.hidden = cards.size > 0;
+    await Promise.all([...cards.values()].map((card) => loadStatus(card)));
+    for (const card of cards.values()) renderCard(card);
+    for (const [id, event] of pendingEvents) if (cards.has(id) && (event.state === 'ready' || event.state === 'error')) void refreshOne(id);
+    pendingEvents.clear();
+  },
+};
+
+function applyEvent(card: CardState, event: CloneEvent) {
+  card.workspace = { ...card.workspace, cloneState: event.state, progress: event.state === 'ready' || event.state === 'error' ? null : event };
+  if (event.state === 'error' && event.message) card.workspace.cloneError = event.message;
+}
+
+/** Updates only the progress bar (events arrive many times a second). */
+function updateProgress(card: CardState) {
+  const progress = card.workspace.progress;
+  const bar = card.element.querySelector<HTMLProgressElement>('progress');
+  const label = card.element.querySelector<HTMLElement>('.progress-label');
+  if (!progress || !bar || !label) return;
+  bar.value = progress.percent;
+  label.textContent = `${PHASE_LABELS[progress.phase] ?? progress.phase} — ${Math.round(progress.percent)}%`;
+}
+
+function stateBadge(workspace: Workspace): HTMLElement {
+  if (workspace.cloneState === 'pending' || workspace.cloneState === 'cloning') return h('span', { class: 'badge badge-progress' }, 'Cloning');
+  if (workspace.cloneState === 'error') return h('span', { class: 'badge badge-error' }, 'Error');
+  return h('span', { class: `badge badge-${workspace.status}` }, STATUS_LABELS[workspace.status]);
+}
+
+function buildCard(card: CardState, actions: { refresh(): Promise<void>; remove(): void }): HTMLElement {
+  const { workspace, status } = card;
+  const titleId = `ws-${workspace.id}-title`;
+  const li = h('li', { class: 'card workspace', 'aria-labelledby': titleId, 'data-workspace-id': workspace.id });
+  li.append(h('div', { class: 'workspace-head' }, h('h2', { id: titleId }, workspace.name), stateBadge(workspace)));
+  if (workspace.description) li.append(h('p', { class: 'muted' }, workspace.description));
+
+  if (workspace.cloneState === 'pending' || workspace.cloneState === 'cloning') {
+    const progress = workspace.progress;
+    const percent = progress?.percent ?? 0;
+    const labelId = `ws-${workspace.id}-progress`;
+    li.append(
+      h(
+        'div',
+        { class: 'progress' },
+        h('progress', { max: 100, value: percent, 'aria-labelledby': labelId }),
+        h('span', { class: 'progress-label', id: labelId }, `${PHASE_LABELS[progress?.phase ?? 'queued'] ?? progress?.phase} — ${Math.round(percent)}%`),
+      ),
+    );
+    const cancel = h('button', { type: 'button' }, 'Cancel clone');
+    cancel.addEventListener('click', () => runAction(card, cancel, () => api(`/api/workspaces/${workspace.id}/cancel`, { method: 'POST', body: {} }), 'Clone cancelled.', actions.refresh));
+    li.append(h('div', { class: 'actions' }, cancel, deleteButton(workspace, actions.remove)));
+    return li;
+  }
+
+  if (workspace.cloneState === 'error') {
+    li.append(h('p', { class: 'error-text', role: 'alert' }, workspace.cloneError ?? 'The clone failed.'));
+    const retry = h('button', { type: 'button' }, 'Clone again');
+    retry.addEventListener('click', () => runAction(card, retry, () => api(`/api/workspaces/${workspace.id}/clone`, { method: 'POST', body: {} }), 'Cloning again.', actions.refresh));
+    li.append(h('div', { class: 'actions' }, retry, deleteButton(workspace, actions.remove)));
+    return li;
+  }
+
+  const facts = h('dl', { class: 'facts' });
+  const fact = (term: string, value: string) => facts.append(h('div', {}, h('dt', {}, term), h('dd', {}, value)));
+  if (status) {
+    fact('Branch', status.detached ? `detached at ${status.commit?.slice(0, 7) ?? '?'}` : (status.branch ?? '—'));
+    fact('Ahead / behind', status.upstream ? `${status.ahead} ahead, ${status.behind} behind ${status.upstream}` : 'no upstream');
+    fact('Changed files', String(status.changedFiles));
+  }
+  fact('Last sync', timeAgo(workspace.lastSyncAt));
+  fact('Terminals', String(workspace.activeTerminals));
+  li.append(facts);
+  if (card.statusError) li.append(h('p', { class: 'error-text' }, card.statusError));
+
+  const fetchButton = h('button', { type: 'button' }, 'Fetch');
+  fetchButton.addEventListener('click', () => runAction(card, fetchButton, () => api(`/api/workspaces/${workspace.id}/fetch`, { method: 'POST', body: {} }), `Fetched ${workspace.name}.`, actions.refresh));
+  const pullButton = h('button', { type: 'button' }, 'Pull');
+  pullButton.addEventListener('click', () => runAction(card, pullButton, () => api(`/api/workspaces/${workspace.id}/pull`, { method: 'POST', body: {} }), `Pulled ${workspace.name}.`, actions.refresh));
+  const panel = h('div', { class: 'panel' });
+  const branchButton = h('button', { type: 'button', 'aria-expanded': 'false' }, 'Switch branch');
+  const envButton = h('button', { type: 'button', 'aria-expanded': 'false' }, 'Environment variables');
+  const togglePanel = (button: HTMLButtonElement, other: HTMLButtonElement, build: () => Promise<HTMLElement>) => {
+    button.addEventListener('click', async () => {
+      const open = button.getAttribute('aria-expanded') === 'true';
+      other.setAttribute('aria-expanded', 'false');
+      button.setAttribute('aria-expanded', String(!open));
+      panel.replaceChildren();
+      if (open) return;
+      panel.append(h('p', { class: 'muted' }, 'Loading…'));
+      try {
+        panel.replaceChildren(await build());
+        panel.querySelector<HTMLElement>('select, input')?.focus();
+      } catch (error) {
+        panel.replaceChildren(h('p', { class: 'error-text', role: 'alert' }, describeError(error)));
+      }
+    });
+  };
+  togglePanel(branchButton, envButton, () => branchPanel(card, actions.refresh));
+  togglePanel(envButton, branchButton, () => envPanel(workspace));
+
+  li.append(
+    h(
+      'div',
+      { class: 'actions' },
+      h('a', { class: 'button primary', href: `/terminals/${encodeURIComponent(workspace.id)}` }, 'Open terminal'),
+      fetchButton,
+      pullButton,
+      branchButton,
+      envButton,
+      deleteButton(workspace, actions.remove),
+    ),
+    panel,
+  );
+  return li;
+}
+
+async function runAction(card: CardState, button: HTMLButtonElement, action: () => Promise<unknown>, success: string, refresh: () => Promise<void>) {
+  if (card.busy) return;
+  card.busy = true;
+  const label = button.textContent;
+  button.disabled = true;
+  button.setAttribute('aria-busy', 'true');
+  try {
+    await action();
+    // Show the new state first, then say it worked.
+    await refresh();
+    toast(success, 'success');
+  } catch (error) {
+    toast(describeError(error), 'error');
+  } finally {
+    card.busy = false;
+    button.disabled = false;
+    button.removeAttribute('aria-busy');
+    button.textContent = label;
+  }
+}
+
+function deleteButton(workspace: Workspace, onDeleted: () => void): HTMLButtonElement {
+  const button = h('button', { type: 'button', class: 'danger' }, 'Delete');
+  button.addEventListener('click', async () => {
+    const confirmed = await confirmDialog({
+      title: `Delete ${workspace.name}?`,
+      message: 'This ends its terminals and removes its directory, with any uncommitted or unpushed work, and its environment variables.',
+      confirmLabel: 'Delete workspace',
+      danger: true,
+      requireText: workspace.name,
+    });
+    if (!confirmed) {
+      button.focus();
+      return;
+    }
+    try {
+      await api(`/api/workspaces/${workspace.id}?confirm=${encodeURIComponent(workspace.name)}`, { method: 'DELETE' });
+      toast(`Deleted ${workspace.name}.`, 'success');
+      onDeleted();
+    } catch (error) {
+      toast(describeError(error), 'error');
+    }
+  });
+  return button;
+}
+
+async function branchPanel(card: CardState, refresh: () => Promise<void>): Promise<HTMLElement> {
+  const branches = await api<Branches>(`/api/workspaces/${card.workspace.id}/branches`);
+  const names = new Set<string>();
+  for (const branch of branches.local) names.add(branch.name);
+  for (const branch of branches.remote) names.add(branch.name);
+  const select = h('select', { name: 'branch' }, [...names].sort().map((name) => h('option', { value: name, selected: name === branches.current }, name)));
+  const submit = h('button', { type: 'submit', class: 'primary' }, 'Switch');
+  const form = h('form', { class: 'inline-form', 'aria-label': `Switch branch of ${card.workspace.name}` }, field('Branch', select), submit);
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void runAction(card, submit, () => api(`/api/workspaces/${card.workspace.id}/switch`, { method: 'POST', body: { branch: select.value } }), `Switched to ${select.value}.`, refresh);
+  });
+  return form;
+}
+
+async function envPanel(workspace: Workspace): Promise<HTMLElement> {
+  const container = h('div', { class: 'env-panel' });
+  const list = h('ul', { class: 'env-list', 'aria-label': `Environment variables of ${workspace.name}` });
+  const load = async () => {
+    const { variables } = await api<{ variables: EnvVariable[] }>(`/api/workspaces/${workspace.id}/env`);
+    list.replaceChildren(
+      ...(variables.length === 0
+        ? [h('li', { class: 'muted' }, 'No variables. New terminals of this workspace get the ones you add here.')]
+        : variables.map((variable) => {
+            const remove = h('button', { type: 'button', class: 'danger', 'aria-label': `Remove ${variable.name}` }, 'Remove');
+            remove.addEventListener('click', async () => {
+              try {
+                await api(`/api/workspaces/${workspace.id}/env/${encodeURIComponent(variable.name)}`, { method: 'DELETE' });
+                toast(`Removed ${variable.name}.`, 'success');
+                await load();
+              } catch (error) {
+                toast(describeError(error), 'error');
+              }
+            });
+            return h('li', {}, h('code', {}, variable.name), ' = ', variable.secret ? h('em', {}, 'secret') : h('code', {}, variable.value ?? ''), remove);
+          })),
+    );
+  };
+  const name = h('input', { type: 'text', name: 'name', required: true, pattern: '[A-Za-z_][A-Za-z0-9_]*', autocomplete: 'off', spellcheck: 'false' });
+  const value = h('input', { type: 'text', name: 'value', autocomplete: 'off', spellcheck: 'false' });
+  const secret = h('input', { type: 'checkbox', name: 'secret' });
+  secret.id = `env-secret-${workspace.id}`;
+  const form = h(
+    'form',
+    { class: 'inline-form', 'aria-label': `Add a variable to ${workspace.name}` },
+    field('Name', name),
+    field('Value', value),
+    h('div', { class: 'checkbox' }, secret, h('label', { for: secret.id }, 'Secret (stored encrypted, never shown again)')),
+    h('button', { type: 'submit', class: 'primary' }, 'Save variable'),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      await api(`/api/workspaces/${workspace.id}/env/${encodeURIComponent(name.value)}`, { method: 'PUT', body: { value: value.value, secret: secret.checked } });
+      toast(`Saved ${name.value}. New terminals get it.`, 'success');
+      form.reset();
+      await load();
+    } catch (error) {
+      toast(describeError(error), 'error');
+    }
+  });
+  await load();
+  container.append(list, form);
+  return container;
+}

@@ -1,0 +1,74 @@
+// A small promise-based modal built on <dialog> (focus trapping and Escape come from the browser).
+import { randomId } from './layout-store.js';
+
+export interface DialogButton {
+  value: string;
+  label: string;
+  variant?: 'primary' | 'danger';
+}
+
+export interface DialogOptions {
+  title: string;
+  message?: string;
+  buttons: DialogButton[];
+  /** A text field (e.g. a terminal name). */
+  input?: { label: string; value: string; maxLength?: number };
+}
+
+/** Resolves with the chosen button's value ('' when cancelled with Escape) and the field's text. */
+export function askDialog(parent: HTMLElement, options: DialogOptions): Promise<{ value: string; text: string }> {
+  const dialog = document.createElement('dialog');
+  dialog.className = 'term-dialog';
+  const form = document.createElement('form');
+  form.method = 'dialog';
+  const heading = document.createElement('h2');
+  heading.textContent = options.title;
+  heading.id = `term-dialog-${randomId()}`;
+  dialog.setAttribute('aria-labelledby', heading.id);
+  form.append(heading);
+  if (options.message) {
+    const message = document.createElement('p');
+    message.textContent = options.message;
+    form.append(message);
+  }
+  let input: HTMLInputElement | null = null;
+  if (options.input) {
+    const label = document.createElement('label');
+    label.textContent = options.input.label;
+    input = document.createElement('input');
+    input.type = 'text';
+    input.value = options.input.value;
+    input.maxLength = options.input.maxLength ?? 100;
+    input.autocomplete = 'off';
+    label.append(input);
+    form.append(label);
+  }
+  const actions = document.createElement('div');
+  actions.className = 'term-dialog-actions';
+  for (const button of options.buttons) {
+    const element = document.createElement('button');
+    element.type = 'submit';
+    element.value = button.value;
+    element.textContent = button.label;
+    element.className = button.variant ? `term-button term-button-${button.variant}` : 'term-button';
+    actions.append(element);
+  }
+  form.append(actions);
+  dialog.append(form);
+  parent.append(dialog);
+  return new Promise((resolve) => {
+    dialog.addEventListener(
+      'close',
+      () => {
+        const text = input?.value ?? '';
+        dialog.remove();
+        resolve({ value: dialog.returnValue, text });
+      },
+      { once: true },
+    );
+    dialog.returnValue = '';
+    dialog.showModal();
+    (input ?? actions.querySelector<HTMLButtonElement>('button'))?.focus();
+    input?.select();
+  });
+}

@@ -1,0 +1,40 @@
+// Public entry of the terminals screen; the app's router mounts it (see docs/protocol.md for the wire side).
+import '@xterm/xterm/css/xterm.css';
+import './terminals.css';
+import { TerminalsScreen } from './screen.js';
+import type { TerminalTheme } from './theme.js';
+import { createSocketIoTransport, type TerminalTransport } from './transport.js';
+
+export type { TerminalTheme } from './theme.js';
+
+export interface MountTerminalsOptions {
+  workspaceId: string | null;
+  /** Open (or focus) this session. */
+  sessionId?: string;
+  fontSize: number;
+  theme: TerminalTheme;
+  /** Called when the owner changes the font size on the terminal screen (buttons or pinch), to persist it. */
+  onFontSizeChange?: (fontSize: number) => void;
+  /** Another transport with the same events (defaults to Socket.IO on /terminals). */
+  transport?: TerminalTransport;
+}
+
+export interface TerminalsHandle {
+  dispose(): void;
+  setTheme(theme: TerminalTheme): void;
+  setFontSize(fontSize: number): void;
+}
+
+/** Renders the terminals of a workspace (null: the home directory) into `container`. */
+export function mountTerminals(container: HTMLElement, options: MountTerminalsOptions): TerminalsHandle {
+  const transport = options.transport ?? createSocketIoTransport();
+  const screen = new TerminalsScreen(container, transport, options);
+  return {
+    dispose() {
+      screen.dispose();
+      if (!options.transport) transport.close();
+    },
+    setTheme: (theme) => screen.setTheme(theme),
+    setFontSize: (size) => screen.setFontSize(size),
+  };
+}

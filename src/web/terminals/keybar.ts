@@ -1,0 +1,107 @@
+// The on-screen key bar for phones and tablets: keys a soft keyboard lacks, with Ctrl and Alt as
+// sticky (one-shot) modifiers that also apply to the next key typed on the soft keyboard.
+
+export interface KeyBarOptions {
+  /** Sends bytes to the focused terminal. */
+  send(data: string): void;
+  /** Whether the focused terminal wants application cursor keys (DECCKM). */
+  applicationCursor(): boolean;
+  changeFontSize(delta: number): void;
+  /** Puts the focus back in the terminal (keeps a soft keyboard open). */
+  refocus(): void;
+}
+
+export interface KeyBar {
+  readonly element: HTMLElement;
+  /** Applies (and releases) the sticky modifiers to typed input. */
+  transform(data: string): string;
+}
+
+const ARROWS = { up: 'A', down: 'B', right: 'C', left: 'D' } as const;
+
+/** Ctrl+key as a terminal sends it: letters and @[\]^_ map to C0 controls, ? to DEL. */
+export function ctrlKey(char: string): string {
+  if (char.length !== 1) return char;
+  if (char === '?') return '\x7f';
+  if (char === ' ') return '\x00';
+  const code = char.toUpperCase().charCodeAt(0);
+  if (code >= 0x40 && code <= 0x5f) return String.fromCharCode(code & 0x1f);
+  return char;
+}
+
+export function createKeyBar(options: KeyBarOptions): KeyBar {
+  const element = document.createElement('div');
+  element.className = 'term-keybar';
+  element.setAttribute('role', 'toolbar');
+  element.setAttribute('aria-label', 'Terminal keys');
+  let ctrl = false;
+  let alt = false;
+  const buttons: HTMLButtonElement[] = [];
+
+  const key = (text: string, label: string, onPress: () => void, extraClass = '') => {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = `term-key${extraClass ? ` ${extraClass}` : ''}`;
+    button.textContent = text;
+    button.setAttribute('aria-label', label);
+    // Keep the focus (and the soft keyboard) in the terminal.
+    button.addEventListener('pointerdown', (event) => event.preventDefault());
+    button.addEventListener('mousedown', (event) => event.preventDefault());
+    button.addEventListener('click', () => {
+      onPress();
+      options.refocus();
+    });
+    buttons.push(button);
+    element.append(button);
+    return button;
+  };
+
+  const render = () => {
+    ctrlButton.setAttribute('aria-pressed', String(ctrl));
+    altButton.setAttribute('aria-pressed', String(alt));
+  };
+
+  const release = () => {
+    ctrl = false;
+    alt = false;
+    render();
+  };
+
+  const transform = (data: string): string => {
+    if (!ctrl && !alt) return data;
+    let out = data;
+    if (ctrl) out = ctrlKey(out);
+    if (alt) out = `\x1b${out}`;
+    release();
+    return out;
+  };
+
+  const arrow = (direction: keyof typeof ARROWS) => {
+    const final = ARROWS[direction];
+    const modifier = 1 + (alt ? 2 : 0) + (ctrl ? 4 : 0);
+    const data = modifier > 1 ? `\x1b[1;${modifier}${final}` : options.applicationCursor() ? `\x1bO${final}` : `\x1b[${final}`;
+    release();
+    options.send(data);
+  };
+
+  key('Esc', 'Escape', () => options.send(transform('\x1b')));
+  key('Tab', 'Tab', () => options.send(transform('\t')));
+  const ctrlButton = key('Ctrl', 'Control (applies to the next key)', () => {
+    ctrl = !ctrl;
+    render();
+  }, 'term-key-modifier');
+  const altButton = key('Alt', 'Alt (applies to the next key)', () => {
+    alt = !alt;
+    render();
+  }, 'term-key-modifier');
+  key('←', 'Left arrow', () => arrow('left'));
+  key('↑', 'Up arrow', () => arrow('up'));
+  key('↓', 'Down arrow', () => arrow('down'));
+  key('→', 'Right arrow', () => arrow('right'));
+  for (const char of ['|', '~', '/', '-']) key(char, char === '|' ? 'Pipe' : char === '~' ? 'Tilde' : char === '/' ? 'Slash' : 'Dash', () => options.send(transform(char)));
+  key('A−', 'Smaller text', () => options.changeFontSize(-1), 'term-key-font');
+  key('A+', 'Larger text', () => options.changeFontSize(1), 'term-key-font');
+  render();
+
+  return { element, transform };
+}

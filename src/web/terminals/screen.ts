@@ -1,0 +1,599 @@
+// The terminals screen: tabs (one per session), up to two panes side by side or stacked, the
+// toolbar, the connection indicator, the phone key bar and layout persistence.
+import { askDialog } from './dialog.js';
+import { createKeyBar } from './keybar.js';
+import { emptyLayout, loadLayout, saveLayout, type SplitDirection, type TerminalLayout } from './layout-store.js';
+import { TerminalView } from './terminal-view.js';
+import type { TerminalTheme } from './theme.js';
+import type { ConnectionState, TerminalSession, TerminalTransport } from './transport.js';
+
+export const MIN_FONT_SIZE = 8;
+export const MAX_FONT_SIZE = 32;
+/** Sessions opened automatically when this browser remembers nothing for the workspace. */
+const MAX_AUTO_OPEN = 8;
+
+export interface TerminalsScreenOptions {
+  workspaceId: string | null;
+  sessionId?: string;
+  fontSize: number;
+  theme: TerminalTheme;
+  onFontSizeChange?: (fontSize: number) => void;
+}
+
+const STATE_TEXT: Record<ConnectionState, string> = {
+  connecting: 'Connecting…',
+  connected: 'Connected',
+  reconnecting: 'Reconnecting…',
+  offline: 'Offline',
+};
+
+export class TerminalsScreen {
+  readonly root: HTMLElement;
+  private readonly transport: TerminalTransport;
+  private readonly options: TerminalsScreenOptions;
+  private readonly views = new Map<string, TerminalView>();
+  private layout: TerminalLayout = emptyLayout();
+  private fontSize: number;
+  private theme: TerminalTheme;
+  private restored = false;
+  private disposed = false;
+  private readonly tabList: HTMLElement;
+  private readonly panes: HTMLElement;
+  private readonly status: HTMLElement;
+  private readonly notice: HTMLElement;
+  private readonly empty: HTMLElement;
+  private readonly splitRowButton: HTMLButtonElement;
+  private readonly splitColumnButton: HTMLButtonElement;
+  private readonly unsplitButton: HTMLButtonElement;
+  private readonly renameButton: HTMLButtonElement;
+  private readonly reconnectButton: HTMLButtonElement;
+  private readonly keyBar;
+  private readonly cleanups: Array<() => void> = [];
+  private readonly originalTitle = document.title;
+
+  constructor(container: HTMLElement, transport: TerminalTransport, options: TerminalsScreenOptions) {
+    this.transport = transport;
+    this.options = options;
+    this.fontSize = clampFontSize(options.fontSize);
+    this.theme = options.theme;
+
+    this.root = document.createElement('section');
+    this.root.className = 'term-screen';
+    this.root.dataset.theme = options.theme;
+    this.root.setAttribute('aria-label', 'Terminals');
+
+    const toolbar = document.createElement('div');
+    toolbar.className = 'term-toolbar';
+    this.tabList = document.createElement('div');
+    this.tabList.className = 'term-tabs';
+    this.tabList.setAttribute('role', 'tablist');
+    this.tabList.setAttribute('aria-label', 'Open terminals');
+    this.tabList.title = 'In a terminal, Ctrl+Shift+↑ comes back here';
+    this.tabList.addEventListener('keydown', (event) => this.onTabKey(event));
+    const actions = document.createElement('div');
+    actions.className = 'term-actions';
+    const newButton = this.action('+', 'New terminal', () => void this.newTerminal(this.layout.focused));
+    newButton.classList.add('term-new');
+    this.splitRowButton = this.action('◫', 'Split side by side', () => void this.split('row'));
+    this.splitColumnButton = this.action('⊟', 'Split stacked', () => void this.split('column'));
+    this.unsplitButton = this.action('▢', 'Close the split', () => this.unsplit());
+    this.renameButton = this.action('✎', 'Rename terminal', () => void this.rename());
+    const smaller = this.action('A−', 'Smaller text', () => this.changeFontSize(-1));
+    const larger = this.action('A+', 'Larger text', () => this.changeFontSize(1));
+    smaller.classList.add('term-font');
+    larger.classList.add('term-font');
+    this.status = document.createElement('span');
+    this.status.className = 'term-conn';
+    this.status.setAttribute('role', 'status');
+    this.reconnectButton = this.action('Reconnect', 'Reconnect now', () => this.transport.reconnect());
+    this.reconnectButton.hidden = true;
+    actions.append(newButton, this.splitRowButton, this.splitColumnButton, this.unsplitButton, this.renameButton, smaller, larger, this.status, this.reconnectButton);
+    toolbar.append(this.tabList, actions);
+
+    this.notice = document.createElement('p');
+    this.notice.className = 'term-notice';
+    this.notice.setAttribute('role', 'alert');
+    this.notice.hidden = true;
+
+    this.panes = document.createElement('div');
+    this.panes.className = 'term-panes';
+    this.empty = document.createElement('div');
+    this.empty.className = 'term-empty';
+    this.empty.hidden = true;
+    const emptyText = document.createElement('p');
+    emptyText.textContent = 'No terminal is open here.';
+    const emptyButton = document.createElement('button');
+    emptyButton.type = 'button';
+    emptyButton.className = 'term-button term-button-primary';
+    emptyButton.textContent = 'New terminal';
+    emptyButton.addEventListener('click', () => void this.newTerminal(0));
+    this.empty.append(emptyText, emptyButton);
+    this.panes.append(this.empty);
+
+    this.keyBar = createKeyBar({
+      send: (data) => {
+        const view = this.focusedView();
+        if (!view) return;
+        view.sendInput(data);
+        view.term.scrollToBottom();
+      },
+      applicationCursor: () => this.focusedView()?.term.modes.applicationCursorKeysMode ?? false,
+      changeFontSize: (delta) => this.changeFontSize(delta),
+      refocus: () => this.focusedView()?.focus(),
+    });
+
+    this.root.append(toolbar, this.notice, this.panes, this.keyBar.element);
+    container.replaceChildren(this.root);
+
+    this.cleanups.push(
+      transport.onState((state) => this.onConnectionState(state)),
+      transport.onReady(() => void this.onReady()),
+      transport.on('terminal:updated', ({ session }) => {
+        const view = this.views.get(session.id);
+        if (!view) return;
+        view.setSession(session);
+      }),
+    );
+    this.onConnectionState(transport.state);
+    this.watchViewport();
+    this.watchPinch();
+    this.render();
+  }
+
+  setTheme(theme: TerminalTheme): void {
+    this.theme = theme;
+    this.root.dataset.theme = theme;
+    for (const view of this.views.values()) view.setTheme(theme);
+  }
+
+  setFontSize(size: number): void {
+    this.fontSize = clampFontSize(size);
+    for (const view of this.views.values()) view.setFontSize(this.fontSize);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    for (const view of this.views.values()) {
+      if (view.isAttached) void this.transport.request('terminal:detach', { sessionId: view.session.id });
+      view.dispose();
+    }
+    this.views.clear();
+    document.title = this.originalTitle;
+    this.root.remove();
+  }
+
+  private async onReady(): Promise<void> {
+    if (this.disposed) return;
+    if (!this.restored) {
+      this.restored = true;
+      await this.restore();
+      return;
+    }
+    for (const view of this.views.values()) void view.attach();
+  }
+
+  private onConnectionState(state: ConnectionState): void {
+    this.status.dataset.state = state;
+    this.status.textContent = STATE_TEXT[state];
+    this.status.title =
+      state === 'connected'
+        ? 'Connected to the server'
+        : state === 'offline'
+          ? 'Not connected. Check the network (or sign in again), then choose Reconnect.'
+          : 'Not connected: terminals reconnect and resume by themselves';
+    this.reconnectButton.hidden = state !== 'offline';
+    if (state !== 'connected') for (const view of this.views.values()) view.connectionLost();
+  }
+
+  /** Opens what this browser had open here, as far as the server still has those sessions. */
+  private async restore(): Promise<void> {
+    const { workspaceId } = this.options;
+    const answer = await this.transport.request('terminal:list', workspaceId ? { workspaceId } : {});
+    if (this.disposed) return;
+    if (!answer.ok) {
+      this.showNotice(answer.error.message);
+      this.restored = false; // try again on the next connection
+      return;
+    }
+    const sessions = answer.sessions.filter((session) => session.workspaceId === workspaceId);
+    const byId = new Map(sessions.map((session) => [session.id, session]));
+    const saved = loadLayout(workspaceId);
+    const layout = emptyLayout();
+    if (saved) {
+      layout.tabs = saved.tabs.filter((id) => byId.has(id));
+      layout.panes = [saved.panes[0] && byId.has(saved.panes[0]) ? saved.panes[0] : null, saved.panes[1] && byId.has(saved.panes[1]) ? saved.panes[1] : null];
+      layout.split = saved.split;
+      layout.focused = saved.focused;
+    }
+    if (this.options.sessionId) {
+      const wanted = byId.get(this.options.sessionId);
+      if (wanted) {
+        if (!layout.tabs.includes(wanted.id)) layout.tabs.push(wanted.id);
+        if (layout.panes[1 - layout.focused] === wanted.id) layout.focused = layout.focused === 0 ? 1 : 0;
+        else layout.panes[layout.focused] = wanted.id;
+      } else {
+        this.showNotice('That terminal is not in this workspace any more; here are the others.');
+      }
+    }
+    if (layout.tabs.length === 0 && !saved) {
+      const running = sessions.filter((session) => session.status === 'active').slice(0, MAX_AUTO_OPEN).reverse();
+      layout.tabs = running.map((session) => session.id);
+    }
+    this.layout = layout;
+    for (const id of layout.tabs) this.addView(byId.get(id)!);
+    this.normalise();
+    if (layout.tabs.length === 0) await this.newTerminal(0);
+    else {
+      this.render();
+      this.focusedView()?.focus();
+    }
+  }
+
+  private addView(session: TerminalSession): TerminalView {
+    const view = new TerminalView({
+      session,
+      transport: this.transport,
+      fontSize: this.fontSize,
+      theme: this.theme,
+      transformInput: (data) => this.keyBar.transform(data),
+      onChange: () => this.renderTabs(),
+      onFocus: (focused) => {
+        const slot = this.layout.panes.indexOf(focused.session.id);
+        if (slot === 0 || slot === 1) {
+          if (this.layout.focused !== slot) {
+            this.layout.focused = slot;
+            this.save();
+          }
+          this.renderTabs();
+        }
+      },
+      onStartAgain: (ended) => void this.startAgain(ended),
+      onCloseRequest: (ended) => void this.closeTab(ended),
+      onLeave: () => this.tabList.querySelector<HTMLButtonElement>('[aria-selected="true"]')?.focus(),
+    });
+    this.views.set(session.id, view);
+    this.panes.append(view.element);
+    view.open();
+    return view;
+  }
+
+  /** Creates a terminal and shows it in `pane` (splitting the screen that way first when asked). */
+  async newTerminal(pane: 0 | 1, split?: Exclude<SplitDirection, 'none'>): Promise<TerminalView | null> {
+    const size = this.focusedView()?.term;
+    const answer = await this.transport.request('terminal:create', {
+      workspaceId: this.options.workspaceId,
+      ...(size ? { cols: size.cols, rows: size.rows } : {}),
+    });
+    if (this.disposed) return null;
+    if (!answer.ok) {
+      this.showNotice(answer.error.message);
+      return null;
+    }
+    this.hideNotice();
+    const view = this.addView(answer.session);
+    this.layout.tabs.push(answer.session.id);
+    this.layout.panes[pane] = answer.session.id;
+    this.layout.focused = pane;
+    if (split) this.layout.split = split;
+    this.render();
+    view.focus();
+    return view;
+  }
+
+  private selectTab(id: string): void {
+    const other = this.layout.focused === 0 ? 1 : 0;
+    if (this.layout.split !== 'none' && this.layout.panes[other] === id) this.layout.focused = other;
+    else this.layout.panes[this.layout.focused] = id;
+    this.render();
+    this.views.get(id)?.focus();
+  }
+
+  private async split(direction: Exclude<SplitDirection, 'none'>): Promise<void> {
+    if (this.layout.split !== 'none') {
+      this.layout.split = direction;
+      this.render();
+      return;
+    }
+    const candidate = this.layout.tabs.find((id) => id !== this.layout.panes[0]);
+    if (candidate) {
+      this.layout.split = direction;
+      this.layout.panes[1] = candidate;
+      this.layout.focused = 1;
+      this.render();
+      this.views.get(candidate)?.focus();
+    } else {
+      // Nothing else to show: the second pane gets a new terminal.
+      await this.newTerminal(1, direction);
+    }
+  }
+
+  private unsplit(): void {
+    const keep = this.layout.panes[this.layout.focused] ?? this.layout.panes[0];
+    this.layout = { ...this.layout, split: 'none', panes: [keep, null], focused: 0 };
+    this.render();
+    this.focusedView()?.focus();
+  }
+
+  private async rename(): Promise<void> {
+    const view = this.focusedView();
+    if (!view) return;
+    const { value, text } = await askDialog(this.root, {
+      title: 'Rename terminal',
+      input: { label: 'Name', value: view.session.name ?? '' },
+      buttons: [
+        { value: 'save', label: 'Save', variant: 'primary' },
+        { value: 'cancel', label: 'Cancel' },
+      ],
+    });
+    if (value === 'save') {
+      const name = text.trim();
+      const answer = await this.transport.request('terminal:rename', { sessionId: view.session.id, name: name ? name : null });
+      if (answer.ok) view.setSession(answer.session);
+      else this.showNotice(answer.error.message);
+    }
+    view.focus();
+  }
+
+  /** Close a tab; a running terminal asks first whether to kill it or keep it running. */
+  private async closeTab(view: TerminalView): Promise<void> {
+    if (!view.isRunning) {
+      this.removeTab(view);
+      return;
+    }
+    const { value } = await askDialog(this.root, {
+      title: `Close “${view.label}”?`,
+      message: 'A shell is still running in this terminal. Kill it (and everything running in it), or close the tab and keep it running in the background?',
+      buttons: [
+        { value: 'kill', label: 'Kill terminal', variant: 'danger' },
+        { value: 'keep', label: 'Keep running' },
+        { value: 'cancel', label: 'Cancel' },
+      ],
+    });
+    if (value === 'kill') {
+      const answer = await this.transport.request('terminal:kill', { sessionId: view.session.id });
+      if (!answer.ok && answer.error.code !== 'not_found') {
+        this.showNotice(answer.error.message);
+        return;
+      }
+      this.removeTab(view);
+    } else if (value === 'keep') {
+      void this.transport.request('terminal:detach', { sessionId: view.session.id });
+      this.removeTab(view);
+    } else {
+      view.focus();
+    }
+  }
+
+  private removeTab(view: TerminalView): void {
+    const id = view.session.id;
+    this.views.delete(id);
+    view.dispose();
+    const index = this.layout.tabs.indexOf(id);
+    this.layout.tabs = this.layout.tabs.filter((tab) => tab !== id);
+    for (const pane of [0, 1] as const) {
+      if (this.layout.panes[pane] !== id) continue;
+      const shown = this.layout.panes[pane === 0 ? 1 : 0];
+      const next = this.layout.tabs.filter((tab) => tab !== shown);
+      this.layout.panes[pane] = next[Math.min(Math.max(index - 1, 0), next.length - 1)] ?? null;
+    }
+    this.normalise();
+    this.render();
+    this.focusedView()?.focus();
+  }
+
+  private async startAgain(ended: TerminalView): Promise<void> {
+    const answer = await this.transport.request('terminal:create', {
+      workspaceId: ended.session.workspaceId,
+      cols: ended.term.cols,
+      rows: ended.term.rows,
+      ...(ended.session.name ? { name: ended.session.name } : {}),
+    });
+    if (!answer.ok) {
+      this.showNotice(answer.error.message);
+      return;
+    }
+    const oldId = ended.session.id;
+    this.views.delete(oldId);
+    ended.dispose();
+    const view = this.addView(answer.session);
+    this.layout.tabs = this.layout.tabs.map((id) => (id === oldId ? answer.session.id : id));
+    this.layout.panes = this.layout.panes.map((id) => (id === oldId ? answer.session.id : id)) as TerminalLayout['panes'];
+    this.render();
+    view.focus();
+  }
+
+  private changeFontSize(delta: number): void {
+    const next = clampFontSize(this.fontSize + delta);
+    if (next === this.fontSize) return;
+    this.setFontSize(next);
+    this.options.onFontSizeChange?.(next);
+  }
+
+  /** Keeps panes pointing at open tabs, and a single pane when there is nothing to split. */
+  private normalise(): void {
+    const { layout } = this;
+    if (!layout.panes[0] || !layout.tabs.includes(layout.panes[0])) layout.panes[0] = layout.tabs.find((id) => id !== layout.panes[1]) ?? null;
+    if (layout.panes[1] && !layout.tabs.includes(layout.panes[1])) layout.panes[1] = null;
+    if (layout.panes[1] === layout.panes[0]) layout.panes[1] = null;
+    if (layout.split !== 'none' && !layout.panes[1]) {
+      layout.panes[1] = layout.tabs.find((id) => id !== layout.panes[0]) ?? null;
+      if (!layout.panes[1]) layout.split = 'none';
+    }
+    if (layout.split === 'none') {
+      if (layout.focused === 1 && layout.panes[1]) layout.panes[0] = layout.panes[1];
+      layout.panes[1] = null;
+      layout.focused = 0;
+    }
+    if (!layout.panes[layout.focused]) layout.focused = 0;
+  }
+
+  private focusedView(): TerminalView | undefined {
+    const id = this.layout.panes[this.layout.focused] ?? this.layout.panes[0];
+    return id ? this.views.get(id) : undefined;
+  }
+
+  private render(): void {
+    this.normalise();
+    const { layout } = this;
+    this.panes.dataset.split = layout.split;
+    for (const [id, view] of this.views) {
+      const slot = layout.panes[0] === id ? '0' : layout.split !== 'none' && layout.panes[1] === id ? '1' : 'none';
+      view.element.dataset.slot = slot;
+      view.element.classList.toggle('term-view-focused', slot === String(layout.focused) && layout.split !== 'none');
+      if (slot !== 'none') view.element.removeAttribute('inert');
+      else view.element.setAttribute('inert', '');
+    }
+    this.empty.hidden = layout.tabs.length > 0;
+    this.splitRowButton.hidden = layout.split === 'row';
+    this.splitColumnButton.hidden = layout.split === 'column';
+    this.unsplitButton.hidden = layout.split === 'none';
+    this.renameButton.disabled = !this.focusedView();
+    this.renderTabs();
+    this.save();
+    // Panes changed size: fit after layout.
+    requestAnimationFrame(() => {
+      for (const view of this.views.values()) view.refit();
+    });
+  }
+
+  private renderTabs(): void {
+    const focusedId = this.layout.panes[this.layout.focused];
+    // Re-rendering replaces the buttons: keep the keyboard focus where it was.
+    const active = document.activeElement;
+    const activeTab = active instanceof HTMLElement && this.tabList.contains(active) ? active.closest<HTMLElement>('.term-tab') : null;
+    const activeKey = activeTab ? `${activeTab.dataset.sessionId}:${active?.className}` : null;
+    const tabs = this.layout.tabs.map((id) => {
+      const view = this.views.get(id)!;
+      const wrapper = document.createElement('div');
+      wrapper.className = 'term-tab';
+      wrapper.dataset.sessionId = id;
+      wrapper.dataset.status = view.session.status;
+      const shownIn = this.layout.panes.indexOf(id);
+      if (shownIn !== -1) wrapper.dataset.pane = String(shownIn);
+      const tab = document.createElement('button');
+      tab.type = 'button';
+      tab.setAttribute('role', 'tab');
+      tab.setAttribute('aria-selected', String(id === focusedId));
+      tab.className = 'term-tab-label';
+      const label = view.label;
+      tab.textContent = view.session.status === 'terminated' ? `${label} (ended)` : label;
+      tab.title = view.error ?? `${label} — ${view.session.cwd}`;
+      tab.addEventListener('click', () => this.selectTab(id));
+      const close = document.createElement('button');
+      close.type = 'button';
+      close.className = 'term-tab-close';
+      close.textContent = '×';
+      close.setAttribute('aria-label', `Close ${label}`);
+      close.addEventListener('click', () => void this.closeTab(view));
+      wrapper.append(tab, close);
+      return wrapper;
+    });
+    this.tabList.replaceChildren(...tabs);
+    if (activeKey) {
+      const [sessionId, className] = activeKey.split(':');
+      this.tabList.querySelector<HTMLElement>(`.term-tab[data-session-id="${sessionId}"] .${className}`)?.focus();
+    }
+    const focused = this.focusedView();
+    if (focused) document.title = `${focused.label} · Shellport`;
+    if (focused?.error) this.showNotice(focused.error);
+  }
+
+  /** Arrow keys move between tabs, Home/End to the ends, Delete closes (the WAI-ARIA tabs pattern). */
+  private onTabKey(event: KeyboardEvent): void {
+    const tabs = [...this.tabList.querySelectorAll<HTMLButtonElement>('[role="tab"]')];
+    const index = tabs.indexOf(event.target as HTMLButtonElement);
+    if (index === -1) return;
+    const target =
+      event.key === 'ArrowRight' ? tabs[(index + 1) % tabs.length]
+      : event.key === 'ArrowLeft' ? tabs[(index - 1 + tabs.length) % tabs.length]
+      : event.key === 'Home' ? tabs[0]
+      : event.key === 'End' ? tabs[tabs.length - 1]
+      : undefined;
+    if (target) {
+      event.preventDefault();
+      target.focus();
+    } else if (event.key === 'Delete') {
+      const id = tabs[index]!.closest<HTMLElement>('.term-tab')?.dataset.sessionId;
+      const view = id ? this.views.get(id) : undefined;
+      if (view) {
+        event.preventDefault();
+        void this.closeTab(view);
+      }
+    }
+  }
+
+  private save(): void {
+    if (this.restored) saveLayout(this.options.workspaceId, this.layout);
+  }
+
+  private showNotice(message: string): void {
+    this.notice.textContent = message;
+    this.notice.hidden = false;
+  }
+
+  private hideNotice(): void {
+    this.notice.hidden = true;
+  }
+
+  private action(text: string, label: string, onClick: () => void): HTMLButtonElement {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'term-button';
+    button.textContent = text;
+    button.setAttribute('aria-label', label);
+    button.title = label;
+    button.addEventListener('click', onClick);
+    return button;
+  }
+
+  /** The on-screen keyboard shrinks the visual viewport: keep the screen inside it so xterm refits. */
+  private watchViewport(): void {
+    const viewport = window.visualViewport;
+    if (!viewport) return;
+    const update = () => {
+      const top = this.root.getBoundingClientRect().top;
+      const available = viewport.height + viewport.offsetTop - Math.max(top, 0);
+      this.root.style.maxHeight = available > 100 ? `${Math.floor(available)}px` : '';
+      for (const view of this.views.values()) view.refit();
+    };
+    viewport.addEventListener('resize', update);
+    viewport.addEventListener('scroll', update);
+    this.cleanups.push(() => {
+      viewport.removeEventListener('resize', update);
+      viewport.removeEventListener('scroll', update);
+    });
+  }
+
+  /** Two-finger pinch on the terminals changes the font size. */
+  private watchPinch(): void {
+    let startDistance = 0;
+    let startSize = this.fontSize;
+    const distance = (touches: TouchList) => Math.hypot(touches[0]!.clientX - touches[1]!.clientX, touches[0]!.clientY - touches[1]!.clientY);
+    const onStart = (event: TouchEvent) => {
+      if (event.touches.length === 2) {
+        startDistance = distance(event.touches);
+        startSize = this.fontSize;
+      }
+    };
+    const onMove = (event: TouchEvent) => {
+      if (event.touches.length !== 2 || startDistance <= 0) return;
+      const next = clampFontSize(Math.round(startSize * (distance(event.touches) / startDistance)));
+      if (next !== this.fontSize) {
+        this.setFontSize(next);
+        this.options.onFontSizeChange?.(next);
+      }
+    };
+    const onEnd = (event: TouchEvent) => {
+      if (event.touches.length < 2) startDistance = 0;
+    };
+    this.panes.addEventListener('touchstart', onStart, { passive: true });
+    this.panes.addEventListener('touchmove', onMove, { passive: true });
+    this.panes.addEventListener('touchend', onEnd, { passive: true });
+  }
+}
+
+function clampFontSize(size: number): number {
+  return Math.min(MAX_FONT_SIZE, Math.max(MIN_FONT_SIZE, Math.round(Number.isFinite(size) ? size : 14)));
+}

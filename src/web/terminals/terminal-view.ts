@@ -1,0 +1,471 @@
+// One terminal session in the browser: an xterm.js instance plus the client half of
+// docs/protocol.md — attach/re-attach from the last seq, exact de-duplication by offset, reset and
+// behind handling, and acknowledgements driven by xterm's write callbacks (flow control).
+import { FitAddon } from '@xterm/addon-fit';
+import { SearchAddon } from '@xterm/addon-search';
+import { WebLinksAddon } from '@xterm/addon-web-links';
+import { WebglAddon } from '@xterm/addon-webgl';
+import { Terminal } from '@xterm/xterm';
+import { XTERM_THEMES, type TerminalTheme } from './theme.js';
+import type { ServerEvents, TerminalSession, TerminalTransport } from './transport.js';
+
+/** Acknowledge at least every this many processed bytes, and when output stops (debounced). */
+const ACK_EVERY_BYTES = 64 * 1024;
+const ACK_DEBOUNCE_MS = 50;
+const DEFAULT_MAX_INPUT_BYTES = 64 * 1024;
+
+export interface TerminalViewOptions {
+  session: TerminalSession;
+  transport: TerminalTransport;
+  fontSize: number;
+  theme: TerminalTheme;
+  /** Lets the screen apply the key bar's sticky modifiers to typed input. */
+  transformInput(data: string): string;
+  onChange(view: TerminalView): void;
+  onFocus(view: TerminalView): void;
+  onStartAgain(view: TerminalView): void;
+  onCloseRequest(view: TerminalView): void;
+  /** Ctrl+Shift+↑: leave the terminal (which keeps Tab for the shell) for the tab bar. */
+  onLeave(view: TerminalView): void;
+}
+
+/**
+ * WebGL only where it is hardware accelerated: software WebGL (SwiftShader, llvmpipe — e.g. headless
+ * or GPU-less machines) is slower than the DOM renderer and fills the console with driver warnings.
+ */
+function isWebglAccelerated(): boolean {
+  try {
+    const canvas = document.createElement('canvas');
+    const gl = canvas.getContext('webgl2', { failIfMajorPerformanceCaveat: true });
+    if (!gl) return false;
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    return !/swiftshader|llvmpipe|softpipe|software|basic render/i.test(renderer);
+  } catch {
+    return false;
+  }
+}
+let webglSupport: boolean | undefined;
+
+function chunkInput(data: string, maxBytes: number): string[] {
+  // At most 3 UTF-8 bytes per UTF-16 code unit; never split a surrogate pair.
+  const maxUnits = Math.max(1, Math.floor(maxBytes / 3));
+  if (data.length <= maxUnits) return [data];
+  const chunks: string[] = [];
+  let start = 0;
+  while (start < data.length) {
+    let end = Math.min(data.length, start + maxUnits);
+    const last = data.charCodeAt(end - 1);
+    if (end < data.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
+    chunks.push(data.slice(start, end));
+    start = end;
+  }
+  return chunks;
+}
+
+export class TerminalView {
+  readonly element: HTMLElement;
+  readonly term: Terminal;
+  session: TerminalSession;
+  /** Window title set by the shell (OSC 0/2). */
+  title = '';
+  /** What the UI shows about the connection of this terminal. */
+  error: string | null = null;
+  private readonly transport: TerminalTransport;
+  private readonly options: TerminalViewOptions;
+  private readonly host: HTMLElement;
+  private readonly fit = new FitAddon();
+  private readonly search = new SearchAddon();
+  private readonly searchBox: HTMLFormElement;
+  private readonly searchInput: HTMLInputElement;
+  private readonly searchStatus: HTMLElement;
+  private readonly exitBar: HTMLElement;
+  private webgl: WebglAddon | null = null;
+  private readonly cleanups: Array<() => void> = [];
+  /** End of the bytes handed to xterm (what the next attach asks to continue from). */
+  private receivedSeq = 0;
+  /** End of the bytes xterm has processed (its write callback ran). */
+  private processedSeq = 0;
+  private ackedSeq = 0;
+  private ackTimer: ReturnType<typeof setTimeout> | null = null;
+  private attached = false;
+  private attachGeneration = 0;
+  private pendingInput: string[] = [];
+  private maxInputBytes = DEFAULT_MAX_INPUT_BYTES;
+  private opened = false;
+  private disposed = false;
+  private resizeObserver: ResizeObserver | null = null;
+  private refitFrame = 0;
+
+  constructor(options: TerminalViewOptions) {
+    this.options = options;
+    this.session = options.session;
+    this.transport = options.transport;
+    this.element = document.createElement('div');
+    this.element.className = 'term-view';
+    this.element.dataset.sessionId = this.session.id;
+    this.host = document.createElement('div');
+    this.host.className = 'term-xterm';
+
+    this.searchBox = document.createElement('form');
+    this.searchBox.className = 'term-search';
+    this.searchBox.hidden = true;
+    this.searchBox.setAttribute('role', 'search');
+    this.searchInput = document.createElement('input');
+    this.searchInput.type = 'search';
+    this.searchInput.placeholder = 'Find';
+    this.searchInput.setAttribute('aria-label', 'Find in terminal');
+    const previous = this.button('↑', 'Find previous', () => this.findNext(true));
+    const next = this.button('↓', 'Find next', () => this.findNext(false));
+    const close = this.button('×', 'Close search', () => this.closeSearch());
+    this.searchStatus = document.createElement('span');
+    this.searchStatus.className = 'term-search-status';
+    this.searchStatus.setAttribute('aria-live', 'polite');
+    this.searchBox.append(this.searchInput, this.searchStatus, previous, next, close);
+    this.searchBox.addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.findNext(false);
+    });
+    this.searchInput.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') {
+        event.preventDefault();
+        this.closeSearch();
+      } else if (event.key === 'Enter' && event.shiftKey) {
+        event.preventDefault();
+        this.findNext(true);
+      }
+    });
+    this.searchInput.addEventListener('input', () => {
+      if (this.searchInput.value) this.showSearchResult(this.search.findNext(this.searchInput.value, { incremental: true }));
+      else {
+        this.search.clearDecorations();
+        this.showSearchResult(true);
+      }
+    });
+
+    this.exitBar = document.createElement('div');
+    this.exitBar.className = 'term-exit';
+    this.exitBar.hidden = true;
+    this.exitBar.setAttribute('role', 'status');
+
+    this.element.append(this.host, this.searchBox, this.exitBar);
+
+    this.term = new Terminal({
+      fontSize: options.fontSize,
+      fontFamily: 'ui-monospace, "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace',
+      theme: XTERM_THEMES[options.theme],
+      scrollback: 5000,
+      cursorBlink: true,
+      allowProposedApi: false,
+    });
+    this.term.loadAddon(this.fit);
+    this.term.loadAddon(this.search);
+    this.term.loadAddon(new WebLinksAddon());
+    this.term.attachCustomKeyEventHandler((event) => {
+      if (event.type === 'keydown' && (event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === 'f') {
+        event.preventDefault();
+        this.openSearch();
+        return false;
+      }
+      if (event.type === 'keydown' && event.ctrlKey && event.shiftKey && event.key === 'ArrowUp') {
+        event.preventDefault();
+        this.options.onLeave(this);
+        return false;
+      }
+      return true;
+    });
+    this.cleanups.push(
+      disposeOf(this.term.onData((data) => this.sendInput(this.options.transformInput(data)))),
+      disposeOf(this.term.onBinary((data) => this.sendInput(data))),
+      disposeOf(
+        this.term.onTitleChange((title) => {
+          this.title = title;
+          this.options.onChange(this);
+        }),
+      ),
+      disposeOf(this.term.onResize(({ cols, rows }) => this.sendResize(cols, rows))),
+    );
+    this.cleanups.push(
+      this.transport.on('terminal:output', (payload) => payload.sessionId === this.session.id && this.onOutput(payload)),
+      this.transport.on('terminal:reset', (payload) => payload.sessionId === this.session.id && this.onReset(payload.seq)),
+      this.transport.on('terminal:behind', (payload) => payload.sessionId === this.session.id && this.onBehind(payload)),
+      this.transport.on('terminal:exit', (payload) => payload.sessionId === this.session.id && this.onExit(payload)),
+      this.transport.on('terminal:ready', (info) => {
+        this.maxInputBytes = info.maxInputBytes;
+      }),
+      this.transport.on('terminal:error', (payload) => {
+        if (payload.sessionId !== this.session.id) return;
+        if (payload.error.code === 'not_attached' && this.transport.state === 'connected') void this.attach();
+      }),
+    );
+    this.element.addEventListener('focusin', () => this.options.onFocus(this));
+  }
+
+  /** Opens xterm in its element (which must be in the document) and attaches; call once. */
+  open(): void {
+    if (this.opened) return;
+    this.opened = true;
+    this.term.open(this.host);
+    if (webglSupport === undefined) webglSupport = isWebglAccelerated();
+    if (webglSupport) this.enableWebgl();
+    // Fit in the next frame: resizing inside the observer's callback can loop ("ResizeObserver loop" errors).
+    this.resizeObserver = new ResizeObserver(() => {
+      if (this.refitFrame !== 0) return;
+      this.refitFrame = requestAnimationFrame(() => {
+        this.refitFrame = 0;
+        this.refit();
+      });
+    });
+    this.resizeObserver.observe(this.host);
+    this.refit();
+    if (this.session.status === 'terminated' && this.session.seq === null) this.showExit(this.session.exitCode, this.session.endReason);
+    if (this.transport.state === 'connected') void this.attach();
+  }
+
+  get label(): string {
+    return this.session.name ?? (this.title || this.session.shell.split('/').pop() || 'terminal');
+  }
+
+  get isRunning(): boolean {
+    return this.session.status === 'active';
+  }
+
+  get isAttached(): boolean {
+    return this.attached;
+  }
+
+  /** (Re-)attaches from the last byte handed to xterm, so nothing is duplicated or lost. */
+  async attach(): Promise<void> {
+    if (this.disposed || !this.opened) return;
+    const generation = ++this.attachGeneration;
+    this.attached = false;
+    const dims = this.dimensions();
+    const answer = await this.transport.request('terminal:attach', {
+      sessionId: this.session.id,
+      lastSeq: this.receivedSeq > 0 ? this.receivedSeq : null,
+      ...dims,
+    });
+    if (this.disposed || generation !== this.attachGeneration) return;
+    if (!answer.ok) {
+      this.error = answer.error.code === 'not_found' ? 'This terminal no longer exists on the server.' : answer.error.message;
+      this.options.onChange(this);
+      return;
+    }
+    this.error = null;
+    this.session = answer.session;
+    // Without a reset the stream continues at `from`; with one, terminal:reset (which follows) says where.
+    if (!answer.reset && answer.from > this.receivedSeq) {
+      this.receivedSeq = answer.from;
+      this.processedSeq = Math.max(this.processedSeq, answer.from);
+    }
+    this.attached = this.session.status === 'active';
+    if (this.attached) {
+      const queued = this.pendingInput.splice(0);
+      for (const data of queued) this.sendInput(data);
+    }
+    this.options.onChange(this);
+  }
+
+  /** The transport dropped: nothing is attached until the next `attach()`. */
+  connectionLost(): void {
+    this.attached = false;
+    this.attachGeneration++;
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = null;
+    // Acks for the old connection are meaningless; the next attach starts from receivedSeq.
+    this.ackedSeq = this.processedSeq;
+  }
+
+  sendInput(data: string): void {
+    if (!data || this.disposed) return;
+    if (this.session.status !== 'active') return;
+    if (!this.attached) {
+      this.pendingInput.push(data);
+      return;
+    }
+    for (const chunk of chunkInput(data, this.maxInputBytes)) {
+      if (!this.transport.notify('terminal:input', { sessionId: this.session.id, data: chunk })) {
+        this.pendingInput.push(chunk);
+      }
+    }
+  }
+
+  refit(): void {
+    if (!this.opened || this.disposed || this.element.hidden || this.host.clientWidth === 0 || this.host.clientHeight === 0) return;
+    try {
+      this.fit.fit();
+    } catch {
+      // Not measurable yet (hidden); the next resize fits it.
+    }
+  }
+
+  focus(): void {
+    this.term.focus();
+  }
+
+  setTheme(theme: TerminalTheme): void {
+    this.term.options.theme = XTERM_THEMES[theme];
+  }
+
+  setFontSize(size: number): void {
+    this.term.options.fontSize = size;
+    this.refit();
+  }
+
+  setSession(session: TerminalSession): void {
+    const wasActive = this.session.status === 'active';
+    this.session = session;
+    if (wasActive && session.status === 'terminated' && !this.attached) this.showExit(session.exitCode, session.endReason);
+    this.options.onChange(this);
+  }
+
+  openSearch(): void {
+    this.searchBox.hidden = false;
+    const selection = this.term.getSelection();
+    if (selection && !selection.includes('\n')) this.searchInput.value = selection;
+    this.searchInput.focus();
+    this.searchInput.select();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.resizeObserver?.disconnect();
+    if (this.refitFrame !== 0) cancelAnimationFrame(this.refitFrame);
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    this.webgl?.dispose();
+    this.term.dispose();
+    this.element.remove();
+  }
+
+  private dimensions(): { cols?: number; rows?: number } {
+    const { cols, rows } = this.term;
+    return cols >= 1 && rows >= 1 && cols <= 1000 && rows <= 1000 ? { cols, rows } : {};
+  }
+
+  private sendResize(cols: number, rows: number): void {
+    if (this.attached && cols >= 1 && rows >= 1 && cols <= 1000 && rows <= 1000) {
+      this.transport.notify('terminal:resize', { sessionId: this.session.id, cols, rows });
+    }
+  }
+
+  private onOutput({ seq, data }: ServerEvents['terminal:output']): void {
+    const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+    const start = seq - bytes.length;
+    if (seq <= this.receivedSeq) return; // already have all of it
+    const chunk = start < this.receivedSeq ? bytes.subarray(this.receivedSeq - start) : bytes;
+    this.receivedSeq = seq;
+    this.term.write(chunk, () => {
+      this.processedSeq = Math.max(this.processedSeq, seq);
+      this.scheduleAck();
+    });
+  }
+
+  private onReset(seq: number): void {
+    // In write order: whatever was queued before the reset is processed first, then the screen clears.
+    this.receivedSeq = seq;
+    this.term.write('', () => {
+      this.term.reset();
+      this.processedSeq = seq;
+      this.ackedSeq = Math.min(this.ackedSeq, seq);
+    });
+  }
+
+  private onBehind({ seq }: ServerEvents['terminal:behind']): void {
+    // The server waits for an ack of everything it sent; ack as soon as xterm has processed it.
+    this.term.write('', () => {
+      this.processedSeq = Math.max(this.processedSeq, Math.min(seq, this.receivedSeq));
+      this.flushAck();
+    });
+  }
+
+  private onExit({ exitCode, reason }: ServerEvents['terminal:exit']): void {
+    this.attached = false;
+    this.pendingInput = [];
+    this.term.write('', () => {
+      this.flushAck();
+      this.session = { ...this.session, status: 'terminated', exitCode, endReason: reason };
+      this.showExit(exitCode, reason);
+      this.options.onChange(this);
+    });
+  }
+
+  private scheduleAck(): void {
+    if (this.processedSeq - this.ackedSeq >= ACK_EVERY_BYTES) {
+      this.flushAck();
+      return;
+    }
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = setTimeout(() => this.flushAck(), ACK_DEBOUNCE_MS);
+  }
+
+  private flushAck(): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = null;
+    if (this.processedSeq <= this.ackedSeq || this.disposed) return;
+    if (this.transport.notify('terminal:ack', { sessionId: this.session.id, seq: this.processedSeq })) this.ackedSeq = this.processedSeq;
+  }
+
+  private showExit(exitCode: number | null, reason: string | null): void {
+    this.exitBar.replaceChildren();
+    const text = document.createElement('span');
+    const how = reason && reason !== 'exited' ? ` (${reason})` : '';
+    text.textContent = exitCode === null ? `This terminal has ended${how}.` : `This terminal has ended with exit code ${exitCode}${how}.`;
+    const again = this.button('Start again', 'Start again', () => this.options.onStartAgain(this), 'term-button term-button-primary');
+    again.title = 'Start a new terminal in the same place';
+    const close = this.button('Close tab', 'Close tab', () => this.options.onCloseRequest(this));
+    this.exitBar.append(text, again, close);
+    this.exitBar.hidden = false;
+    this.element.dataset.ended = 'true';
+  }
+
+  private findNext(backwards: boolean): void {
+    const query = this.searchInput.value;
+    if (!query) return;
+    this.showSearchResult(backwards ? this.search.findPrevious(query) : this.search.findNext(query));
+  }
+
+  private showSearchResult(found: boolean): void {
+    this.searchStatus.textContent = found ? '' : 'No matches';
+  }
+
+  private closeSearch(): void {
+    this.searchBox.hidden = true;
+    this.searchStatus.textContent = '';
+    this.search.clearDecorations();
+    this.term.clearSelection();
+    this.term.focus();
+  }
+
+  private enableWebgl(): void {
+    try {
+      const webgl = new WebglAddon();
+      webgl.onContextLoss(() => {
+        // Back to the DOM renderer; the terminal keeps its content.
+        webgl.dispose();
+        if (this.webgl === webgl) this.webgl = null;
+      });
+      this.term.loadAddon(webgl);
+      this.webgl = webgl;
+    } catch {
+      this.webgl = null;
+    }
+  }
+
+  private button(text: string, label: string, onClick: () => void, className = 'term-button'): HTMLButtonElement {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = className;
+    button.textContent = text;
+    button.setAttribute('aria-label', label);
+    button.title = label;
+    button.addEventListener('click', onClick);
+    return button;
+  }
+}
+
+function disposeOf(disposable: { dispose(): void }): () => void {
+  return () => disposable.dispose();
+}

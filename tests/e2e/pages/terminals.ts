@@ -1,0 +1,161 @@
+// Page object for the terminals screen (src/web/terminals). Waits on real conditions only: the
+// connection indicator, xterm's hidden textarea having the focus, text on the terminal's rows.
+import type { Locator, Page } from 'playwright-core';
+
+export type PaneSlot = 0 | 1;
+
+// The page functions below run in the browser; the test program is compiled without the DOM library.
+interface BrowserElement {
+  textContent: string | null;
+  children: Iterable<BrowserElement>;
+  dataset: Record<string, string | undefined>;
+  matches(selector: string): boolean;
+}
+declare const document: {
+  activeElement: BrowserElement | null;
+  querySelector(selector: string): BrowserElement | null;
+  querySelectorAll(selector: string): { length: number };
+};
+
+export class TerminalsPage {
+  constructor(readonly page: Page) {}
+
+  /** Opens /terminals (or a workspace's terminals) and waits until a terminal is connected and shown. */
+  async open(path = '/terminals'): Promise<void> {
+    await this.page.goto(path);
+    await this.waitReady();
+  }
+
+  async waitReady(): Promise<void> {
+    await this.page.locator('.term-conn[data-state="connected"]').waitFor();
+    await this.view(0).locator('.xterm-screen').waitFor();
+  }
+
+  view(slot: PaneSlot): Locator {
+    return this.page.locator(`.term-view[data-slot="${slot}"]`);
+  }
+
+  tabs(): Locator {
+    return this.page.locator('.term-tab');
+  }
+
+  async tabSessionIds(): Promise<string[]> {
+    return this.tabs().evaluateAll((tabs) => tabs.map((tab) => (tab as unknown as BrowserElement).dataset.sessionId ?? ''));
+  }
+
+  async sessionIdIn(slot: PaneSlot): Promise<string> {
+    return (await this.view(slot).getAttribute('data-session-id')) ?? '';
+  }
+
+  /** Focuses the terminal in a pane: xterm's hidden textarea must have the focus before typing. */
+  async focus(slot: PaneSlot = 0): Promise<void> {
+    await this.view(slot).locator('.xterm-screen').click();
+    await this.waitFocused(slot);
+  }
+
+  async waitFocused(slot: PaneSlot = 0): Promise<void> {
+    await this.page.waitForFunction(
+      (selector) => document.activeElement?.matches(selector) ?? false,
+      `.term-view[data-slot="${slot}"] .xterm-helper-textarea`,
+      { timeout: 5_000 },
+    );
+  }
+
+  /** Types a command line into a pane and presses Enter. */
+  async run(command: string, slot: PaneSlot = 0): Promise<void> {
+    await this.focus(slot);
+    await this.page.keyboard.type(command);
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** The visible rows of a pane's terminal, one line each, trailing blanks removed. */
+  async screenText(slot: PaneSlot = 0): Promise<string> {
+    return this.view(slot)
+      .locator('.xterm-rows')
+      .evaluate((rows) =>
+        [...(rows as unknown as BrowserElement).children].map((row) => (row.textContent ?? '').replace(/\u00a0/g, ' ').trimEnd()).join('\n'),
+      );
+  }
+
+  /** Waits until a pane shows a line matching `pattern` (tested per line); returns the first such line. */
+  async waitForLine(pattern: RegExp, slot: PaneSlot = 0, timeout = 10_000): Promise<string> {
+    const handle = await this.page
+      .waitForFunction(
+      ({ selector, source, flags }) => {
+        const rows = document.querySelector(selector);
+        if (!rows) return null;
+        const regex = new RegExp(source, flags);
+        for (const row of rows.children) {
+          const line = (row.textContent ?? '').replace(/\u00a0/g, ' ').trimEnd();
+          if (regex.test(line)) return line;
+        }
+        return null;
+      },
+      { selector: `.term-view[data-slot="${slot}"] .xterm-rows`, source: pattern.source, flags: pattern.flags },
+      { timeout },
+      )
+      .catch(async (error: Error) => {
+        const text = await this.screenText(slot).catch(() => '(no terminal)');
+        throw new Error(`No line matching ${pattern} in pane ${slot}: ${error.message}\nThe pane shows:\n${text}`);
+      });
+    return (await handle.jsonValue()) as string;
+  }
+
+  /** Rows of the terminal in a pane (xterm's DOM renderer draws one element per row). */
+  rowCount(slot: PaneSlot = 0): Promise<number> {
+    return this.view(slot).locator('.xterm-rows > *').count();
+  }
+
+  /** The font size xterm renders a pane with, in CSS pixels. */
+  async fontSizePx(slot: PaneSlot = 0): Promise<number> {
+    const value = await this.view(slot)
+      .locator('.xterm-rows')
+      .evaluate((rows) => {
+        const view = (rows as unknown as { ownerDocument: { defaultView: { getComputedStyle(element: unknown): { fontSize: string } } } }).ownerDocument.defaultView;
+        return view.getComputedStyle(rows).fontSize;
+      });
+    return Number.parseFloat(value);
+  }
+
+  /** Horizontal overflow of the page (0 when everything fits the viewport). */
+  async horizontalOverflow(): Promise<number> {
+    return this.page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+  }
+
+  async newTerminal(): Promise<void> {
+    const before = await this.tabs().count();
+    await this.page.getByRole('button', { name: 'New terminal', exact: true }).first().click();
+    await this.page.waitForFunction((count) => document.querySelectorAll('.term-tab').length > count, before);
+    await this.waitFocused(0);
+  }
+
+  /** Clicks a tab's close button (a running terminal then asks what to do in a dialog). */
+  async closeTab(sessionId: string): Promise<void> {
+    await this.page.locator(`.term-tab[data-session-id="${sessionId}"] .term-tab-close`).click();
+  }
+
+  async splitSideBySide(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Split side by side' }).click();
+    await this.view(1).locator('.xterm-screen').waitFor();
+  }
+
+  /** Searches the focused pane's terminal (scrollback included) with Ctrl+F; true when found. */
+  async find(query: string, slot: PaneSlot = 0): Promise<boolean> {
+    await this.focus(slot);
+    await this.page.keyboard.press('Control+f');
+    const box = this.view(slot).getByRole('searchbox', { name: 'Find in terminal' });
+    await box.fill(query);
+    await box.press('Enter');
+    const found = (await this.view(slot).locator('.term-search-status').textContent()) !== 'No matches';
+    await box.press('Escape');
+    return found;
+  }
+
+  connectionState(): Promise<string | null> {
+    return this.page.locator('.term-conn').getAttribute('data-state');
+  }
+
+  keyBarKey(label: string | RegExp): Locator {
+    return this.page.getByRole('toolbar', { name: 'Terminal keys' }).getByRole('button', { name: label });
+  }
+}

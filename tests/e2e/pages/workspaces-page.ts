@@ -1,0 +1,48 @@
+import type { Locator, Page } from 'playwright-core';
+
+/** The workspaces screen (/workspaces) and the add-workspace screen (/workspaces/new). */
+export class WorkspacesPage {
+  constructor(readonly page: Page) {}
+
+  async open(): Promise<void> {
+    await this.page.goto('/workspaces');
+    await this.page.getByRole('heading', { name: 'Workspaces', level: 1 }).waitFor();
+  }
+
+  /** The card of one workspace, found by its heading. */
+  card(name: string): Locator {
+    return this.page.getByRole('listitem', { name });
+  }
+
+  async openAddWorkspace(): Promise<void> {
+    await this.page.getByRole('link', { name: 'Add workspace' }).click();
+    await this.page.getByRole('heading', { name: 'Add workspace', level: 1 }).waitFor();
+  }
+
+  async searchRepositories(text: string): Promise<void> {
+    await this.page.getByLabel('Search repositories', { exact: true }).fill(text);
+  }
+
+  /** Clicks "Add" next to a repository in the picker; the app returns to the workspace list. */
+  async addFromPicker(fullName: string): Promise<void> {
+    await this.page.getByRole('button', { name: `Add ${fullName}` }).click();
+    await this.page.waitForURL('**/workspaces');
+  }
+
+  async cloneUrl(url: string): Promise<void> {
+    await this.page.getByLabel('Git URL', { exact: true }).fill(url);
+    await this.page.getByRole('button', { name: 'Clone URL' }).click();
+  }
+
+  /** Resolves when the card shows a cloned workspace (its facts and the "Open terminal" link). */
+  async waitUntilReady(name: string): Promise<Locator> {
+    const card = this.card(name);
+    await card.getByRole('link', { name: 'Open terminal' }).waitFor({ timeout: 30_000 });
+    return card;
+  }
+
+  async openTerminal(name: string): Promise<void> {
+    await this.card(name).getByRole('link', { name: 'Open terminal' }).click();
+    await this.page.waitForURL('**/terminals/*');
+  }
+}

@@ -1,0 +1,260 @@
+// The web app's screens in a real Chromium against the real server and the fake GitHub:
+// sign-in, adding a workspace from the repository picker with live clone progress, settings
+// (theme), operations, errors in words, and a phone-sized layout. Screenshots go to test-artifacts/.
+import { describe, expect, it } from 'vitest';
+import { useE2E } from './fixture.js';
+import { AppShell } from './pages/app-shell.js';
+import { OperationsPage } from './pages/operations-page.js';
+import { SettingsPage } from './pages/settings-page.js';
+import { SignInPage } from './pages/sign-in-page.js';
+import { WorkspacesPage } from './pages/workspaces-page.js';
+
+// Browser globals used inside page.evaluate() callbacks (the Node type-check has no DOM library).
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare const document: any;
+declare const window: any;
+declare const navigator: any;
+declare const getComputedStyle: any;
+declare const MutationObserver: any;
+
+const fixture = useE2E();
+
+describe('web app screens', () => {
+  it('signs in through the GitHub web flow from the sign-in screen', async () => {
+    const e2e = fixture();
+    const page = await e2e.newPage();
+    // Signed out, any screen leads to the sign-in screen.
+    await page.goto('/settings');
+    await page.waitForURL('**/sign-in');
+    const signIn = new SignInPage(page);
+    await signIn.webFlowButton.waitFor();
+    await expect(signIn.deviceCodeButton.isVisible()).resolves.toBe(true);
+    await e2e.screenshot(page, 'sign-in');
+    // Finding out costs one 401 from /api/me, which Chromium notes in the console; nothing else.
+    expect(e2e.consoleProblems(page)).toEqual([expect.stringMatching(/Failed to load resource: .*status of 401 .*\/api\/me/)]);
+    await signIn.open();
+
+    e2e.fake.signInBrowserAs('octocat');
+    // Keyboard first: the skip link, then the sign-in link, reached with Tab and followed with Enter.
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await expect(signIn.webFlowButton.evaluate((link) => link === document.activeElement)).resolves.toBe(true);
+    await page.keyboard.press('Enter');
+    await page.waitForURL('**/workspaces');
+    await page.getByRole('heading', { name: 'Workspaces', level: 1 }).waitFor();
+    await expect(page.getByText('@octocat').isVisible()).resolves.toBe(true);
+    await expect(page.getByText('No workspaces yet').isVisible()).resolves.toBe(true);
+    expect(e2e.consoleProblems(page)).toHaveLength(1);
+  });
+
+  it('signs in with a device code that updates by itself, and tells a refused user why', async () => {
+    const e2e = fixture();
+    e2e.fake.addUser({ login: 'mallory' });
+    const page = await e2e.newPage();
+    const signIn = new SignInPage(page);
+    await signIn.open();
+
+    // A GitHub account that is not the owner: refused, in words.
+    await signIn.deviceCodeButton.click();
+    const code = page.getByRole('status', { name: 'Your device code' });
+    await code.waitFor();
+    e2e.fake.approveDevice((await code.textContent())!, 'mallory');
+    await page.getByText('This GitHub account may not use this Shellport server.').waitFor({ timeout: 15_000 });
+
+    // The owner: the code, its copy button and GitHub's link; approval signs the page in by itself.
+    await page.getByRole('button', { name: 'Start again' }).click();
+    await code.waitFor();
+    const userCode = (await code.textContent())!;
+    await page.getByRole('button', { name: 'Copy code' }).click();
+    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(userCode);
+    await expect(page.getByRole('link', { name: /login\/device/ }).getAttribute('href')).resolves.toBe(`${e2e.fake.url}/login/device`);
+    await e2e.screenshot(page, 'sign-in-device-code');
+    e2e.fake.approveDevice(userCode, 'octocat');
+    await page.waitForURL('**/workspaces', { timeout: 15_000 });
+    await page.getByRole('heading', { name: 'Workspaces', level: 1 }).waitFor();
+    expect(e2e.consoleProblems(page)).toEqual([]);
+  });
+
+  it('adds a workspace from the repository picker and shows the clone progress until it is done', async () => {
+    const e2e = fixture();
+    await e2e.addRepo('big-project', { megabytes: 12, description: 'Plenty of bytes to clone' });
+    await e2e.addRepo('other-thing');
+    const page = await e2e.newPage();
+    await e2e.signIn(page);
+    const workspaces = new WorkspacesPage(page);
+    await workspaces.open();
+    await workspaces.openAddWorkspace();
+
+    // The picker lists both repositories; the search narrows it down.
+    await page.getByRole('button', { name: 'Add octocat/other-thing' }).waitFor();
+    await workspaces.searchRepositories('bytes');
+    await page.getByRole('button', { name: 'Add octocat/other-thing' }).waitFor({ state: 'detached' });
+    await e2e.screenshot(page, 'add-workspace');
+
+    // Record every progress label the card shows, from the moment the list appears.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { progressSeen: string[] }).progressSeen = seen;
+      new MutationObserver(() => {
+        for (const label of document.querySelectorAll('.progress-label')) {
+          const text = label.textContent ?? '';
+          if (seen[seen.length - 1] !== text) seen.push(text);
+        }
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    await workspaces.addFromPicker('octocat/big-project');
+    const card = await workspaces.waitUntilReady('octocat/big-project');
+    const seen = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.some((text) => /\d+%$/.test(text))).toBe(true);
+
+    await expect(card.getByText('Idle').isVisible()).resolves.toBe(true);
+    await expect(card.locator('dd').first().textContent()).resolves.toBe('main');
+    await expect(card.locator('progress').count()).resolves.toBe(0);
+    const listed = (await e2e.app.inject({ method: 'GET', url: '/api/workspaces', headers: { cookie: await sessionCookie(page) } })).json().workspaces;
+    expect(listed.find((w: { name: string }) => w.name === 'octocat/big-project')).toMatchObject({ name: 'octocat/big-project', cloneState: 'ready' });
+
+    // Fetch from the card; then the branch switcher lists the other branch.
+    await card.getByRole('button', { name: 'Fetch' }).click();
+    await new AppShell(page).toasts().filter({ hasText: 'Fetched octocat/big-project.' }).waitFor();
+    await card.getByRole('button', { name: 'Switch branch' }).click();
+    await expect(card.getByLabel('Branch', { exact: true }).inputValue()).resolves.toBe('main');
+    await e2e.screenshot(page, 'workspaces');
+
+    // The picker now marks it as a workspace.
+    await workspaces.openAddWorkspace();
+    await page.getByText('Already a workspace').waitFor();
+    expect(e2e.consoleProblems(page)).toEqual([]);
+  });
+
+  it('shows API errors in words and deletes a workspace only after typed confirmation', async () => {
+    const e2e = fixture();
+    await e2e.addRepo('to-delete');
+    const page = await e2e.newPage();
+    await e2e.signIn(page);
+    const workspaces = new WorkspacesPage(page);
+    await workspaces.open();
+    await workspaces.openAddWorkspace();
+
+    await workspaces.cloneUrl('https://someone:secret@example.com/team/project.git');
+    const error = page.getByRole('alert').filter({ hasText: /user name|password|credentials/i });
+    await error.waitFor();
+    await expect(error.textContent()).resolves.not.toContain('secret');
+
+    // The repository list is cached on the server; "Refresh list" asks GitHub again.
+    await workspaces.searchRepositories('to-delete');
+    await page.getByRole('button', { name: 'Refresh list' }).click();
+    await workspaces.addFromPicker('octocat/to-delete');
+    const card = await workspaces.waitUntilReady('octocat/to-delete');
+
+    // Environment variables: a secret is listed by name only.
+    await card.getByRole('button', { name: 'Environment variables' }).click();
+    await card.getByLabel('Name', { exact: true }).fill('API_KEY');
+    await card.getByLabel('Value', { exact: true }).fill('hunter2');
+    await card.getByLabel(/^Secret/).check();
+    await card.getByRole('button', { name: 'Save variable' }).click();
+    await card.getByRole('button', { name: 'Remove API_KEY' }).waitFor();
+    await expect(card.getByText('hunter2').count()).resolves.toBe(0);
+
+    await card.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete octocat/to-delete?' });
+    const confirm = dialog.getByRole('button', { name: 'Delete workspace' });
+    await expect(confirm.isDisabled()).resolves.toBe(true);
+    await dialog.getByRole('textbox').fill('octocat/to-delete');
+    await confirm.click();
+    await card.waitFor({ state: 'detached' });
+    await page.getByText('Deleted octocat/to-delete.').waitFor();
+    const listed = (await e2e.app.inject({ method: 'GET', url: '/api/workspaces', headers: { cookie: await sessionCookie(page) } })).json().workspaces;
+    expect(listed.map((w: { name: string }) => w.name)).not.toContain('octocat/to-delete');
+    // The only console output is Chromium's note about the refused request (HTTP 400).
+    expect(e2e.consoleProblems(page).filter((line) => !/Failed to load resource: .*status of 400/.test(line))).toEqual([]);
+  });
+
+  it('switches theme (kept on the server across reloads) and lists this browser’s session', async () => {
+    const e2e = fixture();
+    const page = await e2e.newPage();
+    await e2e.signIn(page);
+    const settings = new SettingsPage(page);
+    await settings.open();
+    await expect(settings.currentTheme()).resolves.toBe('dark');
+    const darkBackground = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    await e2e.screenshot(page, 'settings-dark');
+
+    await settings.chooseTheme('Light');
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'light');
+    const lightBackground = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(lightBackground).not.toBe(darkBackground);
+    await new AppShell(page).toasts().filter({ hasText: 'Theme: Light.' }).waitFor();
+    await e2e.screenshot(page, 'settings-light');
+
+    await settings.chooseTheme('High contrast');
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'high-contrast');
+    await settings.setFontSize(18);
+    await new AppShell(page).toasts().filter({ hasText: 'Terminal font size: 18.' }).waitFor();
+
+    // A fresh browser (no localStorage) gets the theme from the server.
+    const other = await e2e.newPage();
+    await e2e.signIn(other);
+    await other.waitForFunction(() => document.documentElement.dataset.theme === 'high-contrast');
+    const otherSettings = new SettingsPage(other);
+    await otherSettings.open();
+    await expect(other.getByLabel('Terminal font size', { exact: true }).inputValue()).resolves.toBe('18');
+    await expect(otherSettings.sessionRows().count()).resolves.toBeGreaterThanOrEqual(2);
+    await e2e.screenshot(other, 'settings-high-contrast');
+
+    // Revoke the first browser's session from the second one.
+    const revoke = other.getByRole('button', { name: /^Revoke the session/ }).first();
+    await revoke.click();
+    await other.getByText('Session revoked.').waitFor();
+    await page.reload();
+    await page.waitForURL('**/sign-in');
+
+    const reset = await e2e.app.inject({ method: 'PATCH', url: '/api/settings', headers: { cookie: await sessionCookie(other), origin: e2e.baseUrl }, payload: { theme: 'dark', fontSize: 14 } });
+    expect(reset.statusCode).toBe(200);
+    expect(e2e.consoleProblems(other)).toEqual([]);
+  });
+
+  it('shows health, jobs, backups, metrics and the auth log on the operations screen', async () => {
+    const e2e = fixture();
+    const page = await e2e.newPage();
+    await e2e.signIn(page);
+    const operations = new OperationsPage(page);
+    await operations.open();
+    await page.getByText('database', { exact: true }).waitFor();
+    await page.getByText('No backups yet').waitFor();
+    await expect(page.getByRole('cell', { name: /login \(github web\) as @octocat/ }).first().isVisible()).resolves.toBe(true);
+
+    await operations.runJob('backup');
+    await page.getByText('The backup job finished.').waitFor({ timeout: 20_000 });
+    await page.locator('.backups li').first().waitFor();
+    await operations.runJob('metrics');
+    await page.getByText('The metrics job finished.').waitFor({ timeout: 20_000 });
+    await page.locator('svg.sparkline').first().waitFor();
+    await e2e.screenshot(page, 'operations');
+    expect(e2e.consoleProblems(page)).toEqual([]);
+  });
+
+  it('fits a 390×844 phone screen', async () => {
+    const e2e = fixture();
+    const page = await e2e.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    await e2e.signIn(page);
+    for (const name of ['Workspaces', 'Settings', 'Operations'] as const) {
+      await new AppShell(page).goTo(name);
+      if (name === 'Operations') await page.getByRole('button', { name: 'Run backup now' }).waitFor();
+      // Nothing wider than the screen: no sideways scrolling of the page.
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const wide = overflow > 0 ? await page.evaluate(() => [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth).slice(0, 5).map((el) => `${el.tagName}.${el.className}`)) : [];
+      expect(overflow, `${name}: ${wide.join(', ')}`).toBeLessThanOrEqual(0);
+      await e2e.screenshot(page, `phone-${name.toLowerCase()}`);
+    }
+    expect(e2e.consoleProblems(page)).toEqual([]);
+  });
+});
+
+async function sessionCookie(page: import('playwright-core').Page): Promise<string> {
+  const cookies = await page.context().cookies();
+  const session = cookies.find((cookie) => cookie.name === 'shellport_session');
+  if (!session) throw new Error('the page has no session cookie');
+  return `shellport_session=${session.value}`;
+}

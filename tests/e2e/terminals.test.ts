@@ -1,0 +1,223 @@
+// The terminals screen in a real Chromium against the real app: typing and output, tabs and split
+// panes, restore after reload, resuming after the server drops the socket, and the phone key bar.
+import type { WebSocketRoute } from 'playwright-core';
+import { expect, it } from 'vitest';
+import { useE2E } from './fixture.js';
+import { TerminalsPage } from './pages/terminals.js';
+
+// A small flow-control window and a stall timeout longer than any wait below: if the page did not
+// acknowledge what xterm has written, a burst of output would stay paused and the test would fail.
+// Small windows and buffers: a burst outruns the flow-control window and a long outage outruns
+// what the server keeps (reset).
+const fixture = useE2E({
+  env: {
+    TERMINAL_FLOW_HIGH_WATERMARK_KB: '64',
+    TERMINAL_STALL_TIMEOUT_MS: '120000',
+    TERMINAL_RING_BUFFER_KB: '64',
+    TERMINAL_RETAINED_OUTPUT_KB: '64',
+  },
+});
+
+const countLines = (text: string, line: string) => text.split('\n').filter((row) => row === line).length;
+
+it('opens terminals with tabs and a split, restores them after a reload and resumes after a dropped connection', async () => {
+  const e2e = fixture();
+  const page = await e2e.newPage();
+  await e2e.signIn(page);
+  const terminals = new TerminalsPage(page);
+  await terminals.open('/terminals');
+  expect(await terminals.tabs().count()).toBe(1);
+
+  // Type and see the output.
+  await terminals.run('echo hello-$RANDOM');
+  const hello = await terminals.waitForLine(/^hello-\d+$/);
+  const firstId = await terminals.sessionIdIn(0);
+
+  // A second tab, then a split: both terminals side by side.
+  await terminals.newTerminal();
+  expect(await terminals.tabs().count()).toBe(2);
+  const secondId = await terminals.sessionIdIn(0);
+  expect(secondId).not.toBe(firstId);
+  await terminals.run('echo second-$RANDOM');
+  const second = await terminals.waitForLine(/^second-\d+$/);
+  await terminals.splitSideBySide();
+  expect(await terminals.sessionIdIn(1)).toBe(firstId);
+  await terminals.waitForLine(new RegExp(`^${hello}$`), 1);
+  await e2e.screenshot(page, 'terminals-desktop');
+
+  // Reload: the same terminals, in the same panes, with their scrollback.
+  await page.reload();
+  await terminals.waitReady();
+  expect(await terminals.tabSessionIds()).toEqual([firstId, secondId]);
+  expect(await terminals.sessionIdIn(0)).toBe(secondId);
+  expect(await terminals.sessionIdIn(1)).toBe(firstId);
+  await terminals.waitForLine(new RegExp(`^${second}$`), 0);
+  await terminals.waitForLine(new RegExp(`^${hello}$`), 1);
+
+  // Drop the connection from the server while output is being produced; it resumes from the last seq.
+  const namespace = e2e.app.io.of('/terminals');
+  // Only this page's connection (the one from before the reload is gone).
+  await expect.poll(() => namespace.sockets.size).toBe(1);
+  const before = new Set(namespace.sockets.keys());
+  await terminals.run('for i in 1 2 3 4 5 6; do echo L$((i*111)); sleep 0.2; done; echo loop-$((6*7))-done', 0);
+  await terminals.waitForLine(/^L111$/, 0);
+  namespace.disconnectSockets(true);
+  await expect.poll(() => [...namespace.sockets.keys()].some((id) => !before.has(id)), { timeout: 10_000 }).toBe(true);
+  await terminals.waitForLine(/^loop-42-done$/, 0);
+  await page.locator('.term-conn[data-state="connected"]').waitFor();
+  const text = await terminals.screenText(0);
+  for (const line of ['L111', 'L222', 'L333', 'L444', 'L555', 'L666', 'loop-42-done', second]) {
+    expect(countLines(text, line), `${line} in:\n${text}`).toBe(1);
+  }
+  // Still attached after the reconnect: typing reaches the shell.
+  await terminals.run('echo after-$RANDOM', 0);
+  await terminals.waitForLine(/^after-\d+$/, 0);
+
+  // A burst much larger than the flow-control window (64 KiB here) arrives whole and in order: the
+  // page acknowledges what xterm has written, so the terminal is never left paused.
+  await terminals.run('seq 1 80000; echo flow-$((6*7))', 0);
+  await terminals.waitForLine(/^flow-42$/, 0, 30_000);
+  const tail = (await terminals.screenText(0)).split('\n');
+  const end = tail.indexOf('flow-42');
+  expect(tail.slice(end - 5, end)).toEqual(['79996', '79997', '79998', '79999', '80000']);
+
+  // Ctrl+F opens the search box; Escape closes it and gives the terminal the focus back.
+  await terminals.focus(0);
+  await page.keyboard.press('Control+f');
+  const search = page.getByRole('searchbox', { name: 'Find in terminal' });
+  await expect.poll(() => search.evaluate((input) => input === (input.ownerDocument as { activeElement: unknown }).activeElement)).toBe(true);
+  await search.fill('loop-42');
+  await search.press('Enter');
+  await search.press('Escape');
+  await terminals.waitFocused(0);
+
+  // Rename from the toolbar; Ctrl+Shift+↑ leaves the terminal for the tab bar.
+  await page.getByRole('button', { name: 'Rename terminal' }).click();
+  await page.getByRole('dialog').getByRole('textbox', { name: 'Name' }).fill('builds');
+  await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('tab', { name: 'builds' }).waitFor();
+  await terminals.focus(0);
+  await page.keyboard.press('Control+Shift+ArrowUp');
+  await expect.poll(() => page.getByRole('tab', { name: 'builds' }).evaluate((tab) => tab === (tab.ownerDocument as { activeElement: unknown }).activeElement)).toBe(true);
+
+  // A shell that exits shows its exit code and starts again in the same place.
+  await terminals.run('exit 3', 1);
+  await expect.poll(() => terminals.view(1).locator('.term-exit').textContent()).toContain('exit code 3');
+  await terminals.view(1).getByRole('button', { name: 'Start again' }).click();
+  await expect.poll(() => terminals.sessionIdIn(1)).not.toBe(firstId);
+  const restartedId = await terminals.sessionIdIn(1);
+  await terminals.run('echo again-$RANDOM', 1);
+  await terminals.waitForLine(/^again-\d+$/, 1);
+  expect(await terminals.tabSessionIds()).toEqual([restartedId, secondId]);
+
+  // Closing a running terminal asks first; "Kill terminal" ends it on the server.
+  await terminals.closeTab(restartedId);
+  await page.getByRole('dialog').getByRole('button', { name: 'Kill terminal' }).click();
+  await expect.poll(() => terminals.tabSessionIds()).toEqual([secondId]);
+  const killed = await page.evaluate(async (id) => (await (await fetch(`/api/terminals/${id}`)).json()) as { session: { status: string } }, restartedId);
+  expect(killed.session.status).toBe('terminated');
+
+  expect(e2e.consoleProblems(page)).toEqual([]);
+}, 60_000);
+
+it('fits a 390×844 phone and sends Ctrl-C from the key bar to a running sleep', async () => {
+  const e2e = fixture();
+  const page = await e2e.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await e2e.signIn(page);
+  const terminals = new TerminalsPage(page);
+  await terminals.open('/terminals');
+  await terminals.newTerminal();
+
+  // Nothing wider than the screen.
+  expect(await terminals.horizontalOverflow()).toBe(0);
+  const ctrl = terminals.keyBarKey(/^Control/);
+  await ctrl.waitFor();
+
+  await terminals.run('sleep 100; echo slept-$((2*21))');
+  await terminals.waitForLine(/sleep 100; echo slept/);
+  await ctrl.tap();
+  expect(await ctrl.getAttribute('aria-pressed')).toBe('true');
+  await terminals.waitFocused(0);
+  await page.keyboard.type('c');
+  await terminals.waitForLine(/\^C$/);
+  expect(await ctrl.getAttribute('aria-pressed')).toBe('false');
+  // The shell is back at its prompt: a new command runs now, not after 100 s.
+  await terminals.run('echo phone-$RANDOM');
+  await terminals.waitForLine(/^phone-\d+$/);
+  expect(countLines(await terminals.screenText(0), 'slept-42')).toBe(0);
+  await e2e.screenshot(page, 'terminals-phone');
+
+  // The on-screen keyboard takes the lower part of the screen: the terminal refits to fewer rows.
+  const rowsBefore = await terminals.rowCount(0);
+  await page.setViewportSize({ width: 390, height: 500 });
+  await expect.poll(() => terminals.rowCount(0)).toBeLessThan(rowsBefore);
+  expect(await terminals.horizontalOverflow()).toBe(0);
+
+  // A+ on the key bar makes the text larger.
+  const sizeBefore = await terminals.fontSizePx(0);
+  await terminals.keyBarKey('Larger text').tap();
+  await expect.poll(() => terminals.fontSizePx(0)).toBeGreaterThan(sizeBefore);
+
+  expect(e2e.consoleProblems(page)).toEqual([]);
+}, 45_000);
+
+it('after an outage whose output the server no longer fully has, resets the screen and shows what it kept', async () => {
+  const e2e = fixture();
+  const page = await e2e.newPage();
+  // The network, as the page sees it: while offline, every WebSocket is refused.
+  let online = true;
+  const connections: Array<{ page: WebSocketRoute; server: WebSocketRoute }> = [];
+  await page.routeWebSocket(/\/socket\.io\//, (ws) => {
+    if (!online) {
+      void ws.close();
+      return;
+    }
+    connections.push({ page: ws, server: ws.connectToServer() });
+  });
+  const dropNetwork = async () => {
+    online = false;
+    for (const connection of connections.splice(0)) {
+      await connection.server.close();
+      await connection.page.close();
+    }
+  };
+  await e2e.signIn(page);
+  const terminals = new TerminalsPage(page);
+  await terminals.open('/terminals');
+  await terminals.newTerminal();
+  const id = await terminals.sessionIdIn(0);
+  await terminals.run('echo before-$((6*7))');
+  await terminals.waitForLine(/^before-42$/);
+  expect(await terminals.find('before-42')).toBe(true);
+
+  // ~600 KB of output while the network is down: more than the server keeps (here 256 KiB: the
+  // retained output is at least the ring buffer, 2 × high watermark + 128 KiB) yet fewer rows
+  // than xterm's scrollback, so without the reset the old lines would still be there.
+  await terminals.run(`sleep 1; seq 1 1400 | sed 's/$/ ${'x'.repeat(425)}/'; echo outage-$((6*7))`);
+  await dropNetwork();
+  await page.locator('.term-conn:not([data-state="connected"])').waitFor();
+  await expect
+    .poll(
+      async () => {
+        const response = await page.request.get(`/api/terminals/${id}/output?since=0`);
+        return response.headers()['shellport-output-truncated'] === 'true' && (await response.text()).includes('outage-42');
+      },
+      { timeout: 15_000 },
+    )
+    .toBe(true);
+
+  // The network is back; the browser says so with an `online` event, which skips the backoff.
+  online = true;
+  await page.evaluate('window.dispatchEvent(new Event("online"))');
+  await page.locator('.term-conn[data-state="connected"]').waitFor();
+  await terminals.waitForLine(/^outage-42$/);
+  const rows = (await terminals.screenText(0)).split('\n');
+  const end = rows.indexOf('outage-42');
+  expect(rows[end - 1]).toMatch(/^x+$/); // the end of line 1400, wrapped
+  expect(await terminals.find(`1400 ${'x'.repeat(20)}`)).toBe(true);
+  // terminal:reset cleared the screen: what the server no longer has is not shown stale either.
+  expect(await terminals.find('before-42')).toBe(false);
+
+  // Failed connection attempts while offline are the browser's own messages; nothing else.
+  expect(e2e.consoleProblems(page).filter((problem) => !problem.includes('WebSocket connection to'))).toEqual([]);
+}, 60_000);

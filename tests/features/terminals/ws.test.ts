@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { TERMINALS_WS_PATH } from '../../../src/features/terminals/ws.js';
+import { connectClient, startTerminalApp, waitUntil, type TerminalTestApp } from './helpers.js';
+
+/** A raw client of the plain WebSocket route (docs/protocol.md, "Plain WebSocket"). */
+async function openWs(app: TerminalTestApp, headers: Record<string, string>) {
+  const ws = new WebSocket(`ws://127.0.0.1:${app.port}${TERMINALS_WS_PATH}`, { headers });
+  const events: { event: string; payload: any }[] = [];
+  const acks = new Map<number, any>();
+  const output: { sessionId: string; seq: number; data: Buffer }[] = [];
+  ws.on('message', (raw: Buffer, isBinary: boolean) => {
+    if (isBinary) {
+      const n = raw[9]!;
+      output.push({ sessionId: raw.toString('latin1', 10, 10 + n), seq: raw.readDoubleBE(1), data: raw.subarray(10 + n) });
+      return;
+    }
+    const message = JSON.parse(raw.toString());
+    if (message.ack !== undefined) acks.set(message.ack, message.payload);
+    else events.push(message);
+  });
+  const opened = await new Promise<number>((resolve) => {
+    ws.once('open', () => resolve(101));
+    ws.once('unexpected-response', (request, response) => {
+      // Listening for this event makes the client responsible for ending the refused request.
+      request.destroy();
+      resolve(response.statusCode ?? 0);
+    });
+    ws.once('error', () => resolve(-1));
+  });
+  let nextId = 0;
+  return {
+    ws,
+    opened,
+    events,
+    output,
+    text: (sessionId: string) => Buffer.concat(output.filter((o) => o.sessionId === sessionId).map((o) => o.data)).toString(),
+    async request(event: string, payload: unknown) {
+      const id = ++nextId;
+      ws.send(JSON.stringify({ event, payload, id }));
+      return waitUntil(() => acks.get(id));
+    },
+    send: (event: string, payload: unknown) => ws.send(JSON.stringify({ event, payload })),
+  };
+}
+
+describe('terminal protocol over a plain WebSocket', () => {
+  it('echoes keystrokes as binary output frames, next to Socket.IO on the same server', async () => {
+    const app = await startTerminalApp();
+    const client = await openWs(app, { cookie: app.cookie, origin: app.origin });
+    expect(client.opened).toBe(101);
+    await waitUntil(() => client.events.find((e) => e.event === 'terminal:ready'));
+    expect(client.events[0]).toMatchObject({ event: 'terminal:ready', payload: { protocolVersion: 1 } });
+    const created = await client.request('terminal:create', { shell: 'bash', cols: 80, rows: 24 });
+    expect(created.ok).toBe(true);
+    const sessionId = created.session.id as string;
+    expect(await client.request('terminal:attach', { sessionId, lastSeq: 0 })).toMatchObject({ ok: true, from: 0 });
+    client.send('terminal:input', { sessionId, data: 'echo ws-$((6*7))\r' });
+    await waitUntil(() => client.text(sessionId).includes('ws-42'));
+    // Offsets are contiguous and the frame's seq is the end of its bytes.
+    let seq = 0;
+    for (const frame of client.output) {
+      expect(frame.seq - frame.data.length).toBe(seq);
+      seq = frame.seq;
+    }
+    // Socket.IO keeps working on the same HTTP server, and both see the same terminal.
+    const io = await connectClient(app);
+    await io.attach(sessionId);
+    client.send('terminal:input', { sessionId, data: 'echo both-$((2+3))\r' });
+    await io.waitForText(sessionId, 'both-5');
+    // Malformed messages are answered, and the connection keeps serving.
+    client.ws.send('not json');
+    client.ws.send(JSON.stringify({ event: 'terminal:resize', payload: { sessionId, cols: 0, rows: 5 }, id: 99 }));
+    await waitUntil(() => client.events.find((e) => e.event === 'terminal:error' && e.payload.event === 'message'));
+    expect(await client.request('terminal:resize', { sessionId, cols: 0, rows: 5 })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    expect(await client.request('terminal:nope', {})).toMatchObject({ ok: false, error: { code: 'unknown_event' } });
+    expect((await client.request('terminal:kill', { sessionId })).ok).toBe(true);
+    client.ws.close();
+  });
+
+  it('refuses a foreign or missing Origin and a missing sign-in before upgrading', async () => {
+    const app = await startTerminalApp();
+    expect((await openWs(app, { cookie: app.cookie, origin: "https://evil.example" })).opened).toBe(403);
+    expect((await openWs(app, { cookie: app.cookie })).opened).toBe(403);
+    expect((await openWs(app, { origin: app.origin })).opened).toBe(401);
+    expect(app.app.terminals.countActive()).toBe(0);
+  });
+});
