@@ -88,10 +88,13 @@ export interface ServerHandle {
   close(): Promise<void>;
 }
 
-/** Starts bench/server.ts (the real app) in a child process. */
+/** The V8 flags `npm start`, the Dockerfile and the systemd unit run the server with. */
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=1'];
+
+/** Starts bench/server.ts (the real app) in a child process, with the production V8 flags. */
 export async function startServer(env: Record<string, string> = {}): Promise<ServerHandle> {
   const child = fork(`${BENCH_DIR}/server.ts`, [JSON.stringify(env)], {
-    execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(' ').filter(Boolean)],
+    execArgv: ['--import', 'tsx', '--expose-gc', ...SERVER_NODE_FLAGS, ...(process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(' ').filter(Boolean)],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const ready = await new Promise<{ port: number; cookie: string }>((resolve, reject) => {

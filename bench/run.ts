@@ -241,12 +241,14 @@ async function isolationRun(kind: ClientKind, transport: Transport) {
     await server.gc();
     await sleep(300);
     const rss0 = rssBytes(server.pid);
+    await server.inspect(flood.sessionId);
     const sampler = sampleRss(server.pid);
     if (kind === 'stopped') flood.setTcpReading(false);
     flood.send('yes\r');
     const echo = probe.go(Math.floor(SIZE.floodMs / 10), 10);
     await sleep(SIZE.floodMs);
     const floodPeak = sampler.stop();
+    const { loopDelayMs } = (await server.inspect(flood.sessionId)) as { loopDelayMs: { p50: number; p99: number; max: number } };
     const after = sampleRss(server.pid);
     if (kind === 'stopped') {
       // The client comes back: reads again and acknowledges what it has, then everything as it comes.
@@ -261,7 +263,7 @@ async function isolationRun(kind: ClientKind, transport: Transport) {
     const stats = latencyStats(await echo);
     const peakAfter = after.stop();
     log(
-      `isolation ${transport} (${kind}): other echo p50/p99 ${fmt(stats.p50)}/${fmt(stats.p99)} ms, RSS +${fmt((floodPeak - rss0) / MiB)} MiB (after Ctrl-C +${fmt((peakAfter - rss0) / MiB)}), Ctrl-C→prompt ${fmt(ctrlC, 0)} ms, received ${fmt(flood.received / MB, 1)} MB`,
+      `isolation ${transport} (${kind}): other echo p50/p99 ${fmt(stats.p50)}/${fmt(stats.p99)} ms, RSS +${fmt((floodPeak - rss0) / MiB)} MiB (after Ctrl-C +${fmt((peakAfter - rss0) / MiB)}), Ctrl-C→prompt ${fmt(ctrlC, 0)} ms, received ${fmt(flood.received / MB, 1)} MB; server event-loop delay p50/p99/max ${loopDelayMs.p50}/${loopDelayMs.p99}/${loopDelayMs.max} ms`,
     );
     await flood.request('terminal:kill', { sessionId: flood.sessionId }).catch(() => undefined);
     flood.close();

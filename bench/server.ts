@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/index.js';
 import { SESSION_COOKIE } from '../src/features/auth/guard.js';
@@ -34,13 +35,23 @@ const { port } = app.server.address() as AddressInfo;
 const { token } = await app.auth.sessions.create({ ip: '127.0.0.1', userAgent: 'shellport-bench' });
 process.send?.({ type: 'ready', port, cookie: `${SESSION_COOKIE}=${token}` });
 
+// The main thread's event-loop delay since the previous `inspect`: what every terminal waits for.
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
+const takeLoopDelay = () => {
+  const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+  const result = { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) };
+  loopDelay.reset();
+  return result;
+};
+
 process.on('message', (message: { type: string }) => {
   if (message.type === 'gc') {
     (globalThis as { gc?: () => void }).gc?.();
     process.send?.({ type: 'gc-done' });
   } else if (message.type === 'inspect') {
     const { sessionId } = message as unknown as { sessionId: string };
-    process.send?.({ type: 'inspect-done', state: app.terminals.inspect(sessionId) });
+    process.send?.({ type: 'inspect-done', state: { ...app.terminals.inspect(sessionId), loopDelayMs: takeLoopDelay() } });
   } else if (message.type === 'close') {
     void app
       .close()

@@ -97,6 +97,8 @@ describe('Dockerfile', () => {
     const cmd = execForm(instructionsOf(runtime, 'CMD').at(-1)!.args);
     expect(cmd[0]).toBe('node');
     expect(cmd.at(-1)).toBe('dist/server.js');
+    // A small young generation keeps the server's memory flat under a terminal flood (docs/performance.md).
+    expect(cmd).toContain('--max-semi-space-size=1');
     // The same entry point as `npm start`, minus the build.
     const start = (JSON.parse(readRepoFile('package.json')) as { scripts: Record<string, string> }).scripts.start!;
     expect(start).toContain(cmd.join(' '));

@@ -57,7 +57,7 @@ describe('the systemd unit', () => {
     expect(one('Group')).toBe('shellport');
     expect(one('Restart')).toBe('on-failure');
     const workingDirectory = one('WorkingDirectory');
-    expect(one('ExecStart')).toBe(`/usr/bin/node --enable-source-maps ${workingDirectory}/dist/server.js`);
+    expect(one('ExecStart')).toBe(`/usr/bin/node --enable-source-maps --max-semi-space-size=1 ${workingDirectory}/dist/server.js`);
     expect(workingDirectory).toBe(`${scriptVariable('PREFIX')}/current`);
     expect(one('EnvironmentFile')).toBe(scriptVariable('ENV_FILE'));
     expect(unit.Install!.WantedBy).toEqual(['multi-user.target']);

@@ -99,10 +99,13 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
     }
   }
 
-  // What the sign-in page can offer.
-  app.get('/auth/options', { config: PUBLIC_ROUTE }, async () => {
+  // What the sign-in page can offer, and whether this browser is signed in already (so that the app
+  // need not probe /api/me and have the browser log a 401).
+  app.get('/auth/options', { config: PUBLIC_ROUTE }, async (request, reply) => {
     const settings = await loadSettings(app.db);
+    reply.header('cache-control', 'no-store');
     return {
+      signedIn: (await app.auth.sessions.findValid(request.cookies[SESSION_COOKIE])) !== null,
       github: {
         webFlow: config.github.clientId !== null && config.github.clientSecret !== null,
         deviceFlow: config.github.clientId !== null,

@@ -59,6 +59,11 @@ export interface SessionMeta {
 
 /** Largest output message; bigger runs are split so acknowledgements flow while a flood is sent. */
 const MAX_MESSAGE_BYTES = 64 * 1024;
+/**
+ * While output keeps arriving, it is held back until this much is pending (or an event-loop turn
+ * brings nothing new): one network write per burst instead of one per PTY read.
+ */
+const COALESCE_BYTES = 32 * 1024;
 /** What a client replaying older output may have unacknowledged. */
 const CATCHUP_WINDOW_BYTES = 1024 * 1024;
 /** Largest read from the database for a client catching up. */
@@ -161,6 +166,9 @@ export class TerminalSession implements PersistTarget {
   private stallTimer: NodeJS.Timeout | null = null;
   private readonly persistHighBytes: number;
   private readonly persistLowBytes: number;
+  /** Output is streaming: new output waits for the end of the burst or COALESCE_BYTES (see onData). */
+  private coalescing = false;
+  private arrivedSinceCheck = false;
 
   constructor(
     readonly id: string,
@@ -222,31 +230,36 @@ export class TerminalSession implements PersistTarget {
     return Math.min(this.retainedStart, this.ring.start);
   }
 
+  /**
+   * Output waits in the ring buffer until the end of the event-loop turn that brought it, and for
+   * as long as each turn brings more, up to COALESCE_BYTES: a keystroke's echo leaves within the
+   * same turn (no timer), while a flood leaves in few large messages instead of one per PTY read.
+   */
   private onData(chunk: Buffer): void {
-    const from = this.seq;
     this.ring.push(chunk, this.persistedSeq);
-    this.seq = from + chunk.length;
+    this.seq += chunk.length;
     this.outputSinceSweep = true;
+    this.arrivedSinceCheck = true;
     this.deps.onOutputBytes(chunk.length);
     this.deps.store.noteOutput(this, chunk.length);
-    const window = this.deps.flow.highWatermarkBytes;
-    for (const attachment of this.attachments) {
-      // The common case sends the PTY's own buffer at once: no copy, no timer.
-      if (
-        attachment.state !== 'behind' &&
-        !attachment.reading &&
-        attachment.sentSeq === from &&
-        attachment.ackedSeq + window - from >= chunk.length &&
-        !attachment.sink.isBusy()
-      ) {
-        attachment.sentSeq = this.seq;
-        attachment.sink.output(this.id, this.seq, chunk);
-      } else {
-        this.pump(attachment);
-      }
+    if (!this.coalescing) {
+      this.coalescing = true;
+      setImmediate(this.endOfTurn);
     }
+    for (const attachment of this.attachments) if (this.seq - attachment.sentSeq >= COALESCE_BYTES) this.pump(attachment);
     this.updateFlow();
   }
+
+  /** Runs after each event-loop turn of a burst: sends what waits once the burst pauses. */
+  private readonly endOfTurn = (): void => {
+    if (this.arrivedSinceCheck) {
+      this.arrivedSinceCheck = false;
+      setImmediate(this.endOfTurn);
+      return;
+    }
+    this.coalescing = false;
+    for (const attachment of [...this.attachments]) this.pump(attachment);
+  };
 
   private onExit(exitCode: number, signal: number | null): Promise<void> {
     if (this.finalized) return this.finalized;

@@ -12,7 +12,7 @@ import { h } from './dom.js';
 import { interceptLinks, matchRoute, type Route } from './router.js';
 import { applyTheme, storedTheme } from './theme.js';
 import { toast } from './toast.js';
-import type { Me, SettingsResponse, UserSettings } from './types.js';
+import type { AuthOptions, Me, SettingsResponse, UserSettings } from './types.js';
 
 const routes: Route<Screen | 'home'>[] = [
   { pattern: '/', value: 'home' },
@@ -84,9 +84,12 @@ export function startApp(root: HTMLElement): void {
   };
 
   const loadSession = async (): Promise<boolean> => {
+    // Asking /api/me while signed out would answer 401, which Chromium logs as a console error.
+    if (!(await api<AuthOptions>('/auth/options')).signedIn) return false;
     try {
       me = await api<Me>('/api/me', { allowUnauthorized: true });
     } catch (error) {
+      // The session can still end between the two requests.
       if (error instanceof ApiError && error.status === 401) return false;
       throw error;
     }

@@ -8,6 +8,7 @@ export interface Me {
 }
 
 export interface AuthOptions {
+  signedIn: boolean;
   github: { webFlow: boolean; deviceFlow: boolean; url: string };
   tokenSignIn: boolean;
   hasOwner: boolean;

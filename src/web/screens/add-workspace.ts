@@ -5,6 +5,7 @@ import { field, h } from '../app/dom.js';
 import { timeAgo } from '../app/format.js';
 import { toast } from '../app/toast.js';
 import type { Repository, Workspace } from '../app/types.js';
+import { cloneToastKey } from './workspaces.js';
 
 interface RepoPage {
   repositories: Repository[];
@@ -39,7 +40,7 @@ export const addWorkspaceScreen: Screen = {
       button.disabled = true;
       try {
         const { workspace } = await api<{ workspace: Workspace }>('/api/workspaces', { method: 'POST', body });
-        toast(`Cloning ${workspace.name}…`, 'info');
+        toast(`Cloning ${workspace.name}…`, 'info', cloneToastKey(workspace.id));
         context.navigate('/workspaces');
       } catch (error) {
         toast(describeError(error), 'error');

@@ -4,7 +4,7 @@ import type { Screen } from '../app/context.js';
 import { confirmDialog } from '../app/dialog.js';
 import { field, h } from '../app/dom.js';
 import { timeAgo } from '../app/format.js';
-import { toast } from '../app/toast.js';
+import { toast, updateToast } from '../app/toast.js';
 import type { Branches, CloneEvent, EnvVariable, GitStatus, Workspace } from '../app/types.js';
 
 const PHASE_LABELS: Record<string, string> = {
@@ -21,6 +21,16 @@ const PHASE_LABELS: Record<string, string> = {
 };
 
 const STATUS_LABELS: Record<Workspace['status'], string> = { active: 'Active', idle: 'Idle', archived: 'Archived' };
+
+/** Names the "Cloning …" toast of a workspace, so that the end of its clone can settle it. */
+export const cloneToastKey = (workspaceId: string) => `clone:${workspaceId}`;
+
+const isCloneFinished = (state: Workspace['cloneState']) => state === 'ready' || state === 'error';
+
+/** The clone has ended: "Cloning x…" becomes "Cloned x.", or goes (the card shows the error). */
+function settleCloneToast(workspace: Workspace) {
+  updateToast(cloneToastKey(workspace.id), workspace.cloneState === 'ready' ? `Cloned ${workspace.name}.` : null, 'success');
+}
 
 interface CardState {
   workspace: Workspace;
@@ -91,8 +101,10 @@ export const workspacesScreen: Screen = {
         return;
       }
       applyEvent(card, event);
-      if (event.state === 'ready' || event.state === 'error') void refreshOne(event.workspaceId);
-      else updateProgress(card);
+      if (isCloneFinished(event.state)) {
+        settleCloneToast(card.workspace);
+        void refreshOne(event.workspaceId);
+      } else updateProgress(card);
     });
 
     const { workspaces } = await api<{ workspaces: Workspace[] }>('/api/workspaces');
@@ -100,13 +112,15 @@ export const workspacesScreen: Screen = {
       const card: CardState = { workspace, status: null, statusError: null, element: h('li'), busy: false };
       const early = pendingEvents.get(workspace.id);
       if (early) applyEvent(card, early);
+      // The clone may have ended before this screen listened for events.
+      if (isCloneFinished(card.workspace.cloneState)) settleCloneToast(card.workspace);
       cards.set(workspace.id, card);
       list.append(card.element);
     }
     empty.hidden = cards.size > 0;
     await Promise.all([...cards.values()].map((card) => loadStatus(card)));
     for (const card of cards.values()) renderCard(card);
-    for (const [id, event] of pendingEvents) if (cards.has(id) && (event.state === 'ready' || event.state === 'error')) void refreshOne(id);
+    for (const [id, event] of pendingEvents) if (cards.has(id) && isCloneFinished(event.state)) void refreshOne(id);
     pendingEvents.clear();
   },
 };

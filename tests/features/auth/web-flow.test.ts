@@ -251,6 +251,25 @@ describe('GitHub web flow', () => {
     expect(response.statusCode).toBe(409);
     expect(response.json().error).toMatchObject({ code: 'github_not_configured', message: expect.stringContaining('GITHUB_CLIENT_ID') });
     const options = await app.inject({ method: 'GET', url: '/auth/options' });
-    expect(options.json()).toMatchObject({ github: { webFlow: false, deviceFlow: false }, tokenSignIn: true });
+    expect(options.json()).toMatchObject({ github: { webFlow: false, deviceFlow: false }, tokenSignIn: true, signedIn: false });
+  });
+
+  it('tells the sign-in page whether this browser is signed in, without refusing anyone', async () => {
+    const { app } = await buildTestApp(fakeGitHubEnv(fake, { GITHUB_ALLOWED_USER: 'owner' }));
+    const signedInAs = async (cookie?: string) => {
+      const response = await app.inject({ method: 'GET', url: '/auth/options', headers: cookie ? { cookie } : {} });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['cache-control']).toBe('no-store');
+      return response.json().signedIn as boolean;
+    };
+    await expect(signedInAs()).resolves.toBe(false);
+    await expect(signedInAs('shellport_session=not-a-session')).resolves.toBe(false);
+
+    const { cookie } = await signInWithGitHub(app, fake, 'owner');
+    await expect(signedInAs(cookie!)).resolves.toBe(true);
+
+    const logout = await app.inject({ method: 'POST', url: '/auth/logout', headers: { cookie: cookie! } });
+    expect(logout.statusCode).toBe(200);
+    await expect(signedInAs(cookie!)).resolves.toBe(false);
   });
 });

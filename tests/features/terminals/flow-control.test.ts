@@ -100,4 +100,32 @@ describe('flow control', () => {
     // the PTY stops within a chunk or two of the high watermark
     expect(maxLag).toBeLessThanOrEqual(64 * KiB + 2 * 64 * KiB);
   });
+
+  it('sends a burst of output in few large messages, in order and complete, and still echoes a lone keystroke', async () => {
+    const app = await startTerminalApp();
+    const client = await connectClient(app);
+    const session = await client.create();
+    await client.attach(session.id);
+    let messages = 0;
+    client.socket.on('terminal:output', () => messages++);
+    const before = client.stream(session.id).seq;
+    client.input(session.id, "head -c 4000000 /dev/zero | tr '\\0' a | fold -w 100; echo DONE-$((3*3))\n");
+    await client.waitForText(session.id, 'DONE-9', 30_000);
+    const bytes = client.stream(session.id).seq - before;
+    // A PTY read returns at most a few KiB: one message per read would average below 5 KiB.
+    expect(bytes / messages).toBeGreaterThan(8 * KiB);
+    expect(client.stream(session.id).discontinuities).toEqual([]);
+    const lines = client.text(session.id).split('\r\n');
+    // Every line of the output, in order (the first one follows bash's terminal-mode escape, the last has no newline).
+    const first = lines.findIndex((line) => line.endsWith('a'.repeat(100)));
+    const output = lines.slice(first, first + 40_000);
+    expect(output.slice(1, -1).every((line) => line === 'a'.repeat(100))).toBe(true);
+    expect(output.at(-1)).toBe(`${'a'.repeat(100)}DONE-9`);
+
+    const echoed = messages;
+    client.input(session.id, 'x');
+    await waitUntil(() => client.text(session.id).endsWith('x'));
+    expect(messages).toBe(echoed + 1);
+    await app.app.terminals.kill(session.id);
+  });
 });
