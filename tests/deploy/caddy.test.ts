@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import websocket from '@fastify/websocket';
 import { afterEach, describe, expect, it } from 'vitest';
-import { io as connectSocket } from 'socket.io-client';
 import WebSocket from 'ws';
 import { PUBLIC_ROUTE } from '../../src/http/route-config.js';
 import { buildTestApp, signInAsOwner } from '../helpers/app.js';
 import { ROOT } from './files.js';
+import { plainWebSocketHandshake, socketIoHandshake } from './terminal-handshakes.js';
 import { requestFrom } from './forwarding-proxy.js';
 
 const hasCaddy = spawnSync('caddy', ['version']).status === 0;
@@ -107,24 +107,17 @@ describe.runIf(hasCaddy)('deploy/Caddyfile with a real Caddy', () => {
     await once(client, 'close');
   });
 
-  it('lets the terminals’ Socket.IO handshake through, with the session cookie and Origin checks intact', async () => {
+  it('lets the terminals’ Socket.IO handshake and the plain WebSocket through, with the session cookie and Origin checks intact', async () => {
     const { app } = await buildTestApp({ TRUST_PROXY: '127.0.0.1', PUBLIC_URL: 'https://shell.example.com' });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const caddyPort = await startCaddy((app.server.address() as net.AddressInfo).port);
     const cookie = await signInAsOwner(app);
-    const connect = (origin: string) =>
-      new Promise<string>((resolve) => {
-        const socket = connectSocket(`http://127.0.0.1:${caddyPort}/terminals`, {
-          transports: ['websocket'],
-          extraHeaders: { origin, cookie },
-          reconnection: false,
-          forceNew: true,
-          timeout: 10_000,
-        });
-        socket.on('connect', () => (socket.close(), resolve('connected')));
-        socket.on('connect_error', (error) => (socket.close(), resolve(`refused: ${error.message}`)));
-      });
+    const connect = (origin: string) => socketIoHandshake(`http://127.0.0.1:${caddyPort}`, { origin, cookie });
     expect(await connect('https://shell.example.com')).toBe('connected');
     expect(await connect('https://evil.example')).toMatch(/^refused/);
+    // The plain WebSocket route the web app uses, with the same checks.
+    expect(await plainWebSocketHandshake(`http://127.0.0.1:${caddyPort}`, { origin: 'https://shell.example.com', cookie })).toBe('connected');
+    expect(await plainWebSocketHandshake(`http://127.0.0.1:${caddyPort}`, { origin: 'https://evil.example', cookie })).toBe('refused: 403');
+    expect(await plainWebSocketHandshake(`http://127.0.0.1:${caddyPort}`, { origin: 'https://shell.example.com', cookie: '' })).toBe('refused: 401');
   });
 });

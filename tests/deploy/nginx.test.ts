@@ -12,11 +12,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import websocket from '@fastify/websocket';
 import { afterEach, describe, expect, it } from 'vitest';
-import { io as connectSocket } from 'socket.io-client';
 import WebSocket from 'ws';
 import { PUBLIC_ROUTE } from '../../src/http/route-config.js';
 import { buildTestApp, signInAsOwner } from '../helpers/app.js';
 import { ROOT } from './files.js';
+import { plainWebSocketHandshake, socketIoHandshake } from './terminal-handshakes.js';
 import { requestFrom, type PlainResponse } from './forwarding-proxy.js';
 
 const hasNginx = spawnSync('nginx', ['-v']).status === 0 && spawnSync('openssl', ['version']).status === 0;
@@ -168,23 +168,15 @@ describe.runIf(hasNginx)('deploy/nginx.conf with a real nginx and TLS', () => {
     await once(client, 'close');
   });
 
-  it('lets the terminals’ Socket.IO handshake through over wss, with the session cookie and Origin checks intact', async () => {
+  it('lets the terminals’ Socket.IO handshake and the plain WebSocket through over wss, with the session cookie and Origin checks intact', async () => {
     const { app, httpsPort } = await appBehindNginx();
     const cookie = await signInAsOwner(app);
-    const connect = (origin: string) =>
-      new Promise<string>((resolve) => {
-        const socket = connectSocket(`https://127.0.0.1:${httpsPort}/terminals`, {
-          transports: ['websocket'],
-          extraHeaders: { origin, cookie },
-          rejectUnauthorized: false,
-          reconnection: false,
-          forceNew: true,
-          timeout: 10_000,
-        });
-        socket.on('connect', () => (socket.close(), resolve('connected')));
-        socket.on('connect_error', (error) => (socket.close(), resolve(`refused: ${error.message}`)));
-      });
+    const connect = (origin: string) => socketIoHandshake(`https://127.0.0.1:${httpsPort}`, { origin, cookie });
     expect(await connect(`https://${PUBLIC_HOST}`)).toBe('connected');
     expect(await connect('https://evil.example')).toMatch(/^refused/);
+    // The plain WebSocket route the web app uses, with the same checks.
+    expect(await plainWebSocketHandshake(`https://127.0.0.1:${httpsPort}`, { origin: `https://${PUBLIC_HOST}`, cookie })).toBe('connected');
+    expect(await plainWebSocketHandshake(`https://127.0.0.1:${httpsPort}`, { origin: 'https://evil.example', cookie })).toBe('refused: 403');
+    expect(await plainWebSocketHandshake(`https://127.0.0.1:${httpsPort}`, { origin: `https://${PUBLIC_HOST}`, cookie: '' })).toBe('refused: 401');
   });
 });

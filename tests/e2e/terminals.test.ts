@@ -1,5 +1,5 @@
 // The terminals screen in a real Chromium against the real app: typing and output, tabs and split
-// panes, restore after reload, resuming after the server drops the socket, and the phone key bar.
+// panes, restore after reload, resuming after a dropped connection, and the phone key bar.
 import type { WebSocketRoute } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { useE2E } from './fixture.js';
@@ -20,9 +20,17 @@ const fixture = useE2E({
 
 const countLines = (text: string, line: string) => text.split('\n').filter((row) => row === line).length;
 
+/** The page's terminal WebSockets, routed through the test: each one's page side and server side. */
+type RoutedConnection = { page: WebSocketRoute; server: WebSocketRoute };
+const TERMINALS_WS = /\/ws\/terminals$/;
+
 it('opens terminals with tabs and a split, restores them after a reload and resumes after a dropped connection', async () => {
   const e2e = fixture();
   const page = await e2e.newPage();
+  const connections: RoutedConnection[] = [];
+  await page.routeWebSocket(TERMINALS_WS, (ws) => {
+    connections.push({ page: ws, server: ws.connectToServer() });
+  });
   await e2e.signIn(page);
   const terminals = new TerminalsPage(page);
   await terminals.open('/terminals');
@@ -54,15 +62,15 @@ it('opens terminals with tabs and a split, restores them after a reload and resu
   await terminals.waitForLine(new RegExp(`^${second}$`), 0);
   await terminals.waitForLine(new RegExp(`^${hello}$`), 1);
 
-  // Drop the connection from the server while output is being produced; it resumes from the last seq.
-  const namespace = e2e.app.io.of('/terminals');
-  // Only this page's connection (the one from before the reload is gone).
-  await expect.poll(() => namespace.sockets.size).toBe(1);
-  const before = new Set(namespace.sockets.keys());
+  // Drop the connection to the server while output is being produced; it resumes from the last seq.
+  // Only this page's connection is attached (the one from before the reload is gone).
+  const attachedClients = async (id: string) => ((await (await page.request.get(`/api/terminals/${id}`)).json()) as { session: { clients: number } }).session.clients;
+  await expect.poll(() => attachedClients(secondId)).toBe(1);
+  const before = connections.length;
   await terminals.run('for i in 1 2 3 4 5 6; do echo L$((i*111)); sleep 0.2; done; echo loop-$((6*7))-done', 0);
   await terminals.waitForLine(/^L111$/, 0);
-  namespace.disconnectSockets(true);
-  await expect.poll(() => [...namespace.sockets.keys()].some((id) => !before.has(id)), { timeout: 10_000 }).toBe(true);
+  await connections.at(-1)?.server.close();
+  await expect.poll(() => connections.length, { timeout: 10_000 }).toBe(before + 1);
   await terminals.waitForLine(/^loop-42-done$/, 0);
   await page.locator('.term-conn[data-state="connected"]').waitFor();
   const text = await terminals.screenText(0);
@@ -166,8 +174,8 @@ it('after an outage whose output the server no longer fully has, resets the scre
   const page = await e2e.newPage();
   // The network, as the page sees it: while offline, every WebSocket is refused.
   let online = true;
-  const connections: Array<{ page: WebSocketRoute; server: WebSocketRoute }> = [];
-  await page.routeWebSocket(/\/socket\.io\//, (ws) => {
+  const connections: RoutedConnection[] = [];
+  await page.routeWebSocket(TERMINALS_WS, (ws) => {
     if (!online) {
       void ws.close();
       return;
@@ -221,3 +229,32 @@ it('after an outage whose output the server no longer fully has, resets the scre
   // Failed connection attempts while offline are the browser's own messages; nothing else.
   expect(e2e.consoleProblems(page).filter((problem) => !problem.includes('WebSocket connection to'))).toEqual([]);
 }, 60_000);
+
+it('stops reconnecting when the server ends the connection as signed out, until Reconnect is chosen', async () => {
+  const e2e = fixture();
+  const page = await e2e.newPage();
+  const connections: RoutedConnection[] = [];
+  await page.routeWebSocket(TERMINALS_WS, (ws) => {
+    connections.push({ page: ws, server: ws.connectToServer() });
+  });
+  await e2e.signIn(page);
+  const terminals = new TerminalsPage(page);
+  await terminals.open('/terminals');
+  expect(connections).toHaveLength(1);
+
+  // What the server sends when the sign-in ended (close code 4001): retrying cannot help.
+  await connections[0]!.page.close({ code: 4001, reason: 'signed out' });
+  await page.locator('.term-conn[data-state="offline"]').waitFor();
+  const reconnect = page.getByRole('button', { name: 'Reconnect now' });
+  await reconnect.waitFor();
+  expect(connections).toHaveLength(1);
+
+  // Still signed in here, so choosing Reconnect connects again and the terminal works.
+  await reconnect.click();
+  await page.locator('.term-conn[data-state="connected"]').waitFor();
+  expect(connections).toHaveLength(2);
+  await terminals.run('echo back-$((6*7))');
+  await terminals.waitForLine(/^back-42$/);
+
+  expect(e2e.consoleProblems(page)).toEqual([]);
+}, 30_000);

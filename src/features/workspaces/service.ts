@@ -526,7 +526,7 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
     await queue.cancel(id);
     const release = acquire(id, 'delete');
     try {
-      await terminals?.closeWorkspaceSessions(id, 'workspace_deleted');
+      await terminals?.closeWorkspaceSessions(id, 'workspace-deleted');
       deps.onWorkspaceDeleted?.(id);
       // Only `<root>/<owner>/<name>` itself, with its parent confined to the root; a symbolic link
       // in its place is removed, not followed.

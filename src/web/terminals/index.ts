@@ -3,7 +3,7 @@ import '@xterm/xterm/css/xterm.css';
 import './terminals.css';
 import { TerminalsScreen } from './screen.js';
 import type { TerminalTheme } from './theme.js';
-import { createSocketIoTransport, type TerminalTransport } from './transport.js';
+import { createWebSocketTransport, type TerminalTransport } from './transport.js';
 
 export type { TerminalTheme } from './theme.js';
 
@@ -15,7 +15,7 @@ export interface MountTerminalsOptions {
   theme: TerminalTheme;
   /** Called when the owner changes the font size on the terminal screen (buttons or pinch), to persist it. */
   onFontSizeChange?: (fontSize: number) => void;
-  /** Another transport with the same events (defaults to Socket.IO on /terminals). */
+  /** Another transport with the same events (defaults to the plain WebSocket at /ws/terminals). */
   transport?: TerminalTransport;
 }
 
@@ -27,7 +27,7 @@ export interface TerminalsHandle {
 
 /** Renders the terminals of a workspace (null: the home directory) into `container`. */
 export function mountTerminals(container: HTMLElement, options: MountTerminalsOptions): TerminalsHandle {
-  const transport = options.transport ?? createSocketIoTransport();
+  const transport = options.transport ?? createWebSocketTransport();
   const screen = new TerminalsScreen(container, transport, options);
   return {
     dispose() {
