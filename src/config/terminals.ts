@@ -20,6 +20,7 @@ export const terminalsEnv = {
   TERMINAL_FLOW_HIGH_WATERMARK_KB: integer({ min: 16, max: 1024 * 1024, default: 256 }),
   TERMINAL_FLOW_LOW_WATERMARK_KB: integer({ min: 1, max: 1024 * 1024, default: 64 }),
   TERMINAL_STALL_TIMEOUT_MS: integer({ min: 100, max: 3_600_000, default: 2000 }),
+  TERMINAL_SHARED_OUTPUT_KBPS: integer({ min: 0, max: 1024 * 1024, default: 2048 }),
   TERMINAL_PERSIST_INTERVAL_MS: integer({ min: 1, max: 60_000, default: 100 }),
   TERMINAL_PERSIST_BATCH_KB: integer({ min: 1, max: 16 * 1024, default: 256 }),
   TERMINAL_SHELLS_FILE: z.preprocess(emptyToUndefined, z.string().default('/etc/shells')),
@@ -57,6 +58,8 @@ export interface TerminalsConfig {
     lowWatermarkBytes: number;
     /** A client holding the PTY paused without acknowledging anything for this long is dropped to resync. */
     stallTimeoutMs: number;
+    /** While another terminal is being typed in, a terminal's output is held to this rate (0: never). */
+    sharedOutputBytesPerSecond: number;
   };
   persist: {
     /** Output waits at most this long before it is written to the database. */
@@ -97,6 +100,7 @@ export function buildTerminalsConfig(env: TerminalsEnv, rawEnv: Record<string, s
       highWatermarkBytes: high,
       lowWatermarkBytes: Math.min(env.TERMINAL_FLOW_LOW_WATERMARK_KB * 1024, Math.floor(high / 2)),
       stallTimeoutMs: env.TERMINAL_STALL_TIMEOUT_MS,
+      sharedOutputBytesPerSecond: env.TERMINAL_SHARED_OUTPUT_KBPS * 1024,
     },
     persist: {
       intervalMs: env.TERMINAL_PERSIST_INTERVAL_MS,

@@ -1,3 +1,4 @@
+import { createFairShare } from './fair-share.js';
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { TerminalsConfig } from '../../config/terminals.js';
@@ -186,6 +187,7 @@ export function createTerminalManager(deps: TerminalManagerDeps) {
     onOutputBytes: (bytes: number) => outBytes.inc(bytes),
     onInputBytes: (bytes: number) => inBytes.inc(bytes),
     onExit: recordEnd,
+    fairShare: createFairShare(config.flow.sharedOutputBytesPerSecond),
     onDetached: (session: TerminalSession) => {
       session.activityUnsaved = true;
       if (session.finalizedDone) forgetIfUnused(session);
@@ -388,6 +390,7 @@ export function createTerminalManager(deps: TerminalManagerDeps) {
         ringCapacity: session.ring.capacity,
         paused: session.isPaused,
         pauseCount: session.pauseCount,
+        yieldCount: session.yieldCount,
         clients: [...session.attachments].map((a) => ({ id: a.sink.clientId, state: a.state, sentSeq: a.sentSeq, ackedSeq: a.ackedSeq })),
       };
     },

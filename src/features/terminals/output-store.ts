@@ -110,8 +110,8 @@ interface WriteResult {
  * Writes happen on a worker thread with its own better-sqlite3 connection and prepared
  * statements: output is the hottest write path of the app, and a 256 KiB transaction takes
  * milliseconds, which on the main thread would delay every other terminal's keystrokes (and going
- * through Prisma cost several times the CPU of relaying the output: docs/performance.md). One write is in
- * flight at a time; its bytes go through one SharedArrayBuffer.
+ * through Prisma cost several times the CPU of relaying the output). One write is in flight at a
+ * time; its bytes go through one SharedArrayBuffer.
  * Reads (replay) use a connection of their own on the main thread; WAL lets all of them and
  * Prisma's connection work side by side.
  */

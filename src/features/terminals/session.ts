@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { PtyProcess } from '../../infra/pty-host.js';
+import type { FairShare, FairShareState } from './fair-share.js';
 import type { OutputStore, PersistTarget } from './output-store.js';
 import { RingBuffer } from './ring-buffer.js';
 
@@ -46,6 +47,7 @@ export interface SessionDeps {
   /** The PTY exited; resolve once the end is recorded (the session then tells its clients). */
   onExit(session: TerminalSession): Promise<void>;
   onDetached(session: TerminalSession): void;
+  fairShare: FairShare;
 }
 
 export interface SessionMeta {
@@ -163,12 +165,17 @@ export class TerminalSession implements PersistTarget {
   private paused = false;
   /** How often the PTY was paused (diagnostics). */
   pauseCount = 0;
+  /** How often the PTY paused to leave the CPU to a terminal being typed in (diagnostics). */
+  yieldCount = 0;
   private stallTimer: NodeJS.Timeout | null = null;
   private readonly persistHighBytes: number;
   private readonly persistLowBytes: number;
   /** Output is streaming: new output waits for the end of the burst or COALESCE_BYTES (see onData). */
   private coalescing = false;
   private arrivedSinceCheck = false;
+  /** Paused to leave the CPU to a terminal being typed in (fair-share.ts). */
+  private yielding = false;
+  private readonly share: FairShareState = { sliceStart: 0, sliceBytes: 0 };
 
   constructor(
     readonly id: string,
@@ -247,6 +254,15 @@ export class TerminalSession implements PersistTarget {
       setImmediate(this.endOfTurn);
     }
     for (const attachment of this.attachments) if (this.seq - attachment.sentSeq >= COALESCE_BYTES) this.pump(attachment);
+    const pauseMs = this.yielding ? 0 : this.deps.fairShare.pauseFor(this, this.share, chunk.length);
+    if (pauseMs > 0) {
+      this.yielding = true;
+      this.yieldCount++;
+      setTimeout(() => {
+        this.yielding = false;
+        this.updateFlow();
+      }, pauseMs);
+    }
     this.updateFlow();
   }
 
@@ -328,6 +344,7 @@ export class TerminalSession implements PersistTarget {
       this.applySize(attachment.cols, attachment.rows, attachment);
     }
     this.pty.write(data);
+    this.deps.fairShare.noteInput(this);
     this.deps.onInputBytes(typeof data === 'string' ? Buffer.byteLength(data) : data.length);
     this.lastActivityMs = this.deps.now();
     this.activityUnsaved = true;
@@ -443,12 +460,12 @@ export class TerminalSession implements PersistTarget {
     }
     const persistLag = this.seq - this.persistedSeq;
     if (!this.paused) {
-      if (clientLag >= highWatermarkBytes || persistLag >= this.persistHighBytes) {
+      if (this.yielding || clientLag >= highWatermarkBytes || persistLag >= this.persistHighBytes) {
         this.paused = true;
         this.pauseCount++;
         this.pty.pause();
       }
-    } else if (clientLag <= lowWatermarkBytes && persistLag <= this.persistLowBytes) {
+    } else if (!this.yielding && clientLag <= lowWatermarkBytes && persistLag <= this.persistLowBytes) {
       this.paused = false;
       this.pty.resume();
     }

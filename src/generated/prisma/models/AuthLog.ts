@@ -440,7 +440,7 @@ export type $AuthLogPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: number
     /**
-     * login | logout | denied | token_refresh | api_access
+     * login | logout | denied | token_refresh | api_access | owner_rebind | …
      */
     action: string
     success: boolean
