@@ -44,6 +44,9 @@ describe('web app screens', () => {
     await page.getByRole('heading', { name: 'Workspaces', level: 1 }).waitFor();
     await expect(page.getByText('@octocat').isVisible()).resolves.toBe(true);
     await expect(page.getByText('No workspaces yet').isVisible()).resolves.toBe(true);
+    // Signed in, the sign-in screen has nothing to offer: it moves on.
+    await page.goto('/sign-in');
+    await page.waitForURL('**/workspaces');
     expect(e2e.consoleProblems(page)).toEqual([]);
   });
 
@@ -254,6 +257,8 @@ describe('web app screens', () => {
     expect(outside).toEqual([]);
     for (const name of ['Workspaces', 'Settings', 'Operations'] as const) {
       await new AppShell(page).goTo(name);
+      // Loaded: a workspace card, or the empty-list message (other tests of this file add workspaces).
+      if (name === 'Workspaces') await page.locator('li.workspace, p.empty:not([hidden])').first().waitFor();
       if (name === 'Operations') await page.getByRole('button', { name: 'Run backup now' }).waitFor();
       // Nothing wider than the screen: no sideways scrolling of the page.
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

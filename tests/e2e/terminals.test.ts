@@ -1,6 +1,6 @@
 // The terminals screen in a real Chromium against the real app: typing and output, tabs and split
 // panes, restore after reload, resuming after a dropped connection, and the phone key bar.
-import type { WebSocketRoute } from 'playwright-core';
+import type { Page, WebSocketRoute } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { useE2E } from './fixture.js';
 import { TerminalsPage } from './pages/terminals.js';
@@ -24,13 +24,19 @@ const countLines = (text: string, line: string) => text.split('\n').filter((row)
 type RoutedConnection = { page: WebSocketRoute; server: WebSocketRoute };
 const TERMINALS_WS = /\/ws\/terminals$/;
 
-it('opens terminals with tabs and a split, restores them after a reload and resumes after a dropped connection', async () => {
-  const e2e = fixture();
-  const page = await e2e.newPage();
+/** Routes the page's terminal WebSockets through the test; the list fills as the page connects. */
+async function routeTerminalSockets(page: Page): Promise<RoutedConnection[]> {
   const connections: RoutedConnection[] = [];
   await page.routeWebSocket(TERMINALS_WS, (ws) => {
     connections.push({ page: ws, server: ws.connectToServer() });
   });
+  return connections;
+}
+
+it('opens terminals with tabs and a split, restores them after a reload and resumes after a dropped connection', async () => {
+  const e2e = fixture();
+  const page = await e2e.newPage();
+  const connections = await routeTerminalSockets(page);
   await e2e.signIn(page);
   const terminals = new TerminalsPage(page);
   await terminals.open('/terminals');
@@ -233,10 +239,7 @@ it('after an outage whose output the server no longer fully has, resets the scre
 it('stops reconnecting when the server ends the connection as signed out, until Reconnect is chosen', async () => {
   const e2e = fixture();
   const page = await e2e.newPage();
-  const connections: RoutedConnection[] = [];
-  await page.routeWebSocket(TERMINALS_WS, (ws) => {
-    connections.push({ page: ws, server: ws.connectToServer() });
-  });
+  const connections = await routeTerminalSockets(page);
   await e2e.signIn(page);
   const terminals = new TerminalsPage(page);
   await terminals.open('/terminals');

@@ -27,6 +27,11 @@ export const signInScreen: Screen = {
       card.append(h('p', { role: 'alert', class: 'error-text' }, describeError(error)));
       return;
     }
+    if (options.signedIn) {
+      // Already signed in (a bookmark, the back button): nothing to do here.
+      context.navigate('/workspaces', { replace: true });
+      return;
+    }
 
     let pollTimer = 0;
     let disposed = false;
