@@ -391,6 +391,7 @@ export function createTerminalManager(deps: TerminalManagerDeps) {
         paused: session.isPaused,
         pauseCount: session.pauseCount,
         yieldCount: session.yieldCount,
+        readCount: session.readCount,
         clients: [...session.attachments].map((a) => ({ id: a.sink.clientId, state: a.state, sentSeq: a.sentSeq, ackedSeq: a.ackedSeq })),
       };
     },

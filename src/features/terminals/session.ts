@@ -167,6 +167,8 @@ export class TerminalSession implements PersistTarget {
   pauseCount = 0;
   /** How often the PTY paused to leave the CPU to a terminal being typed in (diagnostics). */
   yieldCount = 0;
+  /** PTY reads so far (diagnostics: compare with the messages sent). */
+  readCount = 0;
   private stallTimer: NodeJS.Timeout | null = null;
   private readonly persistHighBytes: number;
   private readonly persistLowBytes: number;
@@ -243,6 +245,7 @@ export class TerminalSession implements PersistTarget {
    * same turn (no timer), while a flood leaves in few large messages instead of one per PTY read.
    */
   private onData(chunk: Buffer): void {
+    this.readCount++;
     this.ring.push(chunk, this.persistedSeq);
     this.seq += chunk.length;
     this.outputSinceSweep = true;
