@@ -13,7 +13,8 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/index.js';
 import { SESSION_COOKIE } from '../src/features/auth/guard.js';
 
-const extra = JSON.parse(process.argv[2] ?? '{}') as Record<string, string>;
+// Settings from the bench itself, then BENCH_SERVER_ENV (a JSON object) to try other configurations.
+const extra = { ...(JSON.parse(process.argv[2] ?? '{}') as Record<string, string>), ...(JSON.parse(process.env.BENCH_SERVER_ENV ?? '{}') as Record<string, string>) };
 const dataDir = mkdtempSync(path.join(tmpdir(), 'shellport-bench-data-'));
 const home = mkdtempSync(path.join(tmpdir(), 'shellport-bench-home-'));
 // A fixed prompt the bench can recognise; no history file.

@@ -20,7 +20,7 @@ export const terminalsEnv = {
   TERMINAL_FLOW_HIGH_WATERMARK_KB: integer({ min: 16, max: 1024 * 1024, default: 256 }),
   TERMINAL_FLOW_LOW_WATERMARK_KB: integer({ min: 1, max: 1024 * 1024, default: 64 }),
   TERMINAL_STALL_TIMEOUT_MS: integer({ min: 100, max: 3_600_000, default: 2000 }),
-  TERMINAL_SHARED_OUTPUT_KBPS: integer({ min: 0, max: 1024 * 1024, default: 2048 }),
+  TERMINAL_SHARED_OUTPUT_KBPS: integer({ min: 0, max: 1024 * 1024, default: 256 }),
   TERMINAL_PERSIST_INTERVAL_MS: integer({ min: 1, max: 60_000, default: 100 }),
   TERMINAL_PERSIST_BATCH_KB: integer({ min: 1, max: 16 * 1024, default: 256 }),
   TERMINAL_SHELLS_FILE: z.preprocess(emptyToUndefined, z.string().default('/etc/shells')),
