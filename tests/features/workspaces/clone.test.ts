@@ -1,37 +1,22 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createBareRepo, createLargeBareRepo, gitTestEnv, runGit } from '../../fake-github/repos.js';
 import { buildApp } from '../../../src/app.js';
 import { makeTempDir, testConfig } from '../../helpers/app.js';
-import { OWNER, createWorkspace, listen, openEventStream, ownerApp, waitFor, waitForClone } from './helpers.js';
+import { OWNER, createWorkspace, listen, openEventStream, ownerApp, useGitHubFixture, waitFor, waitForClone } from './helpers.js';
 
-let fake: FakeGitHub;
-let fixtures: string;
+const github = useGitHubFixture();
 
 beforeAll(async () => {
-  fixtures = mkdtempSync(path.join(tmpdir(), 'shellport-clone-fixtures-'));
-  fake = await startFakeGitHub();
-  fake.addUser({ login: OWNER, id: 1001 });
-  const small = await createBareRepo(path.join(fixtures, 'hello.git'), { branches: { main: ['first', 'second'], feature: ['feature work'] } });
-  const large = await createLargeBareRepo(path.join(fixtures, 'big.git'), { megabytes: 20, files: 400, commits: 4 });
-  fake.addRepo({ owner: OWNER, name: 'hello', private: true, bare: small.path });
-  fake.addRepo({ owner: OWNER, name: 'big', private: true, bare: large.path });
+  const small = await createBareRepo(path.join(github.fixtures, 'hello.git'), { branches: { main: ['first', 'second'], feature: ['feature work'] } });
+  const large = await createLargeBareRepo(path.join(github.fixtures, 'big.git'), { megabytes: 20, files: 400, commits: 4 });
+  github.fake.addRepo({ owner: OWNER, name: 'hello', private: true, bare: small.path });
+  github.fake.addRepo({ owner: OWNER, name: 'big', private: true, bare: large.path });
   // Known to the API, but git has nothing to serve: the clone itself fails.
-  fake.addRepo({ owner: OWNER, name: 'ghost', private: true });
+  github.fake.addRepo({ owner: OWNER, name: 'ghost', private: true });
 }, 60_000);
-
-afterEach(() => {
-  expect(fake.unexpectedRequests).toEqual([]);
-});
-
-afterAll(async () => {
-  await fake?.close();
-  rmSync(fixtures, { recursive: true, force: true });
-});
 
 /** Command lines of running processes that mention `needle` (what any local user can read). */
 function commandLinesMentioning(needle: string): string[] {
@@ -49,7 +34,7 @@ function commandLinesMentioning(needle: string): string[] {
 
 describe('cloning a workspace', () => {
   it('clones a private repository with the token, streams progress to 100 %, and leaves the token nowhere', async () => {
-    const owner = await ownerApp(fake);
+    const owner = await ownerApp(github.fake);
     const token = await owner.token();
     const base64 = Buffer.from(`x-access-token:${token}`).toString('base64');
     const baseUrl = await listen(owner.app);
@@ -59,7 +44,7 @@ describe('cloning a workspace', () => {
     const created = await createWorkspace(owner, { repo: `${OWNER}/big` });
     expect(created.statusCode, created.body).toBe(202);
     const workspace = created.json().workspace;
-    expect(workspace).toMatchObject({ name: `${OWNER}/big`, githubRepo: `${OWNER}/big`, cloneUrl: `${fake.url}/${OWNER}/big.git` });
+    expect(workspace).toMatchObject({ name: `${OWNER}/big`, githubRepo: `${OWNER}/big`, cloneUrl: `${github.fake.url}/${OWNER}/big.git` });
     expect(['pending', 'cloning']).toContain(workspace.cloneState);
 
     // While git runs, its command lines (readable by every local user) must not carry the token.
@@ -105,19 +90,19 @@ describe('cloning a workspace', () => {
 
     // Not in .git/config, not in the remote URL, not in a log line.
     const gitConfig = readFileSync(path.join(ready.localPath, '.git', 'config'), 'utf8');
-    expect(gitConfig).toContain(`${fake.url}/${OWNER}/big.git`);
+    expect(gitConfig).toContain(`${github.fake.url}/${OWNER}/big.git`);
     for (const secret of [token, base64]) {
       expect(gitConfig).not.toContain(secret);
       expect(owner.logText()).not.toContain(secret);
     }
     expect(gitConfig).not.toMatch(/extraheader|authorization/i);
     const remotes = await runGit(['remote', '-v'], { cwd: ready.localPath, env: gitTestEnv() });
-    expect(remotes.stdout).toContain(`origin\t${fake.url}/${OWNER}/big.git (fetch)`);
+    expect(remotes.stdout).toContain(`origin\t${github.fake.url}/${OWNER}/big.git (fetch)`);
     expect(remotes.stdout).not.toContain(token);
     expect(existsSync(path.join(owner.dataDir, 'workspaces', '.clones', workspace.id))).toBe(false);
 
     // The git traffic carried the token as Basic auth in a header, never in a URL.
-    const gitRequests = fake.requests.filter((request) => request.path.startsWith(`/${OWNER}/big`));
+    const gitRequests = github.fake.requests.filter((request) => request.path.startsWith(`/${OWNER}/big`));
     expect(gitRequests.length).toBeGreaterThan(0);
     for (const request of gitRequests) {
       expect(request.url).not.toContain(token);
@@ -132,7 +117,7 @@ describe('cloning a workspace', () => {
   }, 90_000);
 
   it('queues clones beyond CLONE_CONCURRENCY, and cancelling (queued or mid-clone) leaves nothing behind', async () => {
-    const owner = await ownerApp(fake, { CLONE_CONCURRENCY: '1' });
+    const owner = await ownerApp(github.fake, { CLONE_CONCURRENCY: '1' });
     const baseUrl = await listen(owner.app);
     const stream = await openEventStream(baseUrl, '/api/workspaces/events', owner.cookie);
     const big = (await createWorkspace(owner, { repo: `${OWNER}/big` })).json().workspace;
@@ -183,7 +168,7 @@ describe('cloning a workspace', () => {
   }, 90_000);
 
   it('gives clear errors for a missing repository, a repository git cannot serve, and a revoked token', async () => {
-    const owner = await ownerApp(fake);
+    const owner = await ownerApp(github.fake);
     const missing = await createWorkspace(owner, { repo: `${OWNER}/does-not-exist` });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error).toMatchObject({ code: 'repository_not_found' });
@@ -201,7 +186,7 @@ describe('cloning a workspace', () => {
     expect(failed.cloneError).not.toContain(token);
     expect(failed.cloneError).not.toContain(Buffer.from(`x-access-token:${token}`).toString('base64'));
 
-    fake.revokeToken(token);
+    github.fake.revokeToken(token);
     const revoked = await createWorkspace(owner, { repo: `${OWNER}/hello` });
     expect(revoked.statusCode).toBe(409);
     expect(revoked.json().error.code).toBe('github_reauth_required');
@@ -210,7 +195,7 @@ describe('cloning a workspace', () => {
   }, 60_000);
 
   it('refuses a clone when free disk space is below MIN_FREE_DISK_MB, saying how much is free', async () => {
-    const owner = await ownerApp(fake, { MIN_FREE_DISK_MB: '10000000' });
+    const owner = await ownerApp(github.fake, { MIN_FREE_DISK_MB: '10000000' });
     const response = await createWorkspace(owner, { repo: `${OWNER}/hello` });
     expect(response.statusCode).toBe(507);
     const error = response.json().error;

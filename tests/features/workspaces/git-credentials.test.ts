@@ -1,41 +1,23 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CREDENTIAL_HELPER_PATH } from '../../../src/features/workspaces/terminal-context.js';
-import { startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
 import { createBareRepo, runGit } from '../../fake-github/repos.js';
 import type { TestClock } from '../../helpers/app.js';
-import { OWNER, cloneReady, listen, ownerApp, shellEnvironment, waitFor } from './helpers.js';
+import { OWNER, cloneReady, listen, ownerApp, shellEnvironment, useGitHubFixture, waitFor } from './helpers.js';
 
 const HOUR = 3_600_000;
-let fake: FakeGitHub;
-let fixtures: string;
 const clockRef: { clock?: TestClock } = {};
+// Expiring (GitHub App) tokens, on the app's clock, so a refresh can be provoked.
+const github = useGitHubFixture({ tokenKind: 'github-app', clock: { now: () => clockRef.clock?.now() ?? new Date() } });
 let counter = 0;
-
-beforeAll(async () => {
-  fixtures = mkdtempSync(path.join(tmpdir(), 'shellport-cred-fixtures-'));
-  // Expiring (GitHub App) tokens, on the app's clock, so a refresh can be provoked.
-  fake = await startFakeGitHub({ tokenKind: 'github-app', clock: { now: () => clockRef.clock?.now() ?? new Date() } });
-  fake.addUser({ login: OWNER, id: 1001 });
-}, 30_000);
-
-afterEach(() => {
-  expect(fake.unexpectedRequests).toEqual([]);
-});
-
-afterAll(async () => {
-  await fake?.close();
-  rmSync(fixtures, { recursive: true, force: true });
-});
 
 async function newRepo() {
   counter += 1;
   const name = `push-${counter}`;
-  const bare = await createBareRepo(path.join(fixtures, `${name}.git`), { branches: { main: ['first'] } });
-  fake.addRepo({ owner: OWNER, name, private: true, bare: bare.path });
+  const bare = await createBareRepo(path.join(github.fixtures, `${name}.git`), { branches: { main: ['first'] } });
+  github.fake.addRepo({ owner: OWNER, name, private: true, bare: bare.path });
   return { name, bare: bare.path };
 }
 
@@ -70,7 +52,7 @@ const basicOf = (token: string) => `Basic ${Buffer.from(`x-access-token:${token}
 
 describe('git inside terminals', () => {
   it('pushes from a terminal with the current token, before and after the token is refreshed, and writes it nowhere', async () => {
-    const owner = await ownerApp(fake, {}, clockRef);
+    const owner = await ownerApp(github.fake, {}, clockRef);
     const baseUrl = await listen(owner.app);
     const repo = await newRepo();
     const workspace = await cloneReady(owner, `${OWNER}/${repo.name}`);
@@ -80,9 +62,9 @@ describe('git inside terminals', () => {
 
     expect(shellEnv).toMatchObject({
       GIT_CONFIG_COUNT: '2',
-      GIT_CONFIG_KEY_0: `credential.${fake.url}.helper`,
+      GIT_CONFIG_KEY_0: `credential.${github.fake.url}.helper`,
       GIT_CONFIG_VALUE_0: '',
-      GIT_CONFIG_KEY_1: `credential.${fake.url}.helper`,
+      GIT_CONFIG_KEY_1: `credential.${github.fake.url}.helper`,
       SHELLPORT_CREDENTIAL_URL: `${baseUrl}/internal/git-credential`,
     });
     expect(shellEnv.GIT_CONFIG_VALUE_1).toBe(`!'${process.execPath}' '${CREDENTIAL_HELPER_PATH}'`);
@@ -94,7 +76,7 @@ describe('git inside terminals', () => {
     expect(first.code, first.stderr).toBe(0);
     const local1 = (await runGit(['rev-parse', 'HEAD'], { cwd: workspace.localPath, env })).stdout.trim();
     expect((await runGit(['--git-dir', repo.bare, 'rev-parse', 'main'], { env })).stdout.trim()).toBe(local1);
-    const pushes = () => fake.requests.filter((r) => r.path === `/${OWNER}/${repo.name}.git/git-receive-pack` && r.status === 200);
+    const pushes = () => github.fake.requests.filter((r) => r.path === `/${OWNER}/${repo.name}.git/git-receive-pack` && r.status === 200);
     expect(pushes().at(-1)!.headers.authorization).toBe(basicOf(token1));
 
     // Eight hours later the token is about to expire: the next git call gets a refreshed one.
@@ -118,7 +100,7 @@ describe('git inside terminals', () => {
     expect(session.env).not.toContain(shellEnv.SHELLPORT_CREDENTIAL_SECRET!);
 
     // git's own credential lookup gets the token for the GitHub host, and nothing for another host.
-    const host = new URL(fake.url).host;
+    const host = new URL(github.fake.url).host;
     const fill = await runGit(['credential', 'fill'], { env, input: async (stdin) => void stdin.write(`protocol=http\nhost=${host}\n\n`) });
     expect(fill.stdout).toContain(`password=${token2}`);
     const other = await runGit(['credential', 'fill'], { env, input: async (stdin) => void stdin.write('protocol=https\nhost=example.com\n\n') });
@@ -127,14 +109,14 @@ describe('git inside terminals', () => {
   }, 60_000);
 
   it('refuses requests without the secret, with a wrong one, for another host, through a proxy, or after the terminal ended', async () => {
-    const owner = await ownerApp(fake, {}, clockRef);
+    const owner = await ownerApp(github.fake, {}, clockRef);
     const baseUrl = await listen(owner.app);
     const repo = await newRepo();
     const workspace = await cloneReady(owner, `${OWNER}/${repo.name}`);
     const terminal = await owner.app.terminals.create({ workspaceId: workspace.id, shell: 'sh' });
     const shellEnv = await shellEnvironment(terminal.pid!);
     const secret = shellEnv.SHELLPORT_CREDENTIAL_SECRET!;
-    const host = new URL(fake.url).host;
+    const host = new URL(github.fake.url).host;
     const token = await owner.token();
     const ask = (body: unknown, headers: Record<string, string> = {}) =>
       fetch(`${baseUrl}/internal/git-credential`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });

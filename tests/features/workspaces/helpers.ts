@@ -1,15 +1,55 @@
-import { readFileSync, readlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { expect } from 'vitest';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { Env } from '../../../src/config/index.js';
 import type { CloneEvent } from '../../../src/features/workspaces/clone-events.js';
-import type { FakeGitHub } from '../../fake-github/index.js';
+import { startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
 import { buildTestApp, type TestApp, type TestClock } from '../../helpers/app.js';
 import { fakeGitHubEnv, signInWithGitHub } from '../../helpers/github-sign-in.js';
 
 export const OWNER = 'owner';
+
+export interface GitHubFixture {
+  /** The fake GitHub of this test file, with the owner as a user. */
+  readonly fake: FakeGitHub;
+  /** A temporary folder for this file's bare repositories and other fixtures. */
+  readonly fixtures: string;
+}
+
+/**
+ * One fake GitHub (with the owner) and a fixtures folder for the test file, started before its
+ * tests and removed after them; after each test, no request reached the fake that it does not serve.
+ */
+export function useGitHubFixture(options: Parameters<typeof startFakeGitHub>[0] = {}): GitHubFixture {
+  let fake: FakeGitHub | undefined;
+  let fixtures: string | undefined;
+  beforeAll(async () => {
+    fixtures = mkdtempSync(path.join(tmpdir(), 'shellport-workspaces-fixtures-'));
+    fake = await startFakeGitHub(options);
+    fake.addUser({ login: OWNER, id: 1001 });
+  }, 30_000);
+  afterEach(() => {
+    expect(fake!.unexpectedRequests).toEqual([]);
+  });
+  afterAll(async () => {
+    await fake?.close();
+    if (fixtures) rmSync(fixtures, { recursive: true, force: true });
+  });
+  return {
+    get fake() {
+      if (!fake) throw new Error('the fake GitHub starts in beforeAll');
+      return fake;
+    },
+    get fixtures() {
+      if (!fixtures) throw new Error('the fixtures folder is made in beforeAll');
+      return fixtures;
+    },
+  };
+}
 
 export interface OwnerApp extends TestApp {
   cookie: string;

@@ -1,37 +1,19 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
+import { describe, expect, it } from 'vitest';
 import { createBareRepo, gitTestEnv, runGit } from '../../fake-github/repos.js';
 import { injectAsOwner } from '../../helpers/app.js';
-import { OWNER, cloneReady, createWorkspace, ownerApp, shellEnvironment, waitFor } from './helpers.js';
+import { OWNER, cloneReady, createWorkspace, ownerApp, shellEnvironment, useGitHubFixture, waitFor } from './helpers.js';
 
-let fake: FakeGitHub;
-let fixtures: string;
+const github = useGitHubFixture();
 let counter = 0;
-
-beforeAll(async () => {
-  fixtures = mkdtempSync(path.join(tmpdir(), 'shellport-ops-fixtures-'));
-  fake = await startFakeGitHub();
-  fake.addUser({ login: OWNER, id: 1001 });
-}, 30_000);
-
-afterEach(() => {
-  expect(fake.unexpectedRequests).toEqual([]);
-});
-
-afterAll(async () => {
-  await fake?.close();
-  rmSync(fixtures, { recursive: true, force: true });
-});
 
 /** A fresh private repository (main with two commits, feature with one), so tests can push to it freely. */
 async function newRepo(): Promise<{ name: string; bare: string }> {
   counter += 1;
   const name = `repo-${counter}`;
-  const bare = await createBareRepo(path.join(fixtures, `${name}.git`), { branches: { main: ['first', 'second'], feature: ['feature work'] } });
-  fake.addRepo({ owner: OWNER, name, private: true, bare: bare.path });
+  const bare = await createBareRepo(path.join(github.fixtures, `${name}.git`), { branches: { main: ['first', 'second'], feature: ['feature work'] } });
+  github.fake.addRepo({ owner: OWNER, name, private: true, bare: bare.path });
   return { name, bare: bare.path };
 }
 
@@ -45,7 +27,7 @@ async function mustGit(args: string[], cwd?: string) {
 
 /** Someone else pushes a commit to `branch` of the bare repository. */
 async function pushUpstream(bare: string, branch: string, file: string, content: string) {
-  const dir = mkdtempSync(path.join(fixtures, 'upstream-'));
+  const dir = mkdtempSync(path.join(github.fixtures, 'upstream-'));
   await mustGit(['clone', '--quiet', '--branch', branch, '--', bare, dir]);
   writeFileSync(path.join(dir, file), content);
   await mustGit(['add', '--', file], dir);
@@ -64,7 +46,7 @@ const head = (dir: string) => mustGit(['rev-parse', 'HEAD'], dir).then((out) => 
 
 describe('workspace git operations', () => {
   it('fetches and pulls fast-forward, updating lastSyncAt, and refuses a pull that cannot fast-forward', async () => {
-    const owner = await ownerApp(fake);
+    const owner = await ownerApp(github.fake);
     const repo = await newRepo();
     const workspace = await cloneReady(owner, `${OWNER}/${repo.name}`);
     const firstSync = (await owner.call({ method: 'GET', url: `/api/workspaces/${workspace.id}` })).json().workspace.lastSyncAt;
@@ -98,7 +80,7 @@ describe('workspace git operations', () => {
   }, 60_000);
 
   it('lists branches and switches to a local or remote-only branch; refuses unknown and invalid names', async () => {
-    const owner = await ownerApp(fake);
+    const owner = await ownerApp(github.fake);
     const repo = await newRepo();
     const workspace = await cloneReady(owner, `${OWNER}/${repo.name}`);
 
@@ -129,7 +111,7 @@ describe('workspace git operations', () => {
   }, 60_000);
 
   it('counts changed, staged and untracked files in the status', async () => {
-    const owner = await ownerApp(fake);
+    const owner = await ownerApp(github.fake);
     const repo = await newRepo();
     const workspace = await cloneReady(owner, `${OWNER}/${repo.name}`);
     const clean = await owner.call({ method: 'GET', url: `/api/workspaces/${workspace.id}/status` });
@@ -145,7 +127,7 @@ describe('workspace git operations', () => {
   }, 60_000);
 
   it('runs one git operation per workspace at a time: the others get 409 workspace_busy', async () => {
-    const owner = await ownerApp(fake);
+    const owner = await ownerApp(github.fake);
     const repo = await newRepo();
     const workspace = await cloneReady(owner, `${OWNER}/${repo.name}`);
     const results = await Promise.all([
@@ -165,9 +147,9 @@ describe('workspace git operations', () => {
   }, 60_000);
 
   it('creates from a pasted GitHub URL and refuses a second workspace for the same repository', async () => {
-    const owner = await ownerApp(fake);
+    const owner = await ownerApp(github.fake);
     const repo = await newRepo();
-    const created = await createWorkspace(owner, { url: `${fake.url}/${OWNER}/${repo.name}.git` });
+    const created = await createWorkspace(owner, { url: `${github.fake.url}/${OWNER}/${repo.name}.git` });
     expect(created.statusCode, created.body).toBe(202);
     expect(created.json().workspace).toMatchObject({ name: `${OWNER}/${repo.name}`, githubRepo: `${OWNER}/${repo.name}` });
     const again = await createWorkspace(owner, { repo: `${OWNER}/${repo.name.toUpperCase()}` });
@@ -180,7 +162,7 @@ describe('workspace git operations', () => {
   }, 60_000);
 
   it('keeps per-workspace variables (secrets encrypted) and gives them to the terminals of the workspace', async () => {
-    const owner = await ownerApp(fake);
+    const owner = await ownerApp(github.fake);
     const repo = await newRepo();
     const workspace = await cloneReady(owner, `${OWNER}/${repo.name}`);
     const put = (name: string, payload: Record<string, unknown>) => owner.call({ method: 'PUT', url: `/api/workspaces/${workspace.id}/env/${name}`, payload });
@@ -224,7 +206,7 @@ describe('workspace git operations', () => {
   }, 60_000);
 
   it('shows active while terminals run, idle after, archived after WORKSPACE_ARCHIVE_DAYS without activity', async () => {
-    const owner = await ownerApp(fake, { WORKSPACE_ARCHIVE_DAYS: '30' });
+    const owner = await ownerApp(github.fake, { WORKSPACE_ARCHIVE_DAYS: '30' });
     const repo = await newRepo();
     const workspace = await cloneReady(owner, `${OWNER}/${repo.name}`);
     // A new sign-in per call: the clock moves past the session lifetime.
@@ -250,7 +232,7 @@ describe('workspace git operations', () => {
   }, 60_000);
 
   it('deletes only with the name as confirmation: ends its terminals, removes the directory and the record', async () => {
-    const owner = await ownerApp(fake);
+    const owner = await ownerApp(github.fake);
     const repo = await newRepo();
     const workspace = await cloneReady(owner, `${OWNER}/${repo.name}`);
     const terminal = await owner.app.terminals.create({ workspaceId: workspace.id, shell: 'sh' });
@@ -284,7 +266,7 @@ describe('workspace git operations', () => {
 
 describe('the workspaces API', () => {
   it('needs a signed-in session on every route', async () => {
-    const owner = await ownerApp(fake);
+    const owner = await ownerApp(github.fake);
     const id = '00000000-0000-4000-8000-000000000000';
     for (const [method, url] of [
       ['GET', '/api/workspaces'],

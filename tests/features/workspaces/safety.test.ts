@@ -1,34 +1,19 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isValidBranchName, isValidGitHubOwner, isValidGitHubRepoName } from '../../../src/features/workspaces/schemas.js';
 import { scrubSecrets } from '../../../src/features/workspaces/git-runner.js';
-import { startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
 import { createBareRepo } from '../../fake-github/repos.js';
-import { OWNER, cloneReady, createWorkspace, ownerApp } from './helpers.js';
+import { OWNER, cloneReady, createWorkspace, ownerApp, useGitHubFixture } from './helpers.js';
 
-let fake: FakeGitHub;
-let fixtures: string;
+const github = useGitHubFixture();
 
 beforeAll(async () => {
-  fixtures = mkdtempSync(path.join(tmpdir(), 'shellport-safety-fixtures-'));
-  fake = await startFakeGitHub();
-  fake.addUser({ login: OWNER, id: 1001 });
   for (const name of ['hello', 'linked']) {
-    const bare = await createBareRepo(path.join(fixtures, `${name}.git`), { branches: { main: ['first'] } });
-    fake.addRepo({ owner: OWNER, name, private: true, bare: bare.path });
+    const bare = await createBareRepo(path.join(github.fixtures, `${name}.git`), { branches: { main: ['first'] } });
+    github.fake.addRepo({ owner: OWNER, name, private: true, bare: bare.path });
   }
 }, 30_000);
-
-afterEach(() => {
-  expect(fake.unexpectedRequests).toEqual([]);
-});
-
-afterAll(async () => {
-  await fake?.close();
-  rmSync(fixtures, { recursive: true, force: true });
-});
 
 describe('names and refs', () => {
   it('accepts GitHub names and git branch names, and refuses anything git could read as an option or a path', () => {
@@ -54,8 +39,8 @@ describe('names and refs', () => {
 
 describe('the workspaces API refuses traversal and option injection with 400', () => {
   it('refuses bad repository names and URLs', async () => {
-    const owner = await ownerApp(fake);
-    const marker = path.join(fixtures, 'pwned');
+    const owner = await ownerApp(github.fake);
+    const marker = path.join(github.fixtures, 'pwned');
     const bodies: Array<Record<string, unknown>> = [
       { repo: '../etc' },
       { repo: `${OWNER}/../../etc` },
@@ -76,8 +61,8 @@ describe('the workspaces API refuses traversal and option injection with 400', (
       { url: `https://example.com/--upload-pack=touch%20${encodeURIComponent(marker)}` },
       { url: 'https://example.com/' },
       { url: 'https://example.com/x.git?upload-pack=x' },
-      { url: `${fake.url}/${OWNER}/hello/extra.git` },
-      { url: `${fake.url}/${OWNER}/--upload-pack=x` },
+      { url: `${github.fake.url}/${OWNER}/hello/extra.git` },
+      { url: `${github.fake.url}/${OWNER}/--upload-pack=x` },
     ];
     for (const body of bodies) {
       const response = await createWorkspace(owner, body);
@@ -91,9 +76,9 @@ describe('the workspaces API refuses traversal and option injection with 400', (
   });
 
   it('refuses a workspace directory reached through a symbolic link that points outside WORKSPACES_DIR', async () => {
-    const owner = await ownerApp(fake);
+    const owner = await ownerApp(github.fake);
     const root = path.join(owner.dataDir, 'workspaces');
-    const outside = mkdtempSync(path.join(fixtures, 'outside-'));
+    const outside = mkdtempSync(path.join(github.fixtures, 'outside-'));
     mkdirSync(root, { recursive: true });
     symlinkSync(outside, path.join(root, OWNER));
     const response = await createWorkspace(owner, { repo: `${OWNER}/hello` });
@@ -104,9 +89,9 @@ describe('the workspaces API refuses traversal and option injection with 400', (
   });
 
   it('refuses git operations on a workspace whose directory was swapped for a link outside, and deletes only the link', async () => {
-    const owner = await ownerApp(fake);
+    const owner = await ownerApp(github.fake);
     const workspace = await cloneReady(owner, `${OWNER}/linked`);
-    const outside = mkdtempSync(path.join(fixtures, 'target-'));
+    const outside = mkdtempSync(path.join(github.fixtures, 'target-'));
     writeFileSync(path.join(outside, 'keep.txt'), 'keep\n');
     rmSync(workspace.localPath, { recursive: true, force: true });
     symlinkSync(outside, workspace.localPath);
