@@ -16,6 +16,7 @@ import { buildTestApp, signInAsOwner } from '../helpers/app.js';
 import { ROOT } from './files.js';
 import { plainWebSocketHandshake, socketIoHandshake } from './terminal-handshakes.js';
 import { requestFrom } from './forwarding-proxy.js';
+import { freePort, waitForPort } from '../helpers/ports.js';
 
 const hasCaddy = spawnSync('caddy', ['version']).status === 0;
 const running: ChildProcess[] = [];
@@ -30,13 +31,6 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Starts Caddy with deploy/Caddyfile for http://127.0.0.1:<port> in front of `upstreamPort`. */
 async function startCaddy(upstreamPort: number): Promise<number> {
@@ -60,18 +54,8 @@ async function startCaddy(upstreamPort: number): Promise<number> {
   running.push(caddy);
   let log = '';
   caddy.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  // Ready when it accepts connections (bounded; fails with Caddy's own log).
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (caddy.exitCode !== null) throw new Error(`caddy exited ${caddy.exitCode}:\n${log}`);
-    const connected = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => (socket.end(), resolve(true)));
-      socket.on('error', () => resolve(false));
-    });
-    if (connected) return port;
-    if (Date.now() > deadline) throw new Error(`caddy did not listen on ${port} within 15 s:\n${log}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitForPort(port, caddy, 'caddy', () => log);
+  return port;
 }
 
 describe.runIf(hasCaddy)('deploy/Caddyfile with a real Caddy', () => {

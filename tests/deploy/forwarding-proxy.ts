@@ -2,6 +2,7 @@
 // the Host header, appends the address of whoever connected to it to X-Forwarded-For, and sets
 // X-Forwarded-Proto/-Host to what the browser used. WebSocket upgrades are passed through too.
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import { afterEach } from 'vitest';
 
@@ -76,24 +77,26 @@ export interface PlainResponse {
 
 /**
  * One HTTP request from a chosen local address (127.0.0.2, 127.0.0.3… stand for different clients on
- * the internet: Linux routes all of 127.0.0.0/8 to loopback).
+ * the internet: Linux routes all of 127.0.0.0/8 to loopback). With `tls`, HTTPS to that server name,
+ * trusting any certificate (the tests' throwaway ones).
  */
 export function requestFrom(
   localAddress: string,
   port: number,
   path: string,
-  options: { method?: string; headers?: Record<string, string> } = {},
+  options: { method?: string; headers?: Record<string, string>; tls?: { servername: string } } = {},
 ): Promise<PlainResponse> {
   return new Promise((resolve, reject) => {
-    const request = http.request(
-      { host: '127.0.0.1', port, path, localAddress, method: options.method ?? 'GET', headers: options.headers, agent: false },
-      (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
-      },
-    );
+    const common = { host: '127.0.0.1', port, path, localAddress, method: options.method ?? 'GET', agent: false };
+    const onResponse = (response: IncomingMessage) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+    };
+    const request = options.tls
+      ? https.request({ ...common, servername: options.tls.servername, rejectUnauthorized: false, headers: { host: options.tls.servername, ...options.headers } }, onResponse)
+      : http.request({ ...common, headers: options.headers }, onResponse);
     request.on('error', reject);
     request.end();
   });

@@ -5,7 +5,6 @@
 // paths and the app's port. Skipped, visibly, where nginx or openssl is not installed.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import https from 'node:https';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +17,7 @@ import { buildTestApp, signInAsOwner } from '../helpers/app.js';
 import { ROOT } from './files.js';
 import { plainWebSocketHandshake, socketIoHandshake } from './terminal-handshakes.js';
 import { requestFrom, type PlainResponse } from './forwarding-proxy.js';
+import { freePort, waitForPort } from '../helpers/ports.js';
 
 const hasNginx = spawnSync('nginx', ['-v']).status === 0 && spawnSync('openssl', ['version']).status === 0;
 const PUBLIC_HOST = 'shell.example.com';
@@ -33,27 +33,7 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
-async function waitForPort(port: number, process: ChildProcess, log: () => string) {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (process.exitCode !== null) throw new Error(`nginx exited ${process.exitCode}:\n${log()}`);
-    const connected = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => (socket.end(), resolve(true)));
-      socket.on('error', () => resolve(false));
-    });
-    if (connected) return;
-    if (Date.now() > deadline) throw new Error(`nginx did not listen on ${port} within 15 s:\n${log()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** Runs deploy/nginx.conf in front of the app on `appPort`; returns its HTTP and HTTPS ports. */
 async function startNginx(appPort: number) {
@@ -101,27 +81,14 @@ async function startNginx(appPort: number) {
   let log = '';
   nginx.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
   const errorLog = () => `${log}\n${(() => { try { return readFileSync(path.join(dir, 'error.log'), 'utf8'); } catch { return ''; } })()}`;
-  await waitForPort(httpsPort, nginx, errorLog);
-  await waitForPort(httpPort, nginx, errorLog);
+  await waitForPort(httpsPort, nginx, 'nginx', errorLog);
+  await waitForPort(httpPort, nginx, 'nginx', errorLog);
   return { httpPort, httpsPort };
 }
 
-/** An HTTPS request from a chosen local address, trusting the throwaway certificate. */
-function httpsFrom(localAddress: string, port: number, urlPath: string, headers: Record<string, string> = {}): Promise<PlainResponse> {
-  return new Promise((resolve, reject) => {
-    const request = https.request(
-      { host: '127.0.0.1', port, path: urlPath, localAddress, servername: PUBLIC_HOST, rejectUnauthorized: false, agent: false, headers: { host: PUBLIC_HOST, ...headers } },
-      (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
-      },
-    );
-    request.on('error', reject);
-    request.end();
-  });
-}
+/** An HTTPS request from a chosen local address to nginx, as the browser at PUBLIC_HOST. */
+const httpsFrom = (localAddress: string, port: number, urlPath: string, headers: Record<string, string> = {}) =>
+  requestFrom(localAddress, port, urlPath, { headers, tls: { servername: PUBLIC_HOST } });
 
 async function appBehindNginx({ echoRoute = false } = {}) {
   const testApp = await buildTestApp({ TRUST_PROXY: '127.0.0.1', PUBLIC_URL: `https://${PUBLIC_HOST}`, TOKEN_SIGN_IN: 'true' });

@@ -5,7 +5,6 @@
 // Chromium is required: when /usr/bin/chromium is missing the suite FAILS with instructions (CI
 // installs it with apt in .ci/run); it is never skipped silently.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -17,6 +16,7 @@ import { loadConfig, type Env } from '../../src/config/index.js';
 import { startFakeGitHub, type FakeGitHub } from '../fake-github/index.js';
 import { createBareRepo, createLargeBareRepo, type BareRepoSpec } from '../fake-github/repos.js';
 import { fakeGitHubEnv } from '../helpers/github-sign-in.js';
+import { freePort } from '../helpers/ports.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const OWNER_LOGIN = 'octocat';
@@ -85,17 +85,6 @@ export function ensureChromium(): void {
   }
 }
 
-/** A port that was free a moment ago: PUBLIC_URL (the OAuth callback) must name the real port before buildApp. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Starts the fake GitHub, the real app and Chromium. Prefer `useE2E()` in test files. */
 export async function startE2E(options: E2EOptions = {}): Promise<E2E & { close(): Promise<void> }> {
