@@ -48,16 +48,22 @@ function runHelper(env: NodeJS.ProcessEnv, input: string): Promise<{ code: numbe
   });
 }
 
+/** The owner's app, listening, with a fresh repository cloned as a workspace and a terminal open in it. */
+async function terminalInNewWorkspace() {
+  const owner = await ownerApp(github.fake, {}, clockRef);
+  const baseUrl = await listen(owner.app);
+  const repo = await newRepo();
+  const workspace = await cloneReady(owner, `${OWNER}/${repo.name}`);
+  const terminal = await owner.app.terminals.create({ workspaceId: workspace.id, shell: 'sh' });
+  const shellEnv = await shellEnvironment(terminal.pid!);
+  return { owner, baseUrl, repo, workspace, terminal, shellEnv };
+}
+
 const basicOf = (token: string) => `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
 
 describe('git inside terminals', () => {
   it('pushes from a terminal with the current token, before and after the token is refreshed, and writes it nowhere', async () => {
-    const owner = await ownerApp(github.fake, {}, clockRef);
-    const baseUrl = await listen(owner.app);
-    const repo = await newRepo();
-    const workspace = await cloneReady(owner, `${OWNER}/${repo.name}`);
-    const terminal = await owner.app.terminals.create({ workspaceId: workspace.id, shell: 'sh' });
-    const shellEnv = await shellEnvironment(terminal.pid!);
+    const { owner, baseUrl, repo, workspace, terminal, shellEnv } = await terminalInNewWorkspace();
     const token1 = await owner.token();
 
     expect(shellEnv).toMatchObject({
@@ -109,12 +115,7 @@ describe('git inside terminals', () => {
   }, 60_000);
 
   it('refuses requests without the secret, with a wrong one, for another host, through a proxy, or after the terminal ended', async () => {
-    const owner = await ownerApp(github.fake, {}, clockRef);
-    const baseUrl = await listen(owner.app);
-    const repo = await newRepo();
-    const workspace = await cloneReady(owner, `${OWNER}/${repo.name}`);
-    const terminal = await owner.app.terminals.create({ workspaceId: workspace.id, shell: 'sh' });
-    const shellEnv = await shellEnvironment(terminal.pid!);
+    const { owner, baseUrl, repo, workspace, terminal, shellEnv } = await terminalInNewWorkspace();
     const secret = shellEnv.SHELLPORT_CREDENTIAL_SECRET!;
     const host = new URL(github.fake.url).host;
     const token = await owner.token();
