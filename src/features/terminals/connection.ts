@@ -11,13 +11,13 @@ import {
   createTerminalSchema,
   inputSchema,
   listSchema,
-  PROTOCOL_VERSION,
   renameSchema,
   resizeSchema,
   sessionRefSchema,
   type SocketErrorBody,
 } from './schemas.js';
 import type { Attachment, OutputSink } from './session.js';
+import { PROTOCOL_VERSION } from './wire.js';
 
 export type AckFn = (response: unknown) => void;
 

@@ -1,8 +1,5 @@
 import { z } from 'zod';
 
-/** Bumped on any incompatible change to the events in docs/protocol.md. */
-export const PROTOCOL_VERSION = 1;
-
 export const MAX_DIMENSION = 1000;
 const dimension = z.number().int().min(1).max(MAX_DIMENSION);
 const sessionId = z.uuid({ error: 'a terminal session id (UUID)' });

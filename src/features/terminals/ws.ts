@@ -8,13 +8,9 @@ import { z } from 'zod';
 import type { TerminalsConfig } from '../../config/terminals.js';
 import type { AuthGuard } from '../auth/guard.js';
 import { openTerminalConnection } from './connection.js';
+import { CLOSE_SIGNED_OUT, FRAME_OUTPUT, TERMINALS_WS_PATH } from './wire.js';
 import type { TerminalManager } from './manager.js';
 
-/** The plain WebSocket route of the terminal protocol (docs/protocol.md, "Plain WebSocket"). */
-export const TERMINALS_WS_PATH = '/ws/terminals';
-
-/** First byte of a binary frame from the server: terminal output. */
-export const FRAME_OUTPUT = 1;
 
 const envelopeSchema = z.strictObject({
   event: z.string().min(1).max(64),
@@ -71,7 +67,7 @@ export async function terminalWebSocketRoute(app: FastifyInstance, options: Term
   const timer = setInterval(() => {
     void (async () => {
       for (const [ws, request] of open) {
-        if (!(await auth.authenticateUpgrade(request)).ok) ws.close(4001, 'signed out');
+        if (!(await auth.authenticateUpgrade(request)).ok) ws.close(CLOSE_SIGNED_OUT, 'signed out');
       }
     })().catch((error: unknown) => log.error({ err: error }, 'websocket session check failed'));
   }, options.revalidateIntervalMs ?? 60_000);
@@ -115,7 +111,7 @@ export async function terminalWebSocketRoute(app: FastifyInstance, options: Term
           },
           // Busy while the kernel has not taken what was written: new output coalesces meanwhile.
           isBusy: () => tcp.writableLength > 0,
-          disconnect: () => ws.close(4001, 'signed out'),
+          disconnect: () => ws.close(CLOSE_SIGNED_OUT, 'signed out'),
           get closed() {
             return closed;
           },

@@ -1,6 +1,8 @@
 // The terminal protocol (docs/protocol.md) seen from the browser, behind a small interface with two
 // transports carrying the same events: the plain WebSocket one here (the app's) and Socket.IO
 // (socket-io-transport.ts, a module of its own so that the app's bundle does not carry it).
+import { CLOSE_SIGNED_OUT, FRAME_OUTPUT, PROTOCOL_VERSION, TERMINALS_WS_PATH } from '../../features/terminals/wire.js';
+
 export interface TerminalSession {
   id: string;
   workspaceId: string | null;
@@ -76,18 +78,11 @@ export interface TerminalTransport {
   close(): void;
 }
 
-export const PROTOCOL_VERSION = 1;
-/** The plain WebSocket route (docs/protocol.md, "Plain WebSocket"). */
-export const TERMINALS_WS_PATH = '/ws/terminals';
 export const REQUEST_TIMEOUT_MS = 15_000;
 export const RECONNECT_DELAY_MS = 300;
 export const RECONNECT_DELAY_MAX_MS = 5_000;
 // Bounded (about ten minutes); then the screen offers "Reconnect", and coming back online retries.
 export const RECONNECT_ATTEMPTS = 120;
-/** First byte of a binary frame from the server: terminal output. */
-const FRAME_OUTPUT = 1;
-/** Close code of a connection whose sign-in ended. */
-const CLOSE_SIGNED_OUT = 4001;
 
 export const TIMEOUT_ANSWER = { ok: false, error: { code: 'timeout', message: 'The server did not answer in time; check the connection indicator and try again.' } } as const;
 const CONNECTION_LOST_ANSWER = {

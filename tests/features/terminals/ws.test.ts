@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { TERMINALS_WS_PATH } from '../../../src/features/terminals/ws.js';
+import { TERMINALS_WS_PATH } from '../../../src/features/terminals/wire.js';
 import { connectClient, startTerminalApp, waitUntil, type TerminalTestApp } from './helpers.js';
 
 /** A raw client of the plain WebSocket route (docs/protocol.md, "Plain WebSocket"). */
