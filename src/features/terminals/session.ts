@@ -240,9 +240,9 @@ export class TerminalSession implements PersistTarget {
   }
 
   /**
-   * Output waits in the ring buffer until the end of the event-loop turn that brought it, and for
-   * as long as each turn brings more, up to COALESCE_BYTES: a keystroke's echo leaves within the
-   * same turn (no timer), while a flood leaves in few large messages instead of one per PTY read.
+   * Output waits in the ring buffer until an event-loop turn brings no more (for a lone echo, the
+   * very next turn: microseconds, no timer) or COALESCE_BYTES are pending: a flood leaves in few
+   * large messages instead of one per PTY read.
    */
   private onData(chunk: Buffer): void {
     this.readCount++;
@@ -257,16 +257,20 @@ export class TerminalSession implements PersistTarget {
       setImmediate(this.endOfTurn);
     }
     for (const attachment of this.attachments) if (this.seq - attachment.sentSeq >= COALESCE_BYTES) this.pump(attachment);
-    const pauseMs = this.yielding ? 0 : this.deps.fairShare.pauseFor(this, this.share, chunk.length);
-    if (pauseMs > 0) {
-      this.yielding = true;
-      this.yieldCount++;
-      setTimeout(() => {
-        this.yielding = false;
-        this.updateFlow();
-      }, pauseMs);
-    }
+    if (!this.yielding) this.yieldIfOverShare(chunk.length);
     this.updateFlow();
+  }
+
+  /** Holds the PTY (through updateFlow) until the slice ends when this terminal floods while another is typed in. */
+  private yieldIfOverShare(bytes: number): void {
+    const pauseMs = this.deps.fairShare.pauseFor(this, this.share, bytes);
+    if (pauseMs <= 0) return;
+    this.yielding = true;
+    this.yieldCount++;
+    setTimeout(() => {
+      this.yielding = false;
+      this.updateFlow();
+    }, pauseMs);
   }
 
   /** Runs after each event-loop turn of a burst: sends what waits once the burst pauses. */
