@@ -123,7 +123,7 @@ describe('git inside terminals', () => {
       fetch(`${baseUrl}/internal/git-credential`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
     const ok = await ask({ protocol: 'http', host }, { authorization: `Bearer ${secret}` });
-    expect(ok.status).toBe(200);
+    expect(ok.status, await ok.clone().text()).toBe(200);
     expect(ok.headers.get('cache-control')).toBe('no-store');
     expect(await ok.text()).toBe(`username=x-access-token\npassword=${token}\n`);
 

@@ -191,15 +191,22 @@ export async function openEventStream(baseUrl: string, path: string, cookie: str
 
 /** The environment a terminal's shell started with, once node-pty's child has exec'd the shell. */
 export async function shellEnvironment(pid: number): Promise<Record<string, string>> {
-  await waitFor(() => {
+  // During exec, /proc/<pid>/exe already names the shell while /proc/<pid>/environ still reads empty:
+  // wait for the environment itself (every terminal gets TERM).
+  return waitFor(() => {
     try {
-      return readlinkSync(`/proc/${pid}/exe`) !== process.execPath || undefined;
+      if (readlinkSync(`/proc/${pid}/exe`) === process.execPath) return undefined;
+      const env = parseEnviron(readFileSync(`/proc/${pid}/environ`, 'utf8'));
+      return env.TERM === undefined ? undefined : env;
     } catch {
       return undefined;
     }
   }, 'the shell to start');
+}
+
+function parseEnviron(text: string): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const entry of readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')) {
+  for (const entry of text.split('\0')) {
     const eq = entry.indexOf('=');
     if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
   }
