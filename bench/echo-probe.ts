@@ -1,15 +1,19 @@
 /**
  * Keystroke echo latency, in its own process so that a flood handled by bench/run.ts does not
- * share this client's thread. Argument: JSON `{ kind: 'shellport' | 'wetty', origin, cookie?, transport? }`.
+ * share this client's thread. Argument: JSON `{ kind, origin, cookie?, transport? }`, where kind is
+ * 'shellport', 'wetty', or a floor: 'pty' (node-pty in this process) or 'ws-floor' (a bare
+ * WebSocket echo server at `origin`).
  * Opens a terminal running `cat > /dev/null`, says `ready`, and on `{ type: 'go', count, intervalMs }`
  * types `count` single keystrokes `intervalMs` apart, replying `{ type: 'done', samples }` (ms).
  */
-import { type BenchTerm, ShellportTerm, sleep, type Transport, WettyTerm } from './lib.js';
+import { type BenchTerm, FloorTerm, type ProbeKind, RawPtyTerm, ShellportTerm, sleep, type Transport, WettyTerm } from './lib.js';
 
-const target = JSON.parse(process.argv[2] ?? '{}') as { kind: 'shellport' | 'wetty'; origin: string; cookie?: string; transport?: Transport };
+const target = JSON.parse(process.argv[2] ?? '{}') as { kind: ProbeKind; origin: string; cookie?: string; transport?: Transport };
 
 async function open(): Promise<BenchTerm> {
   if (target.kind === 'wetty') return WettyTerm.connect(target.origin);
+  if (target.kind === 'pty') return RawPtyTerm.open();
+  if (target.kind === 'ws-floor') return FloorTerm.connect(target.origin);
   return (await ShellportTerm.connect({ origin: target.origin, cookie: target.cookie ?? '' }, target.transport ?? 'socket.io')).open();
 }
 

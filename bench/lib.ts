@@ -4,7 +4,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
-import WebSocket from 'ws';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import * as nodePty from 'node-pty';
+import WebSocket, { WebSocketServer } from 'ws';
 
 export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 
@@ -200,6 +203,9 @@ class Matcher {
   }
 }
 
+/** What bench/echo-probe.ts types into: a Shellport terminal, Wetty, or a floor (see RawPtyTerm, FloorTerm). */
+export type ProbeKind = 'shellport' | 'wetty' | 'pty' | 'ws-floor';
+
 /** How our protocol travels: Socket.IO (/terminals) or the plain WebSocket route (/ws/terminals). */
 export type Transport = 'socket.io' | 'websocket';
 
@@ -379,6 +385,104 @@ export class ShellportTerm implements BenchTerm {
 
   close(): void {
     this.wire.close();
+  }
+}
+
+/**
+ * The echo floor of the PTY alone: node-pty in the probe's own process, no network, no server.
+ * Typing into `cat > /dev/null` the way the probe does with a Shellport terminal.
+ */
+export class RawPtyTerm implements BenchTerm {
+  received = 0;
+  onChunk: ((bytes: number) => void) | null = null;
+  private readonly matcher = new Matcher();
+
+  private constructor(private readonly pty: nodePty.IPty) {
+    pty.onData((data) => {
+      const chunk = data as unknown as Buffer;
+      this.received += chunk.length;
+      this.onChunk?.(chunk.length);
+      this.matcher.feed(chunk);
+    });
+  }
+
+  static async open(): Promise<RawPtyTerm> {
+    const child = nodePty.spawn('/bin/sh', [], {
+      name: 'xterm-256color',
+      cols: 120,
+      rows: 40,
+      cwd: os.tmpdir(),
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', TERM: 'xterm-256color', PS1: 'sp> ' },
+      encoding: null,
+    });
+    const term = new RawPtyTerm(child);
+    await term.waitFor('sp> ', 15_000);
+    return term;
+  }
+
+  send(data: string): void {
+    this.pty.write(data);
+  }
+
+  waitFor(text: string, timeoutMs = 60_000): Promise<number> {
+    return this.matcher.wait(text, timeoutMs);
+  }
+
+  close(): void {
+    this.pty.kill();
+  }
+}
+
+/**
+ * The echo floor of the network alone: a WebSocket server (in the bench's process) that answers
+ * each message of the probe with a one-byte binary frame, as Shellport's route frames output. No
+ * PTY, no terminal logic: what two Node processes and the `ws` library cost per round trip here.
+ */
+export async function startFloorServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  server.on('connection', (ws) => {
+    ws.on('message', (raw: Buffer) => {
+      const { payload } = JSON.parse(raw.toString('utf8')) as { payload: { data: string } };
+      ws.send(Buffer.from(payload.data.slice(0, 1)));
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return { url: `ws://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+export class FloorTerm implements BenchTerm {
+  received = 0;
+  onChunk: ((bytes: number) => void) | null = null;
+  private readonly matcher = new Matcher();
+
+  private constructor(private readonly ws: WebSocket) {
+    ws.on('message', (raw: Buffer) => {
+      this.received += raw.length;
+      this.onChunk?.(raw.length);
+      this.matcher.feed(raw);
+    });
+  }
+
+  static async connect(url: string): Promise<FloorTerm> {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    return new FloorTerm(ws);
+  }
+
+  send(data: string): void {
+    this.ws.send(JSON.stringify({ event: 'terminal:input', payload: { sessionId: '00000000-0000-4000-8000-000000000000', data } }));
+  }
+
+  waitFor(text: string, timeoutMs = 60_000): Promise<number> {
+    return this.matcher.wait(text, timeoutMs);
+  }
+
+  close(): void {
+    this.ws.close();
   }
 }
 

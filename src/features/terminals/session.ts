@@ -240,9 +240,10 @@ export class TerminalSession implements PersistTarget {
   }
 
   /**
-   * Output waits in the ring buffer until an event-loop turn brings no more (for a lone echo, the
-   * very next turn: microseconds, no timer) or COALESCE_BYTES are pending: a flood leaves in few
-   * large messages instead of one per PTY read.
+   * The first output after a quiet turn (a keystroke's echo, a prompt) leaves at once. What follows
+   * in the same burst waits in the ring buffer until an event-loop turn brings no more or
+   * COALESCE_BYTES are pending: a flood leaves in few large messages instead of one per PTY read,
+   * and no timer ever holds output back.
    */
   private onData(chunk: Buffer): void {
     this.readCount++;
@@ -255,6 +256,7 @@ export class TerminalSession implements PersistTarget {
     if (!this.coalescing) {
       this.coalescing = true;
       setImmediate(this.endOfTurn);
+      for (const attachment of this.attachments) this.pump(attachment);
     }
     for (const attachment of this.attachments) if (this.seq - attachment.sentSeq >= COALESCE_BYTES) this.pump(attachment);
     if (!this.yielding) this.yieldIfOverShare(chunk.length);

@@ -17,6 +17,20 @@ const envelopeSchema = z.strictObject({
   payload: z.unknown().optional(),
   id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
+type Envelope = z.infer<typeof envelopeSchema>;
+
+/** The common envelope, `{ event, payload }`, checked without zod (see `on` in connection.ts); anything else goes through the schema. */
+function isPlainEnvelope(value: unknown): value is Envelope {
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  const { event } = value as { event?: unknown };
+  return Object.keys(value).length === 2 && 'payload' in value && typeof event === 'string' && event.length >= 1 && event.length <= 64;
+}
+
+function parseEnvelope(raw: Buffer, isBinary: boolean): Envelope {
+  if (isBinary) throw new Error('binary frames from clients are not part of the protocol; send JSON text');
+  const value: unknown = JSON.parse(raw.toString('utf8'));
+  return isPlainEnvelope(value) ? value : envelopeSchema.parse(value);
+}
 
 export interface TerminalWebSocketOptions {
   manager: TerminalManager;
@@ -123,10 +137,9 @@ export async function terminalWebSocketRoute(app: FastifyInstance, options: Term
       const unsubscribe = manager.onChange((session) => send({ event: 'terminal:updated', payload: { session } }));
 
       ws.on('message', (raw: Buffer, isBinary: boolean) => {
-        let envelope: z.infer<typeof envelopeSchema>;
+        let envelope: Envelope;
         try {
-          if (isBinary) throw new Error('binary frames from clients are not part of the protocol; send JSON text');
-          envelope = envelopeSchema.parse(JSON.parse(raw.toString('utf8')));
+          envelope = parseEnvelope(raw, isBinary);
         } catch (error) {
           send({ event: 'terminal:error', payload: { event: 'message', error: { code: 'validation_failed', message: `Not a protocol message: ${(error as Error).message.slice(0, 200)}. Send {"event", "payload", "id"?} as JSON text (docs/protocol.md).` } } });
           return;

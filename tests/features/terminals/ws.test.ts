@@ -78,6 +78,43 @@ describe('terminal protocol over a plain WebSocket', () => {
     client.ws.close();
   });
 
+  it('refuses per-keystroke messages the schemas refuse, although those skip zod when well-formed', async () => {
+    const app = await startTerminalApp();
+    const client = await openWs(app, { cookie: app.cookie, origin: app.origin });
+    const created = await client.request('terminal:create', { shell: 'bash' });
+    const sessionId = created.session.id as string;
+    const other = (await client.request('terminal:create', { shell: 'bash' })).session.id as string;
+    await client.request('terminal:attach', { sessionId, lastSeq: 0 });
+    const errorsBefore = () => client.events.filter((e) => e.event === 'terminal:error').length;
+
+    // Envelopes: an extra key, an empty event name.
+    client.ws.send(JSON.stringify({ event: 'terminal:input', payload: { sessionId, data: 'MARK-1\r' }, extra: true }));
+    client.ws.send(JSON.stringify({ event: '', payload: { sessionId, data: 'MARK-2\r' } }));
+    await waitUntil(() => errorsBefore() >= 2 || undefined);
+    expect(client.events.filter((e) => e.event === 'terminal:error').map((e) => e.payload.event)).toEqual(['message', 'message']);
+
+    const refusals: [unknown, string][] = [
+      [{ sessionId, data: 'MARK-3\r', more: 1 }, 'validation_failed'],
+      [{ sessionId, data: 3 }, 'validation_failed'],
+      [{ sessionId: other, data: 'MARK-4\r' }, 'not_attached'],
+      [{ sessionId: sessionId.toUpperCase(), data: 'MARK-5\r' }, 'not_attached'],
+    ];
+    for (const [payload, code] of refusals) {
+      expect(await client.request('terminal:input', payload), JSON.stringify(payload)).toMatchObject({ ok: false, error: { code } });
+    }
+    for (const seq of [-1, 1.5, '5', 2 ** 53, null]) {
+      expect(await client.request('terminal:ack', { sessionId, seq }), String(seq)).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    }
+    expect(await client.request('terminal:ack', { sessionId, seq: 0 })).toMatchObject({ ok: true });
+
+    // None of it reached the shell; valid input still does.
+    client.send('terminal:input', { sessionId, data: 'echo fine-$((4+4))\r' });
+    await waitUntil(() => client.text(sessionId).includes('fine-8'));
+    expect(client.text(sessionId)).not.toContain('MARK');
+    await app.app.terminals.kill(sessionId);
+    await app.app.terminals.kill(other);
+  });
+
   it('refuses a foreign or missing Origin and a missing sign-in before upgrading', async () => {
     const app = await startTerminalApp();
     expect((await openWs(app, { cookie: app.cookie, origin: "https://evil.example" })).opened).toBe(403);
