@@ -6,14 +6,14 @@
  * Opens a terminal running `cat > /dev/null`, says `ready`, and on `{ type: 'go', count, intervalMs }`
  * types `count` single keystrokes `intervalMs` apart, replying `{ type: 'done', samples }` (ms).
  */
-import { type BenchTerm, FloorTerm, type ProbeKind, RawPtyTerm, ShellportTerm, sleep, type Transport, WettyTerm } from './lib.js';
+import { type BenchTerm, BareWebSocketTerm, type ProbeKind, RawPtyTerm, ShellportTerm, sleep, type Transport, WettyTerm } from './lib.js';
 
 const target = JSON.parse(process.argv[2] ?? '{}') as { kind: ProbeKind; origin: string; cookie?: string; transport?: Transport };
 
 async function open(): Promise<BenchTerm> {
   if (target.kind === 'wetty') return WettyTerm.connect(target.origin);
   if (target.kind === 'pty') return RawPtyTerm.open();
-  if (target.kind === 'ws-floor') return FloorTerm.connect(target.origin);
+  if (target.kind === 'ws-floor') return BareWebSocketTerm.connect(target.origin);
   return (await ShellportTerm.connect({ origin: target.origin, cookie: target.cookie ?? '' }, target.transport ?? 'socket.io')).open();
 }
 

@@ -94,19 +94,25 @@ export interface ServerHandle {
 /** The V8 flags `npm start`, the Dockerfile and the systemd unit run the server with. */
 export const SERVER_NODE_FLAGS = ['--max-semi-space-size=1'];
 
-/** Starts bench/server.ts (the real app) in a child process, with the production V8 flags. */
-export async function startServer(env: Record<string, string> = {}): Promise<ServerHandle> {
-  const child = fork(`${BENCH_DIR}/server.ts`, [JSON.stringify(env)], {
-    execArgv: ['--import', 'tsx', '--expose-gc', ...SERVER_NODE_FLAGS, ...(process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(' ').filter(Boolean)],
+/** Forks a bench script under tsx with the production V8 flags; resolves with its `ready` message. */
+async function forkReady<T>(script: string, args: string[], extraFlags: string[] = []): Promise<{ child: ChildProcess; ready: T }> {
+  const child = fork(`${BENCH_DIR}/${script}`, args, {
+    execArgv: ['--import', 'tsx', ...extraFlags, ...SERVER_NODE_FLAGS, ...(process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(' ').filter(Boolean)],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const ready = await new Promise<{ port: number; cookie: string }>((resolve, reject) => {
+  const ready = await new Promise<T>((resolve, reject) => {
     child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`the bench server exited (${code}) before it was ready`)));
-    child.on('message', (message: { type: string; port: number; cookie: string }) => {
-      if (message.type === 'ready') resolve(message);
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code}) before it was ready`)));
+    child.on('message', (message: { type: string }) => {
+      if (message.type === 'ready') resolve(message as T);
     });
   });
+  return { child, ready };
+}
+
+/** Starts bench/server.ts (the real app) in a child process, with the production V8 flags. */
+export async function startServer(env: Record<string, string> = {}): Promise<ServerHandle> {
+  const { child, ready } = await forkReady<{ port: number; cookie: string }>('server.ts', [JSON.stringify(env)], ['--expose-gc']);
   const origin = `http://127.0.0.1:${ready.port}`;
   return {
     child,
@@ -145,6 +151,12 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
         child.send({ type: 'close' });
       }),
   };
+}
+
+/** bench/naive-relay.ts in a child process: the same-run baseline of a relay without Shellport's work. */
+export async function startNaiveRelay(): Promise<{ pid: number; url: string; close(): void }> {
+  const { child, ready } = await forkReady<{ port: number }>('naive-relay.ts', []);
+  return { pid: child.pid!, url: `ws://127.0.0.1:${ready.port}`, close: () => void child.kill() };
 }
 
 // ---------------------------------------------------------------- terminal clients
@@ -203,7 +215,7 @@ class Matcher {
   }
 }
 
-/** What bench/echo-probe.ts types into: a Shellport terminal, Wetty, or a floor (see RawPtyTerm, FloorTerm). */
+/** What bench/echo-probe.ts types into: a Shellport terminal, Wetty, or a floor (see RawPtyTerm, startFloorServer). */
 export type ProbeKind = 'shellport' | 'wetty' | 'pty' | 'ws-floor';
 
 /** How our protocol travels: Socket.IO (/terminals) or the plain WebSocket route (/ws/terminals). */
@@ -451,7 +463,8 @@ export async function startFloorServer(): Promise<{ url: string; close(): Promis
   return { url: `ws://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-export class FloorTerm implements BenchTerm {
+/** A client of a bare WebSocket terminal: JSON input as Shellport's protocol sends it, each binary message is output. */
+export class BareWebSocketTerm implements BenchTerm {
   received = 0;
   onChunk: ((bytes: number) => void) | null = null;
   private readonly matcher = new Matcher();
@@ -464,13 +477,13 @@ export class FloorTerm implements BenchTerm {
     });
   }
 
-  static async connect(url: string): Promise<FloorTerm> {
+  static async connect(url: string): Promise<BareWebSocketTerm> {
     const ws = new WebSocket(url, { perMessageDeflate: false });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
-    return new FloorTerm(ws);
+    return new BareWebSocketTerm(ws);
   }
 
   send(data: string): void {

@@ -31,6 +31,8 @@ import {
   type ProbeKind,
   type Transport,
   startFloorServer,
+  startNaiveRelay,
+  BareWebSocketTerm,
 } from './lib.js';
 
 const args = process.argv.slice(2);
@@ -109,17 +111,21 @@ async function termThroughput(term: BenchTerm, pid: number, command: string): Pr
 }
 
 async function throughputSection(server: ServerHandle, transport: Transport) {
-  type Series = { raw: number[]; ours: number[]; rawCpu: number[]; oursCpu: number[] };
+  type Series = { raw: number[]; ours: number[]; rawCpu: number[]; oursCpu: number[]; naive: number[]; naiveCpu: number[] };
   const results: Record<string, Series> = {};
+  const relay = await startNaiveRelay();
   for (const [name, command] of [
     ['lines', linesCommand(SIZE.bytes)],
     ['bulk', bulkCommand(SIZE.bytes)],
   ] as const) {
-    const r: Series = (results[name] = { raw: [], ours: [], rawCpu: [], oursCpu: [] });
+    const r: Series = (results[name] = { raw: [], ours: [], rawCpu: [], oursCpu: [], naive: [], naiveCpu: [] });
     const term = await (await ShellportTerm.connect(server, transport)).open();
-    // Unmeasured warm-up of both paths (JIT, SQLite page cache): a running server is warm.
+    const naiveTerm = await BareWebSocketTerm.connect(relay.url);
+    await naiveTerm.waitFor('sp> ', 15_000);
+    // Unmeasured warm-up of every path (JIT, SQLite page cache): a running server is warm.
     await rawThroughput(warmUpCommand);
     await termThroughput(term, server.pid, warmUpCommand);
+    await termThroughput(naiveTerm, relay.pid, warmUpCommand);
     for (let i = 0; i < reps; i++) {
       const raw = await rawThroughput(command);
       r.raw.push(raw.mbps);
@@ -127,15 +133,20 @@ async function throughputSection(server: ServerHandle, transport: Transport) {
       const ours = await termThroughput(term, server.pid, command);
       r.ours.push(ours.mbps);
       r.oursCpu.push(ours.cpuPer100MB);
+      const naive = await termThroughput(naiveTerm, relay.pid, command);
+      r.naive.push(naive.mbps);
+      r.naiveCpu.push(naive.cpuPer100MB);
       const state = await server.inspect(term.sessionId);
       log(
-        `throughput ${transport} ${name} #${i + 1}: raw ${fmt(raw.mbps)} MB/s, shellport ${fmt(ours.mbps)} MB/s (server ${fmt(ours.cpuPer100MB)}, client ${fmt(ours.clientCpuPer100MB)}, raw ${fmt(raw.cpuPer100MB)} CPU s/100 MB; PTY paused ${String(state?.pauseCount)}×)`,
+        `throughput ${transport} ${name} #${i + 1}: raw ${fmt(raw.mbps)} MB/s, shellport ${fmt(ours.mbps)} MB/s, naive relay ${fmt(naive.mbps)} MB/s (CPU s/100 MB: server ${fmt(ours.cpuPer100MB)}, client ${fmt(ours.clientCpuPer100MB)}, raw ${fmt(raw.cpuPer100MB)}, naive relay ${fmt(naive.cpuPer100MB)}; PTY paused ${String(state?.pauseCount)}×)`,
       );
     }
     await term.request('terminal:kill', { sessionId: term.sessionId });
     term.close();
+    naiveTerm.close();
     const raw = median(r.raw);
     const ours = median(r.ours);
+    const naive = median(r.naive);
     rows.push({
       section: `throughput ${transport}`,
       metric: `${name}: MB/s (ref: raw node-pty in-process)`,
@@ -152,7 +163,22 @@ async function throughputSection(server: ServerHandle, transport: Transport) {
       reference: fmt(median(r.rawCpu)),
       ratio: fmt(median(r.oursCpu) / median(r.rawCpu)),
     });
+    rows.push({
+      section: `throughput ${transport}`,
+      metric: `${name}: MB/s, naive relay: node-pty → WebSocket, nothing stored (ref: raw)`,
+      ours: fmt(naive, 1),
+      reference: fmt(raw, 1),
+      ratio: fmt(naive / raw),
+    });
+    rows.push({
+      section: `throughput ${transport}`,
+      metric: `${name}: CPU s per 100 MB, naive relay (ref: raw)`,
+      ours: fmt(median(r.naiveCpu)),
+      reference: fmt(median(r.rawCpu)),
+      ratio: fmt(median(r.naiveCpu) / median(r.rawCpu)),
+    });
   }
+  relay.close();
   return results;
 }
 
