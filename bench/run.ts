@@ -2,8 +2,9 @@
  * `npm run bench [-- --quick] [-- --only=throughput,echo,memory,isolation,reconnect,wetty] [-- --reps=N]`
  *
  * Starts the real app (bench/server.ts, a child process) on loopback with a temp DATA_DIR and
- * drives it with real socket.io-clients; raw node-pty runs in this process as the ceiling, and
- * Wetty (installed on demand outside the repository) as a peer. Prints one table with the
+ * drives it with real Socket.IO / WebSocket clients; raw node-pty runs in this process as the
+ * ceiling, a naive relay (bench/naive-relay.ts) and two echo floors as baselines, and Wetty
+ * (installed on demand outside the repository) as a peer. Prints one table with the
  * figures, the same-run ratios and the targets of issue 5. Not part of the test suite.
  */
 import { execFileSync, fork } from 'node:child_process';
