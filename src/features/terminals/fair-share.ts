@@ -1,17 +1,23 @@
 /**
  * Keeps a flooding terminal from crowding out the one the owner is typing in. While another
- * terminal had input within INTERACTIVE_MS, a terminal may produce at most its share of output per
- * SLICE_MS (TERMINAL_SHARED_OUTPUT_KBPS); beyond that its PTY pauses until the slice ends, so the
- * flooding program blocks and leaves the CPU to the shell being typed in. A terminal alone, or the
- * one being typed in, is never held back.
+ * terminal had input within INTERACTIVE_MS, a terminal's output is held to its share
+ * (TERMINAL_SHARED_OUTPUT_KBPS): it earns credit at that rate, banking at most one SLICE_MS worth,
+ * each PTY read spends it, and once in debt its PTY pauses until the debt is earned back, so the
+ * flooding program blocks and leaves the CPU to the shell being typed in. Charging whole reads
+ * (a few KiB each) against the credit keeps the rate true however large the reads are. A terminal
+ * alone, or the one being typed in, is never held back.
  */
 export const INTERACTIVE_MS = 1000;
 export const SLICE_MS = 10;
 
 export interface FairShareState {
-  sliceStart: number;
-  sliceBytes: number;
+  /** Bytes the terminal may still produce now; negative: its debt. */
+  credit: number;
+  /** When the credit was last brought up to date (monotonic ms). */
+  at: number;
 }
+
+export const initialFairShareState = (): FairShareState => ({ credit: 0, at: Number.NEGATIVE_INFINITY });
 
 export interface FairShare {
   noteInput(session: object): void;
@@ -21,7 +27,7 @@ export interface FairShare {
 
 /** `bytesPerSecond` 0 turns it off. `now`: monotonic milliseconds. */
 export function createFairShare(bytesPerSecond: number, now: () => number = () => performance.now()): FairShare {
-  const sliceBytes = (bytesPerSecond * SLICE_MS) / 1000;
+  const bankedAtMost = (bytesPerSecond * SLICE_MS) / 1000;
   let lastInputFrom: object | null = null;
   let lastInputAt = Number.NEGATIVE_INFINITY;
   return {
@@ -31,13 +37,14 @@ export function createFairShare(bytesPerSecond: number, now: () => number = () =
     },
     pauseFor(session, state, bytes) {
       const at = now();
-      if (bytesPerSecond === 0 || lastInputFrom === session || at - lastInputAt > INTERACTIVE_MS) return 0;
-      if (at - state.sliceStart >= SLICE_MS) {
-        state.sliceStart = at;
-        state.sliceBytes = 0;
+      if (bytesPerSecond === 0 || lastInputFrom === session || at - lastInputAt > INTERACTIVE_MS) {
+        state.credit = bankedAtMost;
+        state.at = at;
+        return 0;
       }
-      state.sliceBytes += bytes;
-      return state.sliceBytes > sliceBytes ? SLICE_MS - (at - state.sliceStart) : 0;
+      state.credit = Math.min(bankedAtMost, state.credit + ((at - state.at) * bytesPerSecond) / 1000) - bytes;
+      state.at = at;
+      return state.credit < 0 ? Math.ceil((-state.credit * 1000) / bytesPerSecond) : 0;
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { PtyProcess } from '../../infra/pty-host.js';
-import type { FairShare, FairShareState } from './fair-share.js';
+import { type FairShare, type FairShareState, initialFairShareState } from './fair-share.js';
 import type { OutputStore, PersistTarget } from './output-store.js';
 import { RingBuffer } from './ring-buffer.js';
 
@@ -177,7 +177,7 @@ export class TerminalSession implements PersistTarget {
   private arrivedSinceCheck = false;
   /** Paused to leave the CPU to a terminal being typed in (fair-share.ts). */
   private yielding = false;
-  private readonly share: FairShareState = { sliceStart: 0, sliceBytes: 0 };
+  private readonly share: FairShareState = initialFairShareState();
 
   constructor(
     readonly id: string,
@@ -259,14 +259,15 @@ export class TerminalSession implements PersistTarget {
       for (const attachment of this.attachments) this.pump(attachment);
     }
     for (const attachment of this.attachments) if (this.seq - attachment.sentSeq >= COALESCE_BYTES) this.pump(attachment);
-    if (!this.yielding) this.yieldIfOverShare(chunk.length);
+    this.yieldIfOverShare(chunk.length);
     this.updateFlow();
   }
 
-  /** Holds the PTY (through updateFlow) until the slice ends when this terminal floods while another is typed in. */
+  /** Holds the PTY (through updateFlow) while this terminal, flooding while another is typed in, is over its share. */
   private yieldIfOverShare(bytes: number): void {
+    // Reads that arrive while already yielding are charged too: the debt carries over.
     const pauseMs = this.deps.fairShare.pauseFor(this, this.share, bytes);
-    if (pauseMs <= 0) return;
+    if (pauseMs <= 0 || this.yielding) return;
     this.yielding = true;
     this.yieldCount++;
     setTimeout(() => {

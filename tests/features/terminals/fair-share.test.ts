@@ -1,29 +1,50 @@
 import { describe, expect, it } from 'vitest';
-import { createFairShare, INTERACTIVE_MS, SLICE_MS } from '../../../src/features/terminals/fair-share.js';
+import { createFairShare, initialFairShareState, INTERACTIVE_MS } from '../../../src/features/terminals/fair-share.js';
 import { connectClient, startTerminalApp, waitUntil } from './helpers.js';
 
 describe('fair share between terminals', () => {
   const flooding = {};
   const typing = {};
-  const state = () => ({ sliceStart: 0, sliceBytes: 0 });
+  const state = initialFairShareState;
 
-  it('holds a terminal to its share per slice only while another terminal is being typed in', () => {
+  it('holds a terminal to its share only while another terminal is being typed in', () => {
     let now = 1000;
-    const share = createFairShare(100 * 1024, () => now); // 1 KiB per 10 ms slice
+    const share = createFairShare(100_000, () => now); // 100 bytes per ms, at most 1000 banked (one slice)
     const flood = state();
     expect(share.pauseFor(flooding, flood, 4096)).toBe(0); // nobody typing: never held
 
     share.noteInput(typing);
     now += 1;
-    expect(share.pauseFor(flooding, flood, 512)).toBe(0);
-    now += 3;
-    expect(share.pauseFor(flooding, flood, 1024)).toBe(SLICE_MS - 3); // over its share: wait for the slice's end
+    expect(share.pauseFor(flooding, flood, 500)).toBe(0); // within the banked credit
+    now += 2;
+    expect(share.pauseFor(flooding, flood, 1000)).toBe(3); // 300 bytes in debt: 3 ms to earn them
     expect(share.pauseFor(typing, state(), 1 << 20)).toBe(0); // the terminal being typed in is never held
 
-    now += SLICE_MS;
-    expect(share.pauseFor(flooding, flood, 1024)).toBe(0); // a new slice
+    now += 3;
+    expect(share.pauseFor(flooding, flood, 4000)).toBe(40); // a read larger than a slice costs what it takes to earn it
+    now += 40 + 500;
+    expect(share.pauseFor(flooding, flood, 1000)).toBe(0); // credit is banked for one slice at most
+    expect(share.pauseFor(flooding, flood, 1000)).toBe(10);
     now += INTERACTIVE_MS + 1;
     expect(share.pauseFor(flooding, flood, 1 << 20)).toBe(0); // typing stopped a second ago
+  });
+
+  it('keeps a flood to its share whatever the size of its reads', () => {
+    let now = 0;
+    const share = createFairShare(256 * 1024, () => now);
+    for (const readBytes of [512, 4096, 65_536]) {
+      const flood = state();
+      let produced = 0;
+      const start = now;
+      while (now - start < 2000) {
+        share.noteInput(typing);
+        produced += readBytes;
+        now += Math.max(share.pauseFor(flooding, flood, readBytes), 0.05); // a read takes 50 µs when not held
+      }
+      const rate = produced / ((now - start) / 1000);
+      expect(rate, `${readBytes}-byte reads`).toBeLessThanOrEqual(256 * 1024 * 1.05 + readBytes / 2);
+      expect(rate, `${readBytes}-byte reads`).toBeGreaterThan(256 * 1024 * 0.9);
+    }
   });
 
   it('is off at 0', () => {
@@ -33,7 +54,7 @@ describe('fair share between terminals', () => {
   });
 
   it('pauses a flooding terminal while another is typed in, and lets it run at full speed again after', async () => {
-    const app = await startTerminalApp({ TERMINAL_SHARED_OUTPUT_KBPS: '256' });
+    const app = await startTerminalApp({ TERMINAL_SHARED_OUTPUT_KBPS: '128' });
     const client = await connectClient(app);
     client.keepData = false;
     const flood = await client.create();
@@ -46,10 +67,15 @@ describe('fair share between terminals', () => {
     await waitUntil(() => client.stream(flood.id).seq > 1 << 20);
     expect(inspect(flood.id).yieldCount).toBe(0); // alone, it is never held back
 
-    for (let i = 0; i < 10; i++) {
+    // While the other terminal is typed in, the flood gets its 128 KiB/s and no more.
+    const seqBefore = inspect(flood.id).seq;
+    const typingStarted = performance.now();
+    for (let i = 0; i < 30; i++) {
       client.input(typed.id, 'x');
       await new Promise((resolve) => setTimeout(resolve, 30));
     }
+    const typingSeconds = (performance.now() - typingStarted) / 1000;
+    expect(inspect(flood.id).seq - seqBefore).toBeLessThan(128 * 1024 * typingSeconds * 1.3 + 16 * 1024);
     expect(inspect(flood.id).yieldCount).toBeGreaterThan(0);
     expect(inspect(typed.id).yieldCount).toBe(0);
 
