@@ -175,8 +175,8 @@ export class TerminalSession implements PersistTarget {
   /** Output is streaming: new output waits for the end of the burst or COALESCE_BYTES (see onData). */
   private coalescing = false;
   private arrivedSinceCheck = false;
-  /** Paused to leave the CPU to a terminal being typed in (fair-share.ts). */
-  private yielding = false;
+  /** Set while paused to leave the CPU to a terminal being typed in (fair-share.ts). */
+  private yieldTimer: NodeJS.Timeout | null = null;
   private readonly share: FairShareState = initialFairShareState();
 
   constructor(
@@ -267,13 +267,16 @@ export class TerminalSession implements PersistTarget {
   private yieldIfOverShare(bytes: number): void {
     // Reads that arrive while already yielding are charged too: the debt carries over.
     const pauseMs = this.deps.fairShare.pauseFor(this, this.share, bytes);
-    if (pauseMs <= 0 || this.yielding) return;
-    this.yielding = true;
+    if (pauseMs <= 0 || this.yieldTimer) return;
     this.yieldCount++;
-    setTimeout(() => {
-      this.yielding = false;
-      this.updateFlow();
-    }, pauseMs);
+    this.yieldTimer = setTimeout(() => this.stopYielding(), pauseMs);
+  }
+
+  private stopYielding(): void {
+    if (!this.yieldTimer) return;
+    clearTimeout(this.yieldTimer);
+    this.yieldTimer = null;
+    this.updateFlow();
   }
 
   /** Runs after each event-loop turn of a burst: sends what waits once the burst pauses. */
@@ -355,6 +358,8 @@ export class TerminalSession implements PersistTarget {
     }
     this.pty.write(data);
     this.deps.fairShare.noteInput(this);
+    // Typed into, it is the terminal that must not wait (a Ctrl-C's prompt must come back at once).
+    this.stopYielding();
     this.deps.onInputBytes(typeof data === 'string' ? Buffer.byteLength(data) : data.length);
     this.lastActivityMs = this.deps.now();
     this.activityUnsaved = true;
@@ -470,12 +475,12 @@ export class TerminalSession implements PersistTarget {
     }
     const persistLag = this.seq - this.persistedSeq;
     if (!this.paused) {
-      if (this.yielding || clientLag >= highWatermarkBytes || persistLag >= this.persistHighBytes) {
+      if (this.yieldTimer || clientLag >= highWatermarkBytes || persistLag >= this.persistHighBytes) {
         this.paused = true;
         this.pauseCount++;
         this.pty.pause();
       }
-    } else if (!this.yielding && clientLag <= lowWatermarkBytes && persistLag <= this.persistLowBytes) {
+    } else if (!this.yieldTimer && clientLag <= lowWatermarkBytes && persistLag <= this.persistLowBytes) {
       this.paused = false;
       this.pty.resume();
     }

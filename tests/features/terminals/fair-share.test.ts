@@ -90,4 +90,25 @@ describe('fair share between terminals', () => {
     await app.app.terminals.kill(flood.id);
     await app.app.terminals.kill(typed.id);
   });
+  it('lets a terminal held back for a long debt answer its own Ctrl-C at once', async () => {
+    // 1 KiB/s: one PTY read of a few KiB is a debt of seconds.
+    const app = await startTerminalApp({ TERMINAL_SHARED_OUTPUT_KBPS: '1' });
+    const client = await connectClient(app);
+    const flood = await client.create();
+    const typed = await client.create();
+    await client.attach(flood.id);
+    await client.attach(typed.id);
+    client.input(flood.id, 'yes\n');
+    await waitUntil(() => client.stream(flood.id).seq > 64 * 1024);
+    client.input(typed.id, 'x');
+    await waitUntil(() => app.app.terminals.inspect(flood.id)!.yieldCount > 0 || undefined);
+
+    const before = client.stream(flood.id).seq;
+    client.input(flood.id, '\x03');
+    client.input(flood.id, 'echo BACK-$((2+2))\n');
+    await client.waitForText(flood.id, 'BACK-4', 3000);
+    expect(client.stream(flood.id).seq).toBeGreaterThan(before);
+    await app.app.terminals.kill(flood.id);
+    await app.app.terminals.kill(typed.id);
+  });
 });
