@@ -166,18 +166,6 @@ const ACK_EVERY_BYTES = 64 * 1024;
 /** How a client acknowledges output: at once, at a processing rate (bytes/s), or never. */
 export type AckMode = 'now' | 'none' | { bytesPerSecond: number };
 
-/** What every bench client can do, whatever server it talks to. */
-export interface BenchTerm {
-  /** Bytes of output received so far. */
-  received: number;
-  send(data: string): void;
-  /** Resolves (with performance.now()) when `text` appears in output received after this call. */
-  waitFor(text: string, timeoutMs?: number): Promise<number>;
-  /** Called with each output message's size as it arrives. */
-  onChunk: ((bytes: number) => void) | null;
-  close(): void;
-}
-
 class Matcher {
   private waiters: { text: Buffer; carry: Buffer; resolve: (t: number) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }[] = [];
 
@@ -212,6 +200,29 @@ class Matcher {
       const tail = chunk.length >= n - 1 ? chunk.subarray(chunk.length - (n - 1)) : Buffer.concat([waiter.carry, chunk]).subarray(-(n - 1));
       waiter.carry = Buffer.from(tail);
     }
+  }
+}
+
+/** What every bench client can do, whatever server it talks to; each hands its output to `deliver`. */
+export abstract class BenchTerm {
+  /** Bytes of output received so far. */
+  received = 0;
+  /** Called with each output message's size as it arrives. */
+  onChunk: ((bytes: number) => void) | null = null;
+  private readonly matcher = new Matcher();
+
+  abstract send(data: string): void;
+  abstract close(): void;
+
+  /** Resolves (with performance.now()) when `text` appears in output received after this call. */
+  waitFor(text: string, timeoutMs = 60_000): Promise<number> {
+    return this.matcher.wait(text, timeoutMs);
+  }
+
+  protected deliver(chunk: Buffer): void {
+    this.received += chunk.length;
+    this.onChunk?.(chunk.length);
+    this.matcher.feed(chunk);
   }
 }
 
@@ -305,23 +316,19 @@ async function webSocketWire(server: { origin: string; cookie: string }): Promis
 }
 
 /** Our protocol (docs/protocol.md) over either transport. */
-export class ShellportTerm implements BenchTerm {
-  received = 0;
+export class ShellportTerm extends BenchTerm {
   seq = 0;
-  onChunk: ((bytes: number) => void) | null = null;
   ackMode: AckMode = 'now';
   sessionId = '';
   private processedAt = 0;
   private ackedSeq = 0;
   private ackTimer: NodeJS.Timeout | null = null;
-  private readonly matcher = new Matcher();
 
   private constructor(private readonly wire: Wire) {
+    super();
     wire.onOutput((seq, data) => {
-      this.received += data.length;
       this.seq = seq;
-      this.onChunk?.(data.length);
-      this.matcher.feed(data);
+      this.deliver(data);
       this.acknowledge(seq, data.length);
     });
     wire.onEvent('terminal:reset', ({ seq }: { seq: number }) => {
@@ -384,10 +391,6 @@ export class ShellportTerm implements BenchTerm {
     this.wire.emit('terminal:input', { sessionId: this.sessionId, data });
   }
 
-  waitFor(text: string, timeoutMs = 60_000): Promise<number> {
-    return this.matcher.wait(text, timeoutMs);
-  }
-
   /** Stops (or restarts) reading from the TCP socket: the kernel buffers fill and the server's writes stall. */
   setTcpReading(reading: boolean): void {
     const tcp = this.wire.tcp();
@@ -404,18 +407,11 @@ export class ShellportTerm implements BenchTerm {
  * The echo floor of the PTY alone: node-pty in the probe's own process, no network, no server.
  * Typing into `cat > /dev/null` the way the probe does with a Shellport terminal.
  */
-export class RawPtyTerm implements BenchTerm {
-  received = 0;
-  onChunk: ((bytes: number) => void) | null = null;
-  private readonly matcher = new Matcher();
+export class RawPtyTerm extends BenchTerm {
 
   private constructor(private readonly pty: nodePty.IPty) {
-    pty.onData((data) => {
-      const chunk = data as unknown as Buffer;
-      this.received += chunk.length;
-      this.onChunk?.(chunk.length);
-      this.matcher.feed(chunk);
-    });
+    super();
+    pty.onData((data) => this.deliver(data as unknown as Buffer));
   }
 
   static async open(): Promise<RawPtyTerm> {
@@ -434,10 +430,6 @@ export class RawPtyTerm implements BenchTerm {
 
   send(data: string): void {
     this.pty.write(data);
-  }
-
-  waitFor(text: string, timeoutMs = 60_000): Promise<number> {
-    return this.matcher.wait(text, timeoutMs);
   }
 
   close(): void {
@@ -464,17 +456,11 @@ export async function startFloorServer(): Promise<{ url: string; close(): Promis
 }
 
 /** A client of a bare WebSocket terminal: JSON input as Shellport's protocol sends it, each binary message is output. */
-export class BareWebSocketTerm implements BenchTerm {
-  received = 0;
-  onChunk: ((bytes: number) => void) | null = null;
-  private readonly matcher = new Matcher();
+export class BareWebSocketTerm extends BenchTerm {
 
   private constructor(private readonly ws: WebSocket) {
-    ws.on('message', (raw: Buffer) => {
-      this.received += raw.length;
-      this.onChunk?.(raw.length);
-      this.matcher.feed(raw);
-    });
+    super();
+    ws.on('message', (raw: Buffer) => this.deliver(raw));
   }
 
   static async connect(url: string): Promise<BareWebSocketTerm> {
@@ -490,26 +476,18 @@ export class BareWebSocketTerm implements BenchTerm {
     this.ws.send(JSON.stringify({ event: 'terminal:input', payload: { sessionId: '00000000-0000-4000-8000-000000000000', data } }));
   }
 
-  waitFor(text: string, timeoutMs = 60_000): Promise<number> {
-    return this.matcher.wait(text, timeoutMs);
-  }
-
   close(): void {
     this.ws.close();
   }
 }
 
 /** Wetty's protocol: Socket.IO on <base>/socket.io; `input`/`resize`/`commit` in, `data` (text) out. */
-export class WettyTerm implements BenchTerm {
-  received = 0;
-  onChunk: ((bytes: number) => void) | null = null;
-  private readonly matcher = new Matcher();
+export class WettyTerm extends BenchTerm {
 
   private constructor(readonly socket: Socket) {
+    super();
     socket.on('data', (data: string) => {
-      this.received += data.length;
-      this.onChunk?.(data.length);
-      this.matcher.feed(Buffer.from(data, 'latin1'));
+      this.deliver(Buffer.from(data, 'latin1'));
       // As Wetty's client does after xterm.js processed the data.
       socket.emit('commit', data.length);
     });
@@ -531,10 +509,6 @@ export class WettyTerm implements BenchTerm {
 
   send(data: string): void {
     this.socket.emit('input', data);
-  }
-
-  waitFor(text: string, timeoutMs = 60_000): Promise<number> {
-    return this.matcher.wait(text, timeoutMs);
   }
 
   close(): void {

@@ -33,13 +33,19 @@ async function routeTerminalSockets(page: Page): Promise<RoutedConnection[]> {
   return connections;
 }
 
+/** Signs the page in and opens the terminals screen. */
+async function openTerminals(e2e: ReturnType<typeof fixture>, page: Page): Promise<TerminalsPage> {
+  await e2e.signIn(page);
+  const terminals = new TerminalsPage(page);
+  await terminals.open('/terminals');
+  return terminals;
+}
+
 it('opens terminals with tabs and a split, restores them after a reload and resumes after a dropped connection', async () => {
   const e2e = fixture();
   const page = await e2e.newPage();
   const connections = await routeTerminalSockets(page);
-  await e2e.signIn(page);
-  const terminals = new TerminalsPage(page);
-  await terminals.open('/terminals');
+  const terminals = await openTerminals(e2e, page);
   expect(await terminals.tabs().count()).toBe(1);
 
   // Type and see the output.
@@ -137,9 +143,7 @@ it('opens terminals with tabs and a split, restores them after a reload and resu
 it('fits a 390×844 phone and sends Ctrl-C from the key bar to a running sleep', async () => {
   const e2e = fixture();
   const page = await e2e.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-  await e2e.signIn(page);
-  const terminals = new TerminalsPage(page);
-  await terminals.open('/terminals');
+  const terminals = await openTerminals(e2e, page);
   await terminals.newTerminal();
 
   // Nothing wider than the screen.
@@ -195,9 +199,7 @@ it('after an outage whose output the server no longer fully has, resets the scre
       await connection.page.close();
     }
   };
-  await e2e.signIn(page);
-  const terminals = new TerminalsPage(page);
-  await terminals.open('/terminals');
+  const terminals = await openTerminals(e2e, page);
   await terminals.newTerminal();
   const id = await terminals.sessionIdIn(0);
   await terminals.run('echo before-$((6*7))');
@@ -240,9 +242,7 @@ it('stops reconnecting when the server ends the connection as signed out, until 
   const e2e = fixture();
   const page = await e2e.newPage();
   const connections = await routeTerminalSockets(page);
-  await e2e.signIn(page);
-  const terminals = new TerminalsPage(page);
-  await terminals.open('/terminals');
+  const terminals = await openTerminals(e2e, page);
   expect(connections).toHaveLength(1);
 
   // What the server sends when the sign-in ended (close code 4001): retrying cannot help.

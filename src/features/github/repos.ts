@@ -2,23 +2,7 @@ import { AppError } from '../../http/errors.js';
 import type { Clock } from '../../infra/clock.js';
 import type { Database } from '../../infra/database/client.js';
 import type { GitHubAccess } from './access.js';
-
-/** One repository in the browser, as GET /api/github/repos returns it. */
-export interface RepoSummary {
-  id: number;
-  fullName: string;
-  owner: string;
-  name: string;
-  description: string | null;
-  private: boolean;
-  fork: boolean;
-  archived: boolean;
-  defaultBranch: string;
-  pushedAt: string | null;
-  htmlUrl: string;
-  /** The workspace cloned from it, or null. */
-  workspaceId: string | null;
-}
+import type { RepoSummary } from './wire.js';
 
 interface GitHubRepoJson {
   id: number;

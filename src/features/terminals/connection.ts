@@ -14,10 +14,9 @@ import {
   renameSchema,
   resizeSchema,
   sessionRefSchema,
-  type SocketErrorBody,
 } from './schemas.js';
 import type { Attachment, OutputSink } from './session.js';
-import { PROTOCOL_VERSION } from './wire.js';
+import { PROTOCOL_VERSION, type ProtocolError } from './wire.js';
 
 export type AckFn = (response: unknown) => void;
 
@@ -71,7 +70,7 @@ export const KNOWN_EVENTS = new Set([
   'terminal:list',
 ]);
 
-function toSocketError(error: unknown, log: FastifyBaseLogger, event: string): SocketErrorBody {
+function toSocketError(error: unknown, log: FastifyBaseLogger, event: string): ProtocolError {
   if (error instanceof ZodError) {
     const details = describeZodError(error);
     return { code: 'validation_failed', message: `Invalid ${event} payload: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, details };

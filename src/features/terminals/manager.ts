@@ -10,7 +10,8 @@ import type { PtyHost } from '../../infra/pty-host.js';
 import { AppError, badRequest, notFound } from '../../http/errors.js';
 import { buildShellEnv, ensureWorkingDirectory, findShell, listAllowedShells, type TerminalContextProvider } from './context.js';
 import { createOutputStore, type OutputRange, type OutputStore } from './output-store.js';
-import { MAX_DIMENSION, type CreateTerminalInput, type ListTerminalsFilter, type TerminalInfo } from './schemas.js';
+import { MAX_DIMENSION, type CreateTerminalInput, type ListTerminalsFilter } from './schemas.js';
+import type { TerminalInfo } from './wire.js';
 import { TerminalSession, type Attachment, type OutputSink, type SessionEnd } from './session.js';
 
 export interface TerminalManagerDeps {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ProtocolError, TerminalInfo } from './wire.js';
 
 export const MAX_DIMENSION = 1000;
 const dimension = z.number().int().min(1).max(MAX_DIMENSION);
@@ -57,35 +58,7 @@ export const outputQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(16 * 1024 * 1024).default(1024 * 1024),
 });
 
-/** What clients see of a terminal (HTTP and socket). */
-export interface TerminalInfo {
-  id: string;
-  workspaceId: string | null;
-  name: string | null;
-  shell: string;
-  pid: number | null;
-  status: 'active' | 'terminated';
-  cwd: string;
-  cols: number;
-  rows: number;
-  createdAt: string;
-  lastActivityAt: string;
-  endedAt: string | null;
-  exitCode: number | null;
-  endReason: string | null;
-  /** Offset just after the newest output byte; null for an ended terminal not in memory. */
-  seq: number | null;
-  /** Clients attached right now. */
-  clients: number;
-}
-
-export interface SocketErrorBody {
-  code: string;
-  message: string;
-  details?: unknown;
-}
-
-export type Ack<T extends object = object> = (response: ({ ok: true } & T) | { ok: false; error: SocketErrorBody }) => void;
+export type Ack<T extends object = object> = (response: ({ ok: true } & T) | { ok: false; error: ProtocolError }) => void;
 
 /** Events the server sends on the /terminals namespace. */
 export interface TerminalServerEvents {
@@ -96,5 +69,5 @@ export interface TerminalServerEvents {
   'terminal:resized': (payload: { sessionId: string; cols: number; rows: number }) => void;
   'terminal:exit': (payload: { sessionId: string; exitCode: number | null; signal: number | null; reason: string; seq: number }) => void;
   'terminal:updated': (payload: { session: TerminalInfo }) => void;
-  'terminal:error': (payload: { event: string; sessionId?: string; error: SocketErrorBody }) => void;
+  'terminal:error': (payload: { event: string; sessionId?: string; error: ProtocolError }) => void;
 }

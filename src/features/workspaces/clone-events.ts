@@ -1,20 +1,5 @@
 import { EventEmitter } from 'node:events';
-
-export type CloneState = 'pending' | 'cloning' | 'ready' | 'error';
-
-/** One clone progress event, as streamed to the browser (server-sent events). */
-export interface CloneEvent {
-  workspaceId: string;
-  /** queued, counting, compressing, receiving, resolving, updating, done, failed, cancelled */
-  phase: string;
-  /** Progress within the phase, 0-100; 100 with state "ready" when the clone is complete. */
-  percent: number;
-  processed: number;
-  total: number;
-  state: CloneState;
-  /** Set on failure: the same text as the workspace's cloneError. */
-  message?: string;
-}
+import type { CloneEvent } from './wire.js';
 
 /** In-memory fan-out of clone events; remembers each running clone's latest event for late subscribers. */
 export function createCloneEvents() {

@@ -11,52 +11,17 @@ import type { Metrics } from '../../infra/metrics.js';
 import type { Vault } from '../../infra/vault.js';
 import type { GitHubAccess } from '../github/access.js';
 import { toGitHubApiError } from '../github/repos.js';
-import type { CloneEvent, CloneEvents, CloneState } from './clone-events.js';
+import type { CloneEvents } from './clone-events.js';
 import { createCloneQueue } from './clone-queue.js';
 import { describeGitFailure, type GitRunner } from './git-runner.js';
 import { ensureConfined, isSafeSegment, outsideWorkspaces, workspacePathFor } from './paths.js';
 import { isValidBranchName, isValidGitHubOwner, isValidGitHubRepoName, type CreateWorkspaceBody } from './schemas.js';
+import type { CloneEvent, CloneState, GitStatusView, WorkspaceStatus, WorkspaceView } from './wire.js';
 
 /** What the workspaces feature needs from the terminals feature (its manager implements it). */
 export interface WorkspaceTerminals {
   /** Ends every terminal of the workspace (kills the shells) and marks their sessions ended. */
   closeWorkspaceSessions(workspaceId: string, reason: string): Promise<unknown> | unknown;
-}
-
-export type WorkspaceStatus = 'active' | 'idle' | 'archived';
-
-export interface WorkspaceView {
-  id: string;
-  name: string;
-  githubRepo: string | null;
-  cloneUrl: string;
-  localPath: string;
-  defaultBranch: string | null;
-  description: string | null;
-  cloneState: CloneState;
-  cloneError: string | null;
-  /** The clone's latest progress while it is queued or running. */
-  progress: Omit<CloneEvent, 'workspaceId' | 'state'> | null;
-  status: WorkspaceStatus;
-  activeTerminals: number;
-  lastActivityAt: string;
-  lastSyncAt: string | null;
-  createdAt: string;
-}
-
-export interface GitStatusView {
-  branch: string | null;
-  detached: boolean;
-  commit: string | null;
-  upstream: string | null;
-  ahead: number;
-  behind: number;
-  /** Files that differ from HEAD, untracked ones included. */
-  changedFiles: number;
-  staged: number;
-  modified: number;
-  untracked: number;
-  conflicted: number;
 }
 
 export interface WorkspaceServiceDeps {

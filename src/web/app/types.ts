@@ -1,5 +1,13 @@
-// Shapes of the API responses the screens use (docs/api.md).
+// Shapes of the API responses the screens use (docs/api.md). Those the server's features define
+// in their import-free wire modules come from there.
+import type { RepoSummary } from '../../features/github/wire.js';
+import type { GitStatusView, WorkspaceView } from '../../features/workspaces/wire.js';
 import type { Theme } from './theme.js';
+
+export type { CloneEvent } from '../../features/workspaces/wire.js';
+export type Workspace = WorkspaceView;
+export type GitStatus = GitStatusView;
+export type Repository = RepoSummary;
 
 export interface Me {
   owner: { githubId: number; login: string | null; name: string | null; avatarUrl: string | null } | null;
@@ -34,48 +42,6 @@ export interface SettingsResponse {
   shells: string[];
 }
 
-export interface CloneEvent {
-  workspaceId: string;
-  phase: string;
-  percent: number;
-  processed: number;
-  total: number;
-  state: 'pending' | 'cloning' | 'ready' | 'error';
-  message?: string;
-}
-
-export interface Workspace {
-  id: string;
-  name: string;
-  githubRepo: string | null;
-  cloneUrl: string;
-  localPath: string;
-  defaultBranch: string | null;
-  description: string | null;
-  cloneState: 'pending' | 'cloning' | 'ready' | 'error';
-  cloneError: string | null;
-  progress: CloneEvent | null;
-  status: 'active' | 'idle' | 'archived';
-  activeTerminals: number;
-  lastActivityAt: string | null;
-  lastSyncAt: string | null;
-  createdAt: string;
-}
-
-export interface GitStatus {
-  branch: string | null;
-  detached: boolean;
-  commit: string | null;
-  upstream: string | null;
-  ahead: number;
-  behind: number;
-  changedFiles: number;
-  staged: number;
-  modified: number;
-  untracked: number;
-  conflicted: number;
-}
-
 export interface Branches {
   current: string | null;
   local: { name: string; commit: string; upstream: string | null; current: boolean }[];
@@ -87,21 +53,6 @@ export interface EnvVariable {
   value: string | null;
   secret: boolean;
   updatedAt: string;
-}
-
-export interface Repository {
-  id: number;
-  fullName: string;
-  owner: string;
-  name: string;
-  description: string | null;
-  private: boolean;
-  fork: boolean;
-  archived: boolean;
-  defaultBranch: string;
-  pushedAt: string | null;
-  htmlUrl: string;
-  workspaceId: string | null;
 }
 
 export interface AuthSessionInfo {

@@ -1,11 +1,12 @@
 // The terminals screen: tabs (one per session), up to two panes side by side or stacked, the
 // toolbar, the connection indicator, the phone key bar and layout persistence.
+import type { TerminalInfo } from '../../features/terminals/wire.js';
 import { askDialog } from './dialog.js';
 import { createKeyBar } from './keybar.js';
 import { emptyLayout, loadLayout, saveLayout, type SplitDirection, type TerminalLayout } from './layout-store.js';
 import { TerminalView } from './terminal-view.js';
 import type { TerminalTheme } from './theme.js';
-import type { ConnectionState, TerminalSession, TerminalTransport } from './transport.js';
+import type { ConnectionState, TerminalTransport } from './transport.js';
 
 export const MIN_FONT_SIZE = 8;
 export const MAX_FONT_SIZE = 32;
@@ -231,7 +232,7 @@ export class TerminalsScreen {
     }
   }
 
-  private addView(session: TerminalSession): TerminalView {
+  private addView(session: TerminalInfo): TerminalView {
     const view = new TerminalView({
       session,
       transport: this.transport,

@@ -6,8 +6,9 @@ import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { WebglAddon } from '@xterm/addon-webgl';
 import { Terminal } from '@xterm/xterm';
+import type { TerminalInfo } from '../../features/terminals/wire.js';
 import { XTERM_THEMES, type TerminalTheme } from './theme.js';
-import type { ServerEvents, TerminalSession, TerminalTransport } from './transport.js';
+import type { ServerEvents, TerminalTransport } from './transport.js';
 
 /** Acknowledge at least every this many processed bytes, and when output stops (debounced). */
 const ACK_EVERY_BYTES = 64 * 1024;
@@ -15,7 +16,7 @@ const ACK_DEBOUNCE_MS = 50;
 const DEFAULT_MAX_INPUT_BYTES = 64 * 1024;
 
 export interface TerminalViewOptions {
-  session: TerminalSession;
+  session: TerminalInfo;
   transport: TerminalTransport;
   fontSize: number;
   theme: TerminalTheme;
@@ -67,7 +68,7 @@ function chunkInput(data: string, maxBytes: number): string[] {
 export class TerminalView {
   readonly element: HTMLElement;
   readonly term: Terminal;
-  session: TerminalSession;
+  session: TerminalInfo;
   /** Window title set by the shell (OSC 0/2). */
   title = '';
   /** What the UI shows about the connection of this terminal. */
@@ -313,7 +314,7 @@ export class TerminalView {
     this.refit();
   }
 
-  setSession(session: TerminalSession): void {
+  setSession(session: TerminalInfo): void {
     const wasActive = this.session.status === 'active';
     this.session = session;
     if (wasActive && session.status === 'terminated' && !this.attached) this.showExit(session.exitCode, session.endReason);

@@ -1,32 +1,7 @@
 // The terminal protocol (docs/protocol.md) seen from the browser, behind a small interface with two
 // transports carrying the same events: the plain WebSocket one here (the app's) and Socket.IO
 // (socket-io-transport.ts, a module of its own so that the app's bundle does not carry it).
-import { CLOSE_SIGNED_OUT, FRAME_OUTPUT, PROTOCOL_VERSION, TERMINALS_WS_PATH } from '../../features/terminals/wire.js';
-
-export interface TerminalSession {
-  id: string;
-  workspaceId: string | null;
-  name: string | null;
-  shell: string;
-  pid: number | null;
-  status: 'active' | 'terminated';
-  cwd: string;
-  cols: number;
-  rows: number;
-  createdAt: string;
-  lastActivityAt: string;
-  endedAt: string | null;
-  exitCode: number | null;
-  endReason: string | null;
-  seq: number | null;
-  clients: number;
-}
-
-export interface ProtocolError {
-  code: string;
-  message: string;
-  details?: unknown;
-}
+import { CLOSE_SIGNED_OUT, FRAME_OUTPUT, PROTOCOL_VERSION, type ProtocolError, type TerminalInfo, TERMINALS_WS_PATH } from '../../features/terminals/wire.js';
 
 /** Server → client events and their payloads. */
 export interface ServerEvents {
@@ -36,21 +11,21 @@ export interface ServerEvents {
   'terminal:behind': { sessionId: string; seq: number };
   'terminal:resized': { sessionId: string; cols: number; rows: number };
   'terminal:exit': { sessionId: string; exitCode: number | null; signal: number | null; reason: string; seq: number };
-  'terminal:updated': { session: TerminalSession };
+  'terminal:updated': { session: TerminalInfo };
   'terminal:error': { event: string; sessionId?: string; error: ProtocolError };
 }
 
 /** Client → server requests (acknowledged) and what a successful acknowledgement carries. */
 export interface Requests {
-  'terminal:create': { payload: { workspaceId?: string | null; cols?: number; rows?: number; name?: string }; result: { session: TerminalSession } };
+  'terminal:create': { payload: { workspaceId?: string | null; cols?: number; rows?: number; name?: string }; result: { session: TerminalInfo } };
   'terminal:attach': {
     payload: { sessionId: string; lastSeq?: number | null; cols?: number; rows?: number };
-    result: { session: TerminalSession; from: number; reset: boolean; seq: number | null };
+    result: { session: TerminalInfo; from: number; reset: boolean; seq: number | null };
   };
   'terminal:detach': { payload: { sessionId: string }; result: object };
-  'terminal:kill': { payload: { sessionId: string }; result: { session: TerminalSession } };
-  'terminal:rename': { payload: { sessionId: string; name: string | null }; result: { session: TerminalSession } };
-  'terminal:list': { payload: { workspaceId?: string; status?: 'active' | 'terminated' }; result: { sessions: TerminalSession[] } };
+  'terminal:kill': { payload: { sessionId: string }; result: { session: TerminalInfo } };
+  'terminal:rename': { payload: { sessionId: string; name: string | null }; result: { session: TerminalInfo } };
+  'terminal:list': { payload: { workspaceId?: string; status?: 'active' | 'terminated' }; result: { sessions: TerminalInfo[] } };
 }
 
 /** Client → server messages sent without waiting for an answer. */

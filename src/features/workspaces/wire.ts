@@ -1,0 +1,54 @@
+// The shapes of the workspaces API (docs/api.md), shared by the server and the web app: this
+// module imports nothing, so the browser bundle can take it as it is.
+
+export type CloneState = 'pending' | 'cloning' | 'ready' | 'error';
+
+/** One clone progress event, as streamed to the browser (server-sent events). */
+export interface CloneEvent {
+  workspaceId: string;
+  /** queued, counting, compressing, receiving, resolving, updating, done, failed, cancelled */
+  phase: string;
+  /** Progress within the phase, 0-100; 100 with state "ready" when the clone is complete. */
+  percent: number;
+  processed: number;
+  total: number;
+  state: CloneState;
+  /** Set on failure: the same text as the workspace's cloneError. */
+  message?: string;
+}
+
+export type WorkspaceStatus = 'active' | 'idle' | 'archived';
+
+export interface WorkspaceView {
+  id: string;
+  name: string;
+  githubRepo: string | null;
+  cloneUrl: string;
+  localPath: string;
+  defaultBranch: string | null;
+  description: string | null;
+  cloneState: CloneState;
+  cloneError: string | null;
+  /** The clone's latest progress while it is queued or running. */
+  progress: Omit<CloneEvent, 'workspaceId' | 'state'> | null;
+  status: WorkspaceStatus;
+  activeTerminals: number;
+  lastActivityAt: string;
+  lastSyncAt: string | null;
+  createdAt: string;
+}
+
+export interface GitStatusView {
+  branch: string | null;
+  detached: boolean;
+  commit: string | null;
+  upstream: string | null;
+  ahead: number;
+  behind: number;
+  /** Files that differ from HEAD, untracked ones included. */
+  changedFiles: number;
+  staged: number;
+  modified: number;
+  untracked: number;
+  conflicted: number;
+}
