@@ -73,7 +73,7 @@ describe('the server process', () => {
     const migrations = db.prepare('SELECT migration_name, finished_at FROM _prisma_migrations ORDER BY migration_name').all();
     db.close();
     expect(tables.map((t) => t.name)).toEqual(
-      expect.arrayContaining(['_prisma_migrations', 'settings', 'workspaces', 'sessions', 'session_outputs', 'auth_sessions', 'auth_logs', 'system_metrics', 'job_runs']),
+      expect.arrayContaining(['_prisma_migrations', 'settings', 'workspaces', 'sessions', 'auth_sessions', 'auth_logs', 'system_metrics', 'job_runs']),
     );
     expect(migrations).toEqual(
       readMigrations(MIGRATIONS_DIR).map((migration) => ({ migration_name: migration.name, finished_at: expect.any(Number) })),

@@ -47,7 +47,7 @@ export interface TerminalsConfig {
   maxInputBytes: number;
   /** Recent output kept in memory per terminal (grown on demand up to this size). */
   ringBufferBytes: number;
-  /** Output kept in the database per terminal; older rows are trimmed. */
+  /** Output kept on disk per terminal; older segments are deleted. */
   retainedOutputBytes: number;
   /** Time between SIGTERM/SIGHUP and SIGKILL when a terminal is killed. */
   killGraceMs: number;
@@ -62,9 +62,9 @@ export interface TerminalsConfig {
     sharedOutputBytesPerSecond: number;
   };
   persist: {
-    /** Output waits at most this long before it is written to the database. */
+    /** Output waits at most this long before it is written to disk. */
     intervalMs: number;
-    /** Output is written as soon as this much is pending; also the largest row. */
+    /** Output is written as soon as this much is pending. */
     batchBytes: number;
   };
   /** The list of allowed login shells. */
@@ -87,7 +87,7 @@ export function buildTerminalsConfig(env: TerminalsEnv, rawEnv: Record<string, s
 
   const high = env.TERMINAL_FLOW_HIGH_WATERMARK_KB * 1024;
   // The ring must hold everything a counted client has not acknowledged plus the chunk in flight,
-  // and the database keeps at least what the ring keeps, so replays never find a hole.
+  // and the disk keeps at least what the ring keeps, so replays never find a hole.
   const ringBufferBytes = Math.max(env.TERMINAL_RING_BUFFER_KB * 1024, 2 * high + 128 * 1024);
   return {
     maxSessions: env.TERMINAL_MAX_SESSIONS,

@@ -13,12 +13,15 @@ export interface PruneDeps {
   retention: MaintenanceConfig['retention'];
   /** Sign-in sessions unused this long are expired (same rule as the session store). */
   sessionIdleTimeoutMs: number;
+  /** Deletes a terminal's stored output (its scrollback files); returns the bytes freed. */
+  removeSessionOutput: (sessionId: string) => number;
   batchSize?: number;
 }
 
 export interface PruneResult {
   terminatedSessions: number;
-  sessionOutputs: number;
+  /** Bytes of terminal output deleted with those sessions. */
+  scrollbackBytes: number;
   authLogs: number;
   systemMetrics: number;
   authSessions: number;
@@ -26,7 +29,7 @@ export interface PruneResult {
 }
 
 /** Deletes old rows in small batches, yielding to the event loop between them. */
-export function createPruneService({ db, clock, retention, sessionIdleTimeoutMs, batchSize = PRUNE_BATCH_SIZE }: PruneDeps) {
+export function createPruneService({ db, clock, retention, sessionIdleTimeoutMs, removeSessionOutput, batchSize = PRUNE_BATCH_SIZE }: PruneDeps) {
   async function inBatches(deleteBatch: () => Promise<number>): Promise<number> {
     let total = 0;
     for (;;) {
@@ -48,30 +51,21 @@ export function createPruneService({ db, clock, retention, sessionIdleTimeoutMs,
   }
 
   async function pruneTerminatedSessions(cutoff: Date) {
-    let sessionOutputs = 0;
+    let scrollbackBytes = 0;
     const where = {
       status: 'terminated',
       OR: [{ endedAt: { lt: cutoff } }, { endedAt: null, lastActivityAt: { lt: cutoff } }],
     };
     const terminatedSessions = await deleteById(
-      async () => {
-        const sessions = await db.session.findMany({ where, select: { id: true }, take: batchSize });
-        // A long session can hold many thousands of output rows: delete them in batches first,
-        // rather than in one long cascading DELETE.
-        for (const { id } of sessions) {
-          sessionOutputs += await inBatches(() =>
-            db.$executeRawUnsafe(
-              'DELETE FROM "session_outputs" WHERE rowid IN (SELECT rowid FROM "session_outputs" WHERE "session_id" = ? LIMIT ?)',
-              id,
-              batchSize,
-            ),
-          );
-        }
-        return sessions.map((s) => s.id);
+      async () => (await db.session.findMany({ where, select: { id: true }, take: batchSize })).map((s) => s.id),
+      async (ids) => {
+        const deleted = await db.session.deleteMany({ where: { id: { in: ids } } });
+        // Rows first: output left behind by a crash in between is deleted at the next start-up.
+        for (const id of ids) scrollbackBytes += removeSessionOutput(id);
+        return deleted;
       },
-      (ids) => db.session.deleteMany({ where: { id: { in: ids } } }),
     );
-    return { terminatedSessions, sessionOutputs };
+    return { terminatedSessions, scrollbackBytes };
   }
 
   return {
@@ -80,7 +74,7 @@ export function createPruneService({ db, clock, retention, sessionIdleTimeoutMs,
       const now = clock.now();
       const before = (ms: number) => new Date(now.getTime() - ms);
 
-      const { terminatedSessions, sessionOutputs } = await pruneTerminatedSessions(before(retention.terminatedSessionsMs));
+      const { terminatedSessions, scrollbackBytes } = await pruneTerminatedSessions(before(retention.terminatedSessionsMs));
       const authLogs = await deleteById(
         async () => (await db.authLog.findMany({ where: { createdAt: { lt: before(retention.authLogsMs) } }, select: { id: true }, take: batchSize })).map((r) => r.id),
         (ids) => db.authLog.deleteMany({ where: { id: { in: ids } } }),
@@ -104,7 +98,7 @@ export function createPruneService({ db, clock, retention, sessionIdleTimeoutMs,
         async () => (await db.jobRun.findMany({ where: { startedAt: { lt: before(retention.jobRunsMs) } }, select: { id: true }, take: batchSize })).map((r) => r.id),
         (ids) => db.jobRun.deleteMany({ where: { id: { in: ids } } }),
       );
-      const result = { terminatedSessions, sessionOutputs, authLogs, systemMetrics, authSessions, jobRuns };
+      const result = { terminatedSessions, scrollbackBytes, authLogs, systemMetrics, authSessions, jobRuns };
       log.info(result, 'prune finished');
       return result;
     },

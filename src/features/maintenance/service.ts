@@ -6,6 +6,7 @@ import type { Scheduler } from '../../infra/scheduler.js';
 import { createBackupService } from './backups.js';
 import { MAINTENANCE_JOBS, type MaintenanceDeps } from './jobs/index.js';
 import { createMetricsSampler } from './metrics-sampler.js';
+import { removeScrollback } from '../terminals/scrollback-files.js';
 import { createPruneService } from './prune.js';
 import { createVacuumService } from './vacuum.js';
 
@@ -45,6 +46,7 @@ export function createMaintenanceService({ config, db, clock, metrics }: Mainten
       clock,
       retention: maintenance.retention,
       sessionIdleTimeoutMs: config.auth.sessionIdleTimeoutMs,
+      removeSessionOutput: (sessionId) => removeScrollback(storage.scrollbackDir, sessionId),
     }),
     vacuum: createVacuumService({ databaseFile: storage.databaseFile }),
     sampler: createMetricsSampler({ db, clock, dataDir: storage.dataDir, databaseFile: storage.databaseFile, metrics }),

@@ -33,7 +33,7 @@ export interface TerminalTransport {
   readonly request: IncomingMessage;
   /** Sends a server → client event other than output (docs/protocol.md, "Server → client events"). */
   send(event: string, payload: object): void;
-  /** Sends `terminal:output`. */
+  /** Sends `terminal:output`. `data` is borrowed (it may be the ring buffer's memory): copy what is kept past the call. */
   output(sessionId: string, seq: number, data: Buffer): void;
   /** True while earlier messages are still being written: new output waits and coalesces. */
   isBusy(): boolean;

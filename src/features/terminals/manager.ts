@@ -10,6 +10,7 @@ import type { PtyHost } from '../../infra/pty-host.js';
 import { AppError, badRequest, notFound } from '../../http/errors.js';
 import { buildShellEnv, ensureWorkingDirectory, findShell, listAllowedShells, type TerminalContextProvider } from './context.js';
 import { createOutputStore, type OutputRange, type OutputStore } from './output-store.js';
+import { removeOrphanScrollback } from './scrollback-files.js';
 import { MAX_DIMENSION, type CreateTerminalInput, type ListTerminalsFilter } from './schemas.js';
 import type { TerminalInfo } from './wire.js';
 import { TerminalSession, type Attachment, type OutputSink, type SessionEnd } from './session.js';
@@ -17,7 +18,8 @@ import { TerminalSession, type Attachment, type OutputSink, type SessionEnd } fr
 export interface TerminalManagerDeps {
   db: Database;
   /** The SQLite file behind `db`: terminal output is written over a connection of its own. */
-  databaseFile: string;
+  /** SCROLLBACK_DIR: where terminal output is kept (scrollback-files.ts). */
+  scrollbackDir: string;
   config: TerminalsConfig;
   clock: Clock;
   log: FastifyBaseLogger;
@@ -42,7 +44,7 @@ export interface AttachResult {
 
 const SWEEP_INTERVAL_MS = 30_000;
 const EXIT_WAIT_MS = 2_000;
-/** An idle terminal keeps this much of its ring buffer in memory; the rest is in the database. */
+/** An idle terminal keeps this much of its ring buffer in memory; the rest is on disk. */
 const IDLE_RING_BYTES = 16 * 1024;
 
 export const sessionNotFound = (id: string) =>
@@ -64,12 +66,12 @@ export function ensureSize(cols: unknown, rows: unknown): void {
  * nothing else touches a PTY.
  */
 export function createTerminalManager(deps: TerminalManagerDeps) {
-  const { db, databaseFile, config, clock, log, metrics, ptyHost, contextProvider } = deps;
+  const { db, scrollbackDir, config, clock, log, metrics, ptyHost, contextProvider } = deps;
   const sessions = new Map<string, TerminalSession>();
   const loading = new Map<string, Promise<TerminalSession>>();
   const listeners = new Set<(session: TerminalInfo) => void>();
   const store: OutputStore = createOutputStore({
-    databaseFile,
+    root: scrollbackDir,
     log,
     batchBytes: config.persist.batchBytes,
     intervalMs: config.persist.intervalMs,
@@ -158,6 +160,7 @@ export function createTerminalManager(deps: TerminalManagerDeps) {
     const end = session.end as SessionEnd;
     metrics.activeTerminalSessions.set(running().length);
     await store.flush(session);
+    store.release(session.id);
     const now = clock.now();
     await db.session.updateMany({
       where: { id: session.id },
@@ -379,6 +382,17 @@ export function createTerminalManager(deps: TerminalManagerDeps) {
       return targets.length;
     },
 
+    /** Deletes the (ended) terminals of a workspace being deleted: their records and their stored output. */
+    async removeWorkspaceSessions(workspaceId: string): Promise<number> {
+      const rows = await db.session.findMany({ where: { workspaceId }, select: { id: true } });
+      await db.session.deleteMany({ where: { id: { in: rows.map((row) => row.id) } } });
+      for (const { id } of rows) {
+        sessions.delete(id);
+        store.remove(id);
+      }
+      return rows.length;
+    },
+
     /** Flow-control state of a terminal in memory (diagnostics and tests); null when not in memory. */
     inspect(id: string) {
       const session = sessions.get(id);
@@ -459,6 +473,10 @@ export function createTerminalManager(deps: TerminalManagerDeps) {
         data: { status: 'terminated', endedAt: clock.now(), endReason: 'server-restart' },
       });
       if (count > 0) log.info({ count }, 'terminals left running by the previous server process marked ended');
+      // Output of terminals the database no longer knows (pruned by the CLI mid-write, or an older database restored).
+      const known = new Set((await db.session.findMany({ select: { id: true } })).map((row) => row.id));
+      const orphans = removeOrphanScrollback(scrollbackDir, (id) => known.has(id));
+      if (orphans.length > 0) log.info({ count: orphans.length }, 'deleted the stored output of terminals that no longer exist');
       return count;
     },
 

@@ -1,17 +1,17 @@
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import BetterSqlite3 from 'better-sqlite3';
 import type { FastifyBaseLogger } from 'fastify';
-import { CONNECTION_PRAGMAS } from '../../infra/database/client.js';
+import { ensureScrollbackRoot, readScrollback, removeScrollback, scrollbackBounds, type OutputRange } from './scrollback-files.js';
 
-/** A terminal whose output is being written to the database (implemented by TerminalSession). */
+export type { OutputRange } from './scrollback-files.js';
+
+/** A terminal whose output is being written to disk (implemented by TerminalSession). */
 export interface PersistTarget {
   readonly id: string;
   /** Offset just after the newest output byte. */
   readonly seq: number;
-  /** Everything below this offset is in the database (or was given up on after a write error). */
+  /** Everything below this offset is on disk (or was given up on after a write error). */
   persistedSeq: number;
-  /** The oldest offset the database still holds for this terminal (older rows were trimmed). */
+  /** The oldest offset still stored for this terminal (older segments were trimmed). */
   retainedStart: number;
   /** The oldest offset still in memory. */
   readonly inMemoryFrom: number;
@@ -21,75 +21,120 @@ export interface PersistTarget {
   onPersisted(): void;
 }
 
-/** A contiguous piece of a terminal's output stream: bytes [start, end). */
-export interface OutputRange {
-  start: number;
-  end: number;
-  data: Buffer;
-}
-
 export interface OutputStoreOptions {
-  /** The SQLite file (the one Prisma uses): the store keeps a connection of its own. */
-  databaseFile: string;
+  /** SCROLLBACK_DIR: a directory per terminal (scrollback-files.ts). */
+  root: string;
   log: FastifyBaseLogger;
-  /** A write happens once this much output is pending; also the largest row. */
+  /** A write happens once this much output is pending. */
   batchBytes: number;
   /** Pending output waits at most this long. */
   intervalMs: number;
-  /** Per terminal, older rows are deleted beyond this much. */
+  /** Per terminal, older segments are deleted beyond this much. */
   retainedBytes: number;
   /** Largest write: a terminal's unsaved output never exceeds its ring buffer (twice its size at most). */
   slotBytes: number;
 }
 
-interface StoredRow {
-  seq: number;
-  data: Buffer;
-}
+/** The writer keeps this many segment files open; older ones are closed (and reopened on need). */
+const MAX_OPEN_SEGMENTS = 64;
 
 /**
- * The writer thread: its own better-sqlite3 connection, one transaction per batch (rows of at most
- * `batchBytes`), then the trim. Plain JavaScript evaluated as a worker so that it runs the same
- * under tsx, Vitest and the esbuild bundle.
+ * The writer thread: appends each write to the terminal's open segment (a new one once it holds
+ * `segmentBytes`, or when the write does not continue it), then deletes segments that lie wholly
+ * below the trim floor. Plain JavaScript evaluated as a worker so that it runs the same under tsx,
+ * Vitest and the esbuild bundle. Segment names: scrollback-files.ts.
  */
 const WRITER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.file);
-for (const pragma of workerData.pragmas) db.pragma(pragma);
-// It only appends and deletes: a small page cache keeps its memory flat under a flood.
-db.pragma('cache_size = -512');
-const insert = db.prepare('INSERT INTO session_outputs (session_id, seq, data) VALUES (?, ?, ?)');
-const trim = db.prepare('DELETE FROM session_outputs WHERE session_id = ? AND seq <= ?');
-const batch = workerData.batchBytes;
-const write = db.transaction((id, from, to, data) => {
-  for (let start = from; start < to; start += batch) {
-    const end = Math.min(to, start + batch);
-    insert.run(id, end, data.subarray(start - from, end - from));
+const fs = require('node:fs');
+const path = require('node:path');
+const { root, segmentBytes, maxOpen } = workerData;
+const slot = Buffer.from(workerData.slot);
+const open = new Map();
+const nameOf = (start) => String(start).padStart(16, '0') + '.out';
+const SEGMENT = /^\\d{16}\\.out$/;
+function closeSegment(id) {
+  const segment = open.get(id);
+  if (!segment) return;
+  open.delete(id);
+  fs.closeSync(segment.fd);
+}
+/** The open segment that continues at from and has room, or a new one starting there. */
+function segmentFor(id, from) {
+  const current = open.get(id);
+  if (current) {
+    open.delete(id);
+    if (current.start + current.size === from && current.size < segmentBytes) {
+      open.set(id, current);
+      return current;
+    }
+    fs.closeSync(current.fd);
   }
-});
+  const dir = path.join(root, id);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const segment = { fd: fs.openSync(path.join(dir, nameOf(from)), 'w', 0o600), start: from, size: 0 };
+  open.set(id, segment);
+  while (open.size > maxOpen) closeSegment(open.keys().next().value);
+  return segment;
+}
+/** Appends slot[0, length) as offsets [from, from + length), split at segment boundaries. */
+function append(id, from, length) {
+  let done = 0;
+  while (done < length) {
+    const segment = segmentFor(id, from + done);
+    const end = done + Math.min(length - done, segmentBytes - segment.size);
+    try {
+      while (done < end) {
+        const n = fs.writeSync(segment.fd, slot, done, end - done);
+        segment.size += n;
+        done += n;
+      }
+    } catch (error) {
+      // What follows goes to a fresh segment: this one may end in part of the failed write.
+      closeSegment(id);
+      throw error;
+    }
+  }
+}
+/** Deletes the oldest segments that end at or below floor; returns the first offset still stored. */
+function trim(id, floor) {
+  const dir = path.join(root, id);
+  const names = fs.readdirSync(dir).filter((name) => SEGMENT.test(name)).sort();
+  const current = open.get(id);
+  for (const name of names) {
+    const start = Number(name.slice(0, 16));
+    if (current && current.start === start) return start;
+    const file = path.join(dir, name);
+    if (start + fs.statSync(file).size > floor) return start;
+    fs.unlinkSync(file);
+  }
+  return null;
+}
 parentPort.on('message', (m) => {
   if (m.type === 'close') {
-    db.close();
+    for (const id of [...open.keys()]) closeSegment(id);
     parentPort.close();
     return;
   }
+  if (m.type === 'forget') {
+    closeSegment(m.id);
+    return;
+  }
   let error = null;
-  let trimmed = false;
+  let retainedStart = null;
   try {
-    write(m.id, m.from, m.to, Buffer.from(workerData.slot, 0, m.to - m.from));
+    append(m.id, m.from, m.to - m.from);
   } catch (e) {
     error = String((e && e.message) || e);
   }
   if (m.trimFloor !== null) {
     try {
-      trim.run(m.id, m.trimFloor);
-      trimmed = true;
+      retainedStart = trim(m.id, m.trimFloor);
     } catch (e) {
       error = error || String((e && e.message) || e);
     }
   }
-  parentPort.postMessage({ id: m.id, to: m.to, error, trimmed, trimFloor: m.trimFloor });
+  parentPort.postMessage({ id: m.id, to: m.to, error, retainedStart });
 });
 `;
 
@@ -97,42 +142,31 @@ interface WriteResult {
   id: string;
   to: number;
   error: string | null;
-  trimmed: boolean;
-  trimFloor: number | null;
+  /** After a trim: the first offset still stored. */
+  retainedStart: number | null;
 }
 
 /**
- * Terminal output in `session_outputs`, written by a coalescer: output collects per terminal and
- * is written when `batchBytes` are pending or `intervalMs` after the first pending byte, as rows of
- * at most `batchBytes`, so a flood of output becomes a few large INSERTs rather than one per chunk.
- * A row's `seq` is the stream offset just after its last byte; rows of a terminal are contiguous.
+ * Terminal output in segment files under SCROLLBACK_DIR (scrollback-files.ts), written by a
+ * coalescer: output collects per terminal and is written when `batchBytes` are pending or
+ * `intervalMs` after the first pending byte, so a flood of output becomes a few large appends
+ * rather than one per chunk. Each terminal keeps at least `retainedBytes`; older whole segments
+ * are deleted.
  *
- * Writes happen on a worker thread with its own better-sqlite3 connection and prepared
- * statements: output is the hottest write path of the app, and a 256 KiB transaction takes
- * milliseconds, which on the main thread would delay every other terminal's keystrokes (and going
- * through Prisma cost several times the CPU of relaying the output). One write is in flight at a
- * time; its bytes go through one SharedArrayBuffer.
- * Reads (replay) use a connection of their own on the main thread; WAL lets all of them and
- * Prisma's connection work side by side.
+ * Writes happen on a worker thread: a slow disk (or the kernel throttling dirty pages) must never
+ * stall the event loop every terminal's keystrokes go through. One write is in flight at a time;
+ * its bytes go through one SharedArrayBuffer. Reads (replay) happen on the main thread: a replay
+ * reads at most a megabyte at a time, from the page cache as a rule.
  */
-export function createOutputStore({ databaseFile, log, batchBytes, intervalMs, retainedBytes, slotBytes }: OutputStoreOptions) {
-  const connection = new BetterSqlite3(databaseFile);
-  for (const pragma of CONNECTION_PRAGMAS) connection.pragma(pragma);
-  const selectRange = connection.prepare<[string, number, number], StoredRow>(
-    'SELECT seq, data FROM session_outputs WHERE session_id = ? AND seq > ? AND seq <= ? ORDER BY seq',
-  );
-  const selectNext = connection.prepare<[string, number], StoredRow>('SELECT seq, data FROM session_outputs WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT 1');
-  const selectFirst = connection.prepare<[string], { seq: number; length: number }>(
-    'SELECT seq, length(data) AS length FROM session_outputs WHERE session_id = ? ORDER BY seq LIMIT 1',
-  );
-  const selectLast = connection.prepare<[string], { seq: number }>('SELECT seq FROM session_outputs WHERE session_id = ? ORDER BY seq DESC LIMIT 1');
-
+export function createOutputStore({ root, log, batchBytes, intervalMs, retainedBytes, slotBytes }: OutputStoreOptions) {
+  ensureScrollbackRoot(root);
+  // Trims delete whole segments: one eighth of the retained size keeps at most that much extra.
+  const segmentBytes = Math.min(4 * 1024 * 1024, Math.max(64 * 1024, Math.floor(retainedBytes / 8)));
   const dirty = new Set<PersistTarget>();
   /** The terminal whose write is in flight: one at a time, through one shared buffer. */
   let inFlight: PersistTarget | null = null;
   const failing = new WeakSet<PersistTarget>();
   const waiters = new Set<() => void>();
-  const trimSlack = Math.max(64 * 1024, Math.floor(retainedBytes / 16));
   // The bytes of a write travel through this one buffer: no allocation per write on either side
   // (fresh ArrayBuffers per write pile up as garbage on the writer thread, which rarely collects).
   const slot = new SharedArrayBuffer(Math.max(2 * batchBytes, slotBytes));
@@ -146,7 +180,7 @@ export function createOutputStore({ databaseFile, log, batchBytes, intervalMs, r
   function startWriter(): Worker {
     const worker = new Worker(WRITER_SOURCE, {
       eval: true,
-      workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), file: databaseFile, pragmas: CONNECTION_PRAGMAS, batchBytes, slot },
+      workerData: { root, segmentBytes, maxOpen: MAX_OPEN_SEGMENTS, slot },
     });
     worker.unref();
     worker.on('message', (result: WriteResult) => onWritten(result));
@@ -155,7 +189,7 @@ export function createOutputStore({ databaseFile, log, batchBytes, intervalMs, r
       if (writer !== worker) return;
       writer = null;
       // What was in flight is lost; the terminal must not wait for it forever.
-      if (inFlight) onWritten({ id: inFlight.id, to: inFlight.seq, error: 'the writer thread exited', trimmed: false, trimFloor: null });
+      if (inFlight) onWritten({ id: inFlight.id, to: inFlight.seq, error: 'the writer thread exited', retainedStart: null });
     });
     return worker;
   }
@@ -163,20 +197,20 @@ export function createOutputStore({ databaseFile, log, batchBytes, intervalMs, r
   // Started with the store, so that a server's memory does not jump on the first output.
   writer = startWriter();
 
-  function onWritten({ id, to, error, trimmed, trimFloor }: WriteResult) {
+  function onWritten({ id, to, error, retainedStart }: WriteResult) {
     const target = inFlight;
     if (!target || target.id !== id) return;
     inFlight = null;
     if (error) {
       // The terminal keeps working; a later replay of this range finds a hole and resets.
-      // Logged once per terminal: a deleted session row would otherwise log on every write.
+      // Logged once per terminal: a full disk would otherwise log on every write.
       if (!failing.has(target)) log.error({ err: new Error(error), sessionId: id }, 'terminal output could not be saved');
       failing.add(target);
     } else {
       failing.delete(target);
     }
     target.persistedSeq = Math.max(target.persistedSeq, to);
-    if (trimmed && trimFloor !== null) target.retainedStart = Math.max(target.retainedStart, trimFloor);
+    if (retainedStart !== null) target.retainedStart = Math.max(target.retainedStart, retainedStart);
     if (target.seq > target.persistedSeq) dirty.add(target);
     target.onPersisted();
     for (const waiter of [...waiters]) waiter();
@@ -218,10 +252,10 @@ export function createOutputStore({ databaseFile, log, batchBytes, intervalMs, r
         continue;
       }
       slotView.set(target.view(from, to));
-      const trimFloor = to - target.retainedStart > retainedBytes + trimSlack ? to - retainedBytes : null;
+      const trimFloor = to - target.retainedStart >= retainedBytes + segmentBytes ? to - retainedBytes : null;
       inFlight = target;
       writer ??= startWriter();
-      writer.postMessage({ id: target.id, from, to, trimFloor });
+      writer.postMessage({ type: 'write', id: target.id, from, to, trimFloor });
       return;
     }
     for (const waiter of [...waiters]) waiter();
@@ -238,34 +272,6 @@ export function createOutputStore({ databaseFile, log, batchBytes, intervalMs, r
       };
       waiters.add(check);
     });
-  }
-
-  /**
-   * Stored output from offset `from`, at most `maxBytes`. Null when nothing is stored past
-   * `from`. When `from` was trimmed away, the range starts later: compare `start` with `from`.
-   */
-  async function read(sessionId: string, from: number, maxBytes: number): Promise<OutputRange | null> {
-    if (closed) return null;
-    let rows = selectRange.all(sessionId, from, from + maxBytes + batchBytes);
-    const first = rows[0];
-    if (!first || first.seq - first.data.length > from) {
-      const next = selectNext.get(sessionId, from);
-      if (!next) return null;
-      const nextStart = next.seq - next.data.length;
-      if (nextStart > from) return read(sessionId, nextStart, maxBytes);
-      rows = [next]; // a row larger than batchBytes (written under another setting)
-    }
-    const limit = from + maxBytes;
-    const parts: Buffer[] = [];
-    let cursor = from;
-    for (const row of rows) {
-      const end = row.seq;
-      const start = end - row.data.length;
-      if (start > cursor || cursor >= limit) break; // a hole: the next read reports it
-      parts.push(row.data.subarray(cursor - start, Math.min(end, limit) - start));
-      cursor = Math.min(end, limit);
-    }
-    return { start: from, end: cursor, data: parts.length === 1 ? parts[0]! : Buffer.concat(parts) };
   }
 
   /**
@@ -291,18 +297,31 @@ export function createOutputStore({ databaseFile, log, batchBytes, intervalMs, r
 
     flush,
 
-    read,
+    /**
+     * Stored output from offset `from`, at most `maxBytes`. Null when nothing is stored past
+     * `from`. When `from` was trimmed away, the range starts later: compare `start` with `from`.
+     */
+    async read(sessionId: string, from: number, maxBytes: number): Promise<OutputRange | null> {
+      return closed ? null : readScrollback(root, sessionId, from, maxBytes);
+    },
 
     /** The stored range of a terminal: [start, end), or null when nothing is stored. */
     async bounds(sessionId: string): Promise<{ start: number; end: number } | null> {
-      if (closed) return null;
-      const first = selectFirst.get(sessionId);
-      const last = selectLast.get(sessionId);
-      if (!first || !last) return null;
-      return { start: first.seq - first.length, end: last.seq };
+      return closed ? null : scrollbackBounds(root, sessionId);
     },
 
-    /** Writes what is pending, stops the writer and closes the connections. */
+    /** The terminal will write no more (it ended): its open segment file is closed. */
+    release(sessionId: string): void {
+      writer?.postMessage({ type: 'forget', id: sessionId });
+    },
+
+    /** Deletes a terminal's stored output; the bytes it held. */
+    remove(sessionId: string): number {
+      writer?.postMessage({ type: 'forget', id: sessionId });
+      return removeScrollback(root, sessionId);
+    },
+
+    /** Writes what is pending and stops the writer. */
     async close(): Promise<void> {
       await flush();
       closed = true;
@@ -315,7 +334,6 @@ export function createOutputStore({ databaseFile, log, batchBytes, intervalMs, r
         worker.postMessage({ type: 'close' });
         await exited;
       }
-      connection.close();
     },
   };
 }

@@ -33,7 +33,7 @@ export const terminalsPlugin = fp(
     const log = app.log.child({ feature: 'terminals' });
     const manager = createTerminalManager({
       db: app.db,
-      databaseFile: options.config.storage.databaseFile,
+      scrollbackDir: options.config.storage.scrollbackDir,
       config: options.config.terminals,
       clock: options.clock,
       log,

@@ -18,6 +18,7 @@ export interface SessionEnd {
  */
 export interface OutputSink {
   readonly clientId: string;
+  /** `data` is borrowed (it may be the ring buffer's memory, overwritten by later output): copy what is kept past the call. */
   output(sessionId: string, seq: number, data: Buffer): void;
   /** The client must clear its screen: what follows starts at `seq`, not where it was. */
   reset(sessionId: string, seq: number): void;
@@ -68,7 +69,7 @@ const MAX_MESSAGE_BYTES = 64 * 1024;
 const COALESCE_BYTES = 32 * 1024;
 /** What a client replaying older output may have unacknowledged. */
 const CATCHUP_WINDOW_BYTES = 1024 * 1024;
-/** Largest read from the database for a client catching up. */
+/** Largest read from disk for a client catching up. */
 const MAX_STORED_READ_BYTES = 1024 * 1024;
 
 type AttachmentState = 'live' | 'catchup' | 'behind';
@@ -136,10 +137,10 @@ export class Attachment {
  *
  * Flow control (docs/protocol.md, "Flow control"): a client is sent at most `highWatermarkBytes`
  * beyond what it acknowledged. The PTY is paused while any live client is `highWatermarkBytes`
- * behind, or while `persistHighBytes` of output are not yet in the database, and resumed once
+ * behind, or while `persistHighBytes` of output are not yet on disk, and resumed once
  * every live client is within `lowWatermarkBytes` and persistence caught up. A live client that
  * holds the PTY paused without acknowledging anything for `stallTimeoutMs` becomes "behind": it
- * no longer holds the PTY, and later catches up from the ring buffer or the database (or gets a
+ * no longer holds the PTY, and later catches up from the ring buffer or from disk (or gets a
  * reset when its position was trimmed).
  */
 export class TerminalSession implements PersistTarget {
@@ -415,7 +416,8 @@ export class TerminalSession implements PersistTarget {
         return;
       }
       const to = Math.min(this.seq, attachment.sentSeq + Math.min(room, MAX_MESSAGE_BYTES));
-      const data = this.ring.copy(attachment.sentSeq, to);
+      // One copy on the way out: the transport frames the ring's bytes into its own message.
+      const data = this.ring.view(attachment.sentSeq, to);
       attachment.sentSeq = to;
       attachment.sink.output(this.id, to, data);
     }

@@ -46,7 +46,8 @@ export function registerTerminalSocketHandlers({ io, manager, auth, config, log 
         id: socket.id,
         request: socket.request,
         send: emit,
-        output: (sessionId, seq, data) => emit('terminal:output', { sessionId, seq, data }),
+        // Engine.IO queues the attachment: it gets a copy of the borrowed bytes.
+        output: (sessionId, seq, data) => emit('terminal:output', { sessionId, seq, data: Buffer.from(data) }),
         isBusy: () => !conn.transport.writable || conn.writeBuffer.length > 0,
         disconnect: () => void socket.disconnect(true),
         get closed() {

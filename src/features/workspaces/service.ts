@@ -22,6 +22,8 @@ import type { CloneEvent, CloneState, GitStatusView, WorkspaceStatus, WorkspaceV
 export interface WorkspaceTerminals {
   /** Ends every terminal of the workspace (kills the shells) and marks their sessions ended. */
   closeWorkspaceSessions(workspaceId: string, reason: string): Promise<unknown> | unknown;
+  /** Deletes the workspace's (ended) terminals and their stored output. */
+  removeWorkspaceSessions(workspaceId: string): Promise<unknown> | unknown;
 }
 
 export interface WorkspaceServiceDeps {
@@ -492,6 +494,7 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
     const release = acquire(id, 'delete');
     try {
       await terminals?.closeWorkspaceSessions(id, 'workspace-deleted');
+      await terminals?.removeWorkspaceSessions(id);
       deps.onWorkspaceDeleted?.(id);
       // Only `<root>/<owner>/<name>` itself, with its parent confined to the root; a symbolic link
       // in its place is removed, not followed.

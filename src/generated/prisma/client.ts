@@ -62,11 +62,6 @@ export type WorkspaceEnvVar = Prisma.WorkspaceEnvVarModel
  */
 export type Session = Prisma.SessionModel
 /**
- * Model SessionOutput
- * Terminal output, event-sourced: a client that has everything up to seq N asks for the rest.
- */
-export type SessionOutput = Prisma.SessionOutputModel
-/**
  * Model AuthSession
  * A signed-in browser. Only the SHA-256 of the cookie value is stored.
  */

@@ -11,14 +11,13 @@ import { gunzipBackup } from './helpers.js';
 const require = createRequire(import.meta.url);
 const OFF = { SCHEDULER_ENABLED: 'false' };
 
-/** Adds ~6 MB of terminal output so that a backup takes many steps. */
+/** Adds ~6 MB of rows so that a backup takes many steps. */
 function fillDatabase(databaseFile: string) {
   const db = new BetterSqlite3(databaseFile);
   db.pragma('busy_timeout = 5000');
-  db.prepare(`INSERT INTO sessions (id, shell, status, cwd) VALUES ('filler', '/bin/sh', 'terminated', '/')`).run();
-  const insert = db.prepare(`INSERT INTO session_outputs (session_id, seq, data) VALUES ('filler', ?, randomblob(4096))`);
+  const insert = db.prepare(`INSERT INTO system_metrics (metric, value, metadata) VALUES ('filler', ?, hex(randomblob(2048)))`);
   db.transaction(() => {
-    for (let seq = 1; seq <= 1500; seq += 1) insert.run(seq);
+    for (let n = 1; n <= 1500; n += 1) insert.run(n);
   })();
   db.close();
 }
@@ -92,7 +91,7 @@ describe('backups', () => {
         expect(transactions).toBeLessThanOrEqual(commitsAfter);
         expect(last).toBe(transactions);
         expect(logs).toBe(transactions * 10);
-        expect((copy.prepare(`SELECT count(*) AS n FROM session_outputs`).get() as { n: number }).n).toBe(1500);
+        expect((copy.prepare(`SELECT count(*) AS n FROM system_metrics WHERE metric = 'filler'`).get() as { n: number }).n).toBe(1500);
       } finally {
         copy.close();
       }

@@ -1,14 +1,23 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createPruneService } from '../../../src/features/maintenance/prune.js';
+import { removeScrollback, segmentFileName } from '../../../src/features/terminals/scrollback-files.js';
 import { buildTestApp, injectAsOwner } from '../../helpers/app.js';
+
+/** A terminal's stored output, as the output writer lays it out: one segment from offset 0. */
+function writeScrollback(root: string, sessionId: string, data: string): void {
+  mkdirSync(path.join(root, sessionId), { recursive: true });
+  writeFileSync(path.join(root, sessionId, segmentFileName(0)), data);
+}
 
 const DAY = 24 * 3_600_000;
 const SECOND = 1_000;
 
 describe('prune', () => {
   it('deletes exactly what is past each retention: one second inside the window stays, one second outside goes', async () => {
-    const { app, clock } = await buildTestApp({
+    const { app, clock, config } = await buildTestApp({
       SCHEDULER_ENABLED: 'false',
       PRUNE_TERMINATED_SESSIONS_DAYS: '7',
       PRUNE_AUTH_LOGS_DAYS: '30',
@@ -27,9 +36,7 @@ describe('prune', () => {
       ['old-but-active', ago(30 * DAY), 'active'],
     ] as const) {
       await db.session.create({ data: { id, shell: '/bin/sh', cwd: '/', status, endedAt: status === 'terminated' ? endedAt : null, lastActivityAt: endedAt } });
-      await db.sessionOutput.createMany({
-        data: Array.from({ length: 3 }, (_, i) => ({ sessionId: id, seq: i + 1, data: Buffer.from(`out ${i}`) })),
-      });
+      writeScrollback(config.storage.scrollbackDir, id, `output of ${id}`);
     }
     await db.authLog.createMany({
       data: [
@@ -61,7 +68,7 @@ describe('prune', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json().run.details.deleted).toEqual({
       terminatedSessions: 1,
-      sessionOutputs: 3,
+      scrollbackBytes: 'output of old-terminated'.length,
       authLogs: 1,
       systemMetrics: 1,
       // "expired" and "idle"; injectAsOwner's own sign-in is live.
@@ -70,8 +77,8 @@ describe('prune', () => {
     });
 
     expect((await db.session.findMany({ orderBy: { id: 'asc' } })).map((s) => s.id)).toEqual(['old-but-active', 'recent-terminated']);
-    expect(await db.sessionOutput.count({ where: { sessionId: 'old-terminated' } })).toBe(0);
-    expect(await db.sessionOutput.count()).toBe(6);
+    const stored = (id: string) => existsSync(path.join(config.storage.scrollbackDir, id));
+    expect(['old-terminated', 'recent-terminated', 'old-but-active'].map(stored)).toEqual([false, true, true]);
     expect((await db.authLog.findMany()).map((r) => r.action)).toEqual(['recent']);
     expect((await db.systemMetric.findMany()).map((r) => r.metric)).toEqual(['recent']);
     expect((await db.authSession.findMany({ where: { tokenHash: { in: ['expired', 'idle', 'live'] } } })).map((r) => r.tokenHash)).toEqual(['live']);
@@ -79,31 +86,49 @@ describe('prune', () => {
     expect((await db.jobRun.findMany({ orderBy: { id: 'asc' } })).map((r) => r.jobName)).toEqual(['recent', 'prune']);
   });
 
-  it('deletes in batches of the batch size, a session\'s output included', async () => {
+  it('deletes in batches of the batch size, each session\'s stored output with it', async () => {
     const { app, clock, config } = await buildTestApp({ SCHEDULER_ENABLED: 'false' });
     const old = new Date(clock.now().getTime() - 40 * DAY);
-    await app.db.session.create({ data: { id: 'long', shell: '/bin/sh', cwd: '/', status: 'terminated', endedAt: old } });
-    await app.db.sessionOutput.createMany({ data: Array.from({ length: 23 }, (_, i) => ({ sessionId: 'long', seq: i + 1, data: Buffer.from('x') })) });
+    const ids = Array.from({ length: 12 }, (_, i) => `old-${i}`);
+    for (const id of ids) {
+      await app.db.session.create({ data: { id, shell: '/bin/sh', cwd: '/', status: 'terminated', endedAt: old } });
+      writeScrollback(config.storage.scrollbackDir, id, 'x'.repeat(100));
+    }
     await app.db.systemMetric.createMany({ data: Array.from({ length: 11 }, () => ({ metric: 'm', value: 0, createdAt: old })) });
 
-    const statements: string[] = [];
+    const batches: number[] = [];
     const counting = new Proxy(app.db, {
       get(target, property, receiver) {
-        if (property === '$executeRawUnsafe') {
-          return (sql: string, ...values: unknown[]) => {
-            statements.push(sql);
-            return target.$executeRawUnsafe(sql, ...values);
-          };
-        }
-        return Reflect.get(target, property, receiver);
+        if (property !== 'session') return Reflect.get(target, property, receiver);
+        return new Proxy(target.session, {
+          get(sessions, method, inner) {
+            if (method !== 'deleteMany') return Reflect.get(sessions, method, inner);
+            return (args: { where: { id: { in: string[] } } }) => {
+              batches.push(args.where.id.in.length);
+              return sessions.deleteMany(args);
+            };
+          },
+        });
       },
     });
-    const prune = createPruneService({ db: counting, clock, retention: config.maintenance.retention, sessionIdleTimeoutMs: DAY, batchSize: 5 });
+    const removed: string[] = [];
+    const prune = createPruneService({
+      db: counting,
+      clock,
+      retention: config.maintenance.retention,
+      sessionIdleTimeoutMs: DAY,
+      removeSessionOutput: (id) => {
+        removed.push(id);
+        return removeScrollback(config.storage.scrollbackDir, id);
+      },
+      batchSize: 5,
+    });
     const result = await prune.prune(pino({ level: 'silent' }));
-    expect(result).toMatchObject({ terminatedSessions: 1, sessionOutputs: 23, systemMetrics: 11 });
-    // 23 rows in batches of 5: five full-or-partial DELETEs (5, 5, 5, 5, 3).
-    expect(statements).toHaveLength(5);
-    expect(await app.db.sessionOutput.count()).toBe(0);
+    expect(result).toMatchObject({ terminatedSessions: 12, scrollbackBytes: 1200, systemMetrics: 11 });
+    expect(batches).toEqual([5, 5, 2]);
+    expect(removed.sort()).toEqual([...ids].sort());
+    expect(ids.some((id) => existsSync(path.join(config.storage.scrollbackDir, id)))).toBe(false);
+    expect(await app.db.session.count()).toBe(0);
     expect(await app.db.systemMetric.count()).toBe(0);
   });
 });

@@ -6,13 +6,11 @@ describe('vacuum', () => {
   it('shrinks the database after a large delete, while the app keeps its connection, and checkpoints the WAL', async () => {
     const { app, config, logLines } = await buildTestApp({ SCHEDULER_ENABLED: 'false' });
     await app.db.session.create({ data: { id: 'big', shell: '/bin/sh', cwd: '/', status: 'terminated' } });
-    const chunk = Buffer.alloc(8192, 120);
+    const filler = 'x'.repeat(8192);
     for (let batch = 0; batch < 4; batch += 1) {
-      await app.db.sessionOutput.createMany({
-        data: Array.from({ length: 150 }, (_, i) => ({ sessionId: 'big', seq: batch * 150 + i + 1, data: chunk })),
-      });
+      await app.db.systemMetric.createMany({ data: Array.from({ length: 150 }, () => ({ metric: filler, value: 0 })) });
     }
-    await app.db.sessionOutput.deleteMany({});
+    await app.db.systemMetric.deleteMany({});
     await app.db.$executeRawUnsafe('PRAGMA wal_checkpoint(TRUNCATE)');
     const before = await databaseBytes(config.storage.databaseFile);
     expect(before).toBeGreaterThan(4 * 1024 * 1024);

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import { afterEach, vi } from 'vitest';
 import type { Env } from '../../../src/config/index.js';
+import { listSegments } from '../../../src/features/terminals/scrollback-files.js';
 import { buildTestApp, makeTempDir, signInAsOwner, type TestApp } from '../../helpers/app.js';
 
 export interface TerminalTestApp extends TestApp {
@@ -156,6 +157,11 @@ export function connectSocket(app: TerminalTestApp, options: ConnectOptions = {}
 }
 
 /** Waits for a condition with a bounded timeout. */
+/** Bytes of a terminal's output on disk. */
+export function storedBytes(app: TestApp, sessionId: string): number {
+  return listSegments(app.config.storage.scrollbackDir, sessionId).reduce((sum, segment) => sum + segment.size, 0);
+}
+
 export function waitUntil<T>(check: () => T | Promise<T>, timeout = 10_000): Promise<T> {
   return vi.waitFor(
     async () => {

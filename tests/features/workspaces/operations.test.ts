@@ -231,12 +231,15 @@ describe('workspace git operations', () => {
     expect(fresh).toMatchObject({ status: 'idle', lastActivityAt: owner.clock.now().toISOString() });
   }, 60_000);
 
-  it('deletes only with the name as confirmation: ends its terminals, removes the directory and the record', async () => {
+  it('deletes only with the name as confirmation: ends its terminals, removes the directory, the records and the terminals\' output', async () => {
     const owner = await ownerApp(github.fake);
     const repo = await newRepo();
     const workspace = await cloneReady(owner, `${OWNER}/${repo.name}`);
     const terminal = await owner.app.terminals.create({ workspaceId: workspace.id, shell: 'sh' });
     expect(terminal.pid).toBeGreaterThan(0);
+    // The shell's prompt reaches the terminal's scrollback files.
+    const scrollback = path.join(owner.config.storage.scrollbackDir, terminal.id);
+    await waitFor(() => existsSync(scrollback), 'the terminal output on disk');
 
     for (const url of [`/api/workspaces/${workspace.id}`, `/api/workspaces/${workspace.id}?confirm=wrong`]) {
       const refused = await owner.call({ method: 'DELETE', url });
@@ -250,6 +253,7 @@ describe('workspace git operations', () => {
     expect(existsSync(workspace.localPath)).toBe(false);
     expect(await owner.app.db.workspace.findUnique({ where: { id: workspace.id } })).toBeNull();
     expect(await owner.app.db.session.findUnique({ where: { id: terminal.id } })).toBeNull();
+    expect(existsSync(scrollback)).toBe(false);
     await waitFor(() => {
       try {
         process.kill(terminal.pid!, 0);

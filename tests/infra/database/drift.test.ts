@@ -32,7 +32,6 @@ describe('migrations match schema.prisma', () => {
       'auth_logs',
       'auth_sessions',
       'job_runs',
-      'session_outputs',
       'sessions',
       'settings',
       'system_metrics',

@@ -401,7 +401,6 @@ export const ModelName = {
   Workspace: 'Workspace',
   WorkspaceEnvVar: 'WorkspaceEnvVar',
   Session: 'Session',
-  SessionOutput: 'SessionOutput',
   AuthSession: 'AuthSession',
   AuthLog: 'AuthLog',
   SystemMetric: 'SystemMetric',
@@ -421,7 +420,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "settings" | "workspace" | "workspaceEnvVar" | "session" | "sessionOutput" | "authSession" | "authLog" | "systemMetric" | "jobRun"
+    modelProps: "settings" | "workspace" | "workspaceEnvVar" | "session" | "authSession" | "authLog" | "systemMetric" | "jobRun"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -718,80 +717,6 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         count: {
           args: Prisma.SessionCountArgs<ExtArgs>
           result: runtime.Types.Utils.Optional<Prisma.SessionCountAggregateOutputType> | number
-        }
-      }
-    }
-    SessionOutput: {
-      payload: Prisma.$SessionOutputPayload<ExtArgs>
-      fields: Prisma.SessionOutputFieldRefs
-      operations: {
-        findUnique: {
-          args: Prisma.SessionOutputFindUniqueArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionOutputPayload> | null
-        }
-        findUniqueOrThrow: {
-          args: Prisma.SessionOutputFindUniqueOrThrowArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionOutputPayload>
-        }
-        findFirst: {
-          args: Prisma.SessionOutputFindFirstArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionOutputPayload> | null
-        }
-        findFirstOrThrow: {
-          args: Prisma.SessionOutputFindFirstOrThrowArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionOutputPayload>
-        }
-        findMany: {
-          args: Prisma.SessionOutputFindManyArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionOutputPayload>[]
-        }
-        create: {
-          args: Prisma.SessionOutputCreateArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionOutputPayload>
-        }
-        createMany: {
-          args: Prisma.SessionOutputCreateManyArgs<ExtArgs>
-          result: BatchPayload
-        }
-        createManyAndReturn: {
-          args: Prisma.SessionOutputCreateManyAndReturnArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionOutputPayload>[]
-        }
-        delete: {
-          args: Prisma.SessionOutputDeleteArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionOutputPayload>
-        }
-        update: {
-          args: Prisma.SessionOutputUpdateArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionOutputPayload>
-        }
-        deleteMany: {
-          args: Prisma.SessionOutputDeleteManyArgs<ExtArgs>
-          result: BatchPayload
-        }
-        updateMany: {
-          args: Prisma.SessionOutputUpdateManyArgs<ExtArgs>
-          result: BatchPayload
-        }
-        updateManyAndReturn: {
-          args: Prisma.SessionOutputUpdateManyAndReturnArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionOutputPayload>[]
-        }
-        upsert: {
-          args: Prisma.SessionOutputUpsertArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionOutputPayload>
-        }
-        aggregate: {
-          args: Prisma.SessionOutputAggregateArgs<ExtArgs>
-          result: runtime.Types.Utils.Optional<Prisma.AggregateSessionOutput>
-        }
-        groupBy: {
-          args: Prisma.SessionOutputGroupByArgs<ExtArgs>
-          result: runtime.Types.Utils.Optional<Prisma.SessionOutputGroupByOutputType>[]
-        }
-        count: {
-          args: Prisma.SessionOutputCountArgs<ExtArgs>
-          result: runtime.Types.Utils.Optional<Prisma.SessionOutputCountAggregateOutputType> | number
         }
       }
     }
@@ -1202,16 +1127,6 @@ export const SessionScalarFieldEnum = {
 export type SessionScalarFieldEnum = (typeof SessionScalarFieldEnum)[keyof typeof SessionScalarFieldEnum]
 
 
-export const SessionOutputScalarFieldEnum = {
-  sessionId: 'sessionId',
-  seq: 'seq',
-  createdAt: 'createdAt',
-  data: 'data'
-} as const
-
-export type SessionOutputScalarFieldEnum = (typeof SessionOutputScalarFieldEnum)[keyof typeof SessionOutputScalarFieldEnum]
-
-
 export const AuthSessionScalarFieldEnum = {
   id: 'id',
   tokenHash: 'tokenHash',
@@ -1316,13 +1231,6 @@ export type BigIntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 
  * Reference to a field of type 'Boolean'
  */
 export type BooleanFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Boolean'>
-    
-
-
-/**
- * Reference to a field of type 'Bytes'
- */
-export type BytesFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Bytes'>
     
 
 
@@ -1487,7 +1395,6 @@ export type GlobalOmitConfig = {
   workspace?: Prisma.WorkspaceOmit
   workspaceEnvVar?: Prisma.WorkspaceEnvVarOmit
   session?: Prisma.SessionOmit
-  sessionOutput?: Prisma.SessionOutputOmit
   authSession?: Prisma.AuthSessionOmit
   authLog?: Prisma.AuthLogOmit
   systemMetric?: Prisma.SystemMetricOmit

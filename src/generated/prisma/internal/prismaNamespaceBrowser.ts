@@ -55,7 +55,6 @@ export const ModelName = {
   Workspace: 'Workspace',
   WorkspaceEnvVar: 'WorkspaceEnvVar',
   Session: 'Session',
-  SessionOutput: 'SessionOutput',
   AuthSession: 'AuthSession',
   AuthLog: 'AuthLog',
   SystemMetric: 'SystemMetric',
@@ -148,16 +147,6 @@ export const SessionScalarFieldEnum = {
 } as const
 
 export type SessionScalarFieldEnum = (typeof SessionScalarFieldEnum)[keyof typeof SessionScalarFieldEnum]
-
-
-export const SessionOutputScalarFieldEnum = {
-  sessionId: 'sessionId',
-  seq: 'seq',
-  createdAt: 'createdAt',
-  data: 'data'
-} as const
-
-export type SessionOutputScalarFieldEnum = (typeof SessionOutputScalarFieldEnum)[keyof typeof SessionOutputScalarFieldEnum]
 
 
 export const AuthSessionScalarFieldEnum = {

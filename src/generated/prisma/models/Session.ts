@@ -309,7 +309,6 @@ export type SessionWhereInput = {
   exitCode?: Prisma.IntNullableFilter<"Session"> | number | null
   endReason?: Prisma.StringNullableFilter<"Session"> | string | null
   workspace?: Prisma.XOR<Prisma.WorkspaceNullableScalarRelationFilter, Prisma.WorkspaceWhereInput> | null
-  outputs?: Prisma.SessionOutputListRelationFilter
 }
 
 export type SessionOrderByWithRelationInput = {
@@ -329,7 +328,6 @@ export type SessionOrderByWithRelationInput = {
   exitCode?: Prisma.SortOrderInput | Prisma.SortOrder
   endReason?: Prisma.SortOrderInput | Prisma.SortOrder
   workspace?: Prisma.WorkspaceOrderByWithRelationInput
-  outputs?: Prisma.SessionOutputOrderByRelationAggregateInput
 }
 
 export type SessionWhereUniqueInput = Prisma.AtLeast<{
@@ -352,7 +350,6 @@ export type SessionWhereUniqueInput = Prisma.AtLeast<{
   exitCode?: Prisma.IntNullableFilter<"Session"> | number | null
   endReason?: Prisma.StringNullableFilter<"Session"> | string | null
   workspace?: Prisma.XOR<Prisma.WorkspaceNullableScalarRelationFilter, Prisma.WorkspaceWhereInput> | null
-  outputs?: Prisma.SessionOutputListRelationFilter
 }, "id">
 
 export type SessionOrderByWithAggregationInput = {
@@ -415,7 +412,6 @@ export type SessionCreateInput = {
   exitCode?: number | null
   endReason?: string | null
   workspace?: Prisma.WorkspaceCreateNestedOneWithoutSessionsInput
-  outputs?: Prisma.SessionOutputCreateNestedManyWithoutSessionInput
 }
 
 export type SessionUncheckedCreateInput = {
@@ -434,7 +430,6 @@ export type SessionUncheckedCreateInput = {
   endedAt?: Date | string | null
   exitCode?: number | null
   endReason?: string | null
-  outputs?: Prisma.SessionOutputUncheckedCreateNestedManyWithoutSessionInput
 }
 
 export type SessionUpdateInput = {
@@ -453,7 +448,6 @@ export type SessionUpdateInput = {
   exitCode?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   endReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   workspace?: Prisma.WorkspaceUpdateOneWithoutSessionsNestedInput
-  outputs?: Prisma.SessionOutputUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateInput = {
@@ -472,7 +466,6 @@ export type SessionUncheckedUpdateInput = {
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   exitCode?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   endReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  outputs?: Prisma.SessionOutputUncheckedUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionCreateManyInput = {
@@ -606,11 +599,6 @@ export type SessionSumOrderByAggregateInput = {
   exitCode?: Prisma.SortOrder
 }
 
-export type SessionScalarRelationFilter = {
-  is?: Prisma.SessionWhereInput
-  isNot?: Prisma.SessionWhereInput
-}
-
 export type SessionCreateNestedManyWithoutWorkspaceInput = {
   create?: Prisma.XOR<Prisma.SessionCreateWithoutWorkspaceInput, Prisma.SessionUncheckedCreateWithoutWorkspaceInput> | Prisma.SessionCreateWithoutWorkspaceInput[] | Prisma.SessionUncheckedCreateWithoutWorkspaceInput[]
   connectOrCreate?: Prisma.SessionCreateOrConnectWithoutWorkspaceInput | Prisma.SessionCreateOrConnectWithoutWorkspaceInput[]
@@ -661,20 +649,6 @@ export type IntFieldUpdateOperationsInput = {
   divide?: number
 }
 
-export type SessionCreateNestedOneWithoutOutputsInput = {
-  create?: Prisma.XOR<Prisma.SessionCreateWithoutOutputsInput, Prisma.SessionUncheckedCreateWithoutOutputsInput>
-  connectOrCreate?: Prisma.SessionCreateOrConnectWithoutOutputsInput
-  connect?: Prisma.SessionWhereUniqueInput
-}
-
-export type SessionUpdateOneRequiredWithoutOutputsNestedInput = {
-  create?: Prisma.XOR<Prisma.SessionCreateWithoutOutputsInput, Prisma.SessionUncheckedCreateWithoutOutputsInput>
-  connectOrCreate?: Prisma.SessionCreateOrConnectWithoutOutputsInput
-  upsert?: Prisma.SessionUpsertWithoutOutputsInput
-  connect?: Prisma.SessionWhereUniqueInput
-  update?: Prisma.XOR<Prisma.XOR<Prisma.SessionUpdateToOneWithWhereWithoutOutputsInput, Prisma.SessionUpdateWithoutOutputsInput>, Prisma.SessionUncheckedUpdateWithoutOutputsInput>
-}
-
 export type SessionCreateWithoutWorkspaceInput = {
   id?: string
   name?: string | null
@@ -690,7 +664,6 @@ export type SessionCreateWithoutWorkspaceInput = {
   endedAt?: Date | string | null
   exitCode?: number | null
   endReason?: string | null
-  outputs?: Prisma.SessionOutputCreateNestedManyWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutWorkspaceInput = {
@@ -708,7 +681,6 @@ export type SessionUncheckedCreateWithoutWorkspaceInput = {
   endedAt?: Date | string | null
   exitCode?: number | null
   endReason?: string | null
-  outputs?: Prisma.SessionOutputUncheckedCreateNestedManyWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutWorkspaceInput = {
@@ -757,94 +729,6 @@ export type SessionScalarWhereInput = {
   endReason?: Prisma.StringNullableFilter<"Session"> | string | null
 }
 
-export type SessionCreateWithoutOutputsInput = {
-  id?: string
-  name?: string | null
-  shell: string
-  pid?: number | null
-  status?: string
-  cwd: string
-  env?: string
-  cols?: number
-  rows?: number
-  lastActivityAt?: Date | string
-  createdAt?: Date | string
-  endedAt?: Date | string | null
-  exitCode?: number | null
-  endReason?: string | null
-  workspace?: Prisma.WorkspaceCreateNestedOneWithoutSessionsInput
-}
-
-export type SessionUncheckedCreateWithoutOutputsInput = {
-  id?: string
-  workspaceId?: string | null
-  name?: string | null
-  shell: string
-  pid?: number | null
-  status?: string
-  cwd: string
-  env?: string
-  cols?: number
-  rows?: number
-  lastActivityAt?: Date | string
-  createdAt?: Date | string
-  endedAt?: Date | string | null
-  exitCode?: number | null
-  endReason?: string | null
-}
-
-export type SessionCreateOrConnectWithoutOutputsInput = {
-  where: Prisma.SessionWhereUniqueInput
-  create: Prisma.XOR<Prisma.SessionCreateWithoutOutputsInput, Prisma.SessionUncheckedCreateWithoutOutputsInput>
-}
-
-export type SessionUpsertWithoutOutputsInput = {
-  update: Prisma.XOR<Prisma.SessionUpdateWithoutOutputsInput, Prisma.SessionUncheckedUpdateWithoutOutputsInput>
-  create: Prisma.XOR<Prisma.SessionCreateWithoutOutputsInput, Prisma.SessionUncheckedCreateWithoutOutputsInput>
-  where?: Prisma.SessionWhereInput
-}
-
-export type SessionUpdateToOneWithWhereWithoutOutputsInput = {
-  where?: Prisma.SessionWhereInput
-  data: Prisma.XOR<Prisma.SessionUpdateWithoutOutputsInput, Prisma.SessionUncheckedUpdateWithoutOutputsInput>
-}
-
-export type SessionUpdateWithoutOutputsInput = {
-  id?: Prisma.StringFieldUpdateOperationsInput | string
-  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  shell?: Prisma.StringFieldUpdateOperationsInput | string
-  pid?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
-  status?: Prisma.StringFieldUpdateOperationsInput | string
-  cwd?: Prisma.StringFieldUpdateOperationsInput | string
-  env?: Prisma.StringFieldUpdateOperationsInput | string
-  cols?: Prisma.IntFieldUpdateOperationsInput | number
-  rows?: Prisma.IntFieldUpdateOperationsInput | number
-  lastActivityAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  exitCode?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
-  endReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  workspace?: Prisma.WorkspaceUpdateOneWithoutSessionsNestedInput
-}
-
-export type SessionUncheckedUpdateWithoutOutputsInput = {
-  id?: Prisma.StringFieldUpdateOperationsInput | string
-  workspaceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  shell?: Prisma.StringFieldUpdateOperationsInput | string
-  pid?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
-  status?: Prisma.StringFieldUpdateOperationsInput | string
-  cwd?: Prisma.StringFieldUpdateOperationsInput | string
-  env?: Prisma.StringFieldUpdateOperationsInput | string
-  cols?: Prisma.IntFieldUpdateOperationsInput | number
-  rows?: Prisma.IntFieldUpdateOperationsInput | number
-  lastActivityAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  exitCode?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
-  endReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-}
-
 export type SessionCreateManyWorkspaceInput = {
   id?: string
   name?: string | null
@@ -877,7 +761,6 @@ export type SessionUpdateWithoutWorkspaceInput = {
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   exitCode?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   endReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  outputs?: Prisma.SessionOutputUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutWorkspaceInput = {
@@ -895,7 +778,6 @@ export type SessionUncheckedUpdateWithoutWorkspaceInput = {
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   exitCode?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   endReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  outputs?: Prisma.SessionOutputUncheckedUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateManyWithoutWorkspaceInput = {
@@ -916,35 +798,6 @@ export type SessionUncheckedUpdateManyWithoutWorkspaceInput = {
 }
 
 
-/**
- * Count Type SessionCountOutputType
- */
-
-export type SessionCountOutputType = {
-  outputs: number
-}
-
-export type SessionCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
-  outputs?: boolean | SessionCountOutputTypeCountOutputsArgs
-}
-
-/**
- * SessionCountOutputType without action
- */
-export type SessionCountOutputTypeDefaultArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
-  /**
-   * Select specific fields to fetch from the SessionCountOutputType
-   */
-  select?: Prisma.SessionCountOutputTypeSelect<ExtArgs> | null
-}
-
-/**
- * SessionCountOutputType without action
- */
-export type SessionCountOutputTypeCountOutputsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
-  where?: Prisma.SessionOutputWhereInput
-}
-
 
 export type SessionSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -963,8 +816,6 @@ export type SessionSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   exitCode?: boolean
   endReason?: boolean
   workspace?: boolean | Prisma.Session$workspaceArgs<ExtArgs>
-  outputs?: boolean | Prisma.Session$outputsArgs<ExtArgs>
-  _count?: boolean | Prisma.SessionCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["session"]>
 
 export type SessionSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -1026,8 +877,6 @@ export type SessionSelectScalar = {
 export type SessionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "workspaceId" | "name" | "shell" | "pid" | "status" | "cwd" | "env" | "cols" | "rows" | "lastActivityAt" | "createdAt" | "endedAt" | "exitCode" | "endReason", ExtArgs["result"]["session"]>
 export type SessionInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   workspace?: boolean | Prisma.Session$workspaceArgs<ExtArgs>
-  outputs?: boolean | Prisma.Session$outputsArgs<ExtArgs>
-  _count?: boolean | Prisma.SessionCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type SessionIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   workspace?: boolean | Prisma.Session$workspaceArgs<ExtArgs>
@@ -1040,7 +889,6 @@ export type $SessionPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
   name: "Session"
   objects: {
     workspace: Prisma.$WorkspacePayload<ExtArgs> | null
-    outputs: Prisma.$SessionOutputPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1459,7 +1307,6 @@ readonly fields: SessionFieldRefs;
 export interface Prisma__SessionClient<T, Null = never, ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs, GlobalOmitOptions = {}> extends Prisma.PrismaPromise<T> {
   readonly [Symbol.toStringTag]: "PrismaPromise"
   workspace<T extends Prisma.Session$workspaceArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$workspaceArgs<ExtArgs>>): Prisma.Prisma__WorkspaceClient<runtime.Types.Result.GetResult<Prisma.$WorkspacePayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
-  outputs<T extends Prisma.Session$outputsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$outputsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionOutputPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1919,30 +1766,6 @@ export type Session$workspaceArgs<ExtArgs extends runtime.Types.Extensions.Inter
    */
   include?: Prisma.WorkspaceInclude<ExtArgs> | null
   where?: Prisma.WorkspaceWhereInput
-}
-
-/**
- * Session.outputs
- */
-export type Session$outputsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
-  /**
-   * Select specific fields to fetch from the SessionOutput
-   */
-  select?: Prisma.SessionOutputSelect<ExtArgs> | null
-  /**
-   * Omit specific fields from the SessionOutput
-   */
-  omit?: Prisma.SessionOutputOmit<ExtArgs> | null
-  /**
-   * Choose, which related nodes to fetch as well
-   */
-  include?: Prisma.SessionOutputInclude<ExtArgs> | null
-  where?: Prisma.SessionOutputWhereInput
-  orderBy?: Prisma.SessionOutputOrderByWithRelationInput | Prisma.SessionOutputOrderByWithRelationInput[]
-  cursor?: Prisma.SessionOutputWhereUniqueInput
-  take?: number
-  skip?: number
-  distinct?: Prisma.SessionOutputScalarFieldEnum | Prisma.SessionOutputScalarFieldEnum[]
 }
 
 /**
