@@ -85,7 +85,8 @@ export interface ServerHandle {
   port: number;
   cookie: string;
   origin: string;
-  gc(): Promise<void>;
+  /** Runs a full garbage collection; resolves with the JavaScript memory left (V8 heap + Buffers), bytes. */
+  gc(): Promise<{ heapUsed: number; external: number }>;
   /** The terminal manager's flow-control state of a terminal (pause count etc.). */
   inspect(sessionId: string): Promise<Record<string, unknown> | null>;
   close(): Promise<void>;
@@ -121,11 +122,11 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
     cookie: ready.cookie,
     origin,
     gc: () =>
-      new Promise<void>((resolve) => {
-        const onMessage = (message: { type: string }) => {
+      new Promise((resolve) => {
+        const onMessage = (message: { type: string; heapUsed: number; external: number }) => {
           if (message.type !== 'gc-done') return;
           child.off('message', onMessage);
-          resolve();
+          resolve({ heapUsed: message.heapUsed, external: message.external });
         };
         child.on('message', onMessage);
         child.send({ type: 'gc' });

@@ -49,7 +49,9 @@ const takeLoopDelay = () => {
 process.on('message', (message: { type: string }) => {
   if (message.type === 'gc') {
     (globalThis as { gc?: () => void }).gc?.();
-    process.send?.({ type: 'gc-done' });
+    // What the app holds in JavaScript after the collection: V8's heap and the memory of its Buffers.
+    const { heapUsed, external } = process.memoryUsage();
+    process.send?.({ type: 'gc-done', heapUsed, external });
   } else if (message.type === 'inspect') {
     const { sessionId } = message as unknown as { sessionId: string };
     process.send?.({ type: 'inspect-done', state: { ...app.terminals.inspect(sessionId), loopDelayMs: takeLoopDelay() } });

@@ -204,7 +204,9 @@ export function createOutputStore({ root, log, batchBytes, intervalMs, retainedB
     if (error) {
       // The terminal keeps working; a later replay of this range finds a hole and resets.
       // Logged once per terminal: a full disk would otherwise log on every write.
-      if (!failing.has(target)) log.error({ err: new Error(error), sessionId: id }, 'terminal output could not be saved');
+      if (!failing.has(target)) {
+        log.error({ err: new Error(error), sessionId: id, dir: root }, 'terminal output could not be saved; check the free space and permissions of SCROLLBACK_DIR (the terminal goes on)');
+      }
       failing.add(target);
     } else {
       failing.delete(target);

@@ -41,18 +41,21 @@ export function ensureScrollbackRoot(root: string): void {
   mkdirSync(root, { recursive: true, mode: 0o700 });
 }
 
-/** A terminal's segments, oldest first (none when it has no directory). */
-export function listSegments(root: string, sessionId: string): Segment[] {
-  const dir = sessionScrollbackDir(root, sessionId);
-  let names: string[];
+/** The entries of a directory; none when it does not exist. */
+function entriesOf(dir: string): string[] {
   try {
-    names = readdirSync(dir);
+    return readdirSync(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
+}
+
+/** A terminal's segments, oldest first (none when it has no directory). */
+export function listSegments(root: string, sessionId: string): Segment[] {
+  const dir = sessionScrollbackDir(root, sessionId);
   const segments: Segment[] = [];
-  for (const name of names) {
+  for (const name of entriesOf(dir)) {
     const match = SEGMENT_NAME.exec(name);
     if (!match) continue;
     const file = path.join(dir, name);
@@ -124,14 +127,7 @@ export function removeScrollback(root: string, sessionId: string): number {
 
 /** Deletes the output of terminals that no longer exist (e.g. after restoring an older database). */
 export function removeOrphanScrollback(root: string, exists: (sessionId: string) => boolean): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(root);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  const removed = names.filter((name) => SESSION_ID.test(name) && !exists(name));
+  const removed = entriesOf(root).filter((name) => SESSION_ID.test(name) && !exists(name));
   for (const name of removed) rmSync(path.join(root, name), { recursive: true, force: true });
   return removed;
 }

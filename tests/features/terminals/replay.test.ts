@@ -1,7 +1,9 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/app.js';
+import { readScrollback, segmentFileName } from '../../../src/features/terminals/scrollback-files.js';
 import { createTestClock, signInAsOwner, testConfig } from '../../helpers/app.js';
-import { readScrollback } from '../../../src/features/terminals/scrollback-files.js';
 import { connectClient, startTerminalApp, storedBytes, waitUntil } from './helpers.js';
 
 /** The standalone numbers in `seq` output, in order. */
@@ -77,7 +79,7 @@ describe('replay', () => {
     expect(storedBytes(app, session.id)).toBeLessThanOrEqual(256 * 1024 + 64 * 1024 + 16 * 1024);
   });
 
-  it('after a server restart, terminals left running are ended with reason server-restart and stay readable', async () => {
+  it('after a server restart, terminals left running are ended with reason server-restart and stay readable; output of unknown terminals is deleted', async () => {
     const first = await startTerminalApp();
     const client = await connectClient(first);
     const session = await client.create();
@@ -89,6 +91,11 @@ describe('replay', () => {
       return stored?.data.toString().includes('before-restart-100');
     });
 
+    // Output whose terminal the database does not know (as after restoring an older backup).
+    const orphan = path.join(first.config.storage.scrollbackDir, 'not-in-the-database');
+    mkdirSync(orphan);
+    writeFileSync(path.join(orphan, segmentFileName(0)), 'stale');
+
     // A second server on the same data directory: the first one's terminals are gone with it.
     const config = testConfig({ HOME: first.config.terminals.baseEnv.HOME!, LOG_LEVEL: 'silent' }, first.dataDir);
     const second = await buildApp({ config, clock: createTestClock() });
@@ -96,6 +103,7 @@ describe('replay', () => {
       const row = await second.db.session.findUniqueOrThrow({ where: { id: session.id } });
       expect(row).toMatchObject({ status: 'terminated', endReason: 'server-restart' });
       expect(second.terminals.countActive()).toBe(0);
+      expect(existsSync(orphan)).toBe(false);
       const cookie = await signInAsOwner(second);
       const output = await second.inject({ method: 'GET', url: `/api/terminals/${session.id}/output`, headers: { cookie } });
       expect(output.statusCode).toBe(200);
