@@ -33,9 +33,10 @@ export interface OutputStoreOptions {
   retainedBytes: number;
   /** Largest write: a terminal's unsaved output never exceeds its ring buffer (twice its size at most). */
   slotBytes: number;
+  /** The writer keeps this many segment files open; the least recently written are closed (and reopened on need). */
+  maxOpenSegments?: number;
 }
 
-/** The writer keeps this many segment files open; older ones are closed (and reopened on need). */
 const MAX_OPEN_SEGMENTS = 64;
 
 /**
@@ -59,7 +60,17 @@ function closeSegment(id) {
   open.delete(id);
   fs.closeSync(segment.fd);
 }
-/** The open segment that continues at from and has room, or a new one starting there. */
+/** The last segment on disk, if it ends at from and has room (its file was closed to save descriptors). */
+function reopenLast(dir, from) {
+  const last = fs.readdirSync(dir).filter((name) => SEGMENT.test(name)).sort().pop();
+  if (!last) return null;
+  const start = Number(last.slice(0, 16));
+  const file = path.join(dir, last);
+  const size = fs.statSync(file).size;
+  if (start + size !== from || size >= segmentBytes) return null;
+  return { fd: fs.openSync(file, 'a'), start, size };
+}
+/** The segment that continues at from and has room, or a new one starting there. */
 function segmentFor(id, from) {
   const current = open.get(id);
   if (current) {
@@ -72,7 +83,7 @@ function segmentFor(id, from) {
   }
   const dir = path.join(root, id);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const segment = { fd: fs.openSync(path.join(dir, nameOf(from)), 'w', 0o600), start: from, size: 0 };
+  const segment = (current ? null : reopenLast(dir, from)) || { fd: fs.openSync(path.join(dir, nameOf(from)), 'w', 0o600), start: from, size: 0 };
   open.set(id, segment);
   while (open.size > maxOpen) closeSegment(open.keys().next().value);
   return segment;
@@ -158,7 +169,7 @@ interface WriteResult {
  * its bytes go through one SharedArrayBuffer. Reads (replay) happen on the main thread: a replay
  * reads at most a megabyte at a time, from the page cache as a rule.
  */
-export function createOutputStore({ root, log, batchBytes, intervalMs, retainedBytes, slotBytes }: OutputStoreOptions) {
+export function createOutputStore({ root, log, batchBytes, intervalMs, retainedBytes, slotBytes, maxOpenSegments = MAX_OPEN_SEGMENTS }: OutputStoreOptions) {
   ensureScrollbackRoot(root);
   // Trims delete whole segments: one eighth of the retained size keeps at most that much extra.
   const segmentBytes = Math.min(4 * 1024 * 1024, Math.max(64 * 1024, Math.floor(retainedBytes / 8)));
@@ -180,7 +191,7 @@ export function createOutputStore({ root, log, batchBytes, intervalMs, retainedB
   function startWriter(): Worker {
     const worker = new Worker(WRITER_SOURCE, {
       eval: true,
-      workerData: { root, segmentBytes, maxOpen: MAX_OPEN_SEGMENTS, slot },
+      workerData: { root, segmentBytes, maxOpen: maxOpenSegments, slot },
     });
     worker.unref();
     worker.on('message', (result: WriteResult) => onWritten(result));

@@ -51,8 +51,8 @@ afterEach(async () => {
   await Promise.all(stores.splice(0).map((store) => store.close()));
 });
 
-function openStore(root: string, retainedBytes: number, log = pino({ level: 'silent' })) {
-  const store = createOutputStore({ root, log, batchBytes: 64 * KiB, intervalMs: 5, retainedBytes, slotBytes: 8 * 1024 * KiB });
+function openStore(root: string, retainedBytes: number, log = pino({ level: 'silent' }), maxOpenSegments?: number) {
+  const store = createOutputStore({ root, log, batchBytes: 64 * KiB, intervalMs: 5, retainedBytes, slotBytes: 8 * 1024 * KiB, maxOpenSegments });
   stores.push(store);
   return store;
 }
@@ -100,6 +100,27 @@ describe('terminal output on disk', () => {
     expect(trimmed.start).toBe(bounds.start);
     expect(trimmed.data.equals(everything.subarray(bounds.start, bounds.start + 1000))).toBe(true);
     expect(await store.read(stream.id, bounds.end, 1000)).toBeNull();
+  });
+
+  it('with more terminals writing than open files allowed, goes on appending to each one\'s last segment', async () => {
+    const root = path.join(makeTempDir(), 'scrollback');
+    const store = openStore(root, 1024 * KiB, pino({ level: 'silent' }), 2);
+    const streams = ['t-1', 't-2', 't-3', 't-4'].map((id) => new Stream(id));
+    const written = new Map(streams.map((stream) => [stream.id, [] as Buffer[]]));
+    // Each write evicts another terminal's open file: a prompt here, a line there, as idle shells do.
+    for (let round = 0; round < 30; round++) {
+      for (const stream of streams) {
+        const line = Buffer.from(`${stream.id} line ${round}\r\n`);
+        written.get(stream.id)!.push(line);
+        stream.push(store, line);
+        await store.flush(stream);
+      }
+    }
+    for (const stream of streams) {
+      expect(listSegments(root, stream.id)).toHaveLength(1);
+      const expected = Buffer.concat(written.get(stream.id)!);
+      expect(readScrollback(root, stream.id, 0, 1024 * KiB)?.data.equals(expected)).toBe(true);
+    }
   });
 
   it('reads up to a hole and reports where output resumes after one', () => {
