@@ -13,6 +13,7 @@ import { SESSION_COOKIE } from './guard.js';
 import { renderMessagePage } from './pages.js';
 import { signInRateLimit } from './security.js';
 import { clientOf, createSignInService } from './sign-in.js';
+import type { AuthLogEntry, AuthOptions, AuthSessionInfo, DeviceState, Me } from './wire.js';
 
 export interface AuthRoutesOptions {
   config: Config;
@@ -101,7 +102,7 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
 
   // What the sign-in page can offer, and whether this browser is signed in already (so that the app
   // need not probe /api/me and have the browser log a 401).
-  app.get('/auth/options', { config: PUBLIC_ROUTE }, async (request, reply) => {
+  app.get('/auth/options', { config: PUBLIC_ROUTE }, async (request, reply): Promise<AuthOptions> => {
     const settings = await loadSettings(app.db);
     reply.header('cache-control', 'no-store');
     return {
@@ -189,7 +190,7 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
 
   // --- GitHub device flow ----------------------------------------------------------------------
 
-  const deviceView = (flow: DeviceFlow) => ({
+  const deviceView = (flow: DeviceFlow): DeviceState => ({
     status: flow.status,
     userCode: flow.userCode,
     verificationUri: flow.verificationUri,
@@ -278,7 +279,7 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
     return { signedOut: true, sessionsEnded: count };
   });
 
-  app.get('/api/auth/sessions', async (request) => {
+  app.get('/api/auth/sessions', async (request): Promise<{ sessions: AuthSessionInfo[] }> => {
     const sessions = await app.auth.sessions.list();
     return {
       sessions: sessions.map((session) => ({
@@ -303,7 +304,7 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
 
   // --- Who am I, and the security log ----------------------------------------------------------
 
-  app.get('/api/me', async (request) => {
+  app.get('/api/me', async (request): Promise<Me> => {
     const settings = await loadSettings(app.db);
     const session = request.authSession!;
     return {
@@ -321,7 +322,7 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
     };
   });
 
-  app.get('/api/auth/log', async (request) => {
+  app.get('/api/auth/log', async (request): Promise<{ entries: AuthLogEntry[] }> => {
     const { limit } = logQuery.parse(request.query);
     const rows = await app.db.authLog.findMany({ orderBy: { id: 'desc' }, take: limit });
     return {
@@ -331,7 +332,7 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
         success: row.success,
         ip: row.ip,
         userAgent: row.userAgent,
-        details: JSON.parse(row.details) as unknown,
+        details: JSON.parse(row.details) as Record<string, unknown> | null,
         createdAt: row.createdAt.toISOString(),
       })),
     };

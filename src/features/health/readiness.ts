@@ -1,18 +1,8 @@
-export type CheckStatus = 'ok' | 'warn' | 'fail';
+import type { CheckResult, ReadinessReport } from './wire.js';
 
-export interface CheckResult {
-  status: CheckStatus;
-  /** What was found, in words an operator can act on. */
-  message: string;
-  [extra: string]: unknown;
-}
+export type { CheckResult, CheckStatus, ReadinessReport } from './wire.js';
 
 export type ReadinessCheck = () => Promise<CheckResult> | CheckResult;
-
-export interface ReadinessReport {
-  status: 'ready' | 'not_ready';
-  checks: Record<string, CheckResult>;
-}
 
 /**
  * Named checks that /readyz runs. Features add theirs (backups, terminals) when they are

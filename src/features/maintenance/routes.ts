@@ -7,6 +7,7 @@ import type { CheckResult, ReadinessRegistry } from '../health/readiness.js';
 import { metricsRoutes } from './metrics-routes.js';
 import { jobParamsSchema } from './schemas.js';
 import { createMaintenanceService, type MaintenanceService } from './service.js';
+import type { BackupList } from './wire.js';
 
 export interface MaintenanceRoutesOptions {
   config: Config;
@@ -101,7 +102,7 @@ export async function maintenanceRoutes(app: FastifyInstance, { config, clock, r
     return { run: serializeRun(run) };
   });
 
-  app.get('/api/maintenance/backups', async () => {
+  app.get('/api/maintenance/backups', async (): Promise<BackupList> => {
     const backups = await service.backups.listBackups();
     return {
       directory: config.maintenance.backupDir,

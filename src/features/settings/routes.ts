@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config/index.js';
 import { settingsPatchSchema } from './schemas.js';
 import { createSettingsService } from './service.js';
+import type { SettingsResponse } from './wire.js';
 
 export interface SettingsRoutesOptions {
   config: Config;
@@ -11,9 +12,9 @@ export interface SettingsRoutesOptions {
 export async function settingsRoutes(app: FastifyInstance, { config }: SettingsRoutesOptions) {
   const service = createSettingsService({ db: app.db, config });
 
-  app.get('/api/settings', async () => ({ settings: await service.read(), shells: await service.allowedShells() }));
+  app.get('/api/settings', async (): Promise<SettingsResponse> => ({ settings: await service.read(), shells: await service.allowedShells() }));
 
-  app.patch('/api/settings', async (request) => {
+  app.patch('/api/settings', async (request): Promise<SettingsResponse> => {
     const patch = settingsPatchSchema.parse(request.body ?? {});
     return { settings: await service.update(patch), shells: await service.allowedShells() };
   });

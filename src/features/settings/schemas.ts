@@ -1,11 +1,5 @@
 import { z } from 'zod';
-
-export const THEMES = ['dark', 'light', 'high-contrast'] as const;
-export type Theme = (typeof THEMES)[number];
-
-export const MIN_FONT_SIZE = 8;
-export const MAX_FONT_SIZE = 32;
-export const DEFAULT_FONT_SIZE = 14;
+import { MAX_FONT_SIZE, MIN_FONT_SIZE, THEMES } from './wire.js';
 
 /** PATCH /api/settings: any subset; `defaultShell: null` goes back to bash. */
 export const settingsPatchSchema = z
@@ -31,10 +25,3 @@ export const storedPreferencesSchema = z
     defaultShell: z.string().optional().catch(undefined),
   })
   .loose();
-
-export interface UserSettings {
-  theme: Theme;
-  fontSize: number;
-  /** An absolute path from the terminals' shell allow-list, or null for the default (bash). */
-  defaultShell: string | null;
-}

@@ -3,7 +3,8 @@ import { badRequest } from '../../http/errors.js';
 import type { Database } from '../../infra/database/client.js';
 import { loadSettings } from '../github/access.js';
 import { findShell, listAllowedShells } from '../terminals/context.js';
-import { DEFAULT_FONT_SIZE, storedPreferencesSchema, THEMES, type SettingsPatch, type Theme, type UserSettings } from './schemas.js';
+import { storedPreferencesSchema, type SettingsPatch } from './schemas.js';
+import { DEFAULT_FONT_SIZE, THEMES, type Theme, type UserSettings } from './wire.js';
 
 export interface SettingsServiceDeps {
   db: Database;

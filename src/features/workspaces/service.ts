@@ -16,7 +16,7 @@ import { createCloneQueue } from './clone-queue.js';
 import { describeGitFailure, type GitRunner } from './git-runner.js';
 import { ensureConfined, isSafeSegment, outsideWorkspaces, workspacePathFor } from './paths.js';
 import { isValidBranchName, isValidGitHubOwner, isValidGitHubRepoName, type CreateWorkspaceBody } from './schemas.js';
-import type { CloneEvent, CloneState, GitStatusView, WorkspaceStatus, WorkspaceView } from './wire.js';
+import type { BranchesView, CloneEvent, CloneState, EnvVariableView, GitStatusView, WorkspaceStatus, WorkspaceView } from './wire.js';
 
 /** What the workspaces feature needs from the terminals feature (its manager implements it). */
 export interface WorkspaceTerminals {
@@ -446,7 +446,7 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
     return readStatus(await requireReadyDir(workspace));
   }
 
-  async function branches(id: string) {
+  async function branches(id: string): Promise<BranchesView> {
     const workspace = await requireWorkspace(id);
     const dir = await requireReadyDir(workspace);
     const out = await git
@@ -454,8 +454,8 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
       .catch((error: unknown) => {
         throw describeGitFailure(error, 'Listing branches');
       });
-    const local: Array<{ name: string; commit: string; upstream: string | null; current: boolean }> = [];
-    const remote: Array<{ name: string; commit: string }> = [];
+    const local: BranchesView['local'] = [];
+    const remote: BranchesView['remote'] = [];
     for (const line of out.split('\n').filter(Boolean)) {
       const [ref = '', commit = '', upstream = '', head = ''] = line.split('\0');
       if (ref.startsWith('refs/heads/')) local.push({ name: ref.slice(11), commit, upstream: upstream || null, current: head.trim() === '*' });
@@ -511,13 +511,13 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
 
   // ---- environment variables ----
 
-  async function listEnv(id: string) {
+  async function listEnv(id: string): Promise<EnvVariableView[]> {
     await requireWorkspace(id);
     const rows = await db.workspaceEnvVar.findMany({ where: { workspaceId: id }, orderBy: { name: 'asc' } });
     return rows.map((row) => ({ name: row.name, value: row.isSecret ? null : row.value, secret: row.isSecret, updatedAt: row.updatedAt.toISOString() }));
   }
 
-  async function setEnv(id: string, name: string, input: { value: string; secret: boolean }) {
+  async function setEnv(id: string, name: string, input: { value: string; secret: boolean }): Promise<EnvVariableView> {
     await requireWorkspace(id);
     const exists = await db.workspaceEnvVar.findUnique({ where: { workspaceId_name: { workspaceId: id, name } } });
     if (!exists && (await db.workspaceEnvVar.count({ where: { workspaceId: id } })) >= MAX_ENV_VARS) {

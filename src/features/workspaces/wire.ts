@@ -52,3 +52,20 @@ export interface GitStatusView {
   untracked: number;
   conflicted: number;
 }
+
+/** GET /api/workspaces/:id/branches. */
+export interface BranchesView {
+  /** The checked-out branch, or null when HEAD is detached. */
+  current: string | null;
+  local: { name: string; commit: string; upstream: string | null; current: boolean }[];
+  /** Branches on origin (without the `origin/` prefix). */
+  remote: { name: string; commit: string }[];
+}
+
+/** A workspace's terminal variable; a secret's value is never sent back. */
+export interface EnvVariableView {
+  name: string;
+  value: string | null;
+  secret: boolean;
+  updatedAt: string;
+}

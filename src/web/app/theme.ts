@@ -1,7 +1,8 @@
 // Themes are sets of CSS variables (styles.css) chosen by <html data-theme="…">. The server's
 // settings are the truth; localStorage keeps the last one so a reload paints in the right colours.
-export type Theme = 'dark' | 'light' | 'high-contrast';
-export const THEMES: readonly Theme[] = ['dark', 'light', 'high-contrast'];
+import { THEMES, type Theme } from '../../features/settings/wire.js';
+
+export { THEMES, type Theme };
 export const THEME_LABELS: Record<Theme, string> = { dark: 'Dark', light: 'Light', 'high-contrast': 'High contrast' };
 
 const STORAGE_KEY = 'shellport.theme';

@@ -4,7 +4,7 @@ import type { Screen } from '../app/context.js';
 import { h, svg } from '../app/dom.js';
 import { bytes, dateTime, timeAgo } from '../app/format.js';
 import { toast } from '../app/toast.js';
-import type { AuthLogEntry, BackupInfo, JobInfo, MetricSeries, ReadinessReport } from '../app/types.js';
+import type { AuthLogEntry, BackupList, JobInfo, MetricSeries, ReadinessReport } from '../app/types.js';
 
 const METRICS: { metric: string; label: string; format: (value: number) => string }[] = [
   { metric: 'cpu_percent', label: 'CPU', format: (v) => `${v.toFixed(1)} %` },
@@ -111,7 +111,7 @@ export const operationsScreen: Screen = {
     };
 
     const loadBackups = async () => {
-      const body = await api<{ directory: string; retentionCount: number; backups: BackupInfo[] }>('/api/maintenance/backups');
+      const body = await api<BackupList>('/api/maintenance/backups');
       backups.replaceChildren(
         h('p', { class: 'hint' }, `In ${body.directory}; the newest ${body.retentionCount} are kept.`),
         body.backups.length === 0

@@ -1,5 +1,6 @@
 // The terminals screen: tabs (one per session), up to two panes side by side or stacked, the
 // toolbar, the connection indicator, the phone key bar and layout persistence.
+import { DEFAULT_FONT_SIZE, MAX_FONT_SIZE, MIN_FONT_SIZE } from '../../features/settings/wire.js';
 import type { TerminalInfo } from '../../features/terminals/wire.js';
 import { askDialog } from './dialog.js';
 import { createKeyBar } from './keybar.js';
@@ -8,8 +9,6 @@ import { TerminalView } from './terminal-view.js';
 import type { TerminalTheme } from './theme.js';
 import type { ConnectionState, TerminalTransport } from './transport.js';
 
-export const MIN_FONT_SIZE = 8;
-export const MAX_FONT_SIZE = 32;
 /** Sessions opened automatically when this browser remembers nothing for the workspace. */
 const MAX_AUTO_OPEN = 8;
 
@@ -596,5 +595,5 @@ export class TerminalsScreen {
 }
 
 function clampFontSize(size: number): number {
-  return Math.min(MAX_FONT_SIZE, Math.max(MIN_FONT_SIZE, Math.round(Number.isFinite(size) ? size : 14)));
+  return Math.min(MAX_FONT_SIZE, Math.max(MIN_FONT_SIZE, Math.round(Number.isFinite(size) ? size : DEFAULT_FONT_SIZE)));
 }

@@ -1,0 +1,23 @@
+// The shapes and limits of /api/settings (docs/api.md), shared by the server and the web app: this
+// module imports nothing, so the browser bundle can take it as it is.
+
+export const THEMES = ['dark', 'light', 'high-contrast'] as const;
+export type Theme = (typeof THEMES)[number];
+
+export const MIN_FONT_SIZE = 8;
+export const MAX_FONT_SIZE = 32;
+export const DEFAULT_FONT_SIZE = 14;
+
+export interface UserSettings {
+  theme: Theme;
+  fontSize: number;
+  /** An absolute path from the terminals' shell allow-list, or null for the default (bash). */
+  defaultShell: string | null;
+}
+
+/** GET and PATCH /api/settings. */
+export interface SettingsResponse {
+  settings: UserSettings;
+  /** The shells a terminal may run (absolute paths). */
+  shells: string[];
+}
