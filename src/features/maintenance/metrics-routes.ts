@@ -4,8 +4,9 @@ import type { Config } from '../../config/index.js';
 import { AppError } from '../../http/errors.js';
 import { PUBLIC_ROUTE } from '../../http/route-config.js';
 import type { Clock } from '../../infra/clock.js';
-import { readSeries } from './metrics-series.js';
+import { readSeries, type Series } from './metrics-series.js';
 import { DEFAULT_WINDOW_MS, metricsQuerySchema, resolveTime } from './schemas.js';
+import type { MetricSeriesView } from './wire.js';
 
 export interface MetricsRoutesOptions {
   config: Config;
@@ -58,7 +59,7 @@ export async function metricsRoutes(app: FastifyInstance, { config, clock }: Met
     return reply.type(app.metrics.registry.contentType).send(body);
   });
 
-  app.get('/api/metrics', async (request) => {
+  app.get('/api/metrics', async (request): Promise<MetricSeriesView> => {
     const query = metricsQuerySchema.parse(request.query);
     const now = clock.now();
     const since = resolveTime(query.since, now, DEFAULT_WINDOW_MS);
@@ -66,6 +67,16 @@ export async function metricsRoutes(app: FastifyInstance, { config, clock }: Met
     if (since >= until) {
       throw new AppError(400, 'invalid_range', '`since` must be earlier than `until`.', { since, until });
     }
-    return readSeries(app.db, { metric: query.metric, since, until, points: query.points });
+    const series = await readSeries(app.db, { metric: query.metric, since, until, points: query.points });
+    return toSeriesView(series);
   });
+}
+
+function toSeriesView(series: Series): MetricSeriesView {
+  return {
+    ...series,
+    since: series.since.toISOString(),
+    until: series.until.toISOString(),
+    points: series.points.map((point) => ({ ...point, at: point.at.toISOString() })),
+  };
 }

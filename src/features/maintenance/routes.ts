@@ -7,7 +7,7 @@ import type { CheckResult, ReadinessRegistry } from '../health/readiness.js';
 import { metricsRoutes } from './metrics-routes.js';
 import { jobParamsSchema } from './schemas.js';
 import { createMaintenanceService, type MaintenanceService } from './service.js';
-import type { BackupList } from './wire.js';
+import type { BackupList, JobList, JobRunView } from './wire.js';
 
 export interface MaintenanceRoutesOptions {
   config: Config;
@@ -69,7 +69,7 @@ export async function maintenanceRoutes(app: FastifyInstance, { config, clock, r
     await service.refreshBackupGauges().catch((error: unknown) => app.log.warn({ err: error }, 'could not read BACKUP_DIR'));
   });
 
-  app.get('/api/maintenance/jobs', async () => {
+  app.get('/api/maintenance/jobs', async (): Promise<JobList> => {
     const summaries = app.scheduler.list();
     const lastRuns = await Promise.all(
       summaries.map((job) => app.db.jobRun.findFirst({ where: { jobName: job.name }, orderBy: { startedAt: 'desc' } })),
@@ -82,6 +82,7 @@ export async function maintenanceRoutes(app: FastifyInstance, { config, clock, r
       isSchedulerEnabled: config.maintenance.isSchedulerEnabled,
       jobs: summaries.map((job, index) => ({
         ...job,
+        nextRunAt: job.nextRunAt?.toISOString() ?? null,
         lastRun: toRunView(lastRuns[index] ?? null),
         lastSuccessAt: lastSuccesses[index]?.finishedAt?.toISOString() ?? null,
       })),
@@ -114,7 +115,7 @@ export async function maintenanceRoutes(app: FastifyInstance, { config, clock, r
   await app.register(metricsRoutes, { config, clock });
 }
 
-function toRunView(row: { id: number; startedAt: Date; finishedAt: Date | null; ok: boolean | null; details: string } | null) {
+function toRunView(row: { id: number; startedAt: Date; finishedAt: Date | null; ok: boolean | null; details: string } | null): JobRunView | null {
   if (!row) return null;
   let details: unknown = {};
   try {

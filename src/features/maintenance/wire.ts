@@ -16,3 +16,42 @@ export interface BackupList {
   /** Newest first. */
   backups: BackupInfo[];
 }
+
+/** A job's latest run, as GET /api/maintenance/jobs shows it. */
+export interface JobRunView {
+  id: number;
+  startedAt: string;
+  finishedAt: string | null;
+  ok: boolean | null;
+  details: unknown;
+}
+
+/** One job of GET /api/maintenance/jobs. */
+export interface JobView {
+  name: string;
+  schedule: string;
+  timezone: string;
+  isScheduled: boolean;
+  isRunning: boolean;
+  nextRunAt: string | null;
+  lastRun: JobRunView | null;
+  lastSuccessAt: string | null;
+}
+
+/** GET /api/maintenance/jobs. */
+export interface JobList {
+  timezone: string;
+  isSchedulerEnabled: boolean;
+  jobs: JobView[];
+}
+
+/** GET /api/metrics: a metric averaged into time buckets (empty buckets left out). */
+export interface MetricSeriesView {
+  metric: string;
+  /** Null when the window holds no sample. */
+  unit: string | null;
+  since: string;
+  until: string;
+  bucketMs: number;
+  points: { at: string; avg: number; min: number; max: number; samples: number }[];
+}

@@ -4,7 +4,7 @@ import type { Screen } from '../app/context.js';
 import { h, svg } from '../app/dom.js';
 import { bytes, dateTime, timeAgo } from '../app/format.js';
 import { toast } from '../app/toast.js';
-import type { AuthLogEntry, BackupList, JobInfo, MetricSeries, ReadinessReport } from '../app/types.js';
+import type { AuthLogEntry, BackupList, JobInfo, JobList, MetricSeries, ReadinessReport } from '../app/types.js';
 
 const METRICS: { metric: string; label: string; format: (value: number) => string }[] = [
   { metric: 'cpu_percent', label: 'CPU', format: (v) => `${v.toFixed(1)} %` },
@@ -87,7 +87,7 @@ export const operationsScreen: Screen = {
     };
 
     const loadJobs = async () => {
-      const body = await api<{ timezone: string; isSchedulerEnabled: boolean; jobs: JobInfo[] }>('/api/maintenance/jobs');
+      const body = await api<JobList>('/api/maintenance/jobs');
       const rows = body.jobs.map((job) => {
         const run = h('button', { type: 'button', 'aria-label': `Run ${job.name} now`, disabled: job.isRunning }, job.isRunning ? 'Running…' : 'Run now');
         run.addEventListener('click', async () => {
