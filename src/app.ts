@@ -68,7 +68,7 @@ export async function buildApp({ config, logStream, migrationsDir = MIGRATIONS_D
   await app.register(webRoutes);
   await app.register(authRoutes, { config, clock });
   await app.register(maintenanceRoutes, { config, clock, readiness });
-  await app.register(terminalsPlugin, { config, clock, contextProvider: app.workspaces.terminalContext });
+  await app.register(terminalsPlugin, { config, clock, contextProvider: app.workspaces.terminalContext, readiness });
   // Deleting a workspace ends its terminals through the terminal manager.
   app.workspaces.service.useTerminals(app.terminals);
   await app.register(githubRepoRoutes, { config, clock });

@@ -463,6 +463,9 @@ export function createTerminalManager(deps: TerminalManagerDeps) {
     /** Ends idle terminals (TERMINAL_IDLE_TIMEOUT_MINUTES) and saves activity times; runs every 30 s. */
     sweepIdle: sweep,
 
+    /** Whether output is being saved (the `scrollback` readiness check). */
+    scrollbackHealth: () => store.health(),
+
     /**
      * Start-up: terminals the previous process left running are gone with it. Mark them ended
      * (`server-restart`); their output stays readable.

@@ -176,7 +176,9 @@ export function createOutputStore({ root, log, batchBytes, intervalMs, retainedB
   const dirty = new Set<PersistTarget>();
   /** The terminal whose write is in flight: one at a time, through one shared buffer. */
   let inFlight: PersistTarget | null = null;
-  const failing = new WeakSet<PersistTarget>();
+  /** Terminals whose latest write failed (reported by readiness), and that failure. */
+  const failing = new Set<string>();
+  let lastError: string | null = null;
   const waiters = new Set<() => void>();
   // The bytes of a write travel through this one buffer: no allocation per write on either side
   // (fresh ArrayBuffers per write pile up as garbage on the writer thread, which rarely collects).
@@ -215,12 +217,13 @@ export function createOutputStore({ root, log, batchBytes, intervalMs, retainedB
     if (error) {
       // The terminal keeps working; a later replay of this range finds a hole and resets.
       // Logged once per terminal: a full disk would otherwise log on every write.
-      if (!failing.has(target)) {
+      if (!failing.has(id)) {
         log.error({ err: new Error(error), sessionId: id, dir: root }, 'terminal output could not be saved; check the free space and permissions of SCROLLBACK_DIR (the terminal goes on)');
       }
-      failing.add(target);
+      failing.add(id);
+      lastError = error;
     } else {
-      failing.delete(target);
+      failing.delete(id);
     }
     target.persistedSeq = Math.max(target.persistedSeq, to);
     if (retainedStart !== null) target.retainedStart = Math.max(target.retainedStart, retainedStart);
@@ -325,13 +328,20 @@ export function createOutputStore({ root, log, batchBytes, intervalMs, retainedB
 
     /** The terminal will write no more (it ended): its open segment file is closed. */
     release(sessionId: string): void {
+      failing.delete(sessionId);
       writer?.postMessage({ type: 'forget', id: sessionId });
     },
 
     /** Deletes a terminal's stored output; the bytes it held. */
     remove(sessionId: string): number {
+      failing.delete(sessionId);
       writer?.postMessage({ type: 'forget', id: sessionId });
       return removeScrollback(root, sessionId);
+    },
+
+    /** Running terminals whose output could not be written lately, and the latest error. */
+    health(): { failingTerminals: number; lastError: string | null } {
+      return { failingTerminals: failing.size, lastError: failing.size > 0 ? lastError : null };
     },
 
     /** Writes what is pending and stops the writer. */

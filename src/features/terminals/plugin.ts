@@ -4,7 +4,9 @@ import type { Config } from '../../config/index.js';
 import type { Clock } from '../../infra/clock.js';
 import { createPtyHost, type PtyHost } from '../../infra/pty-host.js';
 import { createDefaultContextProvider, type TerminalContextProvider } from './context.js';
+import type { ReadinessRegistry } from '../health/readiness.js';
 import { createTerminalManager, type TerminalManager } from './manager.js';
+import { createScrollbackReadinessCheck } from './readiness.js';
 import { terminalRoutes } from './routes.js';
 import { registerTerminalSocketHandlers } from './socket.js';
 import { terminalWebSocketRoute } from './ws.js';
@@ -22,6 +24,8 @@ export interface TerminalsPluginOptions {
   /** Working directory and variables per terminal; the workspaces feature passes its own. */
   contextProvider?: TerminalContextProvider;
   ptyHost?: PtyHost;
+  /** Where the `scrollback` check goes (/readyz). */
+  readiness?: ReadinessRegistry;
 }
 
 /**
@@ -43,6 +47,14 @@ export const terminalsPlugin = fp(
     });
     await manager.recoverAfterRestart();
     app.decorate('terminals', manager);
+    options.readiness?.add(
+      'scrollback',
+      createScrollbackReadinessCheck({
+        dir: options.config.storage.scrollbackDir,
+        minFreeBytes: options.config.storage.minFreeDiskBytes,
+        store: { health: manager.scrollbackHealth },
+      }),
+    );
     const unsubscribe = registerTerminalSocketHandlers({ io: app.io, manager, auth: app.auth, config: options.config.terminals, log });
     await app.register(terminalRoutes, { manager });
     await app.register(terminalWebSocketRoute, {

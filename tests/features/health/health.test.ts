@@ -19,7 +19,7 @@ describe('GET /readyz', () => {
     expect(response.statusCode).toBe(200);
     const report = response.json();
     expect(report.status).toBe('ready');
-    expect(Object.keys(report.checks).sort()).toEqual(['backup', 'dataDir', 'database', 'diskSpace', 'migrations']);
+    expect(Object.keys(report.checks).sort()).toEqual(['backup', 'dataDir', 'database', 'diskSpace', 'migrations', 'scrollback']);
     for (const check of Object.values(report.checks)) expect(check).toMatchObject({ status: 'ok', message: expect.any(String) });
   });
 
@@ -32,6 +32,8 @@ describe('GET /readyz', () => {
     const report = response.json();
     expect(report.status).toBe('not_ready');
     expect(report.checks.dataDir).toMatchObject({ status: 'fail', message: expect.stringMatching(/Cannot write to DATA_DIR \(ENOENT\)/) });
+    // Terminals work without saving their output: a warning, not a failure.
+    expect(report.checks.scrollback).toMatchObject({ status: 'warn', message: expect.stringMatching(/Cannot read SCROLLBACK_DIR \(ENOENT\)/) });
   });
 
   it('answers 503 when free disk space is below the threshold', async () => {
@@ -39,6 +41,7 @@ describe('GET /readyz', () => {
     const response = await app.inject({ method: 'GET', url: '/readyz' });
     expect(response.statusCode).toBe(503);
     expect(response.json().checks.diskSpace).toMatchObject({ status: 'fail', message: expect.stringMatching(/below MIN_FREE_DISK_MB/) });
+    expect(response.json().checks.scrollback).toMatchObject({ status: 'warn', message: expect.stringMatching(/free in SCROLLBACK_DIR, below MIN_FREE_DISK_MB/) });
     expect(response.json().checks.database.status).toBe('ok');
   });
 

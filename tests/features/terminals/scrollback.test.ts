@@ -4,6 +4,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOutputStore, type OutputStore, type PersistTarget } from '../../../src/features/terminals/output-store.js';
+import { createScrollbackReadinessCheck } from '../../../src/features/terminals/readiness.js';
 import { RingBuffer } from '../../../src/features/terminals/ring-buffer.js';
 import {
   listSegments,
@@ -182,5 +183,15 @@ describe('terminal output on disk', () => {
     other.push(store, Buffer.from('still saved'));
     await store.flush(other);
     expect(readScrollback(root, 'fine', 0, 100)?.data.toString()).toBe('still saved');
+
+    // Readiness warns (terminals keep working) while the terminal's writes fail, and not after it ended.
+    const check = createScrollbackReadinessCheck({ dir: root, minFreeBytes: 0, store });
+    expect(await check()).toMatchObject({
+      status: 'warn',
+      failingTerminals: 1,
+      message: expect.stringMatching(/output of 1 running terminal\(s\) could not be saved to SCROLLBACK_DIR \(EEXIST/),
+    });
+    store.release(stream.id);
+    expect(await check()).toMatchObject({ status: 'ok', message: expect.stringMatching(/free in SCROLLBACK_DIR/) });
   });
 });
