@@ -123,7 +123,7 @@ async function throughputSection(server: ServerHandle, transport: Transport) {
     const term = await (await ShellportTerm.connect(server, transport)).open();
     const naiveTerm = await BareWebSocketTerm.connect(relay.url);
     await naiveTerm.waitFor('sp> ', 15_000);
-    // Unmeasured warm-up of every path (JIT, SQLite page cache): a running server is warm.
+    // Unmeasured warm-up of every path (JIT, page cache): a running server is warm.
     await rawThroughput(warmUpCommand);
     await termThroughput(term, server.pid, warmUpCommand);
     await termThroughput(naiveTerm, relay.pid, warmUpCommand);

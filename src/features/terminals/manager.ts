@@ -10,14 +10,13 @@ import type { PtyHost } from '../../infra/pty-host.js';
 import { AppError, badRequest, notFound } from '../../http/errors.js';
 import { buildShellEnv, ensureWorkingDirectory, findShell, listAllowedShells, type TerminalContextProvider } from './context.js';
 import { createOutputStore, type OutputRange, type OutputStore } from './output-store.js';
-import { removeOrphanScrollback } from './scrollback-files.js';
 import { MAX_DIMENSION, type CreateTerminalInput, type ListTerminalsFilter } from './schemas.js';
-import type { TerminalInfo } from './wire.js';
+import { listStoredSessions, removeScrollback } from './scrollback-files.js';
 import { TerminalSession, type Attachment, type OutputSink, type SessionEnd } from './session.js';
+import type { TerminalInfo } from './wire.js';
 
 export interface TerminalManagerDeps {
   db: Database;
-  /** The SQLite file behind `db`: terminal output is written over a connection of its own. */
   /** SCROLLBACK_DIR: where terminal output is kept (scrollback-files.ts). */
   scrollbackDir: string;
   config: TerminalsConfig;
@@ -375,15 +374,13 @@ export function createTerminalManager(deps: TerminalManagerDeps) {
       return info(id);
     },
 
-    /** Ends every running terminal of a workspace (before the workspace is deleted); returns how many. */
-    async closeWorkspaceSessions(workspaceId: string, reason = 'workspace-deleted'): Promise<number> {
+    /**
+     * For a workspace being deleted: ends its running terminals (reason `workspace-deleted`), then
+     * deletes all its terminals' records and stored output; returns how many there were.
+     */
+    async deleteWorkspaceSessions(workspaceId: string): Promise<number> {
       const targets = running().filter((session) => session.meta.workspaceId === workspaceId);
-      await Promise.all(targets.map((session) => endSession(session, reason)));
-      return targets.length;
-    },
-
-    /** Deletes the (ended) terminals of a workspace being deleted: their records and their stored output. */
-    async removeWorkspaceSessions(workspaceId: string): Promise<number> {
+      await Promise.all(targets.map((session) => endSession(session, 'workspace-deleted')));
       const rows = await db.session.findMany({ where: { workspaceId }, select: { id: true } });
       await db.session.deleteMany({ where: { id: { in: rows.map((row) => row.id) } } });
       for (const { id } of rows) {
@@ -476,10 +473,15 @@ export function createTerminalManager(deps: TerminalManagerDeps) {
         data: { status: 'terminated', endedAt: clock.now(), endReason: 'server-restart' },
       });
       if (count > 0) log.info({ count }, 'terminals left running by the previous server process marked ended');
-      // Output of terminals the database no longer knows (pruned by the CLI mid-write, or an older database restored).
-      const known = new Set((await db.session.findMany({ select: { id: true } })).map((row) => row.id));
-      const orphans = removeOrphanScrollback(scrollbackDir, (id) => known.has(id));
-      if (orphans.length > 0) log.info({ count: orphans.length }, 'deleted the stored output of terminals that no longer exist');
+      // Output of terminals the database no longer knows (a crash between deleting a row and its
+      // files, or an older database restored): only the ids found on disk are looked up.
+      const stored = listStoredSessions(scrollbackDir);
+      if (stored.length > 0) {
+        const known = new Set((await db.session.findMany({ where: { id: { in: stored } }, select: { id: true } })).map((row) => row.id));
+        const orphans = stored.filter((id) => !known.has(id));
+        for (const id of orphans) removeScrollback(scrollbackDir, id);
+        if (orphans.length > 0) log.info({ count: orphans.length }, 'deleted the stored output of terminals that no longer exist');
+      }
       return count;
     },
 

@@ -3,8 +3,8 @@ import fp from 'fastify-plugin';
 import type { Config } from '../../config/index.js';
 import type { Clock } from '../../infra/clock.js';
 import { createPtyHost, type PtyHost } from '../../infra/pty-host.js';
-import { createDefaultContextProvider, type TerminalContextProvider } from './context.js';
 import type { ReadinessRegistry } from '../health/readiness.js';
+import { createDefaultContextProvider, type TerminalContextProvider } from './context.js';
 import { createTerminalManager, type TerminalManager } from './manager.js';
 import { createScrollbackReadinessCheck } from './readiness.js';
 import { terminalRoutes } from './routes.js';
@@ -13,7 +13,7 @@ import { terminalWebSocketRoute } from './ws.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The app's one terminal manager (other features: closeWorkspaceSessions, countActive). */
+    /** The app's one terminal manager (other features: deleteWorkspaceSessions, countActive). */
     terminals: TerminalManager;
   }
 }

@@ -125,9 +125,7 @@ export function removeScrollback(root: string, sessionId: string): number {
   return bytes;
 }
 
-/** Deletes the output of terminals that no longer exist (e.g. after restoring an older database). */
-export function removeOrphanScrollback(root: string, exists: (sessionId: string) => boolean): string[] {
-  const removed = entriesOf(root).filter((name) => SESSION_ID.test(name) && !exists(name));
-  for (const name of removed) rmSync(path.join(root, name), { recursive: true, force: true });
-  return removed;
+/** The terminals that have a directory of output. */
+export function listStoredSessions(root: string): string[] {
+  return entriesOf(root).filter((name) => SESSION_ID.test(name));
 }

@@ -8,9 +8,8 @@ import { z } from 'zod';
 import type { TerminalsConfig } from '../../config/terminals.js';
 import type { AuthGuard } from '../auth/guard.js';
 import { openTerminalConnection } from './connection.js';
-import { CLOSE_SIGNED_OUT, FRAME_OUTPUT, TERMINALS_WS_PATH } from './wire.js';
 import type { TerminalManager } from './manager.js';
-
+import { CLOSE_SIGNED_OUT, FRAME_OUTPUT, TERMINALS_WS_PATH } from './wire.js';
 
 const envelopeSchema = z.strictObject({
   event: z.string().min(1).max(64),

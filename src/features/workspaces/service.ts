@@ -20,10 +20,8 @@ import type { BranchesView, CloneEvent, CloneState, EnvVariableView, GitStatusVi
 
 /** What the workspaces feature needs from the terminals feature (its manager implements it). */
 export interface WorkspaceTerminals {
-  /** Ends every terminal of the workspace (kills the shells) and marks their sessions ended. */
-  closeWorkspaceSessions(workspaceId: string, reason: string): Promise<unknown> | unknown;
-  /** Deletes the workspace's (ended) terminals and their stored output. */
-  removeWorkspaceSessions(workspaceId: string): Promise<unknown> | unknown;
+  /** Ends the workspace's terminals (kills the shells), then deletes their records and stored output. */
+  deleteWorkspaceSessions(workspaceId: string): Promise<unknown> | unknown;
 }
 
 export interface WorkspaceServiceDeps {
@@ -493,8 +491,7 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
     await queue.cancel(id);
     const release = acquire(id, 'delete');
     try {
-      await terminals?.closeWorkspaceSessions(id, 'workspace-deleted');
-      await terminals?.removeWorkspaceSessions(id);
+      await terminals?.deleteWorkspaceSessions(id);
       deps.onWorkspaceDeleted?.(id);
       // Only `<root>/<owner>/<name>` itself, with its parent confined to the root; a symbolic link
       // in its place is removed, not followed.

@@ -90,6 +90,7 @@ describe('fair share between terminals', () => {
     await app.app.terminals.kill(flood.id);
     await app.app.terminals.kill(typed.id);
   });
+
   it('lets a terminal held back for a long debt answer its own Ctrl-C at once', async () => {
     // 1 KiB/s: one PTY read of a few KiB is a debt of seconds.
     const app = await startTerminalApp({ TERMINAL_SHARED_OUTPUT_KBPS: '1' });

@@ -8,8 +8,9 @@ import { createScrollbackReadinessCheck } from '../../../src/features/terminals/
 import { RingBuffer } from '../../../src/features/terminals/ring-buffer.js';
 import {
   listSegments,
+  listStoredSessions,
   readScrollback,
-  removeOrphanScrollback,
+  removeScrollback,
   scrollbackBounds,
   segmentFileName,
   sessionScrollbackDir,
@@ -150,15 +151,18 @@ describe('terminal output on disk', () => {
     expect(sessionScrollbackDir(root, '2f1c7a4e-0c1b-4d7e-9a53-51c1f0b2b9a1')).toBe(path.join(root, '2f1c7a4e-0c1b-4d7e-9a53-51c1f0b2b9a1'));
   });
 
-  it('deletes the output of terminals that no longer exist, and only theirs', () => {
+  it('lists the terminals that have output on disk, and deletes one terminal\'s output only', () => {
     const root = makeTempDir();
-    for (const id of ['kept', 'gone-1', 'gone-2']) {
+    for (const id of ['kept', 'gone']) {
       mkdirSync(path.join(root, id));
       writeFileSync(path.join(root, id, segmentFileName(0)), id);
     }
-    expect(removeOrphanScrollback(root, (id) => id === 'kept').sort()).toEqual(['gone-1', 'gone-2']);
+    writeFileSync(path.join(root, 'stray file.txt'), 'not a terminal');
+    expect(listStoredSessions(root).sort()).toEqual(['gone', 'kept']);
+    expect(removeScrollback(root, 'gone')).toBe(4);
+    expect(listStoredSessions(root)).toEqual(['kept']);
     expect(scrollbackBounds(root, 'kept')).toEqual({ start: 0, end: 4 });
-    expect(scrollbackBounds(root, 'gone-1')).toBeNull();
+    expect(listStoredSessions(path.join(root, 'missing'))).toEqual([]);
   });
 
   it('keeps a terminal going when its output cannot be written, and says so once', async () => {
