@@ -16,15 +16,24 @@ import {
   sessionRefSchema,
 } from './schemas.js';
 import type { Attachment, OutputSink } from './session.js';
-import { PROTOCOL_VERSION, type ProtocolError } from './wire.js';
+import { type Notices, PROTOCOL_VERSION, type ProtocolError, type Requests, type ServerEvents } from './wire.js';
 
 export type AckFn = (response: unknown) => void;
 
-interface HandlerResult {
-  reply?: object;
+interface HandlerResult<Reply = object> {
+  reply?: Reply;
   /** Runs after the acknowledgement went out (e.g. start a replay, which must follow the ack). */
   afterAck?: () => void;
 }
+
+type ClientEvent = keyof Requests | keyof Notices;
+type PayloadOf<E extends ClientEvent> = E extends keyof Requests ? Requests[E]['payload'] : E extends keyof Notices ? Notices[E] : never;
+/** What a handler gives back: the acknowledgement's body for a request (wire.ts), nothing for a notice. */
+type OutcomeOf<E extends ClientEvent> = E extends keyof Requests
+  ? object extends Requests[E]['result']
+    ? HandlerResult<Requests[E]['result']> | void
+    : HandlerResult<Requests[E]['result']> & { reply: Requests[E]['result'] }
+  : void;
 
 /** What a transport (Socket.IO, plain WebSocket) provides to one terminal connection. */
 export interface TerminalTransport {
@@ -32,7 +41,7 @@ export interface TerminalTransport {
   /** The handshake request (its cookie is re-checked for state-changing events). */
   readonly request: IncomingMessage;
   /** Sends a server → client event other than output (docs/protocol.md, "Server → client events"). */
-  send(event: string, payload: object): void;
+  send<E extends Exclude<keyof ServerEvents, 'terminal:output'>>(event: E, payload: ServerEvents<Buffer>[E]): void;
   /** Sends `terminal:output`. `data` is borrowed (it may be the ring buffer's memory): copy what is kept past the call. */
   output(sessionId: string, seq: number, data: Buffer): void;
   /** True while earlier messages are still being written: new output waits and coalesces. */
@@ -132,11 +141,12 @@ export function openTerminalConnection({ manager, auth, config, log }: TerminalC
    * through zod, which explains what is wrong): on an idle server zod's first parse after a pause
    * costs tens of microseconds of every echo.
    */
-  function on<T>(
-    event: string,
-    schema: ZodType<T>,
-    handler: (payload: T) => HandlerResult | void | Promise<HandlerResult | void>,
-    plainlyValid?: (payload: unknown) => payload is T,
+  function on<E extends ClientEvent, S extends ZodType>(
+    event: E,
+    // Refuses, at compile time, a schema that would reject what wire.ts tells clients to send.
+    schema: S & (PayloadOf<E> extends z.input<S> ? unknown : never),
+    handler: (payload: z.output<S>) => OutcomeOf<E> | Promise<OutcomeOf<E>>,
+    plainlyValid?: (payload: unknown) => payload is z.output<S>,
   ) {
     handlers.set(event, (payload) => {
       if (plainlyValid?.(payload)) return handler(payload);

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ProtocolError, TerminalInfo } from './wire.js';
 
 export const MAX_DIMENSION = 1000;
 const dimension = z.number().int().min(1).max(MAX_DIMENSION);
@@ -57,17 +56,3 @@ export const outputQuerySchema = z.object({
   since: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
   limit: z.coerce.number().int().min(1).max(16 * 1024 * 1024).default(1024 * 1024),
 });
-
-export type Ack<T extends object = object> = (response: ({ ok: true } & T) | { ok: false; error: ProtocolError }) => void;
-
-/** Events the server sends on the /terminals namespace. */
-export interface TerminalServerEvents {
-  'terminal:ready': (payload: { protocolVersion: number; maxInputBytes: number; highWatermarkBytes: number; lowWatermarkBytes: number }) => void;
-  'terminal:output': (payload: { sessionId: string; seq: number; data: Buffer }) => void;
-  'terminal:reset': (payload: { sessionId: string; seq: number }) => void;
-  'terminal:behind': (payload: { sessionId: string; seq: number }) => void;
-  'terminal:resized': (payload: { sessionId: string; cols: number; rows: number }) => void;
-  'terminal:exit': (payload: { sessionId: string; exitCode: number | null; signal: number | null; reason: string; seq: number }) => void;
-  'terminal:updated': (payload: { session: TerminalInfo }) => void;
-  'terminal:error': (payload: { event: string; sessionId?: string; error: ProtocolError }) => void;
-}

@@ -5,9 +5,11 @@ import type { AuthGuard } from '../auth/guard.js';
 import type { AuthenticatedSocketData } from '../../infra/socket-server.js';
 import { type AckFn, openTerminalConnection } from './connection.js';
 import type { TerminalManager } from './manager.js';
-import type { TerminalServerEvents } from './schemas.js';
+import type { ServerEvents } from './wire.js';
 
 export const TERMINALS_NAMESPACE = '/terminals';
+
+type TerminalServerEvents = { [E in keyof ServerEvents<Buffer>]: (payload: ServerEvents<Buffer>[E]) => void };
 
 type TerminalSocket = Socket<Record<string, (...args: unknown[]) => void>, TerminalServerEvents, Record<string, never>, AuthenticatedSocketData>;
 

@@ -38,3 +38,38 @@ export interface ProtocolError {
   message: string;
   details?: unknown;
 }
+
+/**
+ * Server → client events and their payloads (docs/protocol.md, "Server → client events").
+ * `Bytes` is how output arrives: a Buffer on the server, an ArrayBuffer or Uint8Array in a browser.
+ */
+export interface ServerEvents<Bytes = Uint8Array> {
+  'terminal:ready': { protocolVersion: number; maxInputBytes: number; highWatermarkBytes: number; lowWatermarkBytes: number };
+  'terminal:output': { sessionId: string; seq: number; data: Bytes };
+  'terminal:reset': { sessionId: string; seq: number };
+  'terminal:behind': { sessionId: string; seq: number };
+  'terminal:resized': { sessionId: string; cols: number; rows: number };
+  'terminal:exit': { sessionId: string; exitCode: number | null; signal: number | null; reason: string; seq: number };
+  'terminal:updated': { session: TerminalInfo };
+  'terminal:error': { event: string; sessionId?: string; error: ProtocolError };
+}
+
+/** Client → server requests (acknowledged) and what a successful acknowledgement carries. */
+export interface Requests {
+  'terminal:create': { payload: { workspaceId?: string | null; cols?: number; rows?: number; name?: string }; result: { session: TerminalInfo } };
+  'terminal:attach': {
+    payload: { sessionId: string; lastSeq?: number | null; cols?: number; rows?: number };
+    result: { session: TerminalInfo; from: number; reset: boolean; seq: number | null };
+  };
+  'terminal:detach': { payload: { sessionId: string }; result: object };
+  'terminal:kill': { payload: { sessionId: string }; result: { session: TerminalInfo } };
+  'terminal:rename': { payload: { sessionId: string; name: string | null }; result: { session: TerminalInfo } };
+  'terminal:list': { payload: { workspaceId?: string; status?: 'active' | 'terminated' }; result: { sessions: TerminalInfo[] } };
+}
+
+/** Client → server messages sent without waiting for an answer. */
+export interface Notices {
+  'terminal:input': { sessionId: string; data: string };
+  'terminal:resize': { sessionId: string; cols: number; rows: number };
+  'terminal:ack': { sessionId: string; seq: number };
+}

@@ -1,39 +1,20 @@
 // The terminal protocol (docs/protocol.md) seen from the browser, behind a small interface with two
 // transports carrying the same events: the plain WebSocket one here (the app's) and Socket.IO
 // (socket-io-transport.ts, a module of its own so that the app's bundle does not carry it).
-import { CLOSE_SIGNED_OUT, FRAME_OUTPUT, PROTOCOL_VERSION, type ProtocolError, type TerminalInfo, TERMINALS_WS_PATH } from '../../features/terminals/wire.js';
+import {
+  CLOSE_SIGNED_OUT,
+  FRAME_OUTPUT,
+  type Notices,
+  PROTOCOL_VERSION,
+  type ProtocolError,
+  type Requests,
+  type ServerEvents as ServerEventsOf,
+  TERMINALS_WS_PATH,
+} from '../../features/terminals/wire.js';
 
-/** Server → client events and their payloads. */
-export interface ServerEvents {
-  'terminal:ready': { protocolVersion: number; maxInputBytes: number; highWatermarkBytes: number; lowWatermarkBytes: number };
-  'terminal:output': { sessionId: string; seq: number; data: ArrayBuffer | Uint8Array };
-  'terminal:reset': { sessionId: string; seq: number };
-  'terminal:behind': { sessionId: string; seq: number };
-  'terminal:resized': { sessionId: string; cols: number; rows: number };
-  'terminal:exit': { sessionId: string; exitCode: number | null; signal: number | null; reason: string; seq: number };
-  'terminal:updated': { session: TerminalInfo };
-  'terminal:error': { event: string; sessionId?: string; error: ProtocolError };
-}
-
-/** Client → server requests (acknowledged) and what a successful acknowledgement carries. */
-export interface Requests {
-  'terminal:create': { payload: { workspaceId?: string | null; cols?: number; rows?: number; name?: string }; result: { session: TerminalInfo } };
-  'terminal:attach': {
-    payload: { sessionId: string; lastSeq?: number | null; cols?: number; rows?: number };
-    result: { session: TerminalInfo; from: number; reset: boolean; seq: number | null };
-  };
-  'terminal:detach': { payload: { sessionId: string }; result: object };
-  'terminal:kill': { payload: { sessionId: string }; result: { session: TerminalInfo } };
-  'terminal:rename': { payload: { sessionId: string; name: string | null }; result: { session: TerminalInfo } };
-  'terminal:list': { payload: { workspaceId?: string; status?: 'active' | 'terminated' }; result: { sessions: TerminalInfo[] } };
-}
-
-/** Client → server messages sent without waiting for an answer. */
-export interface Notices {
-  'terminal:input': { sessionId: string; data: string };
-  'terminal:resize': { sessionId: string; cols: number; rows: number };
-  'terminal:ack': { sessionId: string; seq: number };
-}
+export type { Notices, Requests };
+/** Server → client events as the browser receives them: output bytes arrive as an ArrayBuffer or a view. */
+export type ServerEvents = ServerEventsOf<ArrayBuffer | Uint8Array>;
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'offline';
 
