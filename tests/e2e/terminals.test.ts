@@ -24,11 +24,15 @@ const countLines = (text: string, line: string) => text.split('\n').filter((row)
 type RoutedConnection = { page: WebSocketRoute; server: WebSocketRoute };
 const TERMINALS_WS = /\/ws\/terminals$/;
 
-/** Routes the page's terminal WebSockets through the test; the list fills as the page connects. */
-async function routeTerminalSockets(page: Page): Promise<RoutedConnection[]> {
+/**
+ * Routes the page's terminal WebSockets through the test; the list fills as the page connects.
+ * While `gate.refuse` is set, new connections are closed at once (the server is unreachable).
+ */
+async function routeTerminalSockets(page: Page, gate = { refuse: false }): Promise<RoutedConnection[]> {
   const connections: RoutedConnection[] = [];
   await page.routeWebSocket(TERMINALS_WS, (ws) => {
-    connections.push({ page: ws, server: ws.connectToServer() });
+    if (gate.refuse) void ws.close();
+    else connections.push({ page: ws, server: ws.connectToServer() });
   });
   return connections;
 }
@@ -102,12 +106,18 @@ it('opens terminals with tabs and a split, restores them after a reload and resu
   expect(tail.slice(end - 5, end)).toEqual(['79996', '79997', '79998', '79999', '80000']);
 
   // Ctrl+F opens the search box; Escape closes it and gives the terminal the focus back.
+  await terminals.run('echo find-me find-me', 0);
+  await terminals.waitForLine(/^find-me find-me$/, 0);
   await terminals.focus(0);
   await page.keyboard.press('Control+f');
   const search = page.getByRole('searchbox', { name: 'Find in terminal' });
   await expect.poll(() => search.evaluate((input) => input === (input.ownerDocument as { activeElement: unknown }).activeElement)).toBe(true);
-  await search.fill('loop-42');
+  // Matches are counted: twice in the command typed above, twice in its output.
+  await search.fill('find-me');
   await search.press('Enter');
+  await expect.poll(() => terminals.view(0).locator('.term-search-status').textContent()).toMatch(/^[1-4] of 4$/);
+  await search.fill('no-such-text-anywhere');
+  await expect.poll(() => terminals.view(0).locator('.term-search-status').textContent()).toBe('No matches');
   await search.press('Escape');
   await terminals.waitFocused(0);
 
@@ -130,8 +140,16 @@ it('opens terminals with tabs and a split, restores them after a reload and resu
   await terminals.waitForLine(/^again-\d+$/, 1);
   expect(await terminals.tabSessionIds()).toEqual([restartedId, secondId]);
 
-  // Closing a running terminal asks first; "Kill terminal" ends it on the server.
+  // Clicking a pane makes it the focused one (outlined, and the one search and the key bar act on).
+  await terminals.focus(0);
+  await expect.poll(() => page.locator('.term-view-focused').getAttribute('data-slot')).toBe('0');
+  await terminals.focus(1);
+  await expect.poll(() => page.locator('.term-view-focused').getAttribute('data-slot')).toBe('1');
+
+  // Closing a running terminal asks first. A reflexive Enter keeps the shell; "Kill terminal" ends it on the server.
   await terminals.closeTab(restartedId);
+  const keep = page.getByRole('dialog').getByRole('button', { name: 'Keep running' });
+  await expect.poll(() => keep.evaluate((button) => button === (button.ownerDocument as { activeElement: unknown }).activeElement)).toBe(true);
   await page.getByRole('dialog').getByRole('button', { name: 'Kill terminal' }).click();
   await expect.poll(() => terminals.tabSessionIds()).toEqual([secondId]);
   const killed = await page.evaluate(async (id) => (await (await fetch(`/api/terminals/${id}`)).json()) as { session: { status: string } }, restartedId);
@@ -150,6 +168,13 @@ it('fits a 390×844 phone and sends Ctrl-C from the key bar to a running sleep',
   expect(await terminals.horizontalOverflow()).toBe(0);
   const ctrl = terminals.keyBarKey(/^Control/);
   await ctrl.waitFor();
+  // The key bar is wider than the phone: its right edge says more keys wait there, until scrolled to.
+  const keyBar = page.getByRole('toolbar', { name: 'Terminal keys' });
+  await expect.poll(() => keyBar.getAttribute('data-more-right')).toBe('true');
+  expect(await keyBar.getAttribute('data-more-left')).toBe('false');
+  await terminals.keyBarKey('Larger text').scrollIntoViewIfNeeded();
+  await expect.poll(() => keyBar.getAttribute('data-more-right')).toBe('false');
+  expect(await keyBar.getAttribute('data-more-left')).toBe('true');
 
   await terminals.run('sleep 100; echo slept-$((2*21))');
   await terminals.waitForLine(/sleep 100; echo slept/);
@@ -238,12 +263,14 @@ it('after an outage whose output the server no longer fully has, resets the scre
   expect(e2e.consoleProblems(page).filter((problem) => !problem.includes('WebSocket connection to'))).toEqual([]);
 }, 60_000);
 
-it('stops reconnecting when the server ends the connection as signed out, until Reconnect is chosen', async () => {
+it('announces an outage that lasts, runs what was typed meanwhile, and stops reconnecting when the server ends the connection as signed out', async () => {
   const e2e = fixture();
   const page = await e2e.newPage();
-  const connections = await routeTerminalSockets(page);
+  const gate = { refuse: false };
+  const connections = await routeTerminalSockets(page, gate);
   const terminals = await openTerminals(e2e, page);
   expect(connections).toHaveLength(1);
+  const outage = page.locator('.term-outage');
 
   // What the server sends when the sign-in ended (close code 4001): retrying cannot help.
   await connections[0]!.page.close({ code: 4001, reason: 'signed out' });
@@ -251,6 +278,7 @@ it('stops reconnecting when the server ends the connection as signed out, until 
   const reconnect = page.getByRole('button', { name: 'Reconnect now' });
   await reconnect.waitFor();
   expect(connections).toHaveLength(1);
+  expect(await outage.textContent()).toMatch(/^Not connected to the server\..*choose Reconnect\.$/);
 
   // Still signed in here, so choosing Reconnect connects again and the terminal works.
   await reconnect.click();
@@ -258,6 +286,60 @@ it('stops reconnecting when the server ends the connection as signed out, until 
   expect(connections).toHaveLength(2);
   await terminals.run('echo back-$((6*7))');
   await terminals.waitForLine(/^back-42$/);
+  expect(await outage.isHidden()).toBe(true);
+
+  // A connection that stays down is announced above the terminals; what is typed meanwhile runs once it is back.
+  gate.refuse = true;
+  await connections.at(-1)!.server.close();
+  await page.locator('.term-conn[data-state="reconnecting"]').waitFor();
+  await outage.waitFor({ state: 'visible', timeout: 10_000 });
+  expect(await outage.textContent()).toMatch(/^Connection lost, reconnecting…/);
+  await terminals.focus(0);
+  await page.keyboard.type('echo held-$((6*7))');
+  await page.keyboard.press('Enter');
+  gate.refuse = false;
+  await page.locator('.term-conn[data-state="connected"]').waitFor({ timeout: 15_000 });
+  await terminals.waitForLine(/^held-42$/);
+  expect(await outage.isHidden()).toBe(true);
 
   expect(e2e.consoleProblems(page)).toEqual([]);
-}, 30_000);
+}, 40_000);
+
+it("names the workspace its terminals run in, numbers tabs that would read the same, and says when a workspace does not exist", async () => {
+  const e2e = fixture();
+  const page = await e2e.newPage();
+  await e2e.addRepo('toolbox');
+  await e2e.signIn(page);
+  const created = await page.evaluate(async () => {
+    const response = await fetch('/api/workspaces', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ repo: 'octocat/toolbox' }) });
+    return (await response.json()) as { workspace: { id: string } };
+  });
+  const workspaceId = created.workspace.id;
+  await expect
+    .poll(async () => page.evaluate(async (id) => ((await (await fetch(`/api/workspaces/${id}`)).json()) as { workspace: { cloneState: string } }).workspace.cloneState, workspaceId), { timeout: 20_000 })
+    .toBe('ready');
+
+  const terminals = new TerminalsPage(page);
+  await terminals.open(`/terminals/${workspaceId}`);
+  const place = page.locator('.term-place');
+  await expect.poll(() => place.textContent()).toBe('octocat/toolbox');
+  expect(await place.getAttribute('href')).toBe('/workspaces');
+  await terminals.newTerminal();
+  await expect.poll(() => terminals.tabs().locator('[role="tab"]').allTextContents()).toEqual(['bash', 'bash 2']);
+  await expect.poll(() => page.title()).toBe('bash 2 · octocat/toolbox · Shellport');
+  await e2e.screenshot(page, 'terminals-workspace');
+
+  expect(e2e.consoleProblems(page)).toEqual([]);
+
+  // A workspace id that does not exist, or is not even an id: no terminal can open there.
+  for (const missing of ['00000000-0000-4000-8000-000000000000', 'does-not-exist']) {
+    await page.goto(`${e2e.baseUrl}/terminals/${missing}`);
+    await page.getByRole('heading', { name: 'No such workspace' }).waitFor();
+    expect(await page.getByRole('button', { name: 'New terminal' }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Go to your workspaces' }).waitFor();
+  }
+  // Chromium reports each refused lookup (404, 400) as a console error; nothing else went wrong.
+  const problems = e2e.consoleProblems(page);
+  expect(problems.length).toBeGreaterThan(0);
+  for (const problem of problems) expect(problem).toMatch(/status of 40[04]/);
+}, 60_000);

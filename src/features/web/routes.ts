@@ -12,6 +12,13 @@ export const PUBLIC_DIR = path.resolve(path.dirname(new URL(import.meta.url).pat
 /** Paths the browser app handles itself; each serves index.html. */
 export const APP_PATHS = ['/', '/sign-in', '/workspaces', '/workspaces/*', '/terminals', '/terminals/*', '/settings', '/operations'];
 
+const NOT_PAGES = ['/api/', '/assets/', '/auth/', '/ws/'];
+
+/** A browser loading a page (it prefers HTML) rather than a script calling the API. */
+function isPageNavigation(accept: string | undefined, pathname: string): boolean {
+  return Boolean(accept?.includes('text/html')) && !NOT_PAGES.some((prefix) => pathname.startsWith(prefix));
+}
+
 export interface WebRoutesOptions {
   publicDir?: string;
 }
@@ -42,6 +49,14 @@ export async function webRoutes(app: FastifyInstance, { publicDir = PUBLIC_DIR }
     const { file } = assetParams.parse(request.params);
     if (!existsSync(path.join(publicDir, 'assets', file))) throw notFound(`No asset named ${file}; reload the page to get the current version.`);
     return reply.header('cache-control', IMMUTABLE).sendFile(path.join('assets', file), { cacheControl: false });
+  });
+
+  // Any other page a browser navigates to gets the app, which shows its own "Nothing here" (or the
+  // sign-in screen); API clients and scripts keep the JSON error.
+  app.get('/*', { config: PUBLIC_ROUTE }, async (request, reply) => {
+    const pathname = request.url.split('?')[0]!;
+    if (!isPageNavigation(request.headers.accept, pathname)) throw notFound(`No route for GET ${pathname}.`);
+    return sendIndex(reply.code(404));
   });
 
   app.get('/favicon.svg', { config: PUBLIC_ROUTE }, async (_request, reply) =>

@@ -1,18 +1,20 @@
 // Hosts the terminals view (src/web/terminals, owned by the terminals work) in the main area.
 import type { Screen } from '../app/context.js';
 import { h } from '../app/dom.js';
-import { mountTerminals } from '../terminals/index.js';
-import { describeError } from '../app/api.js';
+import { api, ApiError, describeError } from '../app/api.js';
 import { toast } from '../app/toast.js';
+import type { Workspace } from '../app/types.js';
+import { mountTerminals, type TerminalsHandle } from '../terminals/index.js';
 
 export const terminalsScreen: Screen = {
   title: 'Terminals',
   fullBleed: true,
   render(main, context) {
+    const workspaceId = context.params.workspaceId ?? null;
     const container = h('section', { id: 'terminals-view', class: 'terminals-view', 'aria-label': 'Terminals' });
     main.append(container);
     const handle = mountTerminals(container, {
-      workspaceId: context.params.workspaceId ?? null,
+      workspaceId,
       sessionId: context.query.get('session') ?? undefined,
       fontSize: context.settings.fontSize,
       theme: context.settings.theme,
@@ -24,6 +26,40 @@ export const terminalsScreen: Screen = {
       handle.setTheme(settings.theme);
       handle.setFontSize(settings.fontSize);
     });
-    context.onDispose(() => handle.dispose());
+    let disposed = false;
+    context.onDispose(() => {
+      disposed = true;
+      handle.dispose();
+    });
+    // Looked up while the terminals connect, so that opening them waits for nothing.
+    if (workspaceId) {
+      void nameWorkspace(workspaceId, handle).then((missing) => {
+        if (!missing || disposed) return;
+        handle.dispose();
+        main.replaceChildren(missingWorkspace());
+      });
+    }
   },
 };
+
+/** Shows the workspace's name; true when there is no such workspace. */
+async function nameWorkspace(id: string, handle: TerminalsHandle): Promise<boolean> {
+  try {
+    const { workspace } = await api<{ workspace: Workspace }>(`/api/workspaces/${encodeURIComponent(id)}`);
+    handle.setPlace(workspace.name);
+    return false;
+  } catch (error) {
+    // Any other failure: the name is only a label, and the terminals work without it.
+    // 400: not even a workspace id.
+    return error instanceof ApiError && (error.status === 404 || error.status === 400);
+  }
+}
+
+function missingWorkspace(): HTMLElement {
+  return h(
+    'div',
+    { class: 'terminals-missing' },
+    h('h1', {}, 'No such workspace'),
+    h('p', {}, 'This workspace does not exist (any more): it may have been deleted. Its terminals ended with it. ', h('a', { href: '/workspaces' }, 'Go to your workspaces'), '.'),
+  );
+}

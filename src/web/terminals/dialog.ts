@@ -5,6 +5,8 @@ export interface DialogButton {
   value: string;
   label: string;
   variant?: 'primary' | 'danger';
+  /** Closes the dialog as Escape does (value ''); never the button Enter chooses. */
+  cancel?: boolean;
 }
 
 export interface DialogOptions {
@@ -15,7 +17,11 @@ export interface DialogOptions {
   input?: { label: string; value: string; maxLength?: number };
 }
 
-/** Resolves with the chosen button's value ('' when cancelled with Escape) and the field's text. */
+/**
+ * Resolves with the chosen button's value ('' when cancelled) and the field's text. Focus starts
+ * in the field, else on the primary button, else on the first one that is not dangerous: a
+ * reflexive Enter must never destroy anything.
+ */
 export function askDialog(parent: HTMLElement, options: DialogOptions): Promise<{ value: string; text: string }> {
   const dialog = document.createElement('dialog');
   dialog.className = 'term-dialog';
@@ -47,12 +53,14 @@ export function askDialog(parent: HTMLElement, options: DialogOptions): Promise<
   actions.className = 'term-dialog-actions';
   for (const button of options.buttons) {
     const element = document.createElement('button');
-    element.type = 'submit';
+    element.type = button.cancel ? 'button' : 'submit';
     element.value = button.value;
     element.textContent = button.label;
     element.className = button.variant ? `term-button term-button-${button.variant}` : 'term-button';
+    if (button.cancel) element.addEventListener('click', () => dialog.close(''));
     actions.append(element);
   }
+  const firstFocus = input ?? initialButton(actions, options.buttons);
   form.append(actions);
   dialog.append(form);
   parent.append(dialog);
@@ -68,7 +76,13 @@ export function askDialog(parent: HTMLElement, options: DialogOptions): Promise<
     );
     dialog.returnValue = '';
     dialog.showModal();
-    (input ?? actions.querySelector<HTMLButtonElement>('button'))?.focus();
+    firstFocus?.focus();
     input?.select();
   });
+}
+
+function initialButton(actions: HTMLElement, buttons: DialogButton[]): HTMLButtonElement | null {
+  const primary = buttons.findIndex((button) => button.variant === 'primary');
+  const index = primary >= 0 ? primary : Math.max(0, buttons.findIndex((button) => button.variant !== 'danger'));
+  return actions.querySelectorAll<HTMLButtonElement>('button')[index] ?? null;
 }

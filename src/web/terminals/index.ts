@@ -23,6 +23,8 @@ export interface TerminalsHandle {
   dispose(): void;
   setTheme(theme: TerminalTheme): void;
   setFontSize(fontSize: number): void;
+  /** Shows the workspace's name in the toolbar and the page title. */
+  setPlace(name: string): void;
 }
 
 /** Renders the terminals of a workspace (null: the home directory) into `container`. */
@@ -36,5 +38,6 @@ export function mountTerminals(container: HTMLElement, options: MountTerminalsOp
     },
     setTheme: (theme) => screen.setTheme(theme),
     setFontSize: (size) => screen.setFontSize(size),
+    setPlace: (name) => screen.setPlace(name),
   };
 }

@@ -15,6 +15,7 @@ export interface KeyBar {
   readonly element: HTMLElement;
   /** Applies (and releases) the sticky modifiers to typed input. */
   transform(data: string): string;
+  dispose(): void;
 }
 
 const ARROWS = { up: 'A', down: 'B', right: 'C', left: 'D' } as const;
@@ -102,6 +103,26 @@ export function createKeyBar(options: KeyBarOptions): KeyBar {
   key('A−', 'Smaller text', () => options.changeFontSize(-1), 'term-key-font');
   key('A+', 'Larger text', () => options.changeFontSize(1), 'term-key-font');
   render();
+  const stopOverflowHints = showOverflowHints(element);
 
-  return { element, transform };
+  return { element, transform, dispose: stopOverflowHints };
+}
+
+/**
+ * Phones show no scrollbar, so a key bar wider than the screen says so itself: data-more-left and
+ * data-more-right (the CSS fades that edge) tell whether keys wait beyond either edge.
+ */
+function showOverflowHints(element: HTMLElement): () => void {
+  const update = () => {
+    const hidden = element.scrollWidth - element.clientWidth;
+    element.dataset.moreLeft = String(element.scrollLeft > 1);
+    element.dataset.moreRight = String(element.scrollLeft < hidden - 1);
+  };
+  element.addEventListener('scroll', update, { passive: true });
+  const observer = new ResizeObserver(update);
+  observer.observe(element);
+  return () => {
+    observer.disconnect();
+    element.removeEventListener('scroll', update);
+  };
 }

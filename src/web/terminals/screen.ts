@@ -20,6 +20,9 @@ export interface TerminalsScreenOptions {
   onFontSizeChange?: (fontSize: number) => void;
 }
 
+/** A connection down this long is announced above the terminals, not only in the toolbar. */
+const OUTAGE_BANNER_DELAY_MS = 2000;
+
 const STATE_TEXT: Record<ConnectionState, string> = {
   connecting: 'Connecting…',
   connected: 'Connected',
@@ -41,6 +44,8 @@ export class TerminalsScreen {
   private readonly panes: HTMLElement;
   private readonly status: HTMLElement;
   private readonly notice: HTMLElement;
+  private readonly outageBanner: HTMLElement;
+  private outageTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly empty: HTMLElement;
   private readonly splitRowButton: HTMLButtonElement;
   private readonly splitColumnButton: HTMLButtonElement;
@@ -48,6 +53,8 @@ export class TerminalsScreen {
   private readonly renameButton: HTMLButtonElement;
   private readonly reconnectButton: HTMLButtonElement;
   private readonly keyBar;
+  private readonly placeLink: HTMLAnchorElement;
+  private place = '';
   private readonly cleanups: Array<() => void> = [];
   private readonly originalTitle = document.title;
 
@@ -88,7 +95,16 @@ export class TerminalsScreen {
     this.reconnectButton = this.action('Reconnect', 'Reconnect now', () => this.transport.reconnect());
     this.reconnectButton.hidden = true;
     actions.append(newButton, this.splitRowButton, this.splitColumnButton, this.unsplitButton, this.renameButton, smaller, larger, this.status, this.reconnectButton);
-    toolbar.append(this.tabList, actions);
+    this.placeLink = document.createElement('a');
+    this.placeLink.className = 'term-place';
+    this.placeLink.href = '/workspaces';
+    this.placeLink.hidden = true;
+    toolbar.append(this.placeLink, this.tabList, actions);
+
+    this.outageBanner = document.createElement('p');
+    this.outageBanner.className = 'term-outage';
+    this.outageBanner.setAttribute('role', 'status');
+    this.outageBanner.hidden = true;
 
     this.notice = document.createElement('p');
     this.notice.className = 'term-notice';
@@ -122,7 +138,7 @@ export class TerminalsScreen {
       refocus: () => this.focusedView()?.focus(),
     });
 
-    this.root.append(toolbar, this.notice, this.panes, this.keyBar.element);
+    this.root.append(toolbar, this.outageBanner, this.notice, this.panes, this.keyBar.element);
     container.replaceChildren(this.root);
 
     this.cleanups.push(
@@ -155,6 +171,8 @@ export class TerminalsScreen {
     if (this.disposed) return;
     this.disposed = true;
     for (const cleanup of this.cleanups.splice(0)) cleanup();
+    if (this.outageTimer) clearTimeout(this.outageTimer);
+    this.keyBar.dispose();
     for (const view of this.views.values()) {
       if (view.isAttached) void this.transport.request('terminal:detach', { sessionId: view.session.id });
       view.dispose();
@@ -185,6 +203,35 @@ export class TerminalsScreen {
           : 'Not connected: terminals reconnect and resume by themselves';
     this.reconnectButton.hidden = state !== 'offline';
     if (state !== 'connected') for (const view of this.views.values()) view.connectionLost();
+    this.showOutage(state);
+  }
+
+  /** After a moment without a connection (a blip stays quiet), says so where the owner is looking. */
+  private showOutage(state: ConnectionState): void {
+    if (state === 'connecting') return;
+    if (state === 'connected') {
+      if (this.outageTimer) clearTimeout(this.outageTimer);
+      this.outageTimer = null;
+      this.outageBanner.hidden = true;
+      this.panes.removeAttribute('data-outage');
+      return;
+    }
+    const text =
+      state === 'offline'
+        ? 'Not connected to the server. Your terminals keep running there. Check the network (or sign in again), then choose Reconnect.'
+        : 'Connection lost, reconnecting… Your terminals keep running on the server; what you type now is sent once the connection is back.';
+    if (!this.outageBanner.hidden || state === 'offline') {
+      this.outageBanner.textContent = text;
+      this.outageBanner.hidden = false;
+      this.panes.dataset.outage = 'true';
+      return;
+    }
+    this.outageTimer ??= setTimeout(() => {
+      this.outageTimer = null;
+      this.outageBanner.textContent = text;
+      this.outageBanner.hidden = false;
+      this.panes.dataset.outage = 'true';
+    }, OUTAGE_BANNER_DELAY_MS);
   }
 
   /** Opens what this browser had open here, as far as the server still has those sessions. */
@@ -246,6 +293,7 @@ export class TerminalsScreen {
             this.layout.focused = slot;
             this.save();
           }
+          this.markFocusedPane();
           this.renderTabs();
         }
       },
@@ -323,8 +371,8 @@ export class TerminalsScreen {
       title: 'Rename terminal',
       input: { label: 'Name', value: view.session.name ?? '' },
       buttons: [
+        { value: 'cancel', label: 'Cancel', cancel: true },
         { value: 'save', label: 'Save', variant: 'primary' },
-        { value: 'cancel', label: 'Cancel' },
       ],
     });
     if (value === 'save') {
@@ -343,12 +391,12 @@ export class TerminalsScreen {
       return;
     }
     const { value } = await askDialog(this.root, {
-      title: `Close “${view.label}”?`,
+      title: `Close “${this.labelOf(view)}”?`,
       message: 'A shell is still running in this terminal. Kill it (and everything running in it), or close the tab and keep it running in the background?',
       buttons: [
+        { value: 'cancel', label: 'Cancel', cancel: true },
         { value: 'kill', label: 'Kill terminal', variant: 'danger' },
-        { value: 'keep', label: 'Keep running' },
-        { value: 'cancel', label: 'Cancel' },
+        { value: 'keep', label: 'Keep running', variant: 'primary' },
       ],
     });
     if (value === 'kill') {
@@ -441,10 +489,10 @@ export class TerminalsScreen {
     for (const [id, view] of this.views) {
       const slot = layout.panes[0] === id ? '0' : layout.split !== 'none' && layout.panes[1] === id ? '1' : 'none';
       view.element.dataset.slot = slot;
-      view.element.classList.toggle('term-view-focused', slot === String(layout.focused) && layout.split !== 'none');
       if (slot !== 'none') view.element.removeAttribute('inert');
       else view.element.setAttribute('inert', '');
     }
+    this.markFocusedPane();
     this.empty.hidden = layout.tabs.length > 0;
     this.splitRowButton.hidden = layout.split === 'row';
     this.splitColumnButton.hidden = layout.split === 'column';
@@ -458,12 +506,19 @@ export class TerminalsScreen {
     });
   }
 
+  /** With two panes, outlines the one that takes typing, search and the key bar. */
+  private markFocusedPane(): void {
+    const focusedId = this.layout.split === 'none' ? null : this.layout.panes[this.layout.focused];
+    for (const [id, view] of this.views) view.element.classList.toggle('term-view-focused', id === focusedId);
+  }
+
   private renderTabs(): void {
     const focusedId = this.layout.panes[this.layout.focused];
     // Re-rendering replaces the buttons: keep the keyboard focus where it was.
     const active = document.activeElement;
     const activeTab = active instanceof HTMLElement && this.tabList.contains(active) ? active.closest<HTMLElement>('.term-tab') : null;
     const activeKey = activeTab ? `${activeTab.dataset.sessionId}:${active?.className}` : null;
+    const labels = this.tabLabels();
     const tabs = this.layout.tabs.map((id) => {
       const view = this.views.get(id)!;
       const wrapper = document.createElement('div');
@@ -477,7 +532,7 @@ export class TerminalsScreen {
       tab.setAttribute('role', 'tab');
       tab.setAttribute('aria-selected', String(id === focusedId));
       tab.className = 'term-tab-label';
-      const label = view.label;
+      const label = labels.get(id) ?? view.label;
       tab.textContent = view.session.status === 'terminated' ? `${label} (ended)` : label;
       tab.title = view.error ?? `${label} — ${view.session.cwd}`;
       tab.addEventListener('click', () => this.selectTab(id));
@@ -496,8 +551,34 @@ export class TerminalsScreen {
       this.tabList.querySelector<HTMLElement>(`.term-tab[data-session-id="${sessionId}"] .${className}`)?.focus();
     }
     const focused = this.focusedView();
-    if (focused) document.title = `${focused.label} · Shellport`;
+    if (focused) document.title = [labels.get(focused.session.id) ?? focused.label, this.place, 'Shellport'].filter(Boolean).join(' · ');
     if (focused?.error) this.showNotice(focused.error);
+  }
+
+  /** Each tab's label; tabs that would read the same ("bash", "bash") are numbered in tab order. */
+  private tabLabels(): Map<string, string> {
+    const seen = new Map<string, number>();
+    const labels = new Map<string, string>();
+    for (const id of this.layout.tabs) {
+      const label = this.views.get(id)?.label ?? '';
+      const count = (seen.get(label) ?? 0) + 1;
+      seen.set(label, count);
+      labels.set(id, count === 1 ? label : `${label} ${count}`);
+    }
+    return labels;
+  }
+
+  private labelOf(view: TerminalView): string {
+    return this.tabLabels().get(view.session.id) ?? view.label;
+  }
+
+  /** Names the workspace these terminals run in (toolbar and page title). */
+  setPlace(name: string): void {
+    this.place = name;
+    this.placeLink.textContent = name;
+    this.placeLink.title = `Terminals of ${name}; all workspaces`;
+    this.placeLink.hidden = false;
+    this.renderTabs();
   }
 
   /** Arrow keys move between tabs, Home/End to the ends, Delete closes (the WAI-ARIA tabs pattern). */

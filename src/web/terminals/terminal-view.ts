@@ -2,12 +2,12 @@
 // docs/protocol.md — attach/re-attach from the last seq, exact de-duplication by offset, reset and
 // behind handling, and acknowledgements driven by xterm's write callbacks (flow control).
 import { FitAddon } from '@xterm/addon-fit';
-import { SearchAddon } from '@xterm/addon-search';
+import { type ISearchOptions, SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { WebglAddon } from '@xterm/addon-webgl';
 import { Terminal } from '@xterm/xterm';
 import type { TerminalInfo } from '../../features/terminals/wire.js';
-import { XTERM_THEMES, type TerminalTheme } from './theme.js';
+import { SEARCH_DECORATIONS, XTERM_THEMES, type TerminalTheme } from './theme.js';
 import type { ServerEvents, TerminalTransport } from './transport.js';
 
 /** Acknowledge at least every this many processed bytes, and when output stops (debounced). */
@@ -81,6 +81,7 @@ export class TerminalView {
   private readonly searchBox: HTMLFormElement;
   private readonly searchInput: HTMLInputElement;
   private readonly searchStatus: HTMLElement;
+  private theme: TerminalTheme;
   private readonly exitBar: HTMLElement;
   private webgl: WebglAddon | null = null;
   private readonly cleanups: Array<() => void> = [];
@@ -101,6 +102,7 @@ export class TerminalView {
 
   constructor(options: TerminalViewOptions) {
     this.options = options;
+    this.theme = options.theme;
     this.session = options.session;
     this.transport = options.transport;
     this.element = document.createElement('div');
@@ -138,10 +140,10 @@ export class TerminalView {
       }
     });
     this.searchInput.addEventListener('input', () => {
-      if (this.searchInput.value) this.showSearchResult(this.search.findNext(this.searchInput.value, { incremental: true }));
+      if (this.searchInput.value) this.search.findNext(this.searchInput.value, this.searchOptions(true));
       else {
         this.search.clearDecorations();
-        this.showSearchResult(true);
+        this.searchStatus.textContent = '';
       }
     });
 
@@ -158,10 +160,12 @@ export class TerminalView {
       theme: XTERM_THEMES[options.theme],
       scrollback: 5000,
       cursorBlink: true,
-      allowProposedApi: false,
+      // The search addon's match highlighting (and with it its match count) uses decorations, still a proposed API.
+      allowProposedApi: true,
     });
     this.term.loadAddon(this.fit);
     this.term.loadAddon(this.search);
+    this.search.onDidChangeResults(({ resultIndex, resultCount }) => this.showSearchCount(resultIndex, resultCount));
     this.term.loadAddon(new WebLinksAddon());
     this.term.attachCustomKeyEventHandler((event) => {
       if (event.type === 'keydown' && (event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === 'f') {
@@ -306,6 +310,7 @@ export class TerminalView {
   }
 
   setTheme(theme: TerminalTheme): void {
+    this.theme = theme;
     this.term.options.theme = XTERM_THEMES[theme];
   }
 
@@ -425,11 +430,21 @@ export class TerminalView {
   private findNext(backwards: boolean): void {
     const query = this.searchInput.value;
     if (!query) return;
-    this.showSearchResult(backwards ? this.search.findPrevious(query) : this.search.findNext(query));
+    if (backwards) this.search.findPrevious(query, this.searchOptions());
+    else this.search.findNext(query, this.searchOptions());
   }
 
-  private showSearchResult(found: boolean): void {
-    this.searchStatus.textContent = found ? '' : 'No matches';
+  /** Decorations highlight every match and make the addon count them (onDidChangeResults). */
+  private searchOptions(incremental = false): ISearchOptions {
+    return { incremental, decorations: SEARCH_DECORATIONS[this.theme] };
+  }
+
+  private showSearchCount(index: number, count: number): void {
+    if (!this.searchInput.value) this.searchStatus.textContent = '';
+    else if (count === 0) this.searchStatus.textContent = 'No matches';
+    // The addon stops counting at its highlight limit and then reports no position.
+    else if (index < 0) this.searchStatus.textContent = `${count}+ matches`;
+    else this.searchStatus.textContent = `${index + 1} of ${count}`;
   }
 
   private closeSearch(): void {

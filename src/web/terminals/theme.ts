@@ -1,3 +1,4 @@
+import type { ISearchDecorationOptions } from '@xterm/addon-search';
 import type { ITheme } from '@xterm/xterm';
 
 export type TerminalTheme = 'dark' | 'light' | 'high-contrast';
@@ -29,5 +30,18 @@ export const XTERM_THEMES: Record<TerminalTheme, ITheme> = {
     selectionForeground: '#000000',
     black: '#000000', red: '#ff6b6b', green: '#5dff5d', yellow: '#ffff55', blue: '#71b7ff', magenta: '#ff7bff', cyan: '#5dffff', white: '#ffffff',
     brightBlack: '#c0c0c0', brightRed: '#ff9c9c', brightGreen: '#a0ffa0', brightYellow: '#ffffa0', brightBlue: '#a8d4ff', brightMagenta: '#ffb0ff', brightCyan: '#a0ffff', brightWhite: '#ffffff',
+  },
+};
+
+/** Search highlights: every match, and the current one stronger (the addon wants #RRGGBB). */
+export const SEARCH_DECORATIONS: Record<TerminalTheme, ISearchDecorationOptions> = {
+  dark: { matchBackground: '#5a4a12', matchOverviewRuler: '#d29922', activeMatchBackground: '#9e6a03', activeMatchColorOverviewRuler: '#f0b72f' },
+  light: { matchBackground: '#fff1a8', matchOverviewRuler: '#bf8700', activeMatchBackground: '#ffc94d', activeMatchColorOverviewRuler: '#9a6700' },
+  'high-contrast': {
+    matchBorder: '#ffff00',
+    matchOverviewRuler: '#ffff00',
+    activeMatchBackground: '#0050ff',
+    activeMatchBorder: '#ffffff',
+    activeMatchColorOverviewRuler: '#ffffff',
   },
 };

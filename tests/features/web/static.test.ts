@@ -44,4 +44,21 @@ describe('serving the web app', () => {
     expect(traversal.statusCode).toBe(400);
     expect(traversal.json().error.code).toBe('validation_failed');
   });
+
+  it('answers an unknown page with the app (404), which shows its own not-found screen, but API clients with JSON', async () => {
+    const { app } = await buildTestApp();
+    const page = await app.inject({ method: 'GET', url: '/this/does/not/exist?x=1', headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(page.statusCode).toBe(404);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.body).toMatch(/<script type="module" src="\/assets\/main-/);
+
+    for (const url of ['/this/does/not/exist', '/api/nope']) {
+      const headers = url.startsWith('/api/') ? { accept: 'text/html' } : { accept: 'application/json' };
+      const response = await app.inject({ method: 'GET', url, headers });
+      expect(response.statusCode, url).toBe(404);
+      expect(response.json().error).toEqual({ code: 'not_found', message: `No route for GET ${url}.` });
+    }
+    const post = await app.inject({ method: 'POST', url: '/this/does/not/exist', headers: { accept: 'text/html' } });
+    expect(post.statusCode).toBe(401);
+  });
 });
