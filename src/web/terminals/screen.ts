@@ -220,18 +220,18 @@ export class TerminalsScreen {
       state === 'offline'
         ? 'Not connected to the server. Your terminals keep running there. Check the network (or sign in again), then choose Reconnect.'
         : 'Connection lost, reconnecting… Your terminals keep running on the server; what you type now is sent once the connection is back.';
-    if (!this.outageBanner.hidden || state === 'offline') {
-      this.outageBanner.textContent = text;
-      this.outageBanner.hidden = false;
-      this.panes.dataset.outage = 'true';
-      return;
-    }
-    this.outageTimer ??= setTimeout(() => {
+    const show = () => {
       this.outageTimer = null;
       this.outageBanner.textContent = text;
       this.outageBanner.hidden = false;
       this.panes.dataset.outage = 'true';
-    }, OUTAGE_BANNER_DELAY_MS);
+    };
+    if (!this.outageBanner.hidden || state === 'offline') {
+      if (this.outageTimer) clearTimeout(this.outageTimer);
+      show();
+    } else {
+      this.outageTimer ??= setTimeout(show, OUTAGE_BANNER_DELAY_MS);
+    }
   }
 
   /** Opens what this browser had open here, as far as the server still has those sessions. */
