@@ -68,6 +68,11 @@ describe('web app screens', () => {
     await page.getByRole('button', { name: 'Start again' }).click();
     await code.waitFor();
     const userCode = (await code.textContent())!;
+    // "Waiting…" sits with the code it is about, before the start-up token's form (which this loopback server offers).
+    const waiting = page.getByText('Waiting for you to approve on GitHub…');
+    await waiting.waitFor();
+    await expect(page.locator('form.token-form').count()).resolves.toBe(1);
+    await expect(waiting.evaluate((element) => Boolean(element.compareDocumentPosition(document.querySelector('form.token-form')) & 4))).resolves.toBe(true);
     await page.getByRole('button', { name: 'Copy code' }).click();
     await page.getByRole('button', { name: 'Copied' }).waitFor();
     await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(userCode);
@@ -88,6 +93,8 @@ describe('web app screens', () => {
     const workspaces = new WorkspacesPage(page);
     await workspaces.open();
     await workspaces.openAddWorkspace();
+    // On a desktop the search box is ready for typing.
+    await page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'q');
 
     // The picker lists both repositories; the search narrows it down.
     await page.getByRole('button', { name: 'Add octocat/other-thing' }).waitFor();
@@ -153,20 +160,40 @@ describe('web app screens', () => {
     await workspaces.addFromPicker('octocat/to-delete');
     const card = await workspaces.waitUntilReady('octocat/to-delete');
 
-    // Environment variables: a secret is listed by name only.
+    // Environment variables: a name the server would refuse is explained next to the field, and not sent.
     await card.getByRole('button', { name: 'Environment variables' }).click();
+    const envRequests: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'PUT' && request.url().includes('/env/')) envRequests.push(request.url());
+    });
+    const envName = card.getByLabel('Name', { exact: true });
+    await envName.fill('1BAD NAME');
+    await card.getByRole('button', { name: 'Save variable' }).click();
+    await card.getByText('A name may use letters, digits and underscores (_), not starting with a digit').waitFor();
+    await expect(envName.getAttribute('aria-invalid')).resolves.toBe('true');
+    await expect(envName.evaluate((input) => input === document.activeElement)).resolves.toBe(true);
+    expect(envRequests).toEqual([]);
+    // A secret is listed by name only.
     await card.getByLabel('Name', { exact: true }).fill('API_KEY');
     await card.getByLabel('Value', { exact: true }).fill('hunter2');
     await card.getByLabel(/^Secret/).check();
     await card.getByRole('button', { name: 'Save variable' }).click();
     await card.getByRole('button', { name: 'Remove API_KEY' }).waitFor();
     await expect(card.getByText('hunter2').count()).resolves.toBe(0);
+    await expect(envName.getAttribute('aria-invalid')).resolves.toBeNull();
 
     await card.getByRole('button', { name: 'Delete' }).click();
     const dialog = page.getByRole('dialog', { name: 'Delete octocat/to-delete?' });
     const confirm = dialog.getByRole('button', { name: 'Delete workspace' });
     await expect(confirm.isDisabled()).resolves.toBe(true);
+    // Disabled looks disabled: hollow and dashed, unlike the red button it becomes.
+    const look = () => confirm.evaluate((button) => ({ background: getComputedStyle(button).backgroundColor, border: getComputedStyle(button).borderTopStyle }));
+    const disabledLook = await look();
     await dialog.getByRole('textbox').fill('octocat/to-delete');
+    const enabledLook = await look();
+    expect(disabledLook.border).toBe('dashed');
+    expect(enabledLook.border).toBe('solid');
+    expect(disabledLook.background).not.toBe(enabledLook.background);
     await confirm.click();
     await card.waitFor({ state: 'detached' });
     await page.getByText('Deleted octocat/to-delete.').waitFor();
@@ -174,6 +201,107 @@ describe('web app screens', () => {
     expect(listed.map((w: { name: string }) => w.name)).not.toContain('octocat/to-delete');
     // The only console output is Chromium's note about the refused request (HTTP 400).
     expect(e2e.consoleProblems(page).filter((line) => !/Failed to load resource: .*status of 400/.test(line))).toEqual([]);
+  });
+
+  it('offers to correct the URL of a failed clone, and the corrected clone replaces it', async () => {
+    const e2e = fixture();
+    await e2e.addRepo('fixed-repo');
+    const page = await e2e.newPage();
+    await e2e.signIn(page);
+    const workspaces = new WorkspacesPage(page);
+    await workspaces.open();
+    await workspaces.openAddWorkspace();
+    const typo = 'https://127.0.0.1:1/nope/missing.git';
+    await workspaces.cloneUrl(typo);
+    await page.waitForURL('**/workspaces');
+    const failed = workspaces.card('127.0.0.1-1/missing');
+    await failed.getByText('Error', { exact: true }).waitFor({ timeout: 20_000 });
+
+    await workspaces.editUrlOf('127.0.0.1-1/missing');
+    await expect(workspaces.gitUrlInput.inputValue()).resolves.toBe(typo);
+    await expect(workspaces.gitUrlInput.evaluate((input) => input === document.activeElement)).resolves.toBe(true);
+    await workspaces.cloneUrl(`${e2e.fake.url}/octocat/fixed-repo.git`);
+    await page.waitForURL('**/workspaces');
+    await workspaces.waitUntilReady('octocat/fixed-repo');
+    await expect(failed.count()).resolves.toBe(0);
+    const listed = (await e2e.app.inject({ method: 'GET', url: '/api/workspaces', headers: { cookie: await sessionCookie(page) } })).json().workspaces;
+    expect(listed.map((w: { name: string }) => w.name)).not.toContain('127.0.0.1-1/missing');
+    expect(e2e.consoleProblems(page)).toEqual([]);
+  });
+
+  it('checks the font size before saving it and explains a wrong one next to the field', async () => {
+    const e2e = fixture();
+    const page = await e2e.newPage();
+    await e2e.signIn(page);
+    const settings = new SettingsPage(page);
+    await settings.open();
+    const patches: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'PATCH' && request.url().endsWith('/api/settings')) patches.push(request.postData() ?? '');
+    });
+    const shell = new AppShell(page);
+
+    for (const typed of ['99', '', '3']) {
+      await settings.setFontSize(typed);
+      await expect(settings.fontSizeError().textContent()).resolves.toBe('Font size must be a whole number between 8 and 32. Nothing was saved: terminals still use 14.');
+      await expect(settings.fontSizeInput.getAttribute('aria-invalid')).resolves.toBe('true');
+      // Read with the field by screen readers.
+      const describedBy = (await settings.fontSizeInput.getAttribute('aria-describedby')) ?? '';
+      expect(describedBy.split(' ')).toContain(await settings.fontSizeError().getAttribute('id'));
+    }
+    expect(patches).toEqual([]);
+    await expect(shell.toasts().count()).resolves.toBe(0);
+    const saved = await e2e.app.inject({ method: 'GET', url: '/api/settings', headers: { cookie: await sessionCookie(page) } });
+    expect(saved.json().settings.fontSize).toBe(14);
+
+    await settings.setFontSize(16);
+    await shell.toasts().filter({ hasText: 'Terminal font size: 16.' }).waitFor();
+    await expect(settings.fontSizeError().count()).resolves.toBe(0);
+    await expect(settings.fontSizeInput.getAttribute('aria-invalid')).resolves.toBeNull();
+    expect(patches).toEqual([JSON.stringify({ fontSize: 16 })]);
+
+    const reset = await e2e.app.inject({ method: 'PATCH', url: '/api/settings', headers: { cookie: await sessionCookie(page), origin: e2e.baseUrl }, payload: { fontSize: 14 } });
+    expect(reset.statusCode).toBe(200);
+    expect(e2e.consoleProblems(page)).toEqual([]);
+  });
+
+  it('shows toasts in a corner, once per message, and lets them go by themselves unless hovered', async () => {
+    const e2e = fixture();
+    const page = await e2e.newPage();
+    await page.clock.install();
+    await e2e.signIn(page);
+    const settings = new SettingsPage(page);
+    await settings.open();
+    const toasts = new AppShell(page).toasts();
+
+    await settings.chooseTheme('Light');
+    await toasts.filter({ hasText: 'Theme: Light.' }).waitFor();
+    await settings.chooseTheme('Dark');
+    await toasts.filter({ hasText: 'Theme: Dark.' }).waitFor();
+    await settings.chooseTheme('Light');
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'light');
+    // The repeat replaced the earlier "Theme: Light." (now the newest) instead of stacking a copy.
+    await expect(toasts.filter({ hasText: 'Theme: Light.' }).count()).resolves.toBe(1);
+    await expect(toasts.last().textContent()).resolves.toContain('Theme: Light.');
+    // In the bottom right corner, clear of the screen's heading and first actions.
+    const box = (await toasts.last().boundingBox())!;
+    expect(box.x).toBeGreaterThan(1280 / 2);
+    expect(box.y).toBeGreaterThan(800 / 2);
+
+    // Each has a close button with a name; the rest go by themselves, except while hovered.
+    await expect(toasts.first().getByRole('button', { name: 'Dismiss notification' }).count()).resolves.toBe(1);
+    await toasts.first().getByRole('button', { name: 'Dismiss notification' }).click();
+    await expect(toasts.count()).resolves.toBe(1);
+    await toasts.last().hover();
+    await page.clock.fastForward(30_000);
+    await expect(toasts.count()).resolves.toBe(1);
+    await page.mouse.move(5, 5);
+    await page.clock.fastForward(6_000);
+    await toasts.first().waitFor({ state: 'detached' });
+
+    await settings.chooseTheme('Dark');
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+    expect(e2e.consoleProblems(page)).toEqual([]);
   });
 
   it('switches theme (kept on the server across reloads) and lists this browser’s session', async () => {
@@ -230,9 +358,16 @@ describe('web app screens', () => {
     await page.getByText('No backups yet').waitFor();
     await expect(page.getByRole('cell', { name: /login \(github web\) as @octocat/ }).first().isVisible()).resolves.toBe(true);
 
-    await operations.runJob('backup');
+    await expect(operations.healthCard.getByText(/No backup yet/).count()).resolves.toBe(1);
+
+    // Run from the keyboard: the focus stays on the job's button, which is rebuilt with the new run.
+    await operations.runJobWithKeyboard('backup');
     await page.getByText('The backup job finished.').waitFor({ timeout: 20_000 });
     await page.locator('.backups li').first().waitFor();
+    // The health card has caught up with the new backup too.
+    await operations.healthCard.getByText(/The newest backup is/).waitFor();
+    await expect(operations.healthCard.getByText(/No backup yet/).count()).resolves.toBe(0);
+    await page.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'Run backup now' && document.activeElement.textContent === 'Run now');
     await operations.runJob('metrics');
     await page.getByText('The metrics job finished.').waitFor({ timeout: 20_000 });
     await page.locator('svg.sparkline').first().waitFor();
@@ -260,12 +395,37 @@ describe('web app screens', () => {
       // Loaded: a workspace card, or the empty-list message (other tests of this file add workspaces).
       if (name === 'Workspaces') await page.locator('li.workspace, p.empty:not([hidden])').first().waitFor();
       if (name === 'Operations') await page.getByRole('button', { name: 'Run backup now' }).waitFor();
+      if (name === 'Settings') await new SettingsPage(page).sessionButtons().first().waitFor();
+      // Every row button of the tables is whole on screen, without sideways scrolling.
+      const rowButtons = name === 'Operations' ? page.getByRole('button', { name: /^Run \w+ now$/ }) : name === 'Settings' ? new SettingsPage(page).sessionButtons() : null;
+      if (rowButtons) {
+        expect(await rowButtons.count()).toBeGreaterThan(0);
+        const cut = await rowButtons.evaluateAll((buttons) =>
+          buttons.filter((button) => {
+            const box = button.getBoundingClientRect();
+            return box.left < 0 || box.right > document.documentElement.clientWidth || button.scrollWidth > button.clientWidth;
+          }).map((button) => button.getAttribute('aria-label')),
+        );
+        expect(cut, name).toEqual([]);
+        const scrolling = await page.locator('.table-wrap').evaluateAll((wraps) => wraps.filter((wrap) => wrap.scrollWidth > wrap.clientWidth).length);
+        expect(scrolling, `${name}: tables scrolling sideways`).toBe(0);
+      }
       // Nothing wider than the screen: no sideways scrolling of the page.
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       const wide = overflow > 0 ? await page.evaluate(() => [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth).slice(0, 5).map((el) => `${el.tagName}.${el.className}`)) : [];
       expect(overflow, `${name}: ${wide.join(', ')}`).toBeLessThanOrEqual(0);
       await e2e.screenshot(page, `phone-${name.toLowerCase()}`);
     }
+
+    // Add workspace: nothing focused on arrival (no keyboard over the list), a Git URL field as wide as its card.
+    await new AppShell(page).goTo('Workspaces');
+    await new WorkspacesPage(page).openAddWorkspace();
+    await expect(page.evaluate(() => document.activeElement?.tagName)).resolves.not.toBe('INPUT');
+    const urlInput = new WorkspacesPage(page).gitUrlInput;
+    const urlWidth = (await urlInput.boundingBox())!.width;
+    const formWidth = (await urlInput.locator('xpath=ancestor::form').boundingBox())!.width;
+    expect(urlWidth).toBeGreaterThanOrEqual(formWidth - 1);
+    await e2e.screenshot(page, 'phone-add-workspace');
     expect(e2e.consoleProblems(page)).toEqual([]);
   });
 });

@@ -167,7 +167,7 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
     }
     if (query.error || !query.code) {
       const declined = query.error === 'access_denied';
-      return deny(declined ? 'access_denied' : 'no_code', 400, 'Sign-in cancelled', declined ? 'You declined the sign-in on GitHub.' : 'GitHub did not return a sign-in code. Start again.');
+      return deny(declined ? 'access_denied' : 'no_code', 400, 'Sign-in cancelled', declined ? 'You declined the sign-in on GitHub, so nothing has changed. Sign in again when you are ready.' : 'GitHub did not return a sign-in code. Start again.');
     }
 
     let tokens;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ENV_NAME_PATTERN, ENV_NAME_RULE, isReservedEnvName, RESERVED_ENV_NAME_RULE } from './wire.js';
 
 /*
  * Every input of the workspaces API. Names that end up in git's argv or in a path are checked here
@@ -75,19 +76,14 @@ export const switchBranchBody = z
   })
   .strict();
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
-/** Names Shellport sets itself for git inside terminals; a workspace may not override them. */
-export function isReservedEnvName(name: string): boolean {
-  const upper = name.toUpperCase();
-  return upper.startsWith('SHELLPORT_') || upper.startsWith('GIT_CONFIG_') || upper === 'GIT_CONFIG_PARAMETERS';
-}
+const ENV_NAME = new RegExp(`^${ENV_NAME_PATTERN}$`);
 
 export const envVarParams = z.object({
   id: z.uuid({ error: 'a workspace id' }),
   name: z
     .string()
-    .regex(ENV_NAME, { error: 'an environment variable name: letters, digits and "_", not starting with a digit, at most 128 characters' })
-    .refine((name) => !isReservedEnvName(name), { error: 'a name Shellport does not reserve (SHELLPORT_* and GIT_CONFIG_* are reserved)' }),
+    .regex(ENV_NAME, { error: `an environment variable name: ${ENV_NAME_RULE}` })
+    .refine((name) => !isReservedEnvName(name), { error: `a name Shellport does not reserve (${RESERVED_ENV_NAME_RULE})` }),
 });
 
 export const envVarBody = z

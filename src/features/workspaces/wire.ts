@@ -69,3 +69,15 @@ export interface EnvVariableView {
   secret: boolean;
   updatedAt: string;
 }
+
+/** A workspace variable's name, as an HTML `pattern` (implicitly anchored); the server anchors it too. */
+export const ENV_NAME_PATTERN = '[A-Za-z_][A-Za-z0-9_]{0,127}';
+/** ENV_NAME_PATTERN in words, for messages on both sides. */
+export const ENV_NAME_RULE = 'letters, digits and underscores (_), not starting with a digit, at most 128 characters';
+export const RESERVED_ENV_NAME_RULE = 'SHELLPORT_* and GIT_CONFIG_* are reserved';
+
+/** Names Shellport sets itself for git inside terminals; a workspace may not override them. */
+export function isReservedEnvName(name: string): boolean {
+  const upper = name.toUpperCase();
+  return upper.startsWith('SHELLPORT_') || upper.startsWith('GIT_CONFIG_') || upper === 'GIT_CONFIG_PARAMETERS';
+}

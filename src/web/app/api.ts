@@ -1,9 +1,8 @@
 // The HTTP API client: JSON in and out, and every failure turned into words the owner can act on.
+import { describeFieldProblems, type FieldProblem } from './validation-text.js';
 
-export interface ErrorDetailsField {
-  field: string;
-  message: string;
-}
+const isFieldProblem = (value: unknown): value is FieldProblem =>
+  typeof value === 'object' && value !== null && typeof (value as FieldProblem).field === 'string' && typeof (value as FieldProblem).message === 'string';
 
 export class ApiError extends Error {
   constructor(
@@ -40,9 +39,8 @@ export function errorFromBody(status: number, body: unknown): ApiError {
   if (!error || typeof error.message !== 'string') return new ApiError(status, 'http_error', describeStatus(status));
   let message = error.message;
   const details = error.details;
-  if (error.code === 'validation_failed' && Array.isArray(details) && details.length > 0) {
-    const fields = (details as ErrorDetailsField[]).map((d) => `${d.field ? `${d.field}: ` : ''}${d.message}`).join('; ');
-    message = `Please check what you entered — ${fields}.`;
+  if (error.code === 'validation_failed' && Array.isArray(details) && details.length > 0 && details.every(isFieldProblem)) {
+    message = describeFieldProblems(details);
   } else if (status >= 500 && details && typeof details === 'object' && 'requestId' in details) {
     message = `${message} (request id ${String((details as { requestId: unknown }).requestId)})`;
   }

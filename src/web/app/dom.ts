@@ -57,3 +57,30 @@ export function field(label: string, control: HTMLInputElement | HTMLSelectEleme
   if (hintEl) control.setAttribute('aria-describedby', hintEl.id);
   return h('div', { class: 'field' }, h('label', { for: control.id }, label), control, hintEl);
 }
+
+/**
+ * Shows (or with null clears) a message under a control made by `field()`, marks the control invalid
+ * and has screen readers read the message with it.
+ */
+export function setFieldError(control: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement, message: string | null): void {
+  const errorId = `${control.id}-error`;
+  let error = document.getElementById(errorId);
+  const describedBy = (control.getAttribute('aria-describedby') ?? '').split(' ').filter((id) => id && id !== errorId);
+  if (message === null) {
+    error?.remove();
+    control.removeAttribute('aria-invalid');
+  } else {
+    error ??= h('p', { class: 'field-error', id: errorId, role: 'alert' });
+    error.textContent = message;
+    control.after(error);
+    control.setAttribute('aria-invalid', 'true');
+    describedBy.unshift(errorId);
+  }
+  if (describedBy.length > 0) control.setAttribute('aria-describedby', describedBy.join(' '));
+  else control.removeAttribute('aria-describedby');
+}
+
+/** A wide screen with a fine pointer (a desktop): there, screens may focus their first field on arrival. */
+export function isKeyboardFirst(): boolean {
+  return window.matchMedia('(pointer: fine) and (min-width: 601px)').matches;
+}

@@ -2,6 +2,11 @@ import { h } from './dom.js';
 
 export type ToastKind = 'info' | 'success' | 'error';
 
+/** How long a toast stays: errors long enough to read twice; each stays while hovered or focused. */
+const TOAST_DURATION_MS: Record<ToastKind, number> = { info: 5000, success: 5000, error: 12_000 };
+/** Older toasts make way beyond this many, so that a burst of messages cannot cover the page. */
+const MAX_TOASTS = 3;
+
 let region: HTMLElement | null = null;
 
 function ensureRegion(): HTMLElement {
@@ -11,29 +16,68 @@ function ensureRegion(): HTMLElement {
   return region;
 }
 
+/** Removes the toast after its time, counting only while the pointer and focus are elsewhere. */
+function dismissLater(item: HTMLElement, kind: ToastKind): void {
+  let timer = 0;
+  const start = () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(() => item.remove(), TOAST_DURATION_MS[kind]);
+  };
+  const pause = () => window.clearTimeout(timer);
+  item.addEventListener('mouseenter', pause);
+  item.addEventListener('mouseleave', () => {
+    if (!item.contains(document.activeElement)) start();
+  });
+  item.addEventListener('focusin', pause);
+  item.addEventListener('focusout', (event) => {
+    if (!item.contains(event.relatedTarget as Node | null) && !item.matches(':hover')) start();
+  });
+  start();
+}
+
 function buildToast(message: string, kind: ToastKind, key: string | undefined): HTMLElement {
   const close = h('button', { type: 'button', class: 'icon-button', 'aria-label': 'Dismiss notification' }, '×');
   const item = h('div', { class: `toast toast-${kind}`, role: kind === 'error' ? 'alert' : 'status' }, h('p', {}, message), close);
+  item.dataset.kind = kind;
   if (key !== undefined) item.dataset.key = key;
-  const remove = () => item.remove();
-  close.addEventListener('click', remove);
-  if (kind !== 'error') window.setTimeout(remove, 5000);
+  close.addEventListener('click', () => item.remove());
+  dismissLater(item, kind);
   return item;
 }
 
+function toastsShown(): HTMLElement[] {
+  return [...ensureRegion().children].filter((item): item is HTMLElement => item instanceof HTMLElement);
+}
+
 function findToast(key: string): HTMLElement | null {
-  return [...ensureRegion().children].find((item): item is HTMLElement => item instanceof HTMLElement && item.dataset.key === key) ?? null;
+  return toastsShown().find((item) => item.dataset.key === key) ?? null;
+}
+
+/** The unkeyed toast already saying exactly this, which a repeat replaces instead of stacking. */
+function findSameToast(message: string, kind: ToastKind): HTMLElement | null {
+  return toastsShown().find((item) => item.dataset.key === undefined && item.dataset.kind === kind && item.querySelector('p')?.textContent === message) ?? null;
+}
+
+function makeRoom(): void {
+  const shown = toastsShown();
+  for (const item of shown.slice(0, Math.max(0, shown.length - MAX_TOASTS + 1))) item.remove();
 }
 
 /**
- * Shows a short message; errors stay until dismissed, others fade after a few seconds. A `key` names
- * the toast so that a later `updateToast` can settle it (e.g. "Cloning x…" becomes "Cloned x.").
+ * Shows a short message that goes by itself after a few seconds (errors stay longer); a repeat of a
+ * message still shown replaces it, as the newest. A `key` names the toast so that a later `updateToast`
+ * can settle it (e.g. "Cloning x…" becomes "Cloned x.").
  */
 export function toast(message: string, kind: ToastKind = 'info', key?: string): HTMLElement {
   const item = buildToast(message, kind, key);
-  const earlier = key === undefined ? null : findToast(key);
-  if (earlier) earlier.replaceWith(item);
-  else ensureRegion().appendChild(item);
+  const earlier = key === undefined ? findSameToast(message, kind) : findToast(key);
+  if (earlier && key !== undefined) {
+    earlier.replaceWith(item);
+    return item;
+  }
+  earlier?.remove();
+  makeRoom();
+  ensureRegion().appendChild(item);
   return item;
 }
 

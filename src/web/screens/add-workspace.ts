@@ -1,7 +1,8 @@
-// Add workspace: search the owner's GitHub repositories, or clone any public https git URL.
-import { api, describeError } from '../app/api.js';
+// Add workspace: search the owner's GitHub repositories, or clone any public https git URL. From a
+// failed clone's "Edit URL" (?url=…&replaces=id), the corrected URL replaces the failed workspace.
+import { api, ApiError, describeError } from '../app/api.js';
 import type { Screen } from '../app/context.js';
-import { field, h } from '../app/dom.js';
+import { field, h, isKeyboardFirst } from '../app/dom.js';
 import { timeAgo } from '../app/format.js';
 import { toast } from '../app/toast.js';
 import type { Repository, Workspace } from '../app/types.js';
@@ -12,6 +13,38 @@ interface RepoPage {
   total: number;
 }
 
+type CreateBody = { repo: string } | { url: string };
+
+const postWorkspace = async (body: CreateBody) => (await api<{ workspace: Workspace }>('/api/workspaces', { method: 'POST', body })).workspace;
+
+/** Deletes the workspace whose URL was corrected, if its clone is still the failed one. */
+async function removeFailedWorkspace(id: string): Promise<void> {
+  const { workspace } = await api<{ workspace: Workspace }>(`/api/workspaces/${id}`);
+  if (workspace.cloneState !== 'error') return;
+  await api(`/api/workspaces/${id}?confirm=${encodeURIComponent(workspace.name)}`, { method: 'DELETE' });
+}
+
+const isTakenBy = (error: unknown, id: string) =>
+  error instanceof ApiError && error.code === 'workspace_exists' && (error.details as { workspaceId?: string } | undefined)?.workspaceId === id;
+
+/**
+ * Clones the corrected URL of the failed workspace `replaces`, then deletes that one. When the new
+ * URL gives the same name (only a middle part changed), the failed one has to go first.
+ */
+async function replaceWorkspace(body: CreateBody, replaces: string): Promise<Workspace> {
+  let workspace: Workspace;
+  try {
+    workspace = await postWorkspace(body);
+  } catch (error) {
+    if (!isTakenBy(error, replaces)) throw error;
+    await removeFailedWorkspace(replaces);
+    return postWorkspace(body);
+  }
+  // The new clone has started: a failed deletion of the old one is only worth a word.
+  await removeFailedWorkspace(replaces).catch((error: unknown) => toast(`The failed workspace is still listed: ${describeError(error)}`, 'error'));
+  return workspace;
+}
+
 export const addWorkspaceScreen: Screen = {
   title: 'Add workspace',
   async render(main, context) {
@@ -20,8 +53,10 @@ export const addWorkspaceScreen: Screen = {
     const summary = h('p', { class: 'muted', role: 'status' });
     const refresh = h('button', { type: 'button' }, 'Refresh list');
 
-    const url = h('input', { type: 'url', name: 'url', required: true, placeholder: 'https://example.com/team/project.git', autocomplete: 'off', spellcheck: 'false' });
-    const urlForm = h('form', { class: 'inline-form', 'aria-labelledby': 'git-url-title' }, field('Git URL', url, 'Any public https repository; GitHub URLs use your GitHub access.'), h('button', { type: 'submit', class: 'primary' }, 'Clone URL'));
+    const replaces = context.query.get('replaces');
+    const url = h('input', { type: 'url', name: 'url', required: true, placeholder: 'https://example.com/team/project.git', autocomplete: 'off', spellcheck: 'false', value: context.query.get('url') });
+    const urlHint = replaces ? 'Correct the URL, then clone it: the failed workspace is replaced by the new one.' : 'Any public https repository; GitHub URLs use your GitHub access.';
+    const urlForm = h('form', { class: 'inline-form', 'aria-labelledby': 'git-url-title' }, field('Git URL', url, urlHint), h('button', { type: 'submit', class: 'primary' }, 'Clone URL'));
 
     main.append(
       h('div', { class: 'screen-header' }, h('h1', {}, 'Add workspace'), h('a', { href: '/workspaces' }, 'Back to workspaces')),
@@ -36,10 +71,10 @@ export const addWorkspaceScreen: Screen = {
       h('section', { class: 'card', 'aria-labelledby': 'git-url-title' }, h('h2', { id: 'git-url-title' }, 'From a git URL'), urlForm),
     );
 
-    const create = async (body: { repo: string } | { url: string }, button: HTMLButtonElement) => {
+    const create = async (body: CreateBody, button: HTMLButtonElement, replacing: string | null = null) => {
       button.disabled = true;
       try {
-        const { workspace } = await api<{ workspace: Workspace }>('/api/workspaces', { method: 'POST', body });
+        const workspace = replacing ? await replaceWorkspace(body, replacing) : await postWorkspace(body);
         toast(`Cloning ${workspace.name}…`, 'info', cloneToastKey(workspace.id));
         context.navigate('/workspaces');
       } catch (error) {
@@ -102,9 +137,12 @@ export const addWorkspaceScreen: Screen = {
     urlForm.addEventListener('submit', (event) => {
       event.preventDefault();
       const button = urlForm.querySelector<HTMLButtonElement>('button[type="submit"]')!;
-      void create({ url: url.value.trim() }, button);
+      void create({ url: url.value.trim() }, button, replaces);
     });
-    search.focus();
+    // Correcting a URL starts in its field; otherwise in the search, except on touch screens, where
+    // focusing would open the keyboard over the list before anything was asked for.
+    if (url.value) url.focus();
+    else if (isKeyboardFirst()) search.focus();
     await load();
   },
 };

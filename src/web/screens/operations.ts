@@ -89,9 +89,11 @@ export const operationsScreen: Screen = {
     const loadJobs = async () => {
       const body = await api<JobList>('/api/maintenance/jobs');
       const rows = body.jobs.map((job) => {
-        const run = h('button', { type: 'button', 'aria-label': `Run ${job.name} now`, disabled: job.isRunning }, job.isRunning ? 'Running…' : 'Run now');
+        const run = h('button', { type: 'button', 'aria-label': `Run ${job.name} now`, 'data-job': job.name, disabled: job.isRunning }, job.isRunning ? 'Running…' : 'Run now');
         run.addEventListener('click', async () => {
-          run.disabled = true;
+          if (run.getAttribute('aria-disabled') === 'true') return;
+          // aria-disabled rather than disabled: the button keeps the keyboard focus while the job runs.
+          run.setAttribute('aria-disabled', 'true');
           run.textContent = 'Running…';
           try {
             await api(`/api/maintenance/jobs/${encodeURIComponent(job.name)}/run`, { method: 'POST', body: {} });
@@ -99,15 +101,27 @@ export const operationsScreen: Screen = {
           } catch (error) {
             toast(describeError(error), 'error');
           }
-          await Promise.all([loadJobs(), job.name === 'backup' ? loadBackups() : null, job.name === 'metrics' ? loadMetrics() : null]).catch((error: unknown) => toast(describeError(error), 'error'));
+          // Every job can change a readiness check (the backup's age, the disk), so the health card too.
+          await Promise.all([loadJobs(), loadHealth(), job.name === 'backup' ? loadBackups() : null, job.name === 'metrics' ? loadMetrics() : null]).catch((error: unknown) => toast(describeError(error), 'error'));
         });
         const last = job.lastRun ? `${job.lastRun.ok === false ? 'failed' : job.lastRun.ok ? 'succeeded' : 'running'} ${timeAgo(job.lastRun.finishedAt ?? job.lastRun.startedAt)}` : 'never run';
-        return h('tr', {}, h('th', { scope: 'row' }, job.name), h('td', {}, h('code', {}, job.schedule)), h('td', {}, last), h('td', {}, job.isScheduled ? dateTime(job.nextRunAt) : 'not scheduled'), h('td', {}, run));
+        return h(
+          'tr',
+          {},
+          h('th', { scope: 'row' }, job.name),
+          h('td', { 'data-label': 'Schedule' }, h('code', {}, job.schedule)),
+          h('td', { 'data-label': 'Last run' }, last),
+          h('td', { 'data-label': 'Next run' }, job.isScheduled ? dateTime(job.nextRunAt) : 'not scheduled'),
+          h('td', { class: 'row-actions' }, run),
+        );
       });
+      const focusedJob = jobs.contains(document.activeElement) ? (document.activeElement as HTMLElement).dataset.job : undefined;
       jobs.replaceChildren(
         body.isSchedulerEnabled ? h('p', { class: 'hint' }, `Times in ${body.timezone}.`) : h('p', { class: 'hint' }, 'The scheduler is off (SCHEDULER_ENABLED=false): jobs run only when started here or from the command line.'),
         h('table', {}, h('thead', {}, h('tr', {}, ['Job', 'Schedule', 'Last run', 'Next run', ''].map((title) => h('th', { scope: 'col' }, title || h('span', { class: 'visually-hidden' }, 'Actions'))))), h('tbody', {}, rows)),
       );
+      // The rows are new elements: keep the keyboard where it was.
+      if (focusedJob) jobs.querySelector<HTMLButtonElement>(`button[data-job="${CSS.escape(focusedJob)}"]`)?.focus();
     };
 
     const loadBackups = async () => {
@@ -133,7 +147,14 @@ export const operationsScreen: Screen = {
                 'tbody',
                 {},
                 entries.map((entry) =>
-                  h('tr', {}, h('td', {}, dateTime(entry.createdAt)), h('td', {}, describeLogEntry(entry)), h('td', {}, entry.success ? 'ok' : 'refused'), h('td', {}, entry.ip ?? '—')),
+                  h(
+                    'tr',
+                    {},
+                    h('td', { 'data-label': 'When' }, dateTime(entry.createdAt)),
+                    h('td', { 'data-label': 'What' }, describeLogEntry(entry)),
+                    h('td', { 'data-label': 'Result' }, entry.success ? 'ok' : 'refused'),
+                    h('td', { 'data-label': 'Address' }, entry.ip ?? '—'),
+                  ),
                 ),
               ),
             ),

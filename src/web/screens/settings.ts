@@ -1,11 +1,13 @@
 // Settings: theme, terminal font size and default shell; sign-in sessions; the GitHub connection.
 import { api, describeError } from '../app/api.js';
 import type { Screen } from '../app/context.js';
-import { field, h } from '../app/dom.js';
+import { field, h, setFieldError } from '../app/dom.js';
 import { timeAgo } from '../app/format.js';
+import { checkFontSize } from '../app/input-checks.js';
 import { THEME_LABELS, THEMES } from '../app/theme.js';
 import { toast } from '../app/toast.js';
 import type { AuthSessionInfo, Me, SettingsResponse } from '../app/types.js';
+import { MAX_FONT_SIZE, MIN_FONT_SIZE } from '../../features/settings/wire.js';
 
 const GITHUB_STATES: Record<Me['github']['state'], string> = {
   connected: 'Connected to GitHub.',
@@ -34,12 +36,21 @@ export const settingsScreen: Screen = {
         toast(describeError(error), 'error');
       }
     });
-    const fontSize = h('input', { type: 'number', name: 'fontSize', min: 8, max: 32, step: 1, value: settings.fontSize, inputmode: 'numeric' });
+    const fontSize = h('input', { type: 'number', name: 'fontSize', min: MIN_FONT_SIZE, max: MAX_FONT_SIZE, step: 1, value: settings.fontSize, inputmode: 'numeric' });
+    let savedFontSize = settings.fontSize;
     fontSize.addEventListener('change', async () => {
+      const checked = checkFontSize(fontSize.value);
+      if (!checked.ok) {
+        // Nothing is saved: say so, and what the terminals keep using.
+        setFieldError(fontSize, `${checked.message} Nothing was saved: terminals still use ${savedFontSize}.`);
+        return;
+      }
+      setFieldError(fontSize, null);
       try {
-        await context.updateSettings({ fontSize: Number(fontSize.value) });
-        toast(`Terminal font size: ${fontSize.value}.`, 'success');
+        savedFontSize = (await context.updateSettings({ fontSize: checked.value })).fontSize;
+        toast(`Terminal font size: ${checked.value}.`, 'success');
       } catch (error) {
+        fontSize.value = String(savedFontSize);
         toast(describeError(error), 'error');
       }
     });
@@ -63,7 +74,7 @@ export const settingsScreen: Screen = {
         { class: 'card', 'aria-labelledby': 'appearance-title' },
         h('h2', { id: 'appearance-title' }, 'Appearance and terminals'),
         themeSet,
-        field('Terminal font size', fontSize, '8 to 32 pixels.'),
+        field('Terminal font size', fontSize, `${MIN_FONT_SIZE} to ${MAX_FONT_SIZE} pixels.`),
         field('Default shell', shell, 'Used by new terminals; from the server’s list of allowed shells.'),
       ),
     );
@@ -104,10 +115,10 @@ export const settingsScreen: Screen = {
           return h(
             'tr',
             {},
-            h('td', {}, session.userAgent ? summariseAgent(session.userAgent) : 'Unknown browser', session.current ? h('span', { class: 'badge' }, 'this browser') : null),
-            h('td', {}, session.ip ?? '—'),
-            h('td', {}, timeAgo(session.lastSeenAt)),
-            h('td', {}, revoke),
+            h('td', { 'data-label': 'Browser' }, session.userAgent ? summariseAgent(session.userAgent) : 'Unknown browser', session.current ? h('span', { class: 'badge' }, 'this browser') : null),
+            h('td', { 'data-label': 'Address' }, session.ip ?? '—'),
+            h('td', { 'data-label': 'Last seen' }, timeAgo(session.lastSeenAt)),
+            h('td', { class: 'row-actions' }, revoke),
           );
         }),
       );

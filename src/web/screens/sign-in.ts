@@ -133,7 +133,8 @@ export const signInScreen: Screen = {
           showFinal(describeError(error), true);
         }
       });
-      card.append(h('div', { class: 'actions' }, start), deviceArea);
+      // The status (waiting, refused, expired) belongs with the code, above any other way to sign in.
+      card.append(h('div', { class: 'actions' }, start), deviceArea, status);
     }
 
     if (options.tokenSignIn) {
@@ -147,6 +148,5 @@ export const signInScreen: Screen = {
       );
       card.append(form);
     }
-    card.append(status);
   },
 };

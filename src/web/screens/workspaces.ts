@@ -2,8 +2,9 @@
 import { api, describeError } from '../app/api.js';
 import type { Screen } from '../app/context.js';
 import { confirmDialog } from '../app/dialog.js';
-import { field, h } from '../app/dom.js';
+import { field, h, setFieldError } from '../app/dom.js';
 import { timeAgo } from '../app/format.js';
+import { checkEnvName } from '../app/input-checks.js';
 import { toast, updateToast } from '../app/toast.js';
 import type { Branches, CloneEvent, EnvVariable, GitStatus, Workspace } from '../app/types.js';
 
@@ -24,6 +25,9 @@ const STATUS_LABELS: Record<Workspace['status'], string> = { active: 'Active', i
 
 /** Names the "Cloning …" toast of a workspace, so that the end of its clone can settle it. */
 export const cloneToastKey = (workspaceId: string) => `clone:${workspaceId}`;
+
+/** Add workspace with a failed clone's URL to correct; the new clone replaces the failed workspace. */
+const editUrlPath = (workspace: Workspace) => `/workspaces/new?${new URLSearchParams({ url: workspace.cloneUrl, replaces: workspace.id })}`;
 
 const isCloneFinished = (state: Workspace['cloneState']) => state === 'ready' || state === 'error';
 
@@ -175,7 +179,8 @@ function buildCard(card: CardState, actions: { refresh(): Promise<void>; remove(
     li.append(h('p', { class: 'error-text', role: 'alert' }, workspace.cloneError ?? 'The clone failed.'));
     const retry = h('button', { type: 'button' }, 'Clone again');
     retry.addEventListener('click', () => runAction(card, retry, () => api(`/api/workspaces/${workspace.id}/clone`, { method: 'POST', body: {} }), 'Cloning again.', actions.refresh));
-    li.append(h('div', { class: 'actions' }, retry, deleteButton(workspace, actions.remove)));
+    const editUrl = h('a', { class: 'button', href: editUrlPath(workspace), 'aria-label': `Edit the URL of ${workspace.name}` }, 'Edit URL');
+    li.append(h('p', { class: 'hint' }, h('code', {}, workspace.cloneUrl)), h('div', { class: 'actions' }, retry, editUrl, deleteButton(workspace, actions.remove)));
     return li;
   }
 
@@ -317,20 +322,30 @@ async function envPanel(workspace: Workspace): Promise<HTMLElement> {
           })),
     );
   };
-  const name = h('input', { type: 'text', name: 'name', required: true, pattern: '[A-Za-z_][A-Za-z0-9_]*', autocomplete: 'off', spellcheck: 'false' });
+  // Checked by checkEnvName (the server's rule, in words) rather than a pattern the browser explains vaguely.
+  const name = h('input', { type: 'text', name: 'name', 'aria-required': 'true', autocomplete: 'off', spellcheck: 'false' });
+  name.addEventListener('input', () => {
+    if (name.getAttribute('aria-invalid') === 'true' && checkEnvName(name.value).ok) setFieldError(name, null);
+  });
   const value = h('input', { type: 'text', name: 'value', autocomplete: 'off', spellcheck: 'false' });
   const secret = h('input', { type: 'checkbox', name: 'secret' });
   secret.id = `env-secret-${workspace.id}`;
   const form = h(
     'form',
     { class: 'inline-form', 'aria-label': `Add a variable to ${workspace.name}` },
-    field('Name', name),
+    field('Name', name, 'Letters, digits and _; for example API_KEY.'),
     field('Value', value),
     h('div', { class: 'checkbox' }, secret, h('label', { for: secret.id }, 'Secret (stored encrypted, never shown again)')),
     h('button', { type: 'submit', class: 'primary' }, 'Save variable'),
   );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
+    const checked = checkEnvName(name.value);
+    setFieldError(name, checked.ok ? null : checked.message);
+    if (!checked.ok) {
+      name.focus();
+      return;
+    }
     try {
       await api(`/api/workspaces/${workspace.id}/env/${encodeURIComponent(name.value)}`, { method: 'PUT', body: { value: value.value, secret: secret.checked } });
       toast(`Saved ${name.value}. New terminals get it.`, 'success');

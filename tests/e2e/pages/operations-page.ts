@@ -10,7 +10,21 @@ export class OperationsPage {
     await this.page.getByRole('button', { name: 'Run backup now' }).waitFor();
   }
 
+  runButton(name: string) {
+    return this.page.getByRole('button', { name: `Run ${name} now` });
+  }
+
   async runJob(name: string): Promise<void> {
-    await this.page.getByRole('button', { name: `Run ${name} now` }).click();
+    await this.runButton(name).click();
+  }
+
+  /** Focuses the job's button and presses Enter, as a keyboard user would. */
+  async runJobWithKeyboard(name: string): Promise<void> {
+    await this.runButton(name).focus();
+    await this.page.keyboard.press('Enter');
+  }
+
+  get healthCard() {
+    return this.page.getByRole('region', { name: 'Health' });
   }
 }

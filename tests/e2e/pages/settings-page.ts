@@ -24,10 +24,24 @@ export class SettingsPage {
     return this.page.evaluate(() => document.documentElement.dataset.theme ?? null);
   }
 
-  async setFontSize(size: number): Promise<void> {
-    const input = this.page.getByLabel('Terminal font size', { exact: true });
-    await input.fill(String(size));
-    await input.press('Tab');
+  get fontSizeInput() {
+    return this.page.getByLabel('Terminal font size', { exact: true });
+  }
+
+  /** Types a size (or '' to empty the box) and leaves the field, which saves it. */
+  async setFontSize(size: number | string): Promise<void> {
+    await this.fontSizeInput.fill(String(size));
+    await this.fontSizeInput.press('Tab');
+  }
+
+  /** The message shown under the font size field when what was typed cannot be saved. */
+  fontSizeError() {
+    return this.page.locator('.field', { has: this.fontSizeInput }).locator('.field-error');
+  }
+
+  /** The buttons that end a session: "Sign out" (this browser) and "Revoke" (others). */
+  sessionButtons() {
+    return this.page.getByRole('button', { name: /^(Sign out this browser|Revoke the session)/ });
   }
 
   sessionRows() {

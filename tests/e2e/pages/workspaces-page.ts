@@ -29,8 +29,18 @@ export class WorkspacesPage {
     await this.page.waitForURL('**/workspaces');
   }
 
+  get gitUrlInput() {
+    return this.page.getByLabel('Git URL', { exact: true });
+  }
+
+  /** "Edit URL" on a failed clone's card: the add-workspace screen with its URL to correct. */
+  async editUrlOf(name: string): Promise<void> {
+    await this.card(name).getByRole('link', { name: `Edit the URL of ${name}` }).click();
+    await this.page.getByRole('heading', { name: 'Add workspace', level: 1 }).waitFor();
+  }
+
   async cloneUrl(url: string): Promise<void> {
-    await this.page.getByLabel('Git URL', { exact: true }).fill(url);
+    await this.gitUrlInput.fill(url);
     await this.page.getByRole('button', { name: 'Clone URL' }).click();
   }
 

@@ -155,6 +155,9 @@ describe('GitHub web flow', () => {
     const result = await signInWithGitHub(app, fake, null);
     expect(result.callback.statusCode).toBe(400);
     expect(result.callback.body).toContain('You declined');
+    // In the sign-in screen's look, with the way back as its button.
+    expect(result.callback.body).toContain('<style>');
+    expect(result.callback.body).toContain('<a class="button" href="/sign-in">Back to sign-in</a>');
     expect(result.cookie).toBeNull();
   });
 

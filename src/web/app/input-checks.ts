@@ -1,0 +1,26 @@
+// Checks the browser makes before sending a form, with the limits the server's schemas use (the wire
+// modules), so that a mistake is explained next to the field instead of after a refused request. The
+// server still validates everything. Imports only wire modules, so the unit tests can run it.
+import { MAX_FONT_SIZE, MIN_FONT_SIZE } from '../../features/settings/wire.js';
+import { ENV_NAME_PATTERN, ENV_NAME_RULE, isReservedEnvName, RESERVED_ENV_NAME_RULE } from '../../features/workspaces/wire.js';
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
+
+/** The terminal font size typed in a number box (its `value`: "" when empty or not a number). */
+export function checkFontSize(text: string): Checked<number> {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isInteger(value) || value < MIN_FONT_SIZE || value > MAX_FONT_SIZE) {
+    return { ok: false, message: `Font size must be a whole number between ${MIN_FONT_SIZE} and ${MAX_FONT_SIZE}.` };
+  }
+  return { ok: true, value };
+}
+
+const ENV_NAME = new RegExp(`^${ENV_NAME_PATTERN}$`);
+
+/** A workspace environment variable's name. */
+export function checkEnvName(text: string): Checked<string> {
+  if (text === '') return { ok: false, message: 'Enter a name for the variable.' };
+  if (!ENV_NAME.test(text)) return { ok: false, message: `A name may use ${ENV_NAME_RULE}: for example API_KEY.` };
+  if (isReservedEnvName(text)) return { ok: false, message: `Choose another name: ${RESERVED_ENV_NAME_RULE} for Shellport itself.` };
+  return { ok: true, value: text };
+}
