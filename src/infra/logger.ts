@@ -1,5 +1,5 @@
 import type { FastifyLoggerOptions } from 'fastify';
-import type { LoggerOptions } from 'pino';
+import { type LoggerOptions, stdSerializers } from 'pino';
 import type { LoggingConfig } from '../config/logging.js';
 
 const SENSITIVE_KEY = /token|secret|password|passphrase|authorization|cookie|api[-_]?key|credential|^code$|code_verifier/i;
@@ -28,9 +28,13 @@ export function createLoggerOptions(config: LoggingConfig): FastifyLoggerOptions
   };
 }
 
+/** What HTTP client errors (octokit's RequestError and the like) carry of the exchange: a request body may hold client secrets, codes and refresh tokens. */
+const ERROR_TRANSPORT_KEYS = new Set(['request', 'response', 'config', 'headers']);
+
 export function redactSensitive(value: unknown, depth = 0): unknown {
   if (depth > 8 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => redactSensitive(item, depth + 1));
+  if (value instanceof Error) return redactSensitive(withoutTransport(stdSerializers.err(value), depth), depth);
   // Requests, errors and streams keep their own serializers; only plain data is walked.
   const prototype = Object.getPrototypeOf(value);
   if (prototype !== Object.prototype && prototype !== null) return value;
@@ -50,4 +54,14 @@ export function redactUrl(url: string): string {
     if (SENSITIVE_QUERY_PARAM.test(key)) params.set(key, REDACTED);
   }
   return `${url.slice(0, queryStart)}?${params.toString()}`;
+}
+
+/** A serialized error (and its causes) without the request and response it may have kept. */
+function withoutTransport(serialized: unknown, depth: number): unknown {
+  if (depth > 8 || serialized === null || typeof serialized !== 'object' || Array.isArray(serialized)) return serialized;
+  return Object.fromEntries(
+    Object.entries(serialized)
+      .filter(([key]) => !ERROR_TRANSPORT_KEYS.has(key))
+      .map(([key, child]) => [key, key === 'cause' ? withoutTransport(child, depth + 1) : child]),
+  );
 }

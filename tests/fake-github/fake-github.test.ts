@@ -115,6 +115,25 @@ describe('fake GitHub: OAuth web flow', () => {
   });
 });
 
+describe('fake GitHub: outages', () => {
+  it('answers the sign-in endpoints with an HTML error page while an outage is set, and normally after', async () => {
+    const fake = await start();
+    fake.setSignInOutage(502);
+    const token = await fetch(`${fake.url}/login/oauth/access_token`, {
+      method: 'POST',
+      headers: { accept: 'application/json' },
+      body: new URLSearchParams({ client_id: fake.clientId, client_secret: fake.clientSecret, code: 'x' }),
+    });
+    expect(token.status).toBe(502);
+    expect(token.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await token.text()).toContain('Unicorn!');
+    const device = await fetch(`${fake.url}/login/device/code`, { method: 'POST', body: new URLSearchParams({ client_id: fake.clientId }) });
+    expect(device.status).toBe(502);
+    fake.setSignInOutage(null);
+    expect((await postToken(fake, { client_id: fake.clientId, client_secret: fake.clientSecret, code: 'x' })).error).toBe('bad_verification_code');
+  });
+});
+
 describe('fake GitHub: device flow', () => {
   it('answers pending, slows down by 5 s, then grants once; denied and expired codes fail as on GitHub', async () => {
     const clock = manualClock();

@@ -38,6 +38,11 @@ export interface FakeGitHub {
   /** { deviceCode, userCode } of the latest POST /login/device/code. */
   readonly lastDeviceCode: { deviceCode: string; userCode: string } | undefined;
   setRateLimited(limited: boolean): void;
+  /**
+   * While set, GitHub's sign-in endpoints (POST /login/oauth/access_token, /login/device/code) answer
+   * this HTTP status with an HTML error page, as github.com does during an outage (e.g. 502, 503).
+   */
+  setSignInOutage(status: number | null): void;
   /** Every request received, in order. */
   readonly requests: RecordedRequest[];
   /** Requests to routes the fake does not know (strict mode) and requests that made the fake throw. */
@@ -53,6 +58,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const store = new FakeStore(options.tokenKind ?? 'oauth-app', () => clock.now().getTime());
   const requests: RecordedRequest[] = [];
   const unexpectedRequests: RecordedRequest[] = [];
+  let signInOutage: number | null = null;
 
   // Filled in once the server listens and the port is known.
   let oauth!: OAuthContext;
@@ -93,6 +99,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     const entry = record(req, res, url, body);
     const path = url.pathname;
     try {
+      if (signInOutage !== null && method === 'POST' && path.startsWith('/login/')) {
+        const page = '<!DOCTYPE html><html><head><title>Unicorn! · GitHub</title></head><body><p>No server is currently available to service your request.</p></body></html>';
+        return sendText(res, signInOutage, page, 'text/html; charset=utf-8');
+      }
       if (method === 'GET' && path === '/login/oauth/authorize') return handleAuthorize(oauth, res, url.searchParams);
       if (method === 'POST' && path === '/login/oauth/access_token') {
         return handleAccessToken(oauth, req, res, parseParams(req, body, url.searchParams));
@@ -186,6 +196,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     },
     setRateLimited: (limited) => {
       api.rateLimited = limited;
+    },
+    setSignInOutage: (status) => {
+      signInOutage = status;
     },
     requests,
     unexpectedRequests,

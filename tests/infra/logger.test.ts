@@ -18,6 +18,22 @@ describe('log redaction', () => {
     });
   });
 
+  it('logs an HTTP client error without the request and response it kept (their bodies carry secrets), causes included', async () => {
+    const { app, logText } = await buildTestApp();
+    const httpError = (status: number, body: string) =>
+      Object.assign(new Error(`HttpError ${status}`), { status, request: { method: 'POST', body }, response: { status, headers: { 'set-cookie': 'x' }, data: body } });
+    const outer = Object.assign(httpError(502, 'client_secret=outer-secret-1&code=outer-code-2'), {
+      cause: httpError(503, '{"refresh_token":"inner-refresh-3"}'),
+    });
+    app.log.error({ err: outer }, 'GitHub failed');
+    app.log.warn({ failure: httpError(500, 'device_code=device-code-4') }, 'under another key');
+    const text = logText();
+    for (const secret of ['outer-secret-1', 'outer-code-2', 'inner-refresh-3', 'device-code-4']) expect(text).not.toContain(secret);
+    expect(text).toContain('HttpError 502');
+    expect(text).toContain('HttpError 503');
+    expect(text).toContain('"status":500');
+  });
+
   it('masks OAuth codes, states and tokens in URLs', () => {
     expect(redactUrl('/auth/github/callback?code=abc&state=def&other=1')).toBe(
       '/auth/github/callback?code=%5Bredacted%5D&state=%5Bredacted%5D&other=1',

@@ -23,6 +23,24 @@ export interface GitHubIdentity {
  * GitHub's OAuth answered with an error body (it uses HTTP 200 for these). `code` is GitHub's
  * (https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps#error-codes-for-the-device-flow).
  */
+/**
+ * GitHub's sign-in endpoints failed (network error, 5xx, an HTML page instead of JSON). Keeps only
+ * the status and a short message: the HTTP client's error holds the request, whose body carries
+ * the client secret, the code or the refresh token, and errors end up in logs.
+ */
+export class GitHubUnreachableError extends Error {
+  readonly status: number | null;
+
+  constructor(cause: unknown) {
+    const status = (cause as { status?: unknown }).status;
+    const code = (cause as { code?: unknown }).code;
+    const reason = typeof status === 'number' && status > 0 ? `answered HTTP ${status}` : typeof code === 'string' ? `could not be reached (${code})` : 'could not be reached';
+    super(`GitHub's sign-in endpoint ${reason}.`);
+    this.name = 'GitHubUnreachableError';
+    this.status = typeof status === 'number' ? status : null;
+  }
+}
+
 export class OAuthError extends Error {
   constructor(
     readonly code: string,
@@ -80,7 +98,7 @@ export function createOAuthClient({ config, clock }: { config: GitHubConfig; clo
       if (data && typeof data.error === 'string') {
         throw new OAuthError(data.error, String(data.error_description ?? data.error), typeof data.interval === 'number' ? data.interval : undefined);
       }
-      throw error;
+      throw new GitHubUnreachableError(error);
     }
   }
 
