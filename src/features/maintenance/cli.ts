@@ -52,6 +52,10 @@ export async function runCli(argv: string[]): Promise<number> {
         `Restored ${backupFile} into ${databaseFile}.` +
           (result.previousDatabase ? ` The previous database is kept as ${result.previousDatabase}.` : '') +
           (result.migrationsApplied.length > 0 ? ` Migrations applied: ${result.migrationsApplied.join(', ')}.` : '') +
+          ' Every browser must sign in again.' +
+          (result.ownerChanged
+            ? ` Note: the backup's owner is @${result.ownerChanged.after ?? 'nobody'}, not @${result.ownerChanged.before ?? 'nobody'}: only that GitHub account can sign in now.`
+            : '') +
           ' Start Shellport again.\n',
       );
       return 0;

@@ -20,6 +20,10 @@ export interface RestoreResult {
   /** Where the database that was replaced now lives; null when there was none. */
   previousDatabase: string | null;
   migrationsApplied: string[];
+  /** Sign-in sessions the backup held, all ended: everyone signs in again. */
+  sessionsEnded: number;
+  /** The owner the backup names, when it is not the owner of the database it replaced. */
+  ownerChanged: { before: string | null; after: string | null } | null;
 }
 
 export interface RestoreDeps {
@@ -52,6 +56,13 @@ export function isDatabaseInUse(databaseFile: string): boolean {
 
 function stamp(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+}
+
+/** `base`, or `base-2`, `base-3`… when restores follow each other within a second. */
+async function unusedName(base: string): Promise<string> {
+  let name = base;
+  for (let n = 2; await exists(name); n += 1) name = `${base}-${n}`;
+  return name;
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -90,9 +101,10 @@ export async function restoreBackup(backupFile: string, { databaseFile, migratio
     ensureShellportDatabase(staging, backupFile);
 
     let previousDatabase: string | null = null;
+    const ownerBefore = (await exists(databaseFile)) ? ownerOf(databaseFile) : null;
     if (await exists(databaseFile)) {
       checkpointAndClose(databaseFile);
-      previousDatabase = `${databaseFile}.before-restore-${stamp(clock.now())}`;
+      previousDatabase = await unusedName(`${databaseFile}.before-restore-${stamp(clock.now())}`);
       await link(databaseFile, previousDatabase);
       // A WAL or shared-memory file left beside the live path would be applied to the restored file.
       for (const suffix of ['-wal', '-shm']) {
@@ -104,11 +116,49 @@ export async function restoreBackup(backupFile: string, { databaseFile, migratio
 
     const report = migrateDatabaseFile(databaseFile, migrationsDir);
     if (report.applied.length > 0) log.info({ applied: report.applied }, 'database migrations applied to the restored backup');
-    return { databaseFile, previousDatabase, migrationsApplied: report.applied };
+    const { sessionsEnded, owner: ownerAfter } = endSignInSessions(databaseFile);
+    const ownerChanged = previousDatabase && ownerAfter?.id !== ownerBefore?.id ? { before: ownerBefore?.login ?? null, after: ownerAfter?.login ?? null } : null;
+    if (ownerChanged) {
+      log.warn(ownerChanged, 'the restored backup has another owner than the database it replaced; only that GitHub account can sign in now');
+    }
+    return { databaseFile, previousDatabase, migrationsApplied: report.applied, sessionsEnded, ownerChanged };
   } finally {
     await rm(staging, { force: true });
     await rm(`${staging}-journal`, { force: true });
   }
+}
+
+/**
+ * Sign-ins the backup remembers may since have been revoked (sign out everywhere, a lost phone):
+ * restoring must not bring them back, so every browser signs in again.
+ */
+function endSignInSessions(databaseFile: string): { sessionsEnded: number; owner: Owner | null } {
+  const connection = new BetterSqlite3(databaseFile, { fileMustExist: true });
+  try {
+    return { sessionsEnded: connection.prepare('DELETE FROM auth_sessions').run().changes, owner: readOwner(connection) };
+  } finally {
+    connection.close();
+  }
+}
+
+type Owner = { id: number; login: string | null };
+
+function ownerOf(databaseFile: string): Owner | null {
+  const connection = new BetterSqlite3(databaseFile, { fileMustExist: true });
+  try {
+    return readOwner(connection);
+  } catch {
+    return null; // not a Shellport database (yet): no owner to compare
+  } finally {
+    connection.close();
+  }
+}
+
+function readOwner(connection: BetterSqlite3.Database): Owner | null {
+  const row = connection.prepare(`SELECT github_user_id AS id, github_login AS login FROM settings WHERE id = 'singleton'`).get() as
+    | { id: number | null; login: string | null }
+    | undefined;
+  return row?.id == null ? null : { id: row.id, login: row.login };
 }
 
 function ensureShellportDatabase(file: string, backupFile: string) {

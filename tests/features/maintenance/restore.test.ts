@@ -74,6 +74,50 @@ describe('restore', () => {
     }
   });
 
+  it('ends every sign-in the backup held, and says so when the backup names another owner', async () => {
+    const dataDir = makeTempDir();
+    const databaseFile = path.join(dataDir, 'shellport.db');
+    migrateDatabaseFile(databaseFile);
+    const setOwner = (id: number, login: string) => {
+      const db = new BetterSqlite3(databaseFile);
+      db.prepare(`INSERT INTO settings (id, github_user_id, github_login, updated_at) VALUES ('singleton', ?, ?, ?)
+        ON CONFLICT(id) DO UPDATE SET github_user_id = excluded.github_user_id, github_login = excluded.github_login`).run(id, login, Date.now());
+      db.close();
+    };
+    const sessionCount = () => {
+      const db = new BetterSqlite3(databaseFile, { readonly: true });
+      try {
+        return (db.prepare('SELECT COUNT(*) AS n FROM auth_sessions').get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    setOwner(1001, 'old-owner');
+    const db = new BetterSqlite3(databaseFile);
+    // A browser signed in before the backup, signed out everywhere since.
+    db.prepare(`INSERT INTO auth_sessions (id, token_hash, created_at, expires_at, last_seen_at) VALUES ('s1', 'hash-1', ?, ?, ?)`).run(Date.now(), Date.now() + 86_400_000, Date.now());
+    db.close();
+    const backup = await runCli(['backup'], { DATA_DIR: dataDir });
+    expect(backup.code).toBe(0);
+    const [name] = readdirSync(path.join(dataDir, 'backups'));
+    const fresh = new BetterSqlite3(databaseFile);
+    fresh.exec('DELETE FROM auth_sessions');
+    fresh.close();
+    setOwner(2002, 'new-owner');
+
+    const restore = await runCli(['restore', name!], { DATA_DIR: dataDir });
+    expect(restore.code).toBe(0);
+    expect(sessionCount()).toBe(0);
+    expect(restore.stdout).toContain('Every browser must sign in again.');
+    expect(restore.stdout).toContain("the backup's owner is @old-owner, not @new-owner");
+    expect(restore.stderr).toContain('the restored backup has another owner');
+
+    // The same owner on both sides: nothing to warn about.
+    const direct = await restoreBackup(path.join(dataDir, 'backups', name!), { databaseFile, clock: systemClock, log: silent });
+    expect(direct.ownerChanged).toBeNull();
+    expect(direct.sessionsEnded).toBe(1);
+  });
+
   it('runs migrations forward when the backup is older than the code', async () => {
     const dir = makeTempDir();
     const oldMigrations = path.join(dir, 'old-migrations');
