@@ -117,7 +117,7 @@ export function readKeyFile(file: string): Buffer {
 
 /** Writes a key file with mode 0600 through a temporary file and a rename, so it is never half-written. */
 export function writeKeyFile(file: string, key: Buffer): void {
-  mkdirSync(path.dirname(file), { recursive: true });
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const temp = `${file}.${process.pid}.tmp`;
   const fd = openSync(temp, 'wx', 0o600);
   try {

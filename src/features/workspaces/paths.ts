@@ -34,7 +34,8 @@ function isInside(root: string, candidate: string): boolean {
  * that points outside is refused.
  */
 export async function ensureConfined(root: string, target: string): Promise<string> {
-  await mkdir(root, { recursive: true });
+  // Private repositories are cloned below it: only the server's user may look in.
+  await mkdir(root, { recursive: true, mode: 0o700 });
   const realRoot = await realpath(root);
   let existing = path.resolve(target);
   const rest: string[] = [];

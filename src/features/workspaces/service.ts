@@ -110,7 +110,7 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
   }
 
   async function freeBytes(): Promise<number> {
-    await mkdir(root, { recursive: true });
+    await mkdir(root, { recursive: true, mode: 0o700 });
     const info = await statfs(root);
     return Number(info.bavail) * Number(info.bsize);
   }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
@@ -19,8 +19,12 @@ export interface DatabasePluginOptions {
 
 /** Opens the database file and applies pending migrations on a short-lived connection of its own. */
 export function migrateDatabaseFile(databaseFile: string, migrationsDir = MIGRATIONS_DIR) {
-  mkdirSync(path.dirname(databaseFile), { recursive: true });
+  // Private to the server's user whatever its umask: the database holds the auth log, workspace
+  // variables and (encrypted) tokens. SQLite gives its -wal and -shm files the same mode.
+  mkdirSync(path.dirname(databaseFile), { recursive: true, mode: 0o700 });
+  const created = !existsSync(databaseFile);
   const connection = new BetterSqlite3(databaseFile);
+  if (created) chmodSync(databaseFile, 0o600);
   try {
     connection.pragma('journal_mode = WAL');
     return applyMigrations(connection, migrationsDir);
