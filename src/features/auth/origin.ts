@@ -1,4 +1,25 @@
+import { isIP } from 'node:net';
 import type { ServerConfig } from '../../config/server.js';
+
+/**
+ * Whether a Host header names this server: PUBLIC_URL's host, an IP address, or localhost. Any
+ * other name is refused (DNS rebinding: a page on evil.example whose name was re-pointed at this
+ * server would otherwise talk to it as its own origin, including from the owner's own machine).
+ * A request without Host (HTTP/1.0, not a browser) passes.
+ */
+export function isServedHost(hostHeader: string | undefined, server: ServerConfig): boolean {
+  if (hostHeader === undefined) return true;
+  const host = hostHeader.toLowerCase();
+  if (host === new URL(server.publicUrl).host) return true;
+  let hostname: string;
+  try {
+    hostname = new URL(`http://${host}`).hostname;
+  } catch {
+    return false;
+  }
+  const bare = hostname.replace(/^\[|\]$/g, '');
+  return isIP(bare) !== 0 || bare === 'localhost' || bare.endsWith('.localhost');
+}
 
 /**
  * Whether a request's Origin is Shellport itself. PUBLIC_URL's origin always is; when PUBLIC_URL
@@ -13,7 +34,7 @@ export function isOwnOrigin(origin: string, hostHeader: string | undefined, serv
     return false;
   }
   if (parsed.origin === new URL(server.publicUrl).origin) return true;
-  return !server.isPublicUrlExplicit && hostHeader !== undefined && parsed.host === hostHeader.toLowerCase();
+  return !server.isPublicUrlExplicit && hostHeader !== undefined && isServedHost(hostHeader, server) && parsed.host === hostHeader.toLowerCase();
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../../config/index.js';
 import { AppError } from '../../http/errors.js';
+import { isServedHost } from './origin.js';
 
 /**
  * The Content-Security-Policy: everything from Shellport itself and nothing from anywhere else.
@@ -43,6 +44,18 @@ export const securityPlugin = fp(
       // HSTS only means something over https; on plain http it would only confuse a later https setup.
       strictTransportSecurity: config.server.isHttps ? { maxAge: 15_552_000, includeSubDomains: false } : false,
       referrerPolicy: { policy: 'no-referrer' },
+      // For browsers without CSP frame-ancestors; says the same as its 'none'.
+      xFrameOptions: { action: 'deny' },
+    });
+    app.addHook('onRequest', async (request) => {
+      if (!isServedHost(request.headers.host, config.server)) {
+        throw new AppError(
+          421,
+          'unknown_host',
+          `This server answers at ${new URL(config.server.publicUrl).host}, an IP address or localhost, not at the name this request used. ` +
+            'If that name is how you reach Shellport, set PUBLIC_URL to it (docs/configuration.md).',
+        );
+      }
     });
     await app.register(rateLimit, {
       global: false,

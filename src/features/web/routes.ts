@@ -23,7 +23,7 @@ export interface WebRoutesOptions {
   publicDir?: string;
 }
 
-const assetParams = z.object({ file: z.string().regex(/^[\w.-]+$/, 'an asset file name') });
+const assetParams = z.object({ file: z.string().regex(/^\w[\w.-]*$/, 'an asset file name') });
 
 // Hashed names change with their content, so browsers may keep them forever; index.html must be
 // revalidated every time so that a new build is picked up at once.

@@ -40,9 +40,18 @@ describe('serving the web app', () => {
     const missing = await app.inject({ method: 'GET', url: '/assets/main-NOPE.js' });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.code).toBe('not_found');
-    const traversal = await app.inject({ method: 'GET', url: '/assets/..%2Fpackage.json' });
-    expect(traversal.statusCode).toBe(400);
-    expect(traversal.json().error.code).toBe('validation_failed');
+    for (const url of ['/assets/..%2Fpackage.json', '/assets/.hidden']) {
+      const traversal = await app.inject({ method: 'GET', url });
+      expect(traversal.statusCode, url).toBe(400);
+      expect(traversal.json().error.code).toBe('validation_failed');
+    }
+  });
+
+  it('cannot be framed by another page, in browsers old and new', async () => {
+    const { app } = await buildTestApp();
+    const response = await app.inject({ method: 'GET', url: '/workspaces' });
+    expect(response.headers['x-frame-options']).toBe('DENY');
+    expect(String(response.headers['content-security-policy'])).toContain("frame-ancestors 'none'");
   });
 
   it('answers an unknown page with the app (404), which shows its own not-found screen, but API clients with JSON', async () => {
