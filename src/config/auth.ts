@@ -20,6 +20,10 @@ export const authEnv = {
   ),
   SIGN_IN_RATE_LIMIT_MAX: integer({ min: 1, max: 100_000, default: 20 }),
   SIGN_IN_RATE_LIMIT_WINDOW_SECONDS: integer({ min: 1, max: 86_400, default: 60 }),
+  SIGN_IN_DEVICE_FLOWS_PER_ADDRESS: integer({ min: 1, max: 1000, default: 3 }),
+  SIGN_IN_DEVICE_FLOWS_MAX: integer({ min: 1, max: 10_000, default: 50 }),
+  SIGN_IN_WEB_FLOWS_PER_ADDRESS: integer({ min: 1, max: 1000, default: 10 }),
+  SIGN_IN_WEB_FLOWS_MAX: integer({ min: 1, max: 100_000, default: 1000 }),
 };
 
 type AuthEnv = z.infer<z.ZodObject<typeof authEnv>>;
@@ -38,6 +42,11 @@ export interface AuthConfig {
   tokenSignIn: 'auto' | 'true' | 'false';
   /** Sign-in endpoints accept this many requests per client address per window. */
   signInRateLimit: { max: number; windowMs: number };
+  /**
+   * Sign-ins in progress kept at once, per client address (IPv6: per /64) and in all. When full, new
+   * ones are refused; one in progress is never dropped before it expires.
+   */
+  pendingSignIns: { deviceFlowsPerAddress: number; deviceFlows: number; webFlowsPerAddress: number; webFlows: number };
 }
 
 export function buildAuthConfig(env: AuthEnv): AuthConfig {
@@ -47,5 +56,11 @@ export function buildAuthConfig(env: AuthEnv): AuthConfig {
     secretKey: env.SHELLPORT_SECRET_KEY ?? null,
     tokenSignIn: env.TOKEN_SIGN_IN,
     signInRateLimit: { max: env.SIGN_IN_RATE_LIMIT_MAX, windowMs: env.SIGN_IN_RATE_LIMIT_WINDOW_SECONDS * 1000 },
+    pendingSignIns: {
+      deviceFlowsPerAddress: env.SIGN_IN_DEVICE_FLOWS_PER_ADDRESS,
+      deviceFlows: env.SIGN_IN_DEVICE_FLOWS_MAX,
+      webFlowsPerAddress: env.SIGN_IN_WEB_FLOWS_PER_ADDRESS,
+      webFlows: env.SIGN_IN_WEB_FLOWS_MAX,
+    },
   };
 }

@@ -72,7 +72,19 @@ export const socketServerPlugin = fp(
     io.use(requireSession);
     io.on('new_namespace', (namespace) => namespace.use(requireSession));
 
-    // A sign-out (or sign-out everywhere) also ends the sockets of that sign-in.
+    // A sign-out, revoke or expiry ends the sockets of those sign-in sessions at once, in every
+    // namespace; `disconnect(true)` closes the connection, and clients do not reconnect after it.
+    const stopListening = app.auth.sessions.onEnded((sessionIds) => {
+      const ended = new Set(sessionIds);
+      for (const namespace of io._nsps.values()) {
+        for (const socket of [...namespace.sockets.values()]) {
+          const session = (socket.data as Partial<AuthenticatedSocketData>).authSession;
+          if (session && ended.has(session.id)) socket.disconnect(true);
+        }
+      }
+    });
+
+    // The backstop: sessions that ended where no one was told (e.g. the owner CLI while the server runs).
     const revalidate = async () => {
       const byRequest = new Map<IncomingMessage, boolean>();
       for (const namespace of io._nsps.values()) {
@@ -96,6 +108,7 @@ export const socketServerPlugin = fp(
     // Open WebSockets would keep the HTTP server from closing.
     app.addHook('preClose', async () => {
       clearInterval(timer);
+      stopListening();
       for (const namespace of io._nsps.values()) namespace.disconnectSockets(true);
       io.engine.close();
     });

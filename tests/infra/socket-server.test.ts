@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { connectClient, connectSocket, startTerminalApp, type TerminalTestApp } from '../features/terminals/helpers.js';
+import { injectAsOwner, signInAsOwner } from '../helpers/app.js';
+import { connectClient, connectSocket, startTerminalApp, waitUntil, type TerminalTestApp } from '../features/terminals/helpers.js';
 
 /** A raw WebSocket handshake to Socket.IO; resolves with the HTTP status of a refusal, or 101. */
 function rawHandshake(app: TerminalTestApp, headers: Record<string, string>): Promise<number> {
@@ -54,11 +55,59 @@ describe('the socket server', () => {
   it('re-checks the sign-in on state-changing events and disconnects a revoked one', async () => {
     const app = await startTerminalApp();
     const client = await connectClient(app);
-    await app.app.auth.sessions.revokeAll();
+    // Deleted behind the session store's back (as the owner CLI does), so no one is told.
+    await app.app.db.authSession.deleteMany({});
     const disconnected = new Promise((resolve) => client.socket.once('disconnect', resolve));
     expect(await client.request('terminal:create', {})).toMatchObject({ ok: false, error: { code: 'unauthenticated' } });
     await disconnected;
     expect(app.app.terminals.countActive()).toBe(0);
+  });
+
+  it('disconnects at once the sockets of a sign-in that ends (sign-out, revoke, sign out everywhere, expiry), and only those', async () => {
+    const app = await startTerminalApp();
+    const sameOrigin = { origin: app.origin, host: `127.0.0.1:${app.port}` };
+    const me = (cookie: string) => app.app.inject({ method: 'GET', url: '/api/me', headers: { cookie } });
+    const connect = async () => {
+      const cookie = await signInAsOwner(app.app);
+      const client = await connectClient(app, { cookie });
+      const id = (await me(cookie)).json().session.id as string;
+      const reasons: string[] = [];
+      client.socket.on('disconnect', (reason) => reasons.push(reason));
+      return { cookie, client, id, reasons };
+    };
+    // Well inside the 60 s periodic re-check: only being told can be this quick.
+    const disconnected = (who: { reasons: string[] }) => waitUntil(() => who.reasons.length > 0, 2_000).then(() => who.reasons);
+    const [signsOut, revoked, expired, pruned, watcher] = [await connect(), await connect(), await connect(), await connect(), await connect()];
+
+    // Sign-out: input sent after it does not reach the shell another session watches.
+    const terminal = await signsOut.client.create();
+    await signsOut.client.attach(terminal.id);
+    await watcher.client.attach(terminal.id);
+    expect((await app.app.inject({ method: 'POST', url: '/auth/logout', headers: { cookie: signsOut.cookie, ...sameOrigin } })).statusCode).toBe(200);
+    signsOut.client.input(terminal.id, 'echo after-logout-$((6*7))\r');
+    // The server's disconnect: socket.io-client does not reconnect after it.
+    expect(await disconnected(signsOut)).toEqual(['io server disconnect']);
+    watcher.client.input(terminal.id, 'echo marker-$((1+1))\r');
+    await watcher.client.waitForText(terminal.id, 'marker-2');
+    expect(watcher.client.text(terminal.id)).not.toContain('after-logout-42');
+
+    // Revoked from Settings by another session.
+    expect((await app.app.inject({ method: 'DELETE', url: `/api/auth/sessions/${revoked.id}`, headers: { cookie: watcher.cookie, ...sameOrigin } })).statusCode).toBe(204);
+    expect(await disconnected(revoked)).toEqual(['io server disconnect']);
+
+    // Expired: found on its next use, or deleted by the prune job.
+    await app.app.db.authSession.updateMany({ where: { id: { in: [expired.id, pruned.id] } }, data: { expiresAt: new Date(app.clock.now().getTime() - 1000) } });
+    expect((await me(expired.cookie)).statusCode).toBe(401);
+    expect(await disconnected(expired)).toEqual(['io server disconnect']);
+    const prune = await injectAsOwner(app.app, { method: 'POST', url: '/api/maintenance/jobs/prune/run' });
+    expect(prune.json().run.details.deleted.authSessions).toBe(1);
+    expect(await disconnected(pruned)).toEqual(['io server disconnect']);
+
+    // Only the sockets of the sessions that ended.
+    expect(watcher.client.socket.connected).toBe(true);
+    expect((await app.app.inject({ method: 'POST', url: '/auth/logout-all', headers: { cookie: watcher.cookie, ...sameOrigin } })).statusCode).toBe(200);
+    expect(await disconnected(watcher)).toEqual(['io server disconnect']);
+    await app.app.terminals.kill(terminal.id);
   });
 
   it('disconnects sockets when the app closes', async () => {

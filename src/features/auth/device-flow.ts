@@ -2,12 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import { OAuthError, type OAuthClient, type TokenSet } from '../github/oauth.js';
+import { addressGroup } from './client-address.js';
 
 /*
  * GitHub's device flow, polled by the server: the browser starts a flow, shows the user code,
  * and polls Shellport (never GitHub). The server polls GitHub's token endpoint itself, respecting
- * `interval` and raising it on `slow_down`, until approval, denial, expiry or the flow's lifetime ends.
+ * `interval` and raising it on `slow_down`, until approval, denial, expiry or the flow's lifetime ends,
+ * or until the browser stops asking about it (an abandoned flow polls GitHub no more).
  * https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps#device-flow
+ *
+ * Anyone may start a flow, so flows in progress are capped per client address (IPv6: per /64) and
+ * in all; when full, new flows are refused and none in progress is dropped.
  */
 
 export type DeviceFlowStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'refused' | 'failed';
@@ -27,6 +32,19 @@ export interface DeviceFlow {
   polls: number;
   /** Address and user agent of the browser that started it, for the AuthLog row written on approval. */
   client: { ip: string; userAgent: string | null };
+  /** When the browser last asked about it (epoch ms); long silence means it was abandoned. */
+  askedAt: number;
+}
+
+/** A new flow would exceed a cap; `retryAfterMs` is when the first flow counted against it ends at the latest. */
+export class DeviceFlowLimitError extends Error {
+  constructor(
+    readonly scope: 'address' | 'server',
+    readonly retryAfterMs: number,
+  ) {
+    super(`too many device flows in progress (${scope})`);
+    this.name = 'DeviceFlowLimitError';
+  }
 }
 
 /** Called with the tokens once the user approved; decides whether that GitHub user may sign in. */
@@ -42,8 +60,14 @@ export interface DeviceFlowsDeps {
   minIntervalMs?: number;
   /** Hard cap on a flow's life whatever expires_in says. */
   maxLifetimeMs?: number;
-  /** Flows kept at once; more are refused. */
+  /** Flows in progress at once, in all; more are refused. */
   maxFlows?: number;
+  /** Flows in progress at once per client address group (client-address.ts); more are refused. */
+  maxFlowsPerAddress?: number;
+  /** A pending flow the browser has not asked about for this long is abandoned: it stops polling and is dropped. */
+  abandonAfterMs?: number;
+  /** Epoch milliseconds; tests substitute a controllable one. */
+  now?: () => number;
 }
 
 const MAX_NETWORK_FAILURES = 5;
@@ -55,9 +79,34 @@ export function createDeviceFlows({
   sleep = (ms, signal) => sleepFor(ms, undefined, { signal }),
   minIntervalMs = 250,
   maxLifetimeMs = 15 * 60_000,
-  maxFlows = 20,
+  maxFlows = 50,
+  maxFlowsPerAddress = 3,
+  // Browsers slow the timers of hidden tabs (to once a minute at worst): leave room for that.
+  abandonAfterMs = 2 * 60_000,
+  now = Date.now,
 }: DeviceFlowsDeps) {
-  const flows = new Map<string, { flow: DeviceFlow; abort: AbortController; done: Promise<void>; forget: NodeJS.Timeout }>();
+  const flows = new Map<string, { flow: DeviceFlow; group: string; abort: AbortController; done: Promise<void>; forgetTimer: NodeJS.Timeout }>();
+
+  /** Drops a flow and stops its polling. */
+  function forget(id: string) {
+    const entry = flows.get(id);
+    if (!entry) return;
+    entry.abort.abort();
+    clearTimeout(entry.forgetTimer);
+    flows.delete(id);
+  }
+
+  /** The latest time a pending flow ends by itself: at expiry, or when abandoned. */
+  const endsBy = (flow: DeviceFlow) => Math.min(flow.expiresAt, flow.askedAt + abandonAfterMs);
+
+  /** Refuses a new flow from `group` when a cap is reached; ended flows nobody picked up do not count. */
+  function ensureRoomFor(group: string) {
+    const live = [...flows.values()].filter((entry) => entry.flow.status === 'pending' || entry.flow.status === 'approved');
+    const ofGroup = live.filter((entry) => entry.group === group);
+    const retryAfter = (entries: typeof live) => Math.max(0, Math.min(...entries.map((entry) => endsBy(entry.flow))) - now());
+    if (ofGroup.length >= maxFlowsPerAddress) throw new DeviceFlowLimitError('address', retryAfter(ofGroup));
+    if (live.length >= maxFlows) throw new DeviceFlowLimitError('server', retryAfter(live));
+  }
 
   function end(flow: DeviceFlow, status: DeviceFlowStatus, message: string | null) {
     flow.status = status;
@@ -67,9 +116,14 @@ export function createDeviceFlows({
   async function poll(flow: DeviceFlow, deviceCode: string, signal: AbortSignal): Promise<void> {
     let networkFailures = 0;
     while (!signal.aborted) {
-      if (Date.now() >= flow.expiresAt) return end(flow, 'expired', 'The code expired before it was entered. Start again.');
+      if (now() >= flow.expiresAt) return end(flow, 'expired', 'The code expired before it was entered. Start again.');
       await sleep(flow.intervalMs, signal);
       if (signal.aborted) return;
+      if (now() - flow.askedAt >= abandonAfterMs) {
+        end(flow, 'expired', 'This sign-in was abandoned: its page stopped asking about it. Start again.');
+        forget(flow.id);
+        return;
+      }
       flow.polls += 1;
       let tokens: TokenSet;
       try {
@@ -105,22 +159,23 @@ export function createDeviceFlows({
   return {
     /** Asks GitHub for a device code and starts polling in the background. */
     async start(options: { canClaim: boolean; client: { ip: string; userAgent: string | null } }): Promise<DeviceFlow> {
-      if (flows.size >= maxFlows) {
-        for (const [id, entry] of flows) if (entry.flow.status !== 'pending') flows.delete(id);
-        if (flows.size >= maxFlows) throw new Error('too many device flows');
-      }
+      const group = addressGroup(options.client.ip);
+      ensureRoomFor(group);
       const code = await oauth.createDeviceCode();
+      // Checked again: other starts may have filled the caps while GitHub answered.
+      ensureRoomFor(group);
       const flow: DeviceFlow = {
         id: randomBytes(32).toString('base64url'),
         userCode: code.userCode,
         verificationUri: code.verificationUri,
-        expiresAt: Date.now() + Math.min(code.expiresInSeconds * 1000, maxLifetimeMs),
+        expiresAt: now() + Math.min(code.expiresInSeconds * 1000, maxLifetimeMs),
         intervalMs: Math.max(code.intervalSeconds * 1000, minIntervalMs),
         status: 'pending',
         message: null,
         canClaim: options.canClaim,
         polls: 0,
         client: options.client,
+        askedAt: now(),
       };
       const abort = new AbortController();
       const done = poll(flow, code.deviceCode, abort.signal).catch((error: unknown) => {
@@ -129,24 +184,24 @@ export function createDeviceFlows({
         end(flow, 'failed', 'The sign-in failed on the server. Start again.');
       });
       // Forget the flow a while after it ends so that a finished flow does not linger.
-      const forget = setTimeout(() => flows.delete(flow.id), maxLifetimeMs + 60_000);
-      forget.unref();
-      flows.set(flow.id, { flow, abort, done, forget });
+      const forgetLater = setTimeout(() => flows.delete(flow.id), maxLifetimeMs + 60_000);
+      forgetLater.unref();
+      flows.set(flow.id, { flow, group, abort, done, forgetTimer: forgetLater });
       return flow;
     },
 
-    get(id: string | undefined): DeviceFlow | null {
-      return (id && flows.get(id)?.flow) || null;
+    /** The browser asks about its flow: returns it, and keeps it from being abandoned. */
+    ask(id: string | undefined): DeviceFlow | null {
+      const flow = (id && flows.get(id)?.flow) || null;
+      if (flow) flow.askedAt = now();
+      return flow;
     },
 
     /** Removes a flow (after its approval has been turned into a session). */
     take(id: string): DeviceFlow | null {
-      const entry = flows.get(id);
-      if (!entry) return null;
-      entry.abort.abort();
-      clearTimeout(entry.forget);
-      flows.delete(id);
-      return entry.flow;
+      const flow = flows.get(id)?.flow ?? null;
+      forget(id);
+      return flow;
     },
 
     /** Resolves when the flow's polling has ended (tests). */
@@ -159,7 +214,7 @@ export function createDeviceFlows({
       const entries = [...flows.values()];
       for (const entry of entries) {
         entry.abort.abort();
-        clearTimeout(entry.forget);
+        clearTimeout(entry.forgetTimer);
       }
       await Promise.all(entries.map((entry) => entry.done));
       flows.clear();

@@ -50,7 +50,7 @@ export const unauthenticated = () =>
 export const authGuardPlugin = fp(
   async (app: FastifyInstance, { config, clock }: AuthGuardOptions) => {
     await app.register(fastifyCookie);
-    const sessions = createSessionStore({ db: app.db, clock, config: config.auth });
+    const sessions = createSessionStore({ db: app.db, clock, config: config.auth, log: app.log });
     const cookieOptions = {
       httpOnly: true,
       sameSite: 'lax' as const,

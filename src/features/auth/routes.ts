@@ -8,7 +8,8 @@ import type { Clock } from '../../infra/clock.js';
 import { loadSettings } from '../github/access.js';
 import { OAuthError } from '../github/oauth.js';
 import { recordAuthEvent } from './auth-log.js';
-import { createDeviceFlows, type DeviceFlow } from './device-flow.js';
+import { addressGroup } from './client-address.js';
+import { createDeviceFlows, DeviceFlowLimitError, type DeviceFlow } from './device-flow.js';
 import { SESSION_COOKIE } from './guard.js';
 import { renderMessagePage } from './pages.js';
 import { signInRateLimit } from './security.js';
@@ -25,7 +26,6 @@ const DEVICE_COOKIE = 'shellport_device';
 const SETUP_COOKIE = 'shellport_setup';
 const SETUP_COOKIE_MAX_AGE_S = 30 * 60;
 const WEB_FLOW_TTL_MS = 10 * 60_000;
-const MAX_WEB_FLOWS = 100;
 
 const githubStartQuery = z.object({ setup_token: z.string().max(256).optional() });
 const callbackQuery = z.object({
@@ -42,7 +42,24 @@ interface PendingWebFlow {
   codeVerifier: string;
   canClaim: boolean;
   createdAt: number;
+  /** The starting client's address group (client-address.ts), for the per-address cap. */
+  group: string;
 }
+
+const inMinutes = (ms: number) => {
+  const minutes = Math.max(1, Math.ceil(ms / 60_000));
+  return minutes === 1 ? '1 minute' : `${minutes} minutes`;
+};
+
+/** The words of a refused sign-in start: whose sign-ins fill the cap, and how long until one ends. */
+function tooManySignInsMessage(scope: 'address' | 'server', retryAfterMs: number): string {
+  return scope === 'address'
+    ? `Too many sign-ins are in progress from your address; finish one or wait ${inMinutes(retryAfterMs)}, then start again.`
+    : `Too many sign-ins are in progress on this server; wait ${inMinutes(retryAfterMs)} and start again.`;
+}
+
+const tooManySignIns = (scope: 'address' | 'server', retryAfterMs: number) =>
+  new AppError(429, 'too_many_sign_ins', tooManySignInsMessage(scope, retryAfterMs), { scope, retryAfterSeconds: Math.ceil(retryAfterMs / 1000) });
 
 const sameText = (a: string, b: string) => {
   const left = createHash('sha256').update(a).digest();
@@ -66,6 +83,8 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
   const deviceFlows = createDeviceFlows({
     oauth,
     log: app.log.child({ component: 'device-flow' }),
+    maxFlows: config.auth.pendingSignIns.deviceFlows,
+    maxFlowsPerAddress: config.auth.pendingSignIns.deviceFlowsPerAddress,
     onApproved: async (flow, tokens) => {
       const result = await signIn.authorizeGitHubUser(tokens, { canClaim: flow.canClaim, method: 'github_device', client: flow.client });
       return result.ok ? { ok: true } : { ok: false, message: result.message };
@@ -134,14 +153,33 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
   app.get('/auth/github', { config: rateLimited }, async (request, reply) => {
     ensureGitHubConfigured(true);
     const query = githubStartQuery.parse(request.query);
+    // Before the caps are checked, so that no await falls between the check and the new entry.
+    const mayClaim = await canClaim(request, query.setup_token);
     const now = Date.now();
     for (const [state, flow] of webFlows) if (now - flow.createdAt > WEB_FLOW_TTL_MS) webFlows.delete(state);
-    if (webFlows.size >= MAX_WEB_FLOWS) webFlows.delete(webFlows.keys().next().value!);
+    // A browser starting again replaces its state cookie, so its previous flow could never complete.
+    const previousState = request.cookies[STATE_COOKIE];
+    if (previousState) webFlows.delete(previousState);
+    // Full: refuse rather than drop a flow in progress (it may be the owner's).
+    const group = addressGroup(request.ip);
+    const ofGroup = [...webFlows.values()].filter((flow) => flow.group === group);
+    const full: { scope: 'address' | 'server'; flows: PendingWebFlow[] } | null =
+      ofGroup.length >= config.auth.pendingSignIns.webFlowsPerAddress
+        ? { scope: 'address', flows: ofGroup }
+        : webFlows.size >= config.auth.pendingSignIns.webFlows
+          ? { scope: 'server', flows: [...webFlows.values()] }
+          : null;
+    if (full) {
+      // Map order is insertion order: the first flow is the oldest, the first to expire.
+      const retryAfterMs = full.flows[0]!.createdAt + WEB_FLOW_TTL_MS - now;
+      reply.header('retry-after', Math.ceil(retryAfterMs / 1000));
+      return page(reply, 429, 'Too many sign-ins in progress', tooManySignInsMessage(full.scope, retryAfterMs));
+    }
 
     const state = randomBytes(32).toString('base64url');
     const codeVerifier = randomBytes(32).toString('base64url');
     const codeChallenge = createHash('sha256').update(codeVerifier).digest('base64url');
-    webFlows.set(state, { codeVerifier, canClaim: await canClaim(request, query.setup_token), createdAt: now });
+    webFlows.set(state, { codeVerifier, canClaim: mayClaim, createdAt: now, group });
     reply.setCookie(STATE_COOKIE, state, { ...tempCookie, path: '/auth/github', maxAge: WEB_FLOW_TTL_MS / 1000 });
     return reply.header('cache-control', 'no-store').redirect(oauth.authorizationUrl({ state, codeChallenge, redirectUrl }));
   });
@@ -213,8 +251,9 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
           `GitHub refused to start a device sign-in (${error.code}). Check that "Enable Device Flow" is ticked in the OAuth App's settings.`,
         );
       }
-      if (error instanceof Error && error.message === 'too many device flows') {
-        throw new AppError(429, 'rate_limited', 'Too many device sign-ins are in progress; finish one or wait a few minutes.');
+      if (error instanceof DeviceFlowLimitError) {
+        reply.header('retry-after', Math.ceil(error.retryAfterMs / 1000));
+        throw tooManySignIns(error.scope, error.retryAfterMs);
       }
       request.log.error({ err: error }, 'could not start the device flow');
       throw new AppError(502, 'github_unavailable', 'GitHub could not be reached to start the sign-in. Try again in a minute.');
@@ -227,7 +266,7 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
   app.get('/auth/device', { config: PUBLIC_ROUTE }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     const id = request.cookies[DEVICE_COOKIE];
-    const flow = deviceFlows.get(id);
+    const flow = deviceFlows.ask(id);
     if (!id || !flow) throw notFound('No device sign-in is in progress in this browser. Start one from the sign-in page.');
     if (flow.status === 'pending') return deviceView(flow);
     deviceFlows.take(id);

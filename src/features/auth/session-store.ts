@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
 import type { AuthConfig } from '../../config/auth.js';
 import type { Database } from '../../infra/database/client.js';
 import type { Clock } from '../../infra/clock.js';
@@ -8,6 +9,7 @@ export interface SessionStoreDeps {
   db: Database;
   clock: Clock;
   config: AuthConfig;
+  log: FastifyBaseLogger;
 }
 
 export interface ClientInfo {
@@ -23,10 +25,32 @@ export function hashSessionToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** Server-side sign-in sessions. The browser holds a random 256-bit id; only its hash is stored. */
-export function createSessionStore({ db, clock, config }: SessionStoreDeps) {
+/** Told the ids of sign-in sessions that just ended, so that connections they opened close at once. */
+export type SessionsEndedListener = (sessionIds: readonly string[]) => void;
+
+/**
+ * Server-side sign-in sessions. The browser holds a random 256-bit id; only its hash is stored.
+ * Every way a session ends here (sign-out, revoke, sign out everywhere, expiry seen on use) tells
+ * the `onEnded` listeners; rows deleted elsewhere (the prune job) are reported through `reportEnded`.
+ */
+export function createSessionStore({ db, clock, config, log }: SessionStoreDeps) {
+  const endedListeners = new Set<SessionsEndedListener>();
+
   function isExpired(session: AuthSession, now: Date): boolean {
     return session.expiresAt <= now || session.lastSeenAt.getTime() + config.sessionIdleTimeoutMs <= now.getTime();
+  }
+
+  function reportEnded(sessionIds: readonly string[]) {
+    if (sessionIds.length === 0) return;
+    // A listener that throws must not keep the others (or the sign-out) from going on.
+    for (const listener of endedListeners) {
+      try {
+        listener(sessionIds);
+      } catch (error) {
+        // The sign-out itself has happened; the transports' periodic re-check is the backstop.
+        log.error({ err: error }, 'closing the connections of ended sign-in sessions failed');
+      }
+    }
   }
 
   return {
@@ -55,6 +79,7 @@ export function createSessionStore({ db, clock, config }: SessionStoreDeps) {
       const now = clock.now();
       if (isExpired(session, now)) {
         await db.authSession.deleteMany({ where: { id: session.id } });
+        reportEnded([session.id]);
         return null;
       }
       if (now.getTime() - session.lastSeenAt.getTime() >= TOUCH_INTERVAL_MS) {
@@ -73,14 +98,26 @@ export function createSessionStore({ db, clock, config }: SessionStoreDeps) {
     /** Ends one session; returns whether it existed. */
     async revoke(id: string): Promise<boolean> {
       const { count } = await db.authSession.deleteMany({ where: { id } });
+      if (count > 0) reportEnded([id]);
       return count > 0;
     },
 
     /** Ends every session ("sign out everywhere"); returns how many ended. */
     async revokeAll(): Promise<number> {
-      const { count } = await db.authSession.deleteMany({});
+      // One transaction, so that the ids reported are exactly the rows deleted.
+      const [ended, { count }] = await db.$transaction([db.authSession.findMany({ select: { id: true } }), db.authSession.deleteMany({})]);
+      reportEnded(ended.map((session) => session.id));
       return count;
     },
+
+    /** Calls `listener` with the ids of sessions as they end; returns the unsubscribe function. */
+    onEnded(listener: SessionsEndedListener): () => void {
+      endedListeners.add(listener);
+      return () => endedListeners.delete(listener);
+    },
+
+    /** For session rows deleted outside this store (the prune job): tells the listeners. */
+    reportEnded,
   };
 }
 

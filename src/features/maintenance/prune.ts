@@ -15,6 +15,8 @@ export interface PruneDeps {
   sessionIdleTimeoutMs: number;
   /** Deletes a terminal's stored output (its scrollback files); returns the bytes freed. */
   removeSessionOutput: (sessionId: string) => number;
+  /** Told the ids of expired sign-in sessions deleted (the server closes their terminal connections). */
+  onAuthSessionsEnded?: (sessionIds: readonly string[]) => void;
   batchSize?: number;
 }
 
@@ -29,7 +31,15 @@ export interface PruneResult {
 }
 
 /** Deletes old rows in small batches, yielding to the event loop between them. */
-export function createPruneService({ db, clock, retention, sessionIdleTimeoutMs, removeSessionOutput, batchSize = PRUNE_BATCH_SIZE }: PruneDeps) {
+export function createPruneService({
+  db,
+  clock,
+  retention,
+  sessionIdleTimeoutMs,
+  removeSessionOutput,
+  onAuthSessionsEnded,
+  batchSize = PRUNE_BATCH_SIZE,
+}: PruneDeps) {
   async function inBatches(deleteBatch: () => Promise<number>): Promise<number> {
     let total = 0;
     for (;;) {
@@ -92,7 +102,11 @@ export function createPruneService({ db, clock, retention, sessionIdleTimeoutMs,
               take: batchSize,
             })
           ).map((r) => r.id),
-        (ids) => db.authSession.deleteMany({ where: { id: { in: ids } } }),
+        async (ids) => {
+          const deleted = await db.authSession.deleteMany({ where: { id: { in: ids } } });
+          onAuthSessionsEnded?.(ids);
+          return deleted;
+        },
       );
       const jobRuns = await deleteById(
         async () => (await db.jobRun.findMany({ where: { startedAt: { lt: before(retention.jobRunsMs) } }, select: { id: true }, take: batchSize })).map((r) => r.id),

@@ -62,7 +62,14 @@ function serializeRun(run: JobRunRecord) {
 
 /** Maintenance jobs, backups and metrics: registers the jobs with the scheduler and the routes. */
 export async function maintenanceRoutes(app: FastifyInstance, { config, clock, readiness }: MaintenanceRoutesOptions) {
-  const service = createMaintenanceService({ config, db: app.db, clock, metrics: app.metrics });
+  const service = createMaintenanceService({
+    config,
+    db: app.db,
+    clock,
+    metrics: app.metrics,
+    // Expired sessions the prune job deletes end their terminal connections too.
+    onAuthSessionsEnded: app.auth.sessions.reportEnded,
+  });
   service.registerJobs(app.scheduler);
   readiness.add('backup', createBackupReadinessCheck(service, config, clock, clock.now()));
   app.addHook('onReady', async () => {

@@ -15,6 +15,8 @@ export interface MaintenanceServiceDeps {
   db: Database;
   clock: Clock;
   metrics?: Metrics;
+  /** Told the ids of expired sign-in sessions the prune job deleted. */
+  onAuthSessionsEnded?: (sessionIds: readonly string[]) => void;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface MaintenanceServiceDeps {
  * CLI both build this and hand the jobs to a scheduler, so `npm run backup` and
  * `POST /api/maintenance/jobs/backup/run` run the same code.
  */
-export function createMaintenanceService({ config, db, clock, metrics }: MaintenanceServiceDeps) {
+export function createMaintenanceService({ config, db, clock, metrics, onAuthSessionsEnded }: MaintenanceServiceDeps) {
   const { storage, maintenance } = config;
   const backups = createBackupService({
     databaseFile: storage.databaseFile,
@@ -47,6 +49,7 @@ export function createMaintenanceService({ config, db, clock, metrics }: Mainten
       retention: maintenance.retention,
       sessionIdleTimeoutMs: config.auth.sessionIdleTimeoutMs,
       removeSessionOutput: (sessionId) => removeScrollback(storage.scrollbackDir, sessionId),
+      onAuthSessionsEnded,
     }),
     vacuum: createVacuumService({ databaseFile: storage.databaseFile }),
     sampler: createMetricsSampler({ db, clock, dataDir: storage.dataDir, databaseFile: storage.databaseFile, metrics }),

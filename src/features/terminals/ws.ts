@@ -76,16 +76,26 @@ export async function terminalWebSocketRoute(app: FastifyInstance, options: Term
   });
   await app.register(websocket, { options: { server: upgrades as never, maxPayload: options.maxPayload, perMessageDeflate: false } });
 
-  const open = new Map<WebSocket, IncomingMessage>();
+  // Open connections, with the sign-in session that opened each and how to end it for a sign-out.
+  const open = new Map<WebSocket, { request: IncomingMessage; authSessionId: string; signOut: () => void }>();
+  // A sign-out, revoke or expiry closes the connections of those sessions at once (docs/security.md).
+  const stopListening = auth.sessions.onEnded((sessionIds) => {
+    const ended = new Set(sessionIds);
+    for (const connection of [...open.values()]) if (ended.has(connection.authSessionId)) connection.signOut();
+  });
+  // The backstop: sessions that ended where no one was told (e.g. the owner CLI while the server runs).
   const timer = setInterval(() => {
     void (async () => {
-      for (const [ws, request] of open) {
-        if (!(await auth.authenticateUpgrade(request)).ok) ws.close(CLOSE_SIGNED_OUT, 'signed out');
+      for (const connection of [...open.values()]) {
+        if (!(await auth.authenticateUpgrade(connection.request)).ok) connection.signOut();
       }
     })().catch((error: unknown) => log.error({ err: error }, 'websocket session check failed'));
   }, options.revalidateIntervalMs ?? 60_000);
   timer.unref();
-  app.addHook('onClose', async () => clearInterval(timer));
+  app.addHook('onClose', async () => {
+    clearInterval(timer);
+    stopListening();
+  });
 
   // A refused upgrade (by the sign-in guard or the Origin check) got an HTTP answer on a socket no
   // HTTP parser owns any more: end it, or it would linger and keep the server from closing.
@@ -113,6 +123,14 @@ export async function terminalWebSocketRoute(app: FastifyInstance, options: Term
       const send = (message: object) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
       };
+      // Stops handling messages and detaches at once: a client may take its time answering the
+      // close frame, and nothing it sends meanwhile may reach a shell.
+      const signOut = () => {
+        if (closed) return;
+        closed = true;
+        connection.close();
+        ws.close(CLOSE_SIGNED_OUT, 'signed out');
+      };
       const connection = openTerminalConnection(
         { manager, auth, config, log },
         {
@@ -124,18 +142,20 @@ export async function terminalWebSocketRoute(app: FastifyInstance, options: Term
           },
           // Busy while the kernel has not taken what was written: new output coalesces meanwhile.
           isBusy: () => tcp.writableLength > 0,
-          disconnect: () => ws.close(CLOSE_SIGNED_OUT, 'signed out'),
+          disconnect: signOut,
           get closed() {
             return closed;
           },
         },
       );
-      open.set(ws, request.raw);
+      // The sign-in guard set authSession on this (non-public) route before the upgrade.
+      open.set(ws, { request: request.raw, authSessionId: request.authSession!.id, signOut });
       const onDrain = () => connection.pump();
       tcp.on('drain', onDrain);
       const unsubscribe = manager.onChange((session) => send({ event: 'terminal:updated', payload: { session } }));
 
       ws.on('message', (raw: Buffer, isBinary: boolean) => {
+        if (closed) return;
         let envelope: Envelope;
         try {
           envelope = parseEnvelope(raw, isBinary);

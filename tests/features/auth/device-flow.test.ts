@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createDeviceFlows } from '../../../src/features/auth/device-flow.js';
+import { createDeviceFlows, DeviceFlowLimitError, type DeviceFlows } from '../../../src/features/auth/device-flow.js';
 import { createOAuthClient } from '../../../src/features/github/oauth.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
@@ -166,5 +166,80 @@ describe('GitHub device flow', () => {
     const { app } = await buildTestApp();
     expect((await app.inject({ method: 'POST', url: '/auth/device' })).json().error.code).toBe('github_not_configured');
     expect((await app.inject({ method: 'GET', url: '/auth/device' })).statusCode).toBe(404);
+  });
+
+  it('caps flows in progress per address (IPv6: per /64) and in all, refusing new ones without dropping any', async () => {
+    const { app } = await buildTestApp(fakeGitHubEnv(fake, { GITHUB_ALLOWED_USER: 'owner', SIGN_IN_DEVICE_FLOWS_MAX: '7' }));
+    const start = (remoteAddress: string) => app.inject({ method: 'POST', url: '/auth/device', remoteAddress });
+    const started = [];
+    for (let i = 0; i < 3; i += 1) started.push(await start('203.0.113.9'));
+    expect(started.map((response) => response.statusCode)).toEqual([201, 201, 201]);
+
+    const perAddress = await start('203.0.113.9');
+    expect(perAddress.statusCode).toBe(429);
+    expect(perAddress.json().error).toMatchObject({ code: 'too_many_sign_ins', details: { scope: 'address' } });
+    expect(perAddress.json().error.message).toMatch(/^Too many sign-ins are in progress from your address; finish one or wait \d+ minutes?/);
+    expect(Number(perAddress.headers['retry-after'])).toBeGreaterThan(0);
+    // Addresses in one IPv6 /64 count as one client.
+    const subnet = [];
+    for (let i = 1; i <= 4; i += 1) subnet.push((await start(`2001:db8:1:2::${i}`)).statusCode);
+    expect(subnet).toEqual([201, 201, 201, 429]);
+    expect((await start('2001:db8:1:3::1')).statusCode).toBe(201);
+    const serverFull = await start('198.51.100.7');
+    expect(serverFull.statusCode).toBe(429);
+    expect(serverFull.json().error).toMatchObject({ code: 'too_many_sign_ins', details: { scope: 'server' } });
+    expect(serverFull.json().error.message).toMatch(/^Too many sign-ins are in progress on this server; wait \d+ minutes?/);
+
+    // Every flow in progress is still there; when one ends, there is room again.
+    const cookies = started.map((response) => `shellport_device=${setCookies(response).get('shellport_device')}`);
+    for (const cookie of cookies) expect((await app.inject({ method: 'GET', url: '/auth/device', headers: { cookie } })).json().status).toBe('pending');
+    const firstCode = JSON.parse(started[0]!.body).userCode as string;
+    fake.denyDevice(firstCode);
+    expect((await pollUntilSettled(app, cookies[0]!)).json().status).toBe('denied');
+    expect((await start('198.51.100.7')).statusCode).toBe(201);
+  });
+
+  it('stops polling GitHub for a flow whose page stopped asking, and frees its place', async () => {
+    let time = Date.now();
+    const asking = new Set<string>();
+    const config = loadConfig({ ...fakeGitHubEnv(fake) });
+    const client = { ip: '203.0.113.9', userAgent: null };
+    const flows: DeviceFlows = createDeviceFlows({
+      oauth: createOAuthClient({ config: config.github, clock: createTestClock() }),
+      log: (await buildTestApp()).app.log,
+      minIntervalMs: 5_000,
+      abandonAfterMs: 60_000,
+      maxFlowsPerAddress: 1,
+      now: () => time,
+      // Time passes only in the waits; the page of every flow in `asking` asks during each of them.
+      sleep: async (ms) => {
+        time += ms;
+        for (const id of asking) flows.ask(id);
+        await new Promise((resolve) => setImmediate(resolve));
+      },
+      onApproved: async () => ({ ok: true }),
+    });
+    const pollsFor = (deviceCode: string) => fake.requests.filter((r) => r.path === '/login/oauth/access_token' && r.body?.includes(deviceCode)).length;
+
+    const abandoned = await flows.start({ canClaim: false, client });
+    const abandonedCode = fake.lastDeviceCode!.deviceCode;
+    await expect(flows.start({ canClaim: false, client })).rejects.toBeInstanceOf(DeviceFlowLimitError);
+    await flows.settled(abandoned.id);
+    expect(abandoned).toMatchObject({ status: 'expired', message: expect.stringContaining('abandoned') });
+    // One poll per 5 s until nobody had asked for 60 s, and none after.
+    expect(abandoned.polls).toBe(11);
+    expect(pollsFor(abandonedCode)).toBe(11);
+    expect(flows.ask(abandoned.id)).toBeNull();
+
+    // Its place is free; a flow whose page keeps asking goes on past that time, until GitHub answers.
+    const wanted = await flows.start({ canClaim: false, client });
+    asking.add(wanted.id);
+    for (let attempt = 0; attempt < 200 && wanted.polls < 20; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(wanted.status).toBe('pending');
+    fake.approveDevice(fake.lastDeviceCode!.userCode, 'owner');
+    await flows.settled(wanted.id);
+    expect(wanted.status).toBe('approved');
+    expect(pollsFor(abandonedCode)).toBe(11);
+    await flows.close();
   });
 });

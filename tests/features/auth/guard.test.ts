@@ -78,7 +78,10 @@ describe('the auth guard', () => {
     const post = (origin: string, host: string) =>
       app.inject({ method: 'POST', url: '/api/probe', headers: { cookie, origin, host } }).then((r) => r.statusCode);
     expect(await post('https://shell.example.com', 'shell.example.com')).toBe(200);
-    expect(await post('http://evil.example', 'evil.example')).toBe(403);
+    expect(await post('http://evil.example', 'shell.example.com')).toBe(403);
+    expect(await post('http://10.0.0.5:3000', '10.0.0.5:3000')).toBe(403);
+    // A Host naming another server is refused before any of this (DNS rebinding, dns-rebinding.test.ts).
+    expect(await post('http://evil.example', 'evil.example')).toBe(421);
   });
 
   it('checks WebSocket handshakes for both Origin and session', async () => {

@@ -70,6 +70,37 @@ describe('sign-in sessions', () => {
     expect((await app.inject({ method: 'GET', url: '/api/me', headers: { cookie: idle } })).statusCode).toBe(401);
   });
 
+  it('tells onEnded listeners the ids of every session that ends, however it ends', async () => {
+    const { app, clock } = await buildTestApp({ SESSION_IDLE_TIMEOUT_MINUTES: '60' });
+    const ended: string[][] = [];
+    app.auth.sessions.onEnded((ids) => ended.push([...ids]));
+    const idOf = async (cookie: string) => (await app.inject({ method: 'GET', url: '/api/me', headers: { cookie } })).json().session.id as string;
+    const [a, b, c] = [await signIn(app), await signIn(app), await signIn(app)];
+    const [idA, idB, idC] = [await idOf(a), await idOf(b), await idOf(c)];
+
+    await app.inject({ method: 'POST', url: '/auth/logout', headers: { cookie: a, ...sameOrigin } });
+    await app.inject({ method: 'DELETE', url: `/api/auth/sessions/${idB}`, headers: { cookie: c, ...sameOrigin } });
+    // A new sign-in in the same browser ends the session it had.
+    const again = await app.inject({ method: 'GET', url: `/auth/token?token=${app.startupToken.value}`, headers: { cookie: c } });
+    const d = `shellport_session=${setCookies(again).get('shellport_session')}`;
+    expect(ended).toEqual([[idA], [idB], [idC]]);
+
+    const [e, f] = [await signIn(app), await signIn(app)];
+    const ids = [await idOf(d), await idOf(e), await idOf(f)];
+    await app.inject({ method: 'POST', url: '/auth/logout-all', headers: { cookie: d, ...sameOrigin } });
+    expect(new Set(ended[3])).toEqual(new Set(ids));
+
+    // Expiry noticed on use.
+    const g = await signIn(app);
+    const idG = await idOf(g);
+    clock.advance(61 * 60_000);
+    expect((await app.inject({ method: 'GET', url: '/api/me', headers: { cookie: g } })).statusCode).toBe(401);
+    expect(ended.at(-1)).toEqual([idG]);
+    // Nothing more for a revoke of a session that no longer exists.
+    expect(await app.auth.sessions.revoke(idG)).toBe(false);
+    expect(ended).toHaveLength(5);
+  });
+
   it('refuses cross-origin state-changing requests with 403', async () => {
     const { app } = await buildTestApp();
     const cookie = await signIn(app);

@@ -275,4 +275,57 @@ describe('GitHub web flow', () => {
     expect(logout.statusCode).toBe(200);
     await expect(signedInAs(cookie!)).resolves.toBe(false);
   });
+
+  it('refuses new sign-ins when a cap is full, per address (IPv6: per /64) or in all, and never drops one in progress', async () => {
+    const { app } = await buildTestApp(fakeGitHubEnv(fake, { GITHUB_ALLOWED_USER: 'owner', SIGN_IN_WEB_FLOWS_MAX: '15' }));
+    const start = (remoteAddress: string) => app.inject({ method: 'GET', url: '/auth/github', remoteAddress });
+    // The owner starts first; strangers then fill every cap.
+    fake.signInBrowserAs('owner');
+    const owner = await start('198.51.100.7');
+    const ownerState = setCookies(owner).get('shellport_oauth_state');
+
+    const statuses = async (addresses: string[]) => {
+      const codes: number[] = [];
+      for (const address of addresses) codes.push((await start(address)).statusCode);
+      return codes;
+    };
+    expect(await statuses(Array.from({ length: 10 }, () => '203.0.113.10'))).toEqual(Array(10).fill(302));
+    const perAddress = await start('203.0.113.10');
+    expect(perAddress.statusCode).toBe(429);
+    expect(perAddress.body).toContain('Too many sign-ins are in progress from your address; finish one or wait 10 minutes');
+    expect(Number(perAddress.headers['retry-after'])).toBeGreaterThan(590);
+    // Another address in the same IPv6 /64 is the same client; 4 fill the server's 15.
+    const sameSubnet = Array.from({ length: 5 }, (_, i) => `2001:db8:5:6::${i + 1}`);
+    expect(await statuses(sameSubnet)).toEqual([302, 302, 302, 302, 429]);
+    const serverFull = await start('2001:db8:5:7::1');
+    expect(serverFull.statusCode).toBe(429);
+    expect(serverFull.body).toContain('Too many sign-ins are in progress on this server; wait 10 minutes');
+
+    // The owner's sign-in, started before all that, still completes.
+    const atGitHub = await fetch(new URL(String(owner.headers.location)), { redirect: 'manual' });
+    const back = new URL(atGitHub.headers.get('location')!);
+    const callback = await app.inject({
+      method: 'GET',
+      url: `${back.pathname}${back.search}`,
+      headers: { cookie: `shellport_oauth_state=${ownerState}` },
+      remoteAddress: '198.51.100.7',
+    });
+    expect(callback.statusCode).toBe(302);
+    expect(setCookies(callback).get('shellport_session')).toBeTruthy();
+    // Its place is free again.
+    expect((await start('198.51.100.7')).statusCode).toBe(302);
+  });
+
+  it('drops the flow a browser had when it starts again, so that restarting does not use up its address', async () => {
+    const { app } = await buildTestApp(fakeGitHubEnv(fake, { GITHUB_ALLOWED_USER: 'owner', SIGN_IN_WEB_FLOWS_PER_ADDRESS: '2' }));
+    let cookie = '';
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const started = await app.inject({ method: 'GET', url: '/auth/github', headers: cookie ? { cookie } : {} });
+      expect(started.statusCode).toBe(302);
+      cookie = `shellport_oauth_state=${setCookies(started).get('shellport_oauth_state')}`;
+    }
+    // Another browser at the same address still has room for one more.
+    expect((await app.inject({ method: 'GET', url: '/auth/github' })).statusCode).toBe(302);
+    expect((await app.inject({ method: 'GET', url: '/auth/github' })).statusCode).toBe(429);
+  });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { TERMINALS_WS_PATH } from '../../../src/features/terminals/wire.js';
+import type { Socket } from 'node:net';
+import { CLOSE_SIGNED_OUT, TERMINALS_WS_PATH } from '../../../src/features/terminals/wire.js';
+import { signInAsOwner } from '../../helpers/app.js';
 import { connectClient, startTerminalApp, waitUntil, type TerminalTestApp } from './helpers.js';
 
 /** A raw client of the plain WebSocket route (docs/protocol.md, "Plain WebSocket"). */
@@ -28,10 +30,13 @@ async function openWs(app: TerminalTestApp, headers: Record<string, string>) {
     });
     ws.once('error', () => resolve(-1));
   });
+  const closes: number[] = [];
+  ws.on('close', (code: number) => closes.push(code));
   let nextId = 0;
   return {
     ws,
     opened,
+    closes,
     events,
     output,
     text: (sessionId: string) => Buffer.concat(output.filter((o) => o.sessionId === sessionId).map((o) => o.data)).toString(),
@@ -121,5 +126,43 @@ describe('terminal protocol over a plain WebSocket', () => {
     expect((await openWs(app, { cookie: app.cookie })).opened).toBe(403);
     expect((await openWs(app, { origin: app.origin })).opened).toBe(401);
     expect(app.app.terminals.countActive()).toBe(0);
+  });
+
+  it('closes with 4001 as soon as its sign-in ends, and drops what the client sends before it reads the close', async () => {
+    const app = await startTerminalApp();
+    const sameOrigin = { origin: app.origin, host: `127.0.0.1:${app.port}` };
+    const watcherCookie = await signInAsOwner(app.app);
+    const watcher = await connectClient(app, { cookie: watcherCookie });
+    const client = await openWs(app, { cookie: app.cookie, origin: app.origin });
+    const sessionId = (await client.request('terminal:create', { shell: 'bash' })).session.id as string;
+    await client.request('terminal:attach', { sessionId, lastSeq: 0 });
+    await watcher.attach(sessionId);
+
+    // A client slow to read: it does not see the close frame, and keeps typing.
+    const tcp = (client.ws as unknown as { _socket: Socket })._socket;
+    tcp.pause();
+    expect((await app.app.inject({ method: 'POST', url: '/auth/logout', headers: { cookie: app.cookie, ...sameOrigin } })).statusCode).toBe(200);
+    client.send('terminal:input', { sessionId, data: 'echo after-logout-$((6*7))\r' });
+    tcp.resume();
+    // Well inside the 60 s periodic re-check: only being told can be this quick.
+    await waitUntil(() => client.closes.length > 0, 2_000);
+    expect(client.closes).toEqual([CLOSE_SIGNED_OUT]);
+    watcher.input(sessionId, 'echo marker-$((1+1))\r');
+    await watcher.waitForText(sessionId, 'marker-2');
+    expect(watcher.text(sessionId)).not.toContain('after-logout-42');
+
+    // Revoking a session from Settings, and signing out everywhere, close its connections too.
+    const revokedCookie = await signInAsOwner(app.app);
+    const revokedId = (await app.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: revokedCookie } })).json().session.id as string;
+    const revoked = await openWs(app, { cookie: revokedCookie, origin: app.origin });
+    const everywhere = await openWs(app, { cookie: watcherCookie, origin: app.origin });
+    expect((await app.app.inject({ method: 'DELETE', url: `/api/auth/sessions/${revokedId}`, headers: { cookie: watcherCookie, ...sameOrigin } })).statusCode).toBe(204);
+    await waitUntil(() => revoked.closes.length > 0, 2_000);
+    expect(revoked.closes).toEqual([CLOSE_SIGNED_OUT]);
+    expect(everywhere.ws.readyState).toBe(WebSocket.OPEN);
+    expect((await app.app.inject({ method: 'POST', url: '/auth/logout-all', headers: { cookie: watcherCookie, ...sameOrigin } })).statusCode).toBe(200);
+    await waitUntil(() => everywhere.closes.length > 0, 2_000);
+    expect(everywhere.closes).toEqual([CLOSE_SIGNED_OUT]);
+    await app.app.terminals.kill(sessionId);
   });
 });
