@@ -7,6 +7,7 @@ import { AppShell } from './pages/app-shell.js';
 import { OperationsPage } from './pages/operations-page.js';
 import { SettingsPage } from './pages/settings-page.js';
 import { SignInPage } from './pages/sign-in-page.js';
+import { TerminalsPage } from './pages/terminals.js';
 import { WorkspacesPage } from './pages/workspaces-page.js';
 
 // Browser globals used inside page.evaluate() callbacks (the Node type-check has no DOM library).
@@ -265,6 +266,95 @@ describe('web app screens', () => {
     expect(e2e.consoleProblems(page)).toEqual([]);
   });
 
+  it('lists workspaces at once and fills in their git status; deleting names what would be lost; the variables panel lines up', async () => {
+    const e2e = fixture();
+    await e2e.addRepo('busy-repo');
+    const page = await e2e.newPage();
+    await e2e.signIn(page);
+    const workspaceId = await createWorkspace(page, 'octocat/busy-repo');
+    // A running terminal with an uncommitted file in the workspace.
+    const terminals = new TerminalsPage(page);
+    await terminals.open(`/terminals/${workspaceId}`);
+    await terminals.run('touch new-file; echo made-$((6*7))');
+    await terminals.waitForLine(/^made-42$/);
+
+    // While the list is on its way the screen says so; then the cards show before their git status.
+    const list = await holdRequests(page, (url) => url.pathname === '/api/workspaces');
+    const status = await holdRequests(page, (url) => url.pathname.endsWith('/status'));
+    await new AppShell(page).goTo('Workspaces');
+    await page.getByText('Loading workspaces…').waitFor();
+    await list.release();
+    const workspaces = new WorkspacesPage(page);
+    const card = workspaces.card('octocat/busy-repo');
+    await card.getByRole('link', { name: 'Open terminal' }).waitFor();
+    await expect(card.locator('dd').first().textContent()).resolves.toBe('Loading…');
+    await expect(page.getByText('Loading workspaces…').count()).resolves.toBe(0);
+    await status.release();
+    await expect.poll(() => card.locator('dd').first().textContent()).toBe('main');
+
+    // The delete dialog says what the card shows: a running terminal and an uncommitted file.
+    await card.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete octocat/busy-repo?' });
+    await expect(dialog.textContent()).resolves.toContain('1 terminal is running and will be ended; 1 file has uncommitted changes that will be lost.');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+    // The variables panel has a heading, its fields line up, and its button looks pressed while it is open.
+    const envButton = card.getByRole('button', { name: 'Environment variables' });
+    const look = () => envButton.evaluate((button) => `${getComputedStyle(button).boxShadow} ${getComputedStyle(button).borderColor}`);
+    const closedLook = await look();
+    await envButton.click();
+    await card.getByRole('heading', { name: 'Environment variables', level: 3 }).waitFor();
+    await expect(envButton.getAttribute('aria-expanded')).resolves.toBe('true');
+    expect(await look()).not.toBe(closedLook);
+    const nameTop = (await card.getByLabel('Name', { exact: true }).boundingBox())!.y;
+    const valueTop = (await card.getByLabel('Value', { exact: true }).boundingBox())!.y;
+    expect(Math.abs(nameTop - valueTop)).toBeLessThan(1);
+    expect(e2e.consoleProblems(page)).toEqual([]);
+  });
+
+  it('keeps a long clone\'s progress toast until the clone is done, and says so', async () => {
+    const e2e = fixture();
+    await e2e.addRepo('slow-clone');
+    const page = await e2e.newPage();
+    await page.clock.install();
+    await e2e.signIn(page);
+    // The page hears of the clone's end only from the list, which waits here until the test lets it
+    // go: by then a minute has passed, and the clone is done.
+    await holdRequests(page, (url) => url.pathname === '/api/workspaces/events');
+    const workspaces = new WorkspacesPage(page);
+    await workspaces.open();
+    await workspaces.openAddWorkspace();
+    // The server caches the repository list, from before this repository existed.
+    await page.getByRole('button', { name: 'Refresh list' }).click();
+    const list = await holdRequests(page, (url) => url.pathname === '/api/workspaces');
+    await workspaces.addFromPicker('octocat/slow-clone');
+    const toasts = new AppShell(page).toasts();
+    await toasts.filter({ hasText: 'Cloning octocat/slow-clone…' }).waitFor();
+    const cookie = await sessionCookie(page);
+    await expect
+      .poll(() => e2e.app.inject({ method: 'GET', url: '/api/workspaces', headers: { cookie } }).then((response) => response.json().workspaces.find((w: { name: string }) => w.name === 'octocat/slow-clone')?.cloneState), { timeout: 20_000 })
+      .toBe('ready');
+    await page.clock.fastForward(60_000);
+    await expect(toasts.filter({ hasText: 'Cloning octocat/slow-clone…' }).count()).resolves.toBe(1);
+    await list.release();
+    await toasts.filter({ hasText: 'Cloned octocat/slow-clone.' }).waitFor();
+    await expect(toasts.filter({ hasText: 'Cloning octocat/slow-clone…' }).count()).resolves.toBe(0);
+  });
+
+  it('says when the GitHub account has no repositories, rather than that none matches', async () => {
+    const e2e = fixture();
+    const page = await e2e.newPage();
+    await e2e.signIn(page);
+    await page.route('**/api/github/repos?*', (route) => route.fulfill({ json: { repositories: [], total: 0 } }));
+    const workspaces = new WorkspacesPage(page);
+    await workspaces.open();
+    await workspaces.openAddWorkspace();
+    await page.getByText('Your GitHub account has no repositories this sign-in can see. Create one on GitHub, then choose Refresh list, or paste a git URL below.').waitFor();
+    await workspaces.searchRepositories('anything');
+    await page.getByText('No repository matches.').waitFor();
+    expect(e2e.consoleProblems(page)).toEqual([]);
+  });
+
   it('shows toasts in a corner, once per message, and lets them go by themselves unless hovered', async () => {
     const e2e = fixture();
     const page = await e2e.newPage();
@@ -435,4 +525,36 @@ async function sessionCookie(page: import('playwright-core').Page): Promise<stri
   const session = cookies.find((cookie) => cookie.name === 'shellport_session');
   if (!session) throw new Error('the page has no session cookie');
   return `shellport_session=${session.value}`;
+}
+
+/** Creates a workspace through the API and waits until its clone is ready; its id. */
+async function createWorkspace(page: import('playwright-core').Page, repo: string): Promise<string> {
+  const created = await page.evaluate(async (name) => {
+    const response = await fetch('/api/workspaces', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ repo: name }) });
+    return (await response.json()) as { workspace: { id: string } };
+  }, repo);
+  const id = created.workspace.id;
+  await expect
+    .poll(async () => page.evaluate(async (workspaceId) => ((await (await fetch(`/api/workspaces/${workspaceId}`)).json()) as { workspace: { cloneState: string } }).workspace.cloneState, id), { timeout: 20_000 })
+    .toBe('ready');
+  return id;
+}
+
+/** Holds the page's GET requests whose URL matches until `release()` (then they go on to the server). */
+async function holdRequests(page: import('playwright-core').Page, matches: (url: URL) => boolean): Promise<{ release(): Promise<void> }> {
+  const held: import('playwright-core').Route[] = [];
+  let holding = true;
+  await page.route(
+    (url) => matches(url),
+    (route) => {
+      if (holding && route.request().method() === 'GET') held.push(route);
+      else void route.continue();
+    },
+  );
+  return {
+    async release() {
+      holding = false;
+      for (const route of held.splice(0)) await route.continue().catch(() => undefined);
+    },
+  };
 }

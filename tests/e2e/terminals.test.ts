@@ -68,6 +68,16 @@ it('opens terminals with tabs and a split, restores them after a reload and resu
   expect(await terminals.sessionIdIn(1)).toBe(firstId);
   await terminals.waitForLine(new RegExp(`^${hello}$`), 1);
   await e2e.screenshot(page, 'terminals-desktop');
+  // The keyboard meets the panes as they are seen (left, then right), and Ctrl+Shift+← / → move between them.
+  const leftFirst = await page.evaluate(
+    "document.querySelector('.term-view[data-slot=\"0\"]').compareDocumentPosition(document.querySelector('.term-view[data-slot=\"1\"]')) & Node.DOCUMENT_POSITION_FOLLOWING",
+  );
+  expect(leftFirst).toBeTruthy();
+  await terminals.focus(0);
+  await page.keyboard.press('Control+Shift+ArrowRight');
+  await terminals.waitFocused(1);
+  await page.keyboard.press('Control+Shift+ArrowLeft');
+  await terminals.waitFocused(0);
 
   // Reload: the same terminals, in the same panes, with their scrollback.
   await page.reload();
@@ -130,10 +140,16 @@ it('opens terminals with tabs and a split, restores them after a reload and resu
   await page.keyboard.press('Control+Shift+ArrowUp');
   await expect.poll(() => page.getByRole('tab', { name: 'builds' }).evaluate((tab) => tab === (tab.ownerDocument as { activeElement: unknown }).activeElement)).toBe(true);
 
-  // A shell that exits shows its exit code and starts again in the same place.
+  // A shell that exits shows its exit code, stops showing a cursor, and answers typing: a key points
+  // at "Start again", Enter starts again in the same place.
   await terminals.run('exit 3', 1);
   await expect.poll(() => terminals.view(1).locator('.term-exit').textContent()).toContain('exit code 3');
-  await terminals.view(1).getByRole('button', { name: 'Start again' }).click();
+  await expect.poll(() => terminals.view(1).locator('.xterm-cursor').count()).toBe(0);
+  await terminals.focus(1);
+  await page.keyboard.type('x');
+  await expect.poll(() => terminals.hasFocus(terminals.view(1).getByRole('button', { name: 'Start again' }))).toBe(true);
+  await terminals.focus(1);
+  await page.keyboard.press('Enter');
   await expect.poll(() => terminals.sessionIdIn(1)).not.toBe(firstId);
   const restartedId = await terminals.sessionIdIn(1);
   await terminals.run('echo again-$RANDOM', 1);
@@ -343,3 +359,133 @@ it("names the workspace its terminals run in, numbers tabs that would read the s
   expect(problems.length).toBeGreaterThan(0);
   for (const problem of problems) expect(problem).toMatch(/status of 40[04]/);
 }, 60_000);
+
+it('draws underscores, counts emoji as wide as the shell does, and leaves Ctrl+F to full-screen programs', async () => {
+  const e2e = fixture();
+  const page = await e2e.newPage();
+  const terminals = await openTerminals(e2e, page);
+  await terminals.newTerminal();
+
+  // At the default font size the underscore is drawn inside its row, not clipped away below it.
+  await terminals.run(`echo ${'_'.repeat(20)}`);
+  await terminals.waitForLine(/^_{20}$/);
+  // Twenty underscores, each several pixels wide (clipped, a few stray anti-aliased pixels remain).
+  expect(await terminals.inkPixels(await terminals.row('_'.repeat(20)))).toBeGreaterThan(20 * 5);
+
+  // An emoji takes two columns, as for bash: "Y" at column 3 lands on "X", right after it.
+  await terminals.run(String.raw`printf '\U0001F600X\e[3GY\n'`);
+  await terminals.waitForLine(/^\u{1F600}Y$/u);
+
+  // Ctrl+F searches on the normal screen; in less it pages forward, and Ctrl+Shift+F searches.
+  const search = page.getByRole('searchbox', { name: 'Find in terminal' });
+  await terminals.run('seq 1 500 | less');
+  await terminals.waitForLine(/^1$/);
+  await page.keyboard.press('Control+f');
+  await expect.poll(async () => (await terminals.screenText(0)).split('\n')[0]).not.toBe('1');
+  expect(await search.isHidden()).toBe(true);
+  await page.keyboard.press('Control+Shift+F');
+  await expect.poll(() => terminals.hasFocus(search)).toBe(true);
+  await search.press('Escape');
+  await terminals.waitFocused(0);
+  await page.keyboard.press('q');
+  await terminals.run('echo back-$((6*7))');
+  await terminals.waitForLine(/^back-42$/);
+  await page.keyboard.press('Control+f');
+  await expect.poll(() => terminals.hasFocus(search)).toBe(true);
+  await search.press('Escape');
+  await page.getByRole('button', { name: 'Find in terminal' }).click();
+  await expect.poll(() => terminals.hasFocus(search)).toBe(true);
+
+  expect(e2e.consoleProblems(page)).toEqual([]);
+}, 45_000);
+
+it('copies and pastes with the keys of Linux terminals, and asks before the page is left while a shell runs', async () => {
+  const e2e = fixture();
+  const page = await e2e.newPage();
+  const terminals = await openTerminals(e2e, page);
+  await terminals.newTerminal();
+
+  // Ctrl+C with a selection copies it and clears the selection; the shell gets no ^C.
+  await terminals.run('echo copy-me-42');
+  await terminals.waitForLine(/^copy-me-42$/);
+  await terminals.selectWord('copy-me-42');
+  await expect.poll(() => terminals.hasSelection()).toBe(true);
+  await page.keyboard.press('Control+c');
+  await expect.poll(() => terminals.readClipboard()).toBe('copy-me-42');
+  await expect.poll(() => terminals.hasSelection()).toBe(false);
+  // Ctrl+Shift+C copies too.
+  await terminals.run('echo shift-copy-42');
+  await terminals.waitForLine(/^shift-copy-42$/);
+  await terminals.selectWord('shift-copy-42');
+  await page.keyboard.press('Control+Shift+C');
+  await expect.poll(() => terminals.readClipboard()).toBe('shift-copy-42');
+
+  // Ctrl+V and Ctrl+Shift+V paste (no ^V reaches the shell).
+  await terminals.writeClipboard('echo pasted-$((6*7))');
+  await terminals.focus(0);
+  await page.keyboard.press('Control+v');
+  await page.keyboard.press('Enter');
+  await terminals.waitForLine(/^pasted-42$/);
+  await terminals.writeClipboard('echo shift-pasted-$((6*7))');
+  await page.keyboard.press('Control+Shift+V');
+  await page.keyboard.press('Enter');
+  await terminals.waitForLine(/^shift-pasted-42$/);
+  // Without a selection Ctrl+C is still the interrupt.
+  await terminals.run('sleep 100; echo slept');
+  await page.keyboard.press('Control+c');
+  await terminals.waitForLine(/\^C$/);
+  expect(await terminals.screenText(0)).not.toContain('^V');
+
+  // Leaving the page while a shell runs asks first (a stray Ctrl+W would otherwise close the tab).
+  const dialog = page.waitForEvent('dialog');
+  await page.close({ runBeforeUnload: true });
+  const asked = await dialog;
+  expect(asked.type()).toBe('beforeunload');
+  await asked.dismiss();
+  expect(page.isClosed()).toBe(false);
+
+  // Away from the terminals screen, nothing asks.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Workspaces' }).click();
+  await page.getByRole('heading', { name: 'Workspaces' }).waitFor();
+  let askedAgain = false;
+  page.on('dialog', (other) => {
+    askedAgain = true;
+    void other.accept();
+  });
+  const closed = page.waitForEvent('close');
+  await page.close({ runBeforeUnload: true });
+  await closed;
+  expect(askedAgain).toBe(false);
+}, 45_000);
+
+it('says when another window\'s size is in force, and takes the size back on a click', async () => {
+  const e2e = fixture();
+  const desk = await e2e.newPage();
+  const terminals = await openTerminals(e2e, desk);
+  await terminals.newTerminal();
+  const id = await terminals.sessionIdIn(0);
+  const notice = terminals.view(0).locator('.term-sized');
+
+  // The same terminal on a phone: typing there gives the shell the phone's size.
+  const phone = await e2e.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await e2e.signIn(phone);
+  const onPhone = new TerminalsPage(phone);
+  await onPhone.open(`/terminals?session=${id}`);
+  expect(await onPhone.sessionIdIn(0)).toBe(id);
+  await onPhone.run("stty size | sed 's/^/phone /'");
+  const [, , phoneCols] = (await onPhone.waitForLine(/^phone \d+ \d+$/)).split(' ');
+  await notice.waitFor({ state: 'visible' });
+  // (The phone's rows may change again as its key bar settles; the notice tells the latest size.)
+  expect(await notice.textContent()).toMatch(new RegExp(`^Sized for another window \\(${phoneCols}×\\d+\\)`));
+
+  // A click on the notice takes the desk's size back: the phone is told, and the shell has the desk's size.
+  await notice.click();
+  await expect.poll(() => notice.isHidden()).toBe(true);
+  await onPhone.view(0).locator('.term-sized').waitFor({ state: 'visible' });
+  await terminals.run("stty size | sed 's/^/desk /'");
+  const [, , deskCols] = (await terminals.waitForLine(/^desk \d+ \d+$/)).split(' ');
+  expect(Number(deskCols)).toBeGreaterThan(Number(phoneCols));
+
+  expect(e2e.consoleProblems(desk)).toEqual([]);
+  expect(e2e.consoleProblems(phone)).toEqual([]);
+}, 45_000);

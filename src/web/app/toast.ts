@@ -35,13 +35,17 @@ function dismissLater(item: HTMLElement, kind: ToastKind): void {
   start();
 }
 
+/** A keyed info toast reports work in progress ("Cloning x…"): it stays until `updateToast` settles it. */
+const isProgress = (kind: ToastKind, key: string | undefined) => kind === 'info' && key !== undefined;
+
 function buildToast(message: string, kind: ToastKind, key: string | undefined): HTMLElement {
   const close = h('button', { type: 'button', class: 'icon-button', 'aria-label': 'Dismiss notification' }, '×');
   const item = h('div', { class: `toast toast-${kind}`, role: kind === 'error' ? 'alert' : 'status' }, h('p', {}, message), close);
   item.dataset.kind = kind;
   if (key !== undefined) item.dataset.key = key;
   close.addEventListener('click', () => item.remove());
-  dismissLater(item, kind);
+  if (isProgress(kind, key)) item.dataset.progress = 'true';
+  else dismissLater(item, kind);
   return item;
 }
 
@@ -58,15 +62,20 @@ function findSameToast(message: string, kind: ToastKind): HTMLElement | null {
   return toastsShown().find((item) => item.dataset.key === undefined && item.dataset.kind === kind && item.querySelector('p')?.textContent === message) ?? null;
 }
 
+/** Makes room for one more, oldest first, keeping work in progress while other toasts can go. */
 function makeRoom(): void {
   const shown = toastsShown();
-  for (const item of shown.slice(0, Math.max(0, shown.length - MAX_TOASTS + 1))) item.remove();
+  const excess = shown.length - MAX_TOASTS + 1;
+  if (excess <= 0) return;
+  const byUrgency = [...shown.filter((item) => !item.dataset.progress), ...shown.filter((item) => item.dataset.progress)];
+  for (const item of byUrgency.slice(0, excess)) item.remove();
 }
 
 /**
  * Shows a short message that goes by itself after a few seconds (errors stay longer); a repeat of a
  * message still shown replaces it, as the newest. A `key` names the toast so that a later `updateToast`
- * can settle it (e.g. "Cloning x…" becomes "Cloned x.").
+ * can settle it (e.g. "Cloning x…" becomes "Cloned x."); a keyed info toast stays until then, however
+ * long the work takes (or until dismissed).
  */
 export function toast(message: string, kind: ToastKind = 'info', key?: string): HTMLElement {
   const item = buildToast(message, kind, key);

@@ -45,6 +45,16 @@ async function replaceWorkspace(body: CreateBody, replaces: string): Promise<Wor
   return workspace;
 }
 
+/** What the list holds, or what to do when it is empty (an empty search is not "no match"). */
+function describeTotal(page: RepoPage, search: string): string {
+  if (page.total === 0 && !search) {
+    return 'Your GitHub account has no repositories this sign-in can see. Create one on GitHub, then choose Refresh list, or paste a git URL below.';
+  }
+  if (page.total === 0) return 'No repository matches.';
+  const shown = page.total > page.repositories.length ? `, showing ${page.repositories.length}` : '';
+  return `${page.total} ${page.total === 1 ? 'repository' : 'repositories'}${shown}.`;
+}
+
 export const addWorkspaceScreen: Screen = {
   title: 'Add workspace',
   async render(main, context) {
@@ -120,7 +130,7 @@ export const addWorkspaceScreen: Screen = {
             );
           }),
         );
-        summary.textContent = page.total === 0 ? 'No repository matches.' : `${page.total} ${page.total === 1 ? 'repository' : 'repositories'}${page.total > page.repositories.length ? `, showing ${page.repositories.length}` : ''}.`;
+        summary.textContent = describeTotal(page, query.get('q') ?? '');
       } catch (error) {
         if (error instanceof DOMException && error.name === 'AbortError') return;
         results.replaceChildren();

@@ -49,8 +49,10 @@ export const workspacesScreen: Screen = {
   async render(main, context) {
     const list = h('ul', { class: 'workspace-list', 'aria-label': 'Workspaces' });
     const empty = h('p', { class: 'empty', hidden: true }, 'No workspaces yet. Add one from your GitHub repositories or any git URL.');
+    const loading = h('p', { class: 'muted', role: 'status' }, 'Loading workspaces…');
     main.append(
       h('div', { class: 'screen-header' }, h('h1', {}, 'Workspaces'), h('a', { class: 'button primary', href: '/workspaces/new' }, 'Add workspace')),
+      loading,
       empty,
       list,
     );
@@ -112,6 +114,7 @@ export const workspacesScreen: Screen = {
     });
 
     const { workspaces } = await api<{ workspaces: Workspace[] }>('/api/workspaces');
+    loading.remove();
     for (const workspace of workspaces) {
       const card: CardState = { workspace, status: null, statusError: null, element: h('li'), busy: false };
       const early = pendingEvents.get(workspace.id);
@@ -120,12 +123,20 @@ export const workspacesScreen: Screen = {
       if (isCloneFinished(card.workspace.cloneState)) settleCloneToast(card.workspace);
       cards.set(workspace.id, card);
       list.append(card.element);
+      renderCard(card);
     }
     empty.hidden = cards.size > 0;
-    await Promise.all([...cards.values()].map((card) => loadStatus(card)));
-    for (const card of cards.values()) renderCard(card);
     for (const [id, event] of pendingEvents) if (cards.has(id) && isCloneFinished(event.state)) void refreshOne(id);
     pendingEvents.clear();
+    // Cards show at once; each fills in its git status as it arrives (a slow repository delays only its own).
+    await Promise.all(
+      [...cards.values()].map(async (card) => {
+        if (card.workspace.cloneState !== 'ready') return;
+        await loadStatus(card);
+        // Only the status part: a panel opened or a button focused meanwhile stays as it is.
+        card.element.querySelector('.workspace-status')?.replaceWith(buildStatus(card));
+      }),
+    );
   },
 };
 
@@ -171,7 +182,7 @@ function buildCard(card: CardState, actions: { refresh(): Promise<void>; remove(
     );
     const cancel = h('button', { type: 'button' }, 'Cancel clone');
     cancel.addEventListener('click', () => runAction(card, cancel, () => api(`/api/workspaces/${workspace.id}/cancel`, { method: 'POST', body: {} }), 'Clone cancelled.', actions.refresh));
-    li.append(h('div', { class: 'actions' }, cancel, deleteButton(workspace, actions.remove)));
+    li.append(h('div', { class: 'actions' }, cancel, deleteButton(card, actions.remove)));
     return li;
   }
 
@@ -180,21 +191,11 @@ function buildCard(card: CardState, actions: { refresh(): Promise<void>; remove(
     const retry = h('button', { type: 'button' }, 'Clone again');
     retry.addEventListener('click', () => runAction(card, retry, () => api(`/api/workspaces/${workspace.id}/clone`, { method: 'POST', body: {} }), 'Cloning again.', actions.refresh));
     const editUrl = h('a', { class: 'button', href: editUrlPath(workspace), 'aria-label': `Edit the URL of ${workspace.name}` }, 'Edit URL');
-    li.append(h('p', { class: 'hint' }, h('code', {}, workspace.cloneUrl)), h('div', { class: 'actions' }, retry, editUrl, deleteButton(workspace, actions.remove)));
+    li.append(h('p', { class: 'hint' }, h('code', {}, workspace.cloneUrl)), h('div', { class: 'actions' }, retry, editUrl, deleteButton(card, actions.remove)));
     return li;
   }
 
-  const facts = h('dl', { class: 'facts' });
-  const fact = (term: string, value: string) => facts.append(h('div', {}, h('dt', {}, term), h('dd', {}, value)));
-  if (status) {
-    fact('Branch', status.detached ? `detached at ${status.commit?.slice(0, 7) ?? '?'}` : (status.branch ?? '—'));
-    fact('Ahead / behind', status.upstream ? `${status.ahead} ahead, ${status.behind} behind ${status.upstream}` : 'no upstream');
-    fact('Changed files', String(status.changedFiles));
-  }
-  fact('Last sync', timeAgo(workspace.lastSyncAt));
-  fact('Terminals', String(workspace.activeTerminals));
-  li.append(facts);
-  if (card.statusError) li.append(h('p', { class: 'error-text' }, card.statusError));
+  li.append(buildStatus(card));
 
   const fetchButton = h('button', { type: 'button' }, 'Fetch');
   fetchButton.addEventListener('click', () => runAction(card, fetchButton, () => api(`/api/workspaces/${workspace.id}/fetch`, { method: 'POST', body: {} }), `Fetched ${workspace.name}.`, actions.refresh));
@@ -231,11 +232,28 @@ function buildCard(card: CardState, actions: { refresh(): Promise<void>; remove(
       pullButton,
       branchButton,
       envButton,
-      deleteButton(workspace, actions.remove),
+      deleteButton(card, actions.remove),
     ),
     panel,
   );
   return li;
+}
+
+/** The card's facts: git status (once loaded), last sync, running terminals. */
+function buildStatus(card: CardState): HTMLElement {
+  const { workspace, status } = card;
+  const facts = h('dl', { class: 'facts' });
+  const fact = (term: string, value: string) => facts.append(h('div', {}, h('dt', {}, term), h('dd', {}, value)));
+  if (status) {
+    fact('Branch', status.detached ? `detached at ${status.commit?.slice(0, 7) ?? '?'}` : (status.branch ?? '—'));
+    fact('Ahead / behind', status.upstream ? `${status.ahead} ahead, ${status.behind} behind ${status.upstream}` : 'no upstream');
+    fact('Changed files', String(status.changedFiles));
+  } else if (!card.statusError) {
+    fact('Branch', 'Loading…');
+  }
+  fact('Last sync', timeAgo(workspace.lastSyncAt));
+  fact('Terminals', String(workspace.activeTerminals));
+  return h('div', { class: 'workspace-status' }, facts, card.statusError ? h('p', { class: 'error-text' }, card.statusError) : null);
 }
 
 async function runAction(card: CardState, button: HTMLButtonElement, action: () => Promise<unknown>, success: string, refresh: () => Promise<void>) {
@@ -259,12 +277,24 @@ async function runAction(card: CardState, button: HTMLButtonElement, action: () 
   }
 }
 
-function deleteButton(workspace: Workspace, onDeleted: () => void): HTMLButtonElement {
+/** What deleting would end or lose, as the card shows it: "1 terminal is running and will be ended; …". */
+function deletionLosses(card: CardState): string {
+  const terminals = card.workspace.activeTerminals;
+  const changed = card.status?.changedFiles ?? 0;
+  const losses = [
+    terminals > 0 ? `${terminals === 1 ? '1 terminal is' : `${terminals} terminals are`} running and will be ended` : null,
+    changed > 0 ? `${changed === 1 ? '1 file has' : `${changed} files have`} uncommitted changes that will be lost` : null,
+  ].filter((loss): loss is string => loss !== null);
+  return losses.length > 0 ? `${losses.join('; ')}. ` : '';
+}
+
+function deleteButton(card: CardState, onDeleted: () => void): HTMLButtonElement {
   const button = h('button', { type: 'button', class: 'danger' }, 'Delete');
   button.addEventListener('click', async () => {
+    const { workspace } = card;
     const confirmed = await confirmDialog({
       title: `Delete ${workspace.name}?`,
-      message: 'This ends its terminals and removes its directory, with any uncommitted or unpushed work, and its environment variables.',
+      message: `${deletionLosses(card)}This ends its terminals and removes its directory, with any uncommitted or unpushed work, and its environment variables.`,
       confirmLabel: 'Delete workspace',
       danger: true,
       requireText: workspace.name,
@@ -300,7 +330,8 @@ async function branchPanel(card: CardState, refresh: () => Promise<void>): Promi
 }
 
 async function envPanel(workspace: Workspace): Promise<HTMLElement> {
-  const container = h('div', { class: 'env-panel' });
+  const headingId = `env-${workspace.id}-title`;
+  const container = h('section', { class: 'env-panel', 'aria-labelledby': headingId }, h('h3', { id: headingId }, 'Environment variables'));
   const list = h('ul', { class: 'env-list', 'aria-label': `Environment variables of ${workspace.name}` });
   const load = async () => {
     const { variables } = await api<{ variables: EnvVariable[] }>(`/api/workspaces/${workspace.id}/env`);
@@ -332,7 +363,7 @@ async function envPanel(workspace: Workspace): Promise<HTMLElement> {
   secret.id = `env-secret-${workspace.id}`;
   const form = h(
     'form',
-    { class: 'inline-form', 'aria-label': `Add a variable to ${workspace.name}` },
+    { class: 'inline-form env-form', 'aria-label': `Add a variable to ${workspace.name}` },
     field('Name', name, 'Letters, digits and _; for example API_KEY.'),
     field('Value', value),
     h('div', { class: 'checkbox' }, secret, h('label', { for: secret.id }, 'Secret (stored encrypted, never shown again)')),

@@ -75,7 +75,7 @@ export class TerminalsScreen {
     this.tabList.className = 'term-tabs';
     this.tabList.setAttribute('role', 'tablist');
     this.tabList.setAttribute('aria-label', 'Open terminals');
-    this.tabList.title = 'In a terminal, Ctrl+Shift+↑ comes back here';
+    this.tabList.title = 'In a terminal, Ctrl+Shift+↑ comes back here; Ctrl+Shift+← and → move between split panes';
     this.tabList.addEventListener('keydown', (event) => this.onTabKey(event));
     const actions = document.createElement('div');
     actions.className = 'term-actions';
@@ -83,8 +83,11 @@ export class TerminalsScreen {
     newButton.classList.add('term-new');
     this.splitRowButton = this.action('◫', 'Split side by side', () => void this.split('row'));
     this.splitColumnButton = this.action('⊟', 'Split stacked', () => void this.split('column'));
+    for (const button of [this.splitRowButton, this.splitColumnButton]) button.title += ' (Ctrl+Shift+← and → move between the panes)';
     this.unsplitButton = this.action('▢', 'Close the split', () => this.unsplit());
     this.renameButton = this.action('✎', 'Rename terminal', () => void this.rename());
+    const findButton = this.action('⌕', 'Find in terminal', () => this.focusedView()?.openSearch());
+    findButton.title = 'Find in terminal (Ctrl+F; Ctrl+Shift+F in full-screen programs such as less and vim, which keep Ctrl+F)';
     const smaller = this.action('A−', 'Smaller text', () => this.changeFontSize(-1));
     const larger = this.action('A+', 'Larger text', () => this.changeFontSize(1));
     smaller.classList.add('term-font');
@@ -94,7 +97,7 @@ export class TerminalsScreen {
     this.status.setAttribute('role', 'status');
     this.reconnectButton = this.action('Reconnect', 'Reconnect now', () => this.transport.reconnect());
     this.reconnectButton.hidden = true;
-    actions.append(newButton, this.splitRowButton, this.splitColumnButton, this.unsplitButton, this.renameButton, smaller, larger, this.status, this.reconnectButton);
+    actions.append(newButton, this.splitRowButton, this.splitColumnButton, this.unsplitButton, this.renameButton, findButton, smaller, larger, this.status, this.reconnectButton);
     this.placeLink = document.createElement('a');
     this.placeLink.className = 'term-place';
     this.placeLink.href = '/workspaces';
@@ -151,6 +154,7 @@ export class TerminalsScreen {
       }),
     );
     this.onConnectionState(transport.state);
+    this.warnBeforeUnload();
     this.watchViewport();
     this.watchPinch();
     this.render();
@@ -300,6 +304,7 @@ export class TerminalsScreen {
       onStartAgain: (ended) => void this.startAgain(ended),
       onCloseRequest: (ended) => void this.closeTab(ended),
       onLeave: () => this.tabList.querySelector<HTMLButtonElement>('[aria-selected="true"]')?.focus(),
+      onMovePane: (_from, direction) => this.focusPane(direction === -1 ? 0 : 1),
     });
     this.views.set(session.id, view);
     this.panes.append(view.element);
@@ -355,6 +360,12 @@ export class TerminalsScreen {
       // Nothing else to show: the second pane gets a new terminal.
       await this.newTerminal(1, direction);
     }
+  }
+
+  private focusPane(slot: 0 | 1): void {
+    if (this.layout.split === 'none') return;
+    const id = this.layout.panes[slot];
+    if (id) this.views.get(id)?.focus();
   }
 
   private unsplit(): void {
@@ -492,6 +503,7 @@ export class TerminalsScreen {
       if (slot !== 'none') view.element.removeAttribute('inert');
       else view.element.setAttribute('inert', '');
     }
+    this.orderPanes();
     this.markFocusedPane();
     this.empty.hidden = layout.tabs.length > 0;
     this.splitRowButton.hidden = layout.split === 'row';
@@ -504,6 +516,30 @@ export class TerminalsScreen {
     requestAnimationFrame(() => {
       for (const view of this.views.values()) view.refit();
     });
+  }
+
+  /** Keyboard focus follows what is seen: the first (left or top) pane comes first in the document. */
+  private orderPanes(): void {
+    const [first, second] = this.layout.panes.map((id) => (id ? this.views.get(id)?.element : undefined));
+    if (!first || !second || first.compareDocumentPosition(second) & Node.DOCUMENT_POSITION_FOLLOWING) return;
+    // Moving an element takes the focus from inside it: give it back.
+    const active = document.activeElement;
+    second.before(first);
+    if (active instanceof HTMLElement && first.contains(active) && document.activeElement !== active) active.focus();
+  }
+
+  /**
+   * Ctrl+W deletes a word in the shell but closes the tab in a browser that does not reserve it:
+   * ask before leaving while a terminal runs. (Its shell keeps running; the question is for the slip.)
+   */
+  private warnBeforeUnload(): void {
+    const onBeforeUnload = (event: BeforeUnloadEvent) => {
+      if (![...this.views.values()].some((view) => view.isRunning)) return;
+      event.preventDefault();
+      event.returnValue = '';
+    };
+    window.addEventListener('beforeunload', onBeforeUnload);
+    this.cleanups.push(() => window.removeEventListener('beforeunload', onBeforeUnload));
   }
 
   /** With two panes, outlines the one that takes typing, search and the key bar. */

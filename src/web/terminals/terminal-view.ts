@@ -3,6 +3,7 @@
 // behind handling, and acknowledgements driven by xterm's write callbacks (flow control).
 import { FitAddon } from '@xterm/addon-fit';
 import { type ISearchOptions, SearchAddon } from '@xterm/addon-search';
+import { Unicode11Addon } from '@xterm/addon-unicode11';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { WebglAddon } from '@xterm/addon-webgl';
 import { Terminal } from '@xterm/xterm';
@@ -14,6 +15,13 @@ import type { ServerEvents, TerminalTransport } from './transport.js';
 const ACK_EVERY_BYTES = 64 * 1024;
 const ACK_DEBOUNCE_MS = 50;
 const DEFAULT_MAX_INPUT_BYTES = 64 * 1024;
+/**
+ * Rows a little taller than the font: at 1.0 the DOM renderer clips the underscore of DejaVu Sans Mono
+ * at several sizes (10, 14, 19, 23 px), so `snake_case` read as `snake case`.
+ */
+const LINE_HEIGHT = 1.1;
+/** Ctrl+C/V copy and paste where that is the platform's habit; on macOS Cmd does, and Ctrl stays the terminal's. */
+const isMac = /Mac|iPhone|iPad/.test(navigator.platform);
 
 export interface TerminalViewOptions {
   session: TerminalInfo;
@@ -28,6 +36,8 @@ export interface TerminalViewOptions {
   onCloseRequest(view: TerminalView): void;
   /** Ctrl+Shift+↑: leave the terminal (which keeps Tab for the shell) for the tab bar. */
   onLeave(view: TerminalView): void;
+  /** Ctrl+Shift+← / →: the pane before or after this one. */
+  onMovePane(view: TerminalView, direction: -1 | 1): void;
 }
 
 /**
@@ -83,6 +93,7 @@ export class TerminalView {
   private readonly searchStatus: HTMLElement;
   private theme: TerminalTheme;
   private readonly exitBar: HTMLElement;
+  private readonly sizeNotice: HTMLButtonElement;
   private webgl: WebglAddon | null = null;
   private readonly cleanups: Array<() => void> = [];
   /** End of the bytes handed to xterm (what the next attach asks to continue from). */
@@ -152,34 +163,33 @@ export class TerminalView {
     this.exitBar.hidden = true;
     this.exitBar.setAttribute('role', 'status');
 
-    this.element.append(this.host, this.searchBox, this.exitBar);
+    this.sizeNotice = document.createElement('button');
+    this.sizeNotice.type = 'button';
+    this.sizeNotice.className = 'term-sized';
+    this.sizeNotice.hidden = true;
+    this.sizeNotice.addEventListener('click', () => this.takeSizeBack());
+
+    this.element.append(this.sizeNotice, this.host, this.searchBox, this.exitBar);
 
     this.term = new Terminal({
       fontSize: options.fontSize,
+      lineHeight: LINE_HEIGHT,
       fontFamily: 'ui-monospace, "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace',
       theme: XTERM_THEMES[options.theme],
       scrollback: 5000,
       cursorBlink: true,
-      // The search addon's match highlighting (and with it its match count) uses decorations, still a proposed API.
+      // The search addon's match highlighting (and with it its match count) uses decorations, and
+      // `unicode.activeVersion` is still a proposed API.
       allowProposedApi: true,
     });
     this.term.loadAddon(this.fit);
+    // Emoji and other wide characters as wide as the shell (glibc) counts them, or line editing goes astray.
+    this.term.loadAddon(new Unicode11Addon());
+    this.term.unicode.activeVersion = '11';
     this.term.loadAddon(this.search);
     this.search.onDidChangeResults(({ resultIndex, resultCount }) => this.showSearchCount(resultIndex, resultCount));
     this.term.loadAddon(new WebLinksAddon());
-    this.term.attachCustomKeyEventHandler((event) => {
-      if (event.type === 'keydown' && (event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === 'f') {
-        event.preventDefault();
-        this.openSearch();
-        return false;
-      }
-      if (event.type === 'keydown' && event.ctrlKey && event.shiftKey && event.key === 'ArrowUp') {
-        event.preventDefault();
-        this.options.onLeave(this);
-        return false;
-      }
-      return true;
-    });
+    this.term.attachCustomKeyEventHandler((event) => event.type !== 'keydown' || !this.handleShortcut(event));
     this.cleanups.push(
       disposeOf(this.term.onData((data) => this.sendInput(this.options.transformInput(data)))),
       disposeOf(this.term.onBinary((data) => this.sendInput(data))),
@@ -189,13 +199,19 @@ export class TerminalView {
           this.options.onChange(this);
         }),
       ),
-      disposeOf(this.term.onResize(({ cols, rows }) => this.sendResize(cols, rows))),
+      disposeOf(
+        this.term.onResize(({ cols, rows }) => {
+          this.sizeNotice.hidden = true;
+          this.sendResize(cols, rows);
+        }),
+      ),
     );
     this.cleanups.push(
       this.transport.on('terminal:output', (payload) => payload.sessionId === this.session.id && this.onOutput(payload)),
       this.transport.on('terminal:reset', (payload) => payload.sessionId === this.session.id && this.onReset(payload.seq)),
       this.transport.on('terminal:behind', (payload) => payload.sessionId === this.session.id && this.onBehind(payload)),
       this.transport.on('terminal:exit', (payload) => payload.sessionId === this.session.id && this.onExit(payload)),
+      this.transport.on('terminal:resized', (payload) => payload.sessionId === this.session.id && this.onResizedElsewhere(payload)),
       this.transport.on('terminal:ready', (info) => {
         this.maxInputBytes = info.maxInputBytes;
       }),
@@ -205,6 +221,8 @@ export class TerminalView {
       }),
     );
     this.element.addEventListener('focusin', () => this.options.onFocus(this));
+    this.host.addEventListener('focusin', () => this.takeSizeBack());
+    this.host.addEventListener('pointerdown', () => this.takeSizeBack());
   }
 
   /** Opens xterm in its element (which must be in the document) and attaches; call once. */
@@ -284,7 +302,12 @@ export class TerminalView {
 
   sendInput(data: string): void {
     if (!data || this.disposed) return;
-    if (this.session.status !== 'active') return;
+    if (this.session.status !== 'active') {
+      this.answerEndedInput(data);
+      return;
+    }
+    // The server applies this client's size before its input: the notice is out of date.
+    this.sizeNotice.hidden = true;
     if (!this.attached) {
       this.pendingInput.push(data);
       return;
@@ -346,6 +369,59 @@ export class TerminalView {
     this.element.remove();
   }
 
+  /** Keys the app (or the browser) takes instead of xterm: true when xterm must leave the key alone. */
+  private handleShortcut(event: KeyboardEvent): boolean {
+    const key = event.key.toLowerCase();
+    const ctrlShift = event.ctrlKey && event.shiftKey && !event.altKey && !event.metaKey;
+    const ctrlOnly = event.ctrlKey && !event.shiftKey && !event.altKey && !event.metaKey;
+    if (this.isFindKey(event, key)) {
+      event.preventDefault();
+      this.openSearch();
+      return true;
+    }
+    if (ctrlShift && (event.key === 'ArrowUp' || event.key === 'ArrowLeft' || event.key === 'ArrowRight')) {
+      event.preventDefault();
+      if (event.key === 'ArrowUp') this.options.onLeave(this);
+      else this.options.onMovePane(this, event.key === 'ArrowLeft' ? -1 : 1);
+      return true;
+    }
+    if (ctrlShift && key === 'c') {
+      event.preventDefault();
+      this.copySelection();
+      return true;
+    }
+    // Not prevented: the browser's own paste (Ctrl+V, Ctrl+Shift+V) reaches xterm's paste handler, so
+    // bracketed paste applies and no clipboard permission is needed.
+    if ((ctrlShift || (ctrlOnly && !isMac)) && key === 'v') return true;
+    // With a selection, Ctrl+C is the browser's copy (xterm copies its selection); without one it is ^C.
+    if (ctrlOnly && !isMac && key === 'c' && this.term.hasSelection()) {
+      // After the copy, which the browser makes once this handler has returned.
+      setTimeout(() => this.term.clearSelection());
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Ctrl+Shift+F and Cmd+F always search; Ctrl+F only on the normal screen, since full-screen
+   * programs (less, vim, man) page forward with it.
+   */
+  private isFindKey(event: KeyboardEvent, key: string): boolean {
+    if (key !== 'f' || event.altKey) return false;
+    if (event.metaKey && !event.ctrlKey) return true;
+    if (!event.ctrlKey || event.metaKey) return false;
+    return event.shiftKey || this.term.buffer.active.type === 'normal';
+  }
+
+  /** Ctrl+Shift+C: the clipboard API where there is one (https, localhost), else the browser's copy command. */
+  private copySelection(): void {
+    const text = this.term.getSelection();
+    if (!text) return;
+    const copyCommand = () => document.execCommand('copy');
+    if (navigator.clipboard?.writeText) navigator.clipboard.writeText(text).catch(copyCommand);
+    else copyCommand();
+  }
+
   private dimensions(): { cols?: number; rows?: number } {
     const { cols, rows } = this.term;
     return cols >= 1 && rows >= 1 && cols <= 1000 && rows <= 1000 ? { cols, rows } : {};
@@ -355,6 +431,31 @@ export class TerminalView {
     if (this.attached && cols >= 1 && rows >= 1 && cols <= 1000 && rows <= 1000) {
       this.transport.notify('terminal:resize', { sessionId: this.session.id, cols, rows });
     }
+  }
+
+  /** Another client's size won (docs/protocol.md, Size): say so, and how to take it back. */
+  private onResizedElsewhere({ cols, rows }: ServerEvents['terminal:resized']): void {
+    if (cols === this.term.cols && rows === this.term.rows) {
+      this.sizeNotice.hidden = true;
+      return;
+    }
+    this.sizeNotice.textContent = `Sized for another window (${cols}×${rows}), so output may look garbled here. Type, or click here, to take it back.`;
+    this.sizeNotice.hidden = false;
+  }
+
+  /** Sends this window's size again; the server applies it if another client's size is in force. */
+  private takeSizeBack(): void {
+    if (this.sizeNotice.hidden) return;
+    this.sizeNotice.hidden = true;
+    this.sendResize(this.term.cols, this.term.rows);
+    this.term.focus();
+  }
+
+  /** Typing into an ended terminal: Enter starts it again, any other key points at the button that does. */
+  private answerEndedInput(data: string): void {
+    if (this.exitBar.hidden) return;
+    if (data === '\r') this.options.onStartAgain(this);
+    else this.exitBar.querySelector<HTMLButtonElement>('.term-button-primary')?.focus();
   }
 
   private onOutput({ seq, data }: ServerEvents['terminal:output']): void {
@@ -418,7 +519,12 @@ export class TerminalView {
     this.exitBar.replaceChildren();
     const text = document.createElement('span');
     const how = reason && reason !== 'exited' ? ` (${reason})` : '';
-    text.textContent = exitCode === null ? `This terminal has ended${how}.` : `This terminal has ended with exit code ${exitCode}${how}.`;
+    const ended = exitCode === null ? `This terminal has ended${how}.` : `This terminal has ended with exit code ${exitCode}${how}.`;
+    text.textContent = `${ended} Press Enter to start it again.`;
+    // No blinking cursor inviting input that goes nowhere; \x1b[?25l hides it.
+    this.term.options.cursorBlink = false;
+    this.term.write('\x1b[?25l');
+    this.sizeNotice.hidden = true;
     const again = this.button('Start again', 'Start again', () => this.options.onStartAgain(this), 'term-button term-button-primary');
     again.title = 'Start a new terminal in the same place';
     const close = this.button('Close tab', 'Close tab', () => this.options.onCloseRequest(this));

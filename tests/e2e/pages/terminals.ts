@@ -17,6 +17,24 @@ declare const document: {
   querySelectorAll(selector: string): { length: number };
 };
 
+/** In the browser: decodes a PNG (base64) and counts the pixels far from the colour of its top-left corner. */
+const COUNT_INK = `async (data) => {
+  const image = new Image();
+  image.src = 'data:image/png;base64,' + data;
+  await image.decode();
+  const canvas = document.createElement('canvas');
+  canvas.width = image.width;
+  canvas.height = image.height;
+  const context = canvas.getContext('2d');
+  context.drawImage(image, 0, 0);
+  const pixels = context.getImageData(0, 0, image.width, image.height).data;
+  let ink = 0;
+  for (let i = 0; i < pixels.length; i += 4) {
+    if (Math.abs(pixels[i] - pixels[0]) + Math.abs(pixels[i + 1] - pixels[1]) + Math.abs(pixels[i + 2] - pixels[2]) > 150) ink++;
+  }
+  return ink;
+}`;
+
 export class TerminalsPage {
   constructor(readonly page: Page) {}
 
@@ -153,6 +171,52 @@ export class TerminalsPage {
 
   connectionState(): Promise<string | null> {
     return this.page.locator('.term-conn').getAttribute('data-state');
+  }
+
+  /** The row element of a pane that shows exactly `line`. */
+  async row(line: string, slot: PaneSlot = 0): Promise<Locator> {
+    const index = await this.view(slot)
+      .locator('.xterm-rows')
+      .evaluate(
+        (rows, wanted) => [...(rows as unknown as BrowserElement).children].findIndex((row) => (row.textContent ?? '').replace(/\u00a0/g, ' ').trimEnd() === wanted),
+        line,
+      );
+    if (index === -1) throw new Error(`Pane ${slot} shows no line "${line}":\n${await this.screenText(slot)}`);
+    return this.view(slot).locator('.xterm-rows > *').nth(index);
+  }
+
+  /**
+   * Pixels of a row (as the screen shows it) that differ clearly from its background, the colour of
+   * its top-left corner: 0 when what the row holds is drawn outside it (clipped).
+   */
+  async inkPixels(row: Locator): Promise<number> {
+    const png = (await row.screenshot()).toString('base64');
+    return this.page.evaluate(`(${COUNT_INK})(${JSON.stringify(png)})`);
+  }
+
+  /** Double-clicks the first word of a line (xterm selects it). */
+  async selectWord(line: string, slot: PaneSlot = 0): Promise<void> {
+    const row = await this.row(line, slot);
+    const box = (await row.boundingBox())!;
+    await this.page.mouse.dblclick(box.x + 4, box.y + box.height / 2);
+  }
+
+  /** Whether xterm has a selection (it draws one element per selected stretch). */
+  async hasSelection(slot: PaneSlot = 0): Promise<boolean> {
+    return (await this.view(slot).locator('.xterm-selection > *').count()) > 0;
+  }
+
+  readClipboard(): Promise<string> {
+    return this.page.evaluate('navigator.clipboard.readText()');
+  }
+
+  async writeClipboard(text: string): Promise<void> {
+    await this.page.evaluate(`navigator.clipboard.writeText(${JSON.stringify(text)})`);
+  }
+
+  /** Whether the keyboard focus is in the given element. */
+  async hasFocus(locator: Locator): Promise<boolean> {
+    return locator.evaluate((element) => element === (element.ownerDocument as { activeElement: unknown }).activeElement);
   }
 
   keyBarKey(label: string | RegExp): Locator {
