@@ -45,6 +45,7 @@ describe('web app screens', () => {
     await page.getByRole('heading', { name: 'Workspaces', level: 1 }).waitFor();
     await expect(page.getByText('@octocat').isVisible()).resolves.toBe(true);
     await expect(page.getByText('No workspaces yet').isVisible()).resolves.toBe(true);
+    await expect(page.locator('.empty').getByRole('link', { name: 'Terminals' }).getAttribute('href')).resolves.toBe('/terminals');
     // Signed in, the sign-in screen has nothing to offer: it moves on.
     await page.goto('/sign-in');
     await page.waitForURL('**/workspaces');
@@ -74,6 +75,9 @@ describe('web app screens', () => {
     await waiting.waitFor();
     await expect(page.locator('form.token-form').count()).resolves.toBe(1);
     await expect(waiting.evaluate((element) => Boolean(element.compareDocumentPosition(document.querySelector('form.token-form')) & 4))).resolves.toBe(true);
+    // "Get a new code" comes after the code, not above it where a tap meant for the code could land.
+    const newCode = page.getByRole('button', { name: 'Get a new code' });
+    await expect(code.evaluate((element, button) => Boolean(element.compareDocumentPosition(button!) & 4), await newCode.elementHandle())).resolves.toBe(true);
     await page.getByRole('button', { name: 'Copy code' }).click();
     await page.getByRole('button', { name: 'Copied' }).waitFor();
     await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(userCode);

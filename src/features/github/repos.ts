@@ -18,6 +18,9 @@ interface GitHubRepoJson {
   html_url: string;
 }
 
+/** Repository order by name: case-insensitive, with numbers in order (repo-2 before repo-10). */
+export const byName = (a: Pick<RepoSummary, 'fullName'>, b: Pick<RepoSummary, 'fullName'>) => a.fullName.localeCompare(b.fullName, 'en', { numeric: true, sensitivity: 'base' });
+
 /**
  * Turns an octokit failure into an API error the owner can act on: rate limit (with the reset
  * time), revoked token, no access. AppErrors from app.github (not connected, renewal) pass through.
@@ -87,8 +90,8 @@ export function createRepoBrowser({ db, github, clock, cacheMs }: { db: Database
       const all = cache!.repos;
       const q = options.q?.toLowerCase();
       const matching = q ? all.filter((repo) => repo.fullName.toLowerCase().includes(q) || (repo.description ?? '').toLowerCase().includes(q)) : [...all];
-      if (options.sort === 'name') matching.sort((a, b) => a.fullName.toLowerCase().localeCompare(b.fullName.toLowerCase()));
-      else matching.sort((a, b) => (b.pushedAt ?? '').localeCompare(a.pushedAt ?? '') || a.fullName.localeCompare(b.fullName));
+      if (options.sort === 'name') matching.sort(byName);
+      else matching.sort((a, b) => (b.pushedAt ?? '').localeCompare(a.pushedAt ?? '') || byName(a, b));
       const pageItems = matching.slice((options.page - 1) * options.perPage, options.page * options.perPage);
       const workspaces = await db.workspace.findMany({
         where: { githubRepo: { in: pageItems.map((repo) => repo.fullName.toLowerCase()) } },

@@ -133,8 +133,9 @@ export const signInScreen: Screen = {
           showFinal(describeError(error), true);
         }
       });
-      // The status (waiting, refused, expired) belongs with the code, above any other way to sign in.
-      card.append(h('div', { class: 'actions' }, start), deviceArea, status);
+      // The status (waiting, refused, expired) belongs with the code, above any other way to sign in;
+      // once there is a code, "Get a new code" comes after it, where it is not tapped by mistake.
+      card.append(deviceArea, status, h('div', { class: 'actions' }, start));
     }
 
     if (options.tokenSignIn) {

@@ -48,7 +48,13 @@ export const workspacesScreen: Screen = {
   title: 'Workspaces',
   async render(main, context) {
     const list = h('ul', { class: 'workspace-list', 'aria-label': 'Workspaces' });
-    const empty = h('p', { class: 'empty', hidden: true }, 'No workspaces yet. Add one from your GitHub repositories or any git URL.');
+    const empty = h(
+      'p',
+      { class: 'empty', hidden: true },
+      'No workspaces yet. Add one from your GitHub repositories or any git URL. Meanwhile ',
+      h('a', { href: '/terminals' }, 'Terminals'),
+      ' opens a shell in your home directory.',
+    );
     const loading = h('p', { class: 'muted', role: 'status' }, 'Loading workspaces…');
     main.append(
       h('div', { class: 'screen-header' }, h('h1', {}, 'Workspaces'), h('a', { class: 'button primary', href: '/workspaces/new' }, 'Add workspace')),

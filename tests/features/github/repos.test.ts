@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { byName } from '../../../src/features/github/repos.js';
 import { startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
 import { buildTestApp, injectAsOwner } from '../../helpers/app.js';
 import { fakeGitHubEnv } from '../../helpers/github-sign-in.js';
@@ -117,5 +118,12 @@ describe('GET /api/github/repos', () => {
     const response = await injectAsOwner(unconnected.app, { method: 'GET', url: '/api/github/repos' });
     expect(response.statusCode).toBe(409);
     expect(response.json().error.code).toBe('github_not_connected');
+  });
+});
+
+describe('repository names in order', () => {
+  it('puts numbers in numeric order and ignores case', () => {
+    const names = ['me/repo-10', 'me/Repo-2', 'me/repo-1', 'Acme/tools'].map((fullName) => ({ fullName }));
+    expect(names.sort(byName).map((repo) => repo.fullName)).toEqual(['Acme/tools', 'me/repo-1', 'me/Repo-2', 'me/repo-10']);
   });
 });
