@@ -316,21 +316,21 @@ describe('web app screens', () => {
     expect(e2e.consoleProblems(page)).toEqual([]);
   });
 
-  it('keeps a long clone\'s progress toast until the clone is done, and says so', async () => {
+  it('keeps a long clone\'s progress toast until the clone is done, and says so on whatever screen shows then', async () => {
     const e2e = fixture();
     await e2e.addRepo('slow-clone');
     const page = await e2e.newPage();
     await page.clock.install();
     await e2e.signIn(page);
-    // The page hears of the clone's end only from the list, which waits here until the test lets it
-    // go: by then a minute has passed, and the clone is done.
-    await holdRequests(page, (url) => url.pathname === '/api/workspaces/events');
+    // The page hears of the clone's end only from the clone's own event stream, which waits here
+    // until the test lets it go: by then a minute has passed, the clone is done, and the owner has
+    // moved on to Settings.
+    const cloneEvents = await holdRequests(page, (url) => /^\/api\/workspaces\/[\w-]+\/events$/.test(url.pathname));
     const workspaces = new WorkspacesPage(page);
     await workspaces.open();
     await workspaces.openAddWorkspace();
     // The server caches the repository list, from before this repository existed.
     await page.getByRole('button', { name: 'Refresh list' }).click();
-    const list = await holdRequests(page, (url) => url.pathname === '/api/workspaces');
     await workspaces.addFromPicker('octocat/slow-clone');
     const toasts = new AppShell(page).toasts();
     await toasts.filter({ hasText: 'Cloning octocat/slow-clone…' }).waitFor();
@@ -340,7 +340,9 @@ describe('web app screens', () => {
       .toBe('ready');
     await page.clock.fastForward(60_000);
     await expect(toasts.filter({ hasText: 'Cloning octocat/slow-clone…' }).count()).resolves.toBe(1);
-    await list.release();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+    await cloneEvents.release();
     await toasts.filter({ hasText: 'Cloned octocat/slow-clone.' }).waitFor();
     await expect(toasts.filter({ hasText: 'Cloning octocat/slow-clone…' }).count()).resolves.toBe(0);
   });

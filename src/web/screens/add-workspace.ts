@@ -6,7 +6,7 @@ import { field, h, isKeyboardFirst } from '../app/dom.js';
 import { timeAgo } from '../app/format.js';
 import { toast } from '../app/toast.js';
 import type { Repository, Workspace } from '../app/types.js';
-import { cloneToastKey } from './workspaces.js';
+import { watchClone } from './clone-watch.js';
 
 interface RepoPage {
   repositories: Repository[];
@@ -85,7 +85,7 @@ export const addWorkspaceScreen: Screen = {
       button.disabled = true;
       try {
         const workspace = replacing ? await replaceWorkspace(body, replacing) : await postWorkspace(body);
-        toast(`Cloning ${workspace.name}…`, 'info', cloneToastKey(workspace.id));
+        watchClone(workspace);
         context.navigate('/workspaces');
       } catch (error) {
         toast(describeError(error), 'error');

@@ -5,8 +5,9 @@ import { confirmDialog } from '../app/dialog.js';
 import { field, h, setFieldError } from '../app/dom.js';
 import { timeAgo } from '../app/format.js';
 import { checkEnvName } from '../app/input-checks.js';
-import { toast, updateToast } from '../app/toast.js';
+import { toast } from '../app/toast.js';
 import type { Branches, CloneEvent, EnvVariable, GitStatus, Workspace } from '../app/types.js';
+import { watchClone } from './clone-watch.js';
 
 const PHASE_LABELS: Record<string, string> = {
   queued: 'Waiting for a free clone slot',
@@ -23,18 +24,10 @@ const PHASE_LABELS: Record<string, string> = {
 
 const STATUS_LABELS: Record<Workspace['status'], string> = { active: 'Active', idle: 'Idle', archived: 'Archived' };
 
-/** Names the "Cloning …" toast of a workspace, so that the end of its clone can settle it. */
-export const cloneToastKey = (workspaceId: string) => `clone:${workspaceId}`;
-
 /** Add workspace with a failed clone's URL to correct; the new clone replaces the failed workspace. */
 const editUrlPath = (workspace: Workspace) => `/workspaces/new?${new URLSearchParams({ url: workspace.cloneUrl, replaces: workspace.id })}`;
 
 const isCloneFinished = (state: Workspace['cloneState']) => state === 'ready' || state === 'error';
-
-/** The clone has ended: "Cloning x…" becomes "Cloned x.", or goes (the card shows the error). */
-function settleCloneToast(workspace: Workspace) {
-  updateToast(cloneToastKey(workspace.id), workspace.cloneState === 'ready' ? `Cloned ${workspace.name}.` : null, 'success');
-}
 
 interface CardState {
   workspace: Workspace;
@@ -113,10 +106,9 @@ export const workspacesScreen: Screen = {
         return;
       }
       applyEvent(card, event);
-      if (isCloneFinished(event.state)) {
-        settleCloneToast(card.workspace);
-        void refreshOne(event.workspaceId);
-      } else updateProgress(card);
+      // The clone's toast is settled by watchClone (clone-watch.ts), whatever screen shows.
+      if (isCloneFinished(event.state)) void refreshOne(event.workspaceId);
+      else updateProgress(card);
     });
 
     const { workspaces } = await api<{ workspaces: Workspace[] }>('/api/workspaces');
@@ -125,8 +117,6 @@ export const workspacesScreen: Screen = {
       const card: CardState = { workspace, status: null, statusError: null, element: h('li'), busy: false };
       const early = pendingEvents.get(workspace.id);
       if (early) applyEvent(card, early);
-      // The clone may have ended before this screen listened for events.
-      if (isCloneFinished(card.workspace.cloneState)) settleCloneToast(card.workspace);
       cards.set(workspace.id, card);
       list.append(card.element);
       renderCard(card);
@@ -195,7 +185,11 @@ function buildCard(card: CardState, actions: { refresh(): Promise<void>; remove(
   if (workspace.cloneState === 'error') {
     li.append(h('p', { class: 'error-text', role: 'alert' }, workspace.cloneError ?? 'The clone failed.'));
     const retry = h('button', { type: 'button' }, 'Clone again');
-    retry.addEventListener('click', () => runAction(card, retry, () => api(`/api/workspaces/${workspace.id}/clone`, { method: 'POST', body: {} }), 'Cloning again.', actions.refresh));
+    const cloneAgain = async () => {
+      await api(`/api/workspaces/${workspace.id}/clone`, { method: 'POST', body: {} });
+      watchClone(workspace);
+    };
+    retry.addEventListener('click', () => runAction(card, retry, cloneAgain, null, actions.refresh));
     const editUrl = h('a', { class: 'button', href: editUrlPath(workspace), 'aria-label': `Edit the URL of ${workspace.name}` }, 'Edit URL');
     li.append(h('p', { class: 'hint' }, h('code', {}, workspace.cloneUrl)), h('div', { class: 'actions' }, retry, editUrl, deleteButton(card, actions.remove)));
     return li;
@@ -262,7 +256,8 @@ function buildStatus(card: CardState): HTMLElement {
   return h('div', { class: 'workspace-status' }, facts, card.statusError ? h('p', { class: 'error-text' }, card.statusError) : null);
 }
 
-async function runAction(card: CardState, button: HTMLButtonElement, action: () => Promise<unknown>, success: string, refresh: () => Promise<void>) {
+/** `success`: what to say once done (null: the action reports for itself). */
+async function runAction(card: CardState, button: HTMLButtonElement, action: () => Promise<unknown>, success: string | null, refresh: () => Promise<void>) {
   if (card.busy) return;
   card.busy = true;
   const label = button.textContent;
@@ -272,7 +267,7 @@ async function runAction(card: CardState, button: HTMLButtonElement, action: () 
     await action();
     // Show the new state first, then say it worked.
     await refresh();
-    toast(success, 'success');
+    if (success) toast(success, 'success');
   } catch (error) {
     toast(describeError(error), 'error');
   } finally {
