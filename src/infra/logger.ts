@@ -2,7 +2,10 @@ import type { FastifyLoggerOptions } from 'fastify';
 import { type LoggerOptions, stdSerializers } from 'pino';
 import type { LoggingConfig } from '../config/logging.js';
 
-const SENSITIVE_KEY = /token|secret|password|passphrase|authorization|cookie|api[-_]?key|credential|^code$|code_verifier/i;
+const CREDENTIAL_NAMES = 'token|secret|password|passphrase|authorization|cookie|api[-_]?key|credential|code_verifier';
+const SENSITIVE_KEY = new RegExp(`${CREDENTIAL_NAMES}|^code$`, 'i');
+// In an error, `code` is ENOENT, P2002 and the like; an OAuth code would be in the request, which goes.
+const SENSITIVE_ERROR_KEY = new RegExp(CREDENTIAL_NAMES, 'i');
 const SENSITIVE_QUERY_PARAM = /token|secret|code|state|password|key/i;
 export const REDACTED = '[redacted]';
 
@@ -18,6 +21,9 @@ export function createLoggerOptions(config: LoggingConfig): FastifyLoggerOptions
       log: (object) => redactSensitive(object) as Record<string, unknown>,
     },
     serializers: {
+      // The log formatter has already turned errors into plain data; pino's own error serializer
+      // would take that for an error and name its type "Object". (Fastify types the result as an error.)
+      err: ((value: unknown) => (value instanceof Error ? serializeError(value, 0) : value)) as never,
       req: (request: { method: string; url: string; ip?: string; headers?: Record<string, unknown> }) => ({
         method: request.method,
         url: redactUrl(request.url),
@@ -34,7 +40,7 @@ const ERROR_TRANSPORT_KEYS = new Set(['request', 'response', 'config', 'headers'
 export function redactSensitive(value: unknown, depth = 0): unknown {
   if (depth > 8 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => redactSensitive(item, depth + 1));
-  if (value instanceof Error) return redactSensitive(withoutTransport(stdSerializers.err(value), depth), depth);
+  if (value instanceof Error) return serializeError(value, depth);
   // Requests, errors and streams keep their own serializers; only plain data is walked.
   const prototype = Object.getPrototypeOf(value);
   if (prototype !== Object.prototype && prototype !== null) return value;
@@ -56,12 +62,27 @@ export function redactUrl(url: string): string {
   return `${url.slice(0, queryStart)}?${params.toString()}`;
 }
 
-/** A serialized error (and its causes) without the request and response it may have kept. */
-function withoutTransport(serialized: unknown, depth: number): unknown {
-  if (depth > 8 || serialized === null || typeof serialized !== 'object' || Array.isArray(serialized)) return serialized;
-  return Object.fromEntries(
-    Object.entries(serialized)
-      .filter(([key]) => !ERROR_TRANSPORT_KEYS.has(key))
-      .map(([key, child]) => [key, key === 'cause' ? withoutTransport(child, depth + 1) : child]),
-  );
+/** pino's serialized errors (causes, nested errors, aggregateErrors) are built on this prototype. */
+const SERIALIZED_ERROR_PROTOTYPE: unknown = Object.getPrototypeOf(stdSerializers.errWithCause(new Error('probe')));
+
+/** An error as log data: type, message, stack and own fields, at every level without the request and response it may have kept. */
+function serializeError(error: Error, depth: number): unknown {
+  return sanitizeErrorData(stdSerializers.errWithCause(error), depth);
+}
+
+function sanitizeErrorData(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 8) return '[nested too deep]';
+  if (Array.isArray(value)) return value.map((item) => sanitizeErrorData(item, depth + 1));
+  if (value instanceof Error) return serializeError(value, depth + 1);
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null && prototype !== SERIALIZED_ERROR_PROTOTYPE) {
+    return value instanceof Date ? value : `[${value.constructor?.name ?? 'object'}]`;
+  }
+  const result: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    if (ERROR_TRANSPORT_KEYS.has(key)) continue;
+    result[key] = SENSITIVE_ERROR_KEY.test(key) && child !== undefined && child !== null ? REDACTED : sanitizeErrorData(child, depth + 1);
+  }
+  return result;
 }

@@ -37,6 +37,24 @@ async function routeTerminalSockets(page: Page, gate = { refuse: false }): Promi
   return connections;
 }
 
+/** The `terminal:resize` messages the page sends on its terminal WebSockets from now on. */
+function resizesSentBy(page: Page): string[] {
+  const sent: string[] = [];
+  page.on('websocket', (socket) => {
+    if (!TERMINALS_WS.test(socket.url())) return;
+    socket.on('framesent', ({ payload }) => {
+      if (typeof payload === 'string' && payload.includes('"terminal:resize"')) sent.push(payload);
+    });
+  });
+  return sent;
+}
+
+/** The terminals running on the server, as the page's own session sees them. */
+async function runningSessionIds(page: Page): Promise<string[]> {
+  const { sessions } = (await page.evaluate(async () => (await fetch('/api/terminals')).json())) as { sessions: { id: string; status: string }[] };
+  return sessions.filter((session) => session.status === 'active').map((session) => session.id);
+}
+
 /** Signs the page in and opens the terminals screen. */
 async function openTerminals(e2e: ReturnType<typeof fixture>, page: Page): Promise<TerminalsPage> {
   await e2e.signIn(page);
@@ -149,12 +167,16 @@ it('opens terminals with tabs and a split, restores them after a reload and resu
   await page.keyboard.type('x');
   await expect.poll(() => terminals.hasFocus(terminals.view(1).getByRole('button', { name: 'Start again' }))).toBe(true);
   await terminals.focus(1);
+  const runningBefore = await runningSessionIds(page);
+  // A second Enter while the first is starting the shell starts nothing more.
+  await page.keyboard.press('Enter');
   await page.keyboard.press('Enter');
   await expect.poll(() => terminals.sessionIdIn(1)).not.toBe(firstId);
   const restartedId = await terminals.sessionIdIn(1);
   await terminals.run('echo again-$RANDOM', 1);
   await terminals.waitForLine(/^again-\d+$/, 1);
   expect(await terminals.tabSessionIds()).toEqual([restartedId, secondId]);
+  expect((await runningSessionIds(page)).sort()).toEqual([...runningBefore, restartedId].sort());
 
   // Clicking a pane makes it the focused one (outlined, and the one search and the key bar act on).
   await terminals.focus(0);
@@ -461,6 +483,7 @@ it('copies and pastes with the keys of Linux terminals, and asks before the page
 it('says when another window\'s size is in force, and takes the size back on a click', async () => {
   const e2e = fixture();
   const desk = await e2e.newPage();
+  const deskResizes = resizesSentBy(desk);
   const terminals = await openTerminals(e2e, desk);
   await terminals.newTerminal();
   const id = await terminals.sessionIdIn(0);
@@ -477,6 +500,13 @@ it('says when another window\'s size is in force, and takes the size back on a c
   await notice.waitFor({ state: 'visible' });
   // (The phone's rows may change again as its key bar settles; the notice tells the latest size.)
   expect(await notice.textContent()).toMatch(new RegExp(`^Sized for another window \\(${phoneCols}×\\d+\\)`));
+  // Showing the notice must not resize the desk's terminal (which would take the size back by itself,
+  // and the two windows would take turns).
+  const resizesBefore = deskResizes.length;
+  await desk.waitForTimeout(1500);
+  expect(deskResizes.length).toBe(resizesBefore);
+  expect(await notice.isVisible()).toBe(true);
+  expect(await onPhone.view(0).locator('.term-sized').isHidden()).toBe(true);
 
   // A click on the notice takes the desk's size back: the phone is told, and the shell has the desk's size.
   await notice.click();

@@ -34,6 +34,39 @@ describe('log redaction', () => {
     expect(text).toContain('"status":500');
   });
 
+  it('strips the exchange from errors at every level: nested under any key and in AggregateErrors', async () => {
+    const { app, logText, logLines } = await buildTestApp();
+    const httpError = (message: string, body: string) => Object.assign(new Error(message), { request: { body }, response: { data: body } });
+    const wrapper = Object.assign(new Error('wrapper'), {
+      original: httpError('nested one', 'client_secret=nested-secret-1'),
+      details: { attempts: [httpError('in a list', 'code=listed-code-2')] },
+    });
+    const all = new AggregateError([httpError('first of many', 'refresh_token=aggregate-3'), wrapper], 'everything failed');
+    app.log.error({ err: all }, 'many failures');
+    const text = logText();
+    for (const secret of ['nested-secret-1', 'listed-code-2', 'aggregate-3']) expect(text).not.toContain(secret);
+    for (const message of ['everything failed', 'first of many', 'nested one', 'in a list']) expect(text).toContain(message);
+    const line = logLines().find((entry) => entry.msg === 'many failures') as { err: { type: string; aggregateErrors: unknown[] } };
+    expect(line.err.type).toBe('AggregateError');
+    expect(line.err.aggregateErrors).toHaveLength(2);
+  });
+
+  it("keeps an error's type and code (ENOENT is no credential)", async () => {
+    const { app, logLines } = await buildTestApp();
+    const missing = Object.assign(new Error('no such file'), { code: 'ENOENT', cause: Object.assign(new TypeError('deeper'), { code: 'ERR_X' }) });
+    app.log.warn({ err: missing }, 'file trouble');
+    app.log.warn({ problem: missing }, 'under another key');
+    const lines = logLines().filter((entry) => entry.msg === 'file trouble' || entry.msg === 'under another key');
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      const error = (line.err ?? line.problem) as { type: string; code: string; cause: { type: string; code: string } };
+      expect(error).toMatchObject({ type: 'Error', code: 'ENOENT', message: 'no such file', cause: { type: 'TypeError', code: 'ERR_X' } });
+    }
+    // Outside errors a field named `code` may be an OAuth code, and stays hidden.
+    app.log.info({ code: 'oauth-code-5' }, 'careless');
+    expect(logLines().find((entry) => entry.msg === 'careless')?.code).toBe(REDACTED);
+  });
+
   it('masks OAuth codes, states and tokens in URLs', () => {
     expect(redactUrl('/auth/github/callback?code=abc&state=def&other=1')).toBe(
       '/auth/github/callback?code=%5Bredacted%5D&state=%5Bredacted%5D&other=1',

@@ -96,16 +96,25 @@ export function createDeviceFlows({
     flows.delete(id);
   }
 
-  /** The latest time a pending flow ends by itself: at expiry, or when abandoned. */
-  const endsBy = (flow: DeviceFlow) => Math.min(flow.expiresAt, flow.askedAt + abandonAfterMs);
+  const isLive = (flow: DeviceFlow) => flow.status === 'pending' || flow.status === 'approved';
+  const isAbandoned = (flow: DeviceFlow) => now() - flow.askedAt >= abandonAfterMs;
+  /** The latest time a flow in progress ends by itself: when abandoned, or (pending) at expiry. */
+  const endsBy = (flow: DeviceFlow) => Math.min(flow.status === 'pending' ? flow.expiresAt : Infinity, flow.askedAt + abandonAfterMs);
 
   /** Refuses a new flow from `group` when a cap is reached; ended flows nobody picked up do not count. */
   function ensureRoomFor(group: string) {
-    const live = [...flows.values()].filter((entry) => entry.flow.status === 'pending' || entry.flow.status === 'approved');
+    // Abandoned flows go now rather than at their next poll; approved ones nobody took have no poll.
+    for (const [id, entry] of flows) if (isLive(entry.flow) && isAbandoned(entry.flow)) abandon(entry.flow, id);
+    const live = [...flows.values()].filter((entry) => isLive(entry.flow));
     const ofGroup = live.filter((entry) => entry.group === group);
     const retryAfter = (entries: typeof live) => Math.max(0, Math.min(...entries.map((entry) => endsBy(entry.flow))) - now());
     if (ofGroup.length >= maxFlowsPerAddress) throw new DeviceFlowLimitError('address', retryAfter(ofGroup));
     if (live.length >= maxFlows) throw new DeviceFlowLimitError('server', retryAfter(live));
+  }
+
+  function abandon(flow: DeviceFlow, id: string) {
+    end(flow, 'expired', 'This sign-in was abandoned: its page stopped asking about it. Start again.');
+    forget(id);
   }
 
   function end(flow: DeviceFlow, status: DeviceFlowStatus, message: string | null) {
@@ -119,11 +128,7 @@ export function createDeviceFlows({
       if (now() >= flow.expiresAt) return end(flow, 'expired', 'The code expired before it was entered. Start again.');
       await sleep(flow.intervalMs, signal);
       if (signal.aborted) return;
-      if (now() - flow.askedAt >= abandonAfterMs) {
-        end(flow, 'expired', 'This sign-in was abandoned: its page stopped asking about it. Start again.');
-        forget(flow.id);
-        return;
-      }
+      if (isAbandoned(flow)) return abandon(flow, flow.id);
       flow.polls += 1;
       let tokens: TokenSet;
       try {

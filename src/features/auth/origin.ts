@@ -2,24 +2,35 @@ import { isIP } from 'node:net';
 import type { ServerConfig } from '../../config/server.js';
 
 /**
- * Whether a Host header names this server: PUBLIC_URL's host, an IP address, or localhost. Any
- * other name is refused (DNS rebinding: a page on evil.example whose name was re-pointed at this
- * server would otherwise talk to it as its own origin, including from the owner's own machine).
- * A request without Host (HTTP/1.0, not a browser) passes.
+ * Whether a Host header names this server: PUBLIC_URL's host name (on any port, as a proxy may
+ * forward it), an IP address, or localhost. Any other name is refused (DNS rebinding: a page on
+ * evil.example whose name was re-pointed at this server would otherwise talk to it as its own
+ * origin, including from the owner's own machine). A request without Host (HTTP/1.0, not a
+ * browser) passes.
  */
 export function isServedHost(hostHeader: string | undefined, server: ServerConfig): boolean {
   if (hostHeader === undefined) return true;
-  const host = hostHeader.toLowerCase();
-  if (host === new URL(server.publicUrl).host) return true;
-  let hostname: string;
-  try {
-    hostname = new URL(`http://${host}`).hostname;
-  } catch {
-    return false;
-  }
+  const hostname = hostnameOf(hostHeader);
+  if (hostname === null) return false;
+  if (hostname === withoutTrailingDot(new URL(server.publicUrl).hostname)) return true;
   const bare = hostname.replace(/^\[|\]$/g, '');
   return isIP(bare) !== 0 || bare === 'localhost' || bare.endsWith('.localhost');
 }
+
+/** Only what a host and port are made of: no user info (`evil@127.0.0.1`), paths or spaces that URL parsing would quietly drop. */
+const HOST_HEADER = /^(?:\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::\d{1,5})?$/i;
+
+/** The host name a Host header names, lower case and without the trailing dot of a fully qualified name; null when it is no host. */
+function hostnameOf(hostHeader: string): string | null {
+  if (!HOST_HEADER.test(hostHeader)) return null;
+  try {
+    return withoutTrailingDot(new URL(`http://${hostHeader}`).hostname);
+  } catch {
+    return null;
+  }
+}
+
+const withoutTrailingDot = (hostname: string) => (hostname.endsWith('.') ? hostname.slice(0, -1) : hostname);
 
 /**
  * Whether a request's Origin is Shellport itself. PUBLIC_URL's origin always is; when PUBLIC_URL

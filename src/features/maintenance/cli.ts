@@ -53,9 +53,7 @@ export async function runCli(argv: string[]): Promise<number> {
           (result.previousDatabase ? ` The previous database is kept as ${result.previousDatabase}.` : '') +
           (result.migrationsApplied.length > 0 ? ` Migrations applied: ${result.migrationsApplied.join(', ')}.` : '') +
           ' Every browser must sign in again.' +
-          (result.ownerChanged
-            ? ` Note: the backup's owner is @${result.ownerChanged.after ?? 'nobody'}, not @${result.ownerChanged.before ?? 'nobody'}: only that GitHub account can sign in now.`
-            : '') +
+          (result.ownerChanged ? ` Note: ${describeOwnerChange(result.ownerChanged)}` : '') +
           ' Start Shellport again.\n',
       );
       return 0;
@@ -113,4 +111,15 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       process.exitCode = 1;
     },
   );
+}
+
+function describeOwnerChange({ before, after }: { before: string | null; after: string | null }): string {
+  const previously = before ? `@${before}` : 'nobody';
+  if (after === null) {
+    return (
+      `the backup has no owner (the database it replaced belonged to ${previously}): the next sign-in through the setup URL ` +
+      'printed at start-up claims this server (or GITHUB_ALLOWED_USER decides, when set).'
+    );
+  }
+  return `the backup's owner is @${after}, not ${previously}: only that GitHub account can sign in now.`;
 }

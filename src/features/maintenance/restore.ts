@@ -75,8 +75,8 @@ async function exists(file: string): Promise<boolean> {
 /**
  * Replaces the database with a backup. Order matters: verify the backup completely before touching
  * anything; fold the current WAL into the current file so the copy kept aside is whole; keep it
- * aside by hard link (the live path is never missing); rename the verified copy over the live
- * path (atomic on one file system); then migrate forward.
+ * aside by hard link (the live path is never missing); migrate the verified copy forward and end
+ * its sign-in sessions; rename it over the live path (atomic on one file system).
  */
 export async function restoreBackup(backupFile: string, { databaseFile, migrationsDir, clock, log }: RestoreDeps): Promise<RestoreResult> {
   if (!(await exists(backupFile))) throw new RestoreRefusedError(`No such backup file: ${backupFile}.`);
@@ -99,6 +99,10 @@ export async function restoreBackup(backupFile: string, { databaseFile, migratio
       throw error;
     }
     ensureShellportDatabase(staging, backupFile);
+    // Prepared in the staging copy, so the live path only ever holds the old database or the finished new one.
+    const report = migrateDatabaseFile(staging, migrationsDir);
+    const { sessionsEnded, owner: ownerAfter } = endSignInSessions(staging);
+    checkpointAndClose(staging);
 
     let previousDatabase: string | null = null;
     const ownerBefore = (await exists(databaseFile)) ? ownerOf(databaseFile) : null;
@@ -113,18 +117,15 @@ export async function restoreBackup(backupFile: string, { databaseFile, migratio
     }
     await rename(staging, databaseFile);
     log.info({ backupFile, databaseFile, previousDatabase }, 'backup restored');
-
-    const report = migrateDatabaseFile(databaseFile, migrationsDir);
     if (report.applied.length > 0) log.info({ applied: report.applied }, 'database migrations applied to the restored backup');
-    const { sessionsEnded, owner: ownerAfter } = endSignInSessions(databaseFile);
-    const ownerChanged = previousDatabase && ownerAfter?.id !== ownerBefore?.id ? { before: ownerBefore?.login ?? null, after: ownerAfter?.login ?? null } : null;
+    const ownerChanged = previousDatabase && !sameOwner(ownerBefore, ownerAfter) ? { before: ownerBefore?.login ?? null, after: ownerAfter?.login ?? null } : null;
     if (ownerChanged) {
       log.warn(ownerChanged, 'the restored backup has another owner than the database it replaced; only that GitHub account can sign in now');
     }
     return { databaseFile, previousDatabase, migrationsApplied: report.applied, sessionsEnded, ownerChanged };
   } finally {
     await rm(staging, { force: true });
-    await rm(`${staging}-journal`, { force: true });
+    for (const suffix of ['-journal', '-wal', '-shm']) await rm(`${staging}${suffix}`, { force: true });
   }
 }
 
@@ -141,7 +142,13 @@ function endSignInSessions(databaseFile: string): { sessionsEnded: number; owner
   }
 }
 
-type Owner = { id: number; login: string | null };
+/** The bound owner: a GitHub id, or only a login the owner was re-bound to (bound to an id at its next sign-in). */
+type Owner = { id: number | null; login: string | null };
+
+function sameOwner(a: Owner | null, b: Owner | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.id !== null || b.id !== null ? a.id === b.id : a.login?.toLowerCase() === b.login?.toLowerCase();
+}
 
 function ownerOf(databaseFile: string): Owner | null {
   const connection = new BetterSqlite3(databaseFile, { fileMustExist: true });
@@ -158,7 +165,7 @@ function readOwner(connection: BetterSqlite3.Database): Owner | null {
   const row = connection.prepare(`SELECT github_user_id AS id, github_login AS login FROM settings WHERE id = 'singleton'`).get() as
     | { id: number | null; login: string | null }
     | undefined;
-  return row?.id == null ? null : { id: row.id, login: row.login };
+  return row?.id == null && row?.login == null ? null : { id: row.id, login: row.login };
 }
 
 function ensureShellportDatabase(file: string, backupFile: string) {

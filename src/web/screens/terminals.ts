@@ -33,8 +33,9 @@ export const terminalsScreen: Screen = {
     });
     // Looked up while the terminals connect, so that opening them waits for nothing.
     if (workspaceId) {
-      void nameWorkspace(workspaceId, handle).then((missing) => {
-        if (!missing || disposed) return;
+      void lookUpWorkspace(workspaceId).then((workspace) => {
+        if (disposed || workspace === null) return;
+        if (workspace !== 'missing') return handle.setPlace(workspace.name);
         handle.dispose();
         main.replaceChildren(missingWorkspace());
       });
@@ -42,16 +43,13 @@ export const terminalsScreen: Screen = {
   },
 };
 
-/** Shows the workspace's name; true when there is no such workspace. */
-async function nameWorkspace(id: string, handle: TerminalsHandle): Promise<boolean> {
+/** The workspace (for its name), 'missing' when there is no such workspace, null when that is not known. */
+async function lookUpWorkspace(id: string): Promise<Workspace | 'missing' | null> {
   try {
-    const { workspace } = await api<{ workspace: Workspace }>(`/api/workspaces/${encodeURIComponent(id)}`);
-    handle.setPlace(workspace.name);
-    return false;
+    return (await api<{ workspace: Workspace }>(`/api/workspaces/${encodeURIComponent(id)}`)).workspace;
   } catch (error) {
-    // Any other failure: the name is only a label, and the terminals work without it.
-    // 400: not even a workspace id.
-    return error instanceof ApiError && (error.status === 404 || error.status === 400);
+    // 400: not even a workspace id. Any other failure: the name is only a label, and the terminals work without it.
+    return error instanceof ApiError && (error.status === 404 || error.status === 400) ? 'missing' : null;
   }
 }
 

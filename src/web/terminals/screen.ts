@@ -40,6 +40,7 @@ export class TerminalsScreen {
   private theme: TerminalTheme;
   private restored = false;
   private disposed = false;
+  private readonly startingAgain = new Set<TerminalView>();
   private readonly tabList: HTMLElement;
   private readonly panes: HTMLElement;
   private readonly status: HTMLElement;
@@ -362,10 +363,12 @@ export class TerminalsScreen {
     }
   }
 
-  private focusPane(slot: 0 | 1): void {
-    if (this.layout.split === 'none') return;
+  /** Focuses the terminal in `slot`; false when the screen is not split. */
+  private focusPane(slot: 0 | 1): boolean {
+    if (this.layout.split === 'none') return false;
     const id = this.layout.panes[slot];
     if (id) this.views.get(id)?.focus();
+    return true;
   }
 
   private unsplit(): void {
@@ -443,17 +446,31 @@ export class TerminalsScreen {
   }
 
   private async startAgain(ended: TerminalView): Promise<void> {
-    const answer = await this.transport.request('terminal:create', {
-      workspaceId: ended.session.workspaceId,
-      cols: ended.term.cols,
-      rows: ended.term.rows,
-      ...(ended.session.name ? { name: ended.session.name } : {}),
-    });
+    // A second Enter while the first start is on its way must not start a second shell.
+    if (this.startingAgain.has(ended)) return;
+    this.startingAgain.add(ended);
+    const answer = await this.transport
+      .request('terminal:create', {
+        workspaceId: ended.session.workspaceId,
+        cols: ended.term.cols,
+        rows: ended.term.rows,
+        ...(ended.session.name ? { name: ended.session.name } : {}),
+      })
+      .finally(() => this.startingAgain.delete(ended));
+    if (this.disposed) return;
     if (!answer.ok) {
       this.showNotice(answer.error.message);
       return;
     }
     const oldId = ended.session.id;
+    if (this.views.get(oldId) !== ended) {
+      // Closed while starting: the new terminal still gets a tab rather than running unseen.
+      this.addView(answer.session);
+      this.layout.tabs.push(answer.session.id);
+      this.normalise();
+      this.render();
+      return;
+    }
     this.views.delete(oldId);
     ended.dispose();
     const view = this.addView(answer.session);

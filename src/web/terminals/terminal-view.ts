@@ -36,8 +36,8 @@ export interface TerminalViewOptions {
   onCloseRequest(view: TerminalView): void;
   /** Ctrl+Shift+↑: leave the terminal (which keeps Tab for the shell) for the tab bar. */
   onLeave(view: TerminalView): void;
-  /** Ctrl+Shift+← / →: the pane before or after this one. */
-  onMovePane(view: TerminalView, direction: -1 | 1): void;
+  /** Ctrl+Shift+← / →: the pane before or after this one; false when there is none, and the keys go to the program. */
+  onMovePane(view: TerminalView, direction: -1 | 1): boolean;
 }
 
 /**
@@ -200,6 +200,8 @@ export class TerminalView {
         }),
       ),
       disposeOf(
+        // Only this window resizing gets here (the notice floats over the terminal, so showing it
+        // resizes nothing); resizing a window is activity, so its size wins and the notice goes.
         this.term.onResize(({ cols, rows }) => {
           this.sizeNotice.hidden = true;
           this.sendResize(cols, rows);
@@ -371,7 +373,7 @@ export class TerminalView {
 
   /** Keys the app (or the browser) takes instead of xterm: true when xterm must leave the key alone. */
   private handleShortcut(event: KeyboardEvent): boolean {
-    const key = event.key.toLowerCase();
+    const key = shortcutLetter(event);
     const ctrlShift = event.ctrlKey && event.shiftKey && !event.altKey && !event.metaKey;
     const ctrlOnly = event.ctrlKey && !event.shiftKey && !event.altKey && !event.metaKey;
     if (this.isFindKey(event, key)) {
@@ -380,9 +382,10 @@ export class TerminalView {
       return true;
     }
     if (ctrlShift && (event.key === 'ArrowUp' || event.key === 'ArrowLeft' || event.key === 'ArrowRight')) {
-      event.preventDefault();
       if (event.key === 'ArrowUp') this.options.onLeave(this);
-      else this.options.onMovePane(this, event.key === 'ArrowLeft' ? -1 : 1);
+      // Unsplit, the keys are the program's (editors select by word with them).
+      else if (!this.options.onMovePane(this, event.key === 'ArrowLeft' ? -1 : 1)) return false;
+      event.preventDefault();
       return true;
     }
     if (ctrlShift && key === 'c') {
@@ -404,22 +407,25 @@ export class TerminalView {
 
   /**
    * Ctrl+Shift+F and Cmd+F always search; Ctrl+F only on the normal screen, since full-screen
-   * programs (less, vim, man) page forward with it.
+   * programs (less, vim, man) page forward with it, and never on a Mac, where Cmd+F is find and
+   * Ctrl+F is the shell's own "forward a character".
    */
   private isFindKey(event: KeyboardEvent, key: string): boolean {
     if (key !== 'f' || event.altKey) return false;
     if (event.metaKey && !event.ctrlKey) return true;
     if (!event.ctrlKey || event.metaKey) return false;
-    return event.shiftKey || this.term.buffer.active.type === 'normal';
+    return event.shiftKey || (!isMac && this.term.buffer.active.type === 'normal');
   }
 
-  /** Ctrl+Shift+C: the clipboard API where there is one (https, localhost), else the browser's copy command. */
+  /**
+   * Ctrl+Shift+C. The copy command first, while the key press still counts as the user's gesture
+   * (xterm answers the copy event with its selection; no permission needed); the clipboard API
+   * where the command is refused.
+   */
   private copySelection(): void {
     const text = this.term.getSelection();
-    if (!text) return;
-    const copyCommand = () => document.execCommand('copy');
-    if (navigator.clipboard?.writeText) navigator.clipboard.writeText(text).catch(copyCommand);
-    else copyCommand();
+    if (!text || document.execCommand('copy')) return;
+    void navigator.clipboard?.writeText(text).catch(() => undefined);
   }
 
   private dimensions(): { cols?: number; rows?: number } {
@@ -590,4 +596,14 @@ export class TerminalView {
 
 function disposeOf(disposable: { dispose(): void }): () => void {
   return () => disposable.dispose();
+}
+
+/**
+ * The letter a shortcut names: the key's own letter on Latin layouts (Dvorak's F is where it is
+ * printed), the physical key's on others (Ctrl+F on a Russian layout types "а").
+ */
+function shortcutLetter(event: KeyboardEvent): string {
+  const key = event.key.toLowerCase();
+  if (/^[a-z]$/.test(key) || !/^Key[A-Z]$/.test(event.code)) return key;
+  return event.code.slice(3).toLowerCase();
 }

@@ -240,6 +240,18 @@ describe('GitHub device flow', () => {
     await flows.settled(wanted.id);
     expect(wanted.status).toBe('approved');
     expect(pollsFor(abandonedCode)).toBe(11);
+
+    // Approved, but its page stopped asking before it took the sign-in: the place is free once
+    // nobody has asked for 60 s, as the refusal says.
+    asking.delete(wanted.id);
+    flows.ask(wanted.id);
+    const refusal = await flows.start({ canClaim: false, client }).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(DeviceFlowLimitError);
+    expect((refusal as DeviceFlowLimitError).retryAfterMs).toBe(60_000);
+    time += 60_000;
+    const next = await flows.start({ canClaim: false, client });
+    expect(next.status).toBe('pending');
+    expect(flows.ask(wanted.id)).toBeNull();
     await flows.close();
   });
 });

@@ -38,9 +38,13 @@ describe('Host names', () => {
 
   it("with PUBLIC_URL: serves its host and IP addresses, refuses other names", async () => {
     const { app } = await buildTestApp({ PUBLIC_URL: 'https://shell.example.com' });
-    for (const host of ['shell.example.com', '10.0.0.5:3000']) {
+    // The same name however a proxy spells it: with the default or another port, upper case, a trailing dot.
+    for (const host of ['shell.example.com', 'shell.example.com:443', 'SHELL.example.com:8443', 'shell.example.com.', '10.0.0.5:3000']) {
       expect((await app.inject({ method: 'GET', url: '/readyz', headers: { host } })).statusCode, host).toBe(200);
     }
-    expect((await app.inject({ method: 'GET', url: '/readyz', headers: { host: 'other.example.com' } })).statusCode).toBe(421);
+    // Other names, and headers that only parse to an allowed name (user info, spaces, paths).
+    for (const host of ['other.example.com', 'shell.example.com.evil.example', 'evil.example@127.0.0.1', 'evil.example@shell.example.com', 'evil.example 127.0.0.1', '127.0.0.1/evil', 'shell.example.com..']) {
+      expect((await app.inject({ method: 'GET', url: '/readyz', headers: { host } })).statusCode, host).toBe(421);
+    }
   });
 });

@@ -150,6 +150,16 @@ describe('restore', () => {
       db.close();
     }
     expect(readActions(liveDatabase)).toEqual(['old']);
+
+    // A migration that fails on the backup leaves the live database as it was (migrating happens before the swap).
+    insertLog(liveDatabase, 'live');
+    const asideBefore = readdirSync(path.dirname(liveDatabase)).filter((name) => name.includes('before-restore'));
+    mkdirSync(path.join(newMigrations, '29991231000001_broken'));
+    writeFileSync(path.join(newMigrations, '29991231000001_broken', 'migration.sql'), 'INSERT INTO "nowhere" VALUES (1);\n');
+    await expect(restoreBackup(file, { databaseFile: liveDatabase, migrationsDir: newMigrations, clock: systemClock, log: silent })).rejects.toThrow(/nowhere/);
+    expect(readActions(liveDatabase)).toEqual(['old', 'live']);
+    const leftBehind = readdirSync(path.dirname(liveDatabase)).filter((name) => name.includes('before-restore') || name.startsWith('.restore-'));
+    expect(leftBehind).toEqual(asideBefore);
   });
 
   it('refuses a corrupt file, leaving the database untouched', async () => {

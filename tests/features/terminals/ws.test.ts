@@ -145,7 +145,7 @@ describe('terminal protocol over a plain WebSocket', () => {
     client.send('terminal:input', { sessionId, data: 'echo after-logout-$((6*7))\r' });
     tcp.resume();
     // Well inside the 60 s periodic re-check: only being told can be this quick.
-    await waitUntil(() => client.closes.length > 0, 2_000);
+    await waitUntil(() => client.closes.length > 0, 5_000);
     expect(client.closes).toEqual([CLOSE_SIGNED_OUT]);
     watcher.input(sessionId, 'echo marker-$((1+1))\r');
     await watcher.waitForText(sessionId, 'marker-2');
@@ -157,11 +157,11 @@ describe('terminal protocol over a plain WebSocket', () => {
     const revoked = await openWs(app, { cookie: revokedCookie, origin: app.origin });
     const everywhere = await openWs(app, { cookie: watcherCookie, origin: app.origin });
     expect((await app.app.inject({ method: 'DELETE', url: `/api/auth/sessions/${revokedId}`, headers: { cookie: watcherCookie, ...sameOrigin } })).statusCode).toBe(204);
-    await waitUntil(() => revoked.closes.length > 0, 2_000);
+    await waitUntil(() => revoked.closes.length > 0, 5_000);
     expect(revoked.closes).toEqual([CLOSE_SIGNED_OUT]);
     expect(everywhere.ws.readyState).toBe(WebSocket.OPEN);
     expect((await app.app.inject({ method: 'POST', url: '/auth/logout-all', headers: { cookie: watcherCookie, ...sameOrigin } })).statusCode).toBe(200);
-    await waitUntil(() => everywhere.closes.length > 0, 2_000);
+    await waitUntil(() => everywhere.closes.length > 0, 5_000);
     expect(everywhere.closes).toEqual([CLOSE_SIGNED_OUT]);
     await app.app.terminals.kill(sessionId);
   });
