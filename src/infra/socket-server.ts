@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Server, type Socket } from 'socket.io';
+import { endConnectionsOnSignOut } from '../features/auth/connection-watch.js';
 import type { AuthSession } from '../generated/prisma/client.js';
 
 declare module 'fastify' {
@@ -72,43 +73,24 @@ export const socketServerPlugin = fp(
     io.use(requireSession);
     io.on('new_namespace', (namespace) => namespace.use(requireSession));
 
-    // A sign-out, revoke or expiry ends the sockets of those sign-in sessions at once, in every
-    // namespace; `disconnect(true)` closes the connection, and clients do not reconnect after it.
-    const stopListening = app.auth.sessions.onEnded((sessionIds) => {
-      const ended = new Set(sessionIds);
-      for (const namespace of io._nsps.values()) {
-        for (const socket of [...namespace.sockets.values()]) {
-          const session = (socket.data as Partial<AuthenticatedSocketData>).authSession;
-          if (session && ended.has(session.id)) socket.disconnect(true);
-        }
-      }
+    // `disconnect(true)` closes the connection, and clients do not reconnect after it.
+    const stopWatching = endConnectionsOnSignOut({
+      auth: app.auth,
+      log: app.log,
+      revalidateIntervalMs: options.revalidateIntervalMs ?? 60_000,
+      connections: () =>
+        [...io._nsps.values()].flatMap((namespace) =>
+          [...namespace.sockets.values()].flatMap((socket) => {
+            const session = (socket.data as Partial<AuthenticatedSocketData>).authSession;
+            return session ? [{ request: socket.request, authSessionId: session.id, end: () => socket.disconnect(true) }] : [];
+          }),
+        ),
     });
-
-    // The backstop: sessions that ended where no one was told (e.g. the owner CLI while the server runs).
-    const revalidate = async () => {
-      const byRequest = new Map<IncomingMessage, boolean>();
-      for (const namespace of io._nsps.values()) {
-        for (const socket of namespace.sockets.values()) {
-          let ok = byRequest.get(socket.request);
-          if (ok === undefined) {
-            ok = (await app.auth.authenticateUpgrade(socket.request)).ok;
-            byRequest.set(socket.request, ok);
-          }
-          if (!ok) socket.disconnect(true);
-        }
-      }
-    };
-    const timer = setInterval(
-      () => void revalidate().catch((error: unknown) => app.log.error({ err: error }, 'socket session check failed')),
-      options.revalidateIntervalMs ?? 60_000,
-    );
-    timer.unref();
 
     app.decorate('io', io);
     // Open WebSockets would keep the HTTP server from closing.
     app.addHook('preClose', async () => {
-      clearInterval(timer);
-      stopListening();
+      stopWatching();
       for (const namespace of io._nsps.values()) namespace.disconnectSockets(true);
       io.engine.close();
     });

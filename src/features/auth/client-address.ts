@@ -20,3 +20,26 @@ export function addressGroup(ip: string): string {
     .map((group) => parseInt(group, 16).toString(16))
     .join(':')}::/64`;
 }
+
+/** Limits on sign-in flows in progress: per address group and on the whole server. */
+export interface SignInCaps {
+  perAddress: number;
+  total: number;
+}
+
+/**
+ * The cap a new sign-in flow from `group` would exceed, if any, with the time until the first flow
+ * counted against it ends (for Retry-After). Full means refused: no flow in progress is dropped.
+ */
+export function exceededCap<T extends { group: string }>(
+  inProgress: T[],
+  group: string,
+  caps: SignInCaps,
+  msUntilEnd: (flow: T) => number,
+): { scope: 'address' | 'server'; retryAfterMs: number } | null {
+  const ofGroup = inProgress.filter((flow) => flow.group === group);
+  const untilFirstEnds = (flows: T[]) => Math.max(0, Math.min(...flows.map(msUntilEnd)));
+  if (ofGroup.length >= caps.perAddress) return { scope: 'address', retryAfterMs: untilFirstEnds(ofGroup) };
+  if (inProgress.length >= caps.total) return { scope: 'server', retryAfterMs: untilFirstEnds(inProgress) };
+  return null;
+}

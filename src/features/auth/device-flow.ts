@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import { OAuthError, type OAuthClient, type TokenSet } from '../github/oauth.js';
-import { addressGroup } from './client-address.js';
+import { addressGroup, exceededCap } from './client-address.js';
 
 /*
  * GitHub's device flow, polled by the server: the browser starts a flow, shows the user code,
@@ -106,10 +106,8 @@ export function createDeviceFlows({
     // Abandoned flows go now rather than at their next poll; approved ones nobody took have no poll.
     for (const [id, entry] of flows) if (isLive(entry.flow) && isAbandoned(entry.flow)) abandon(entry.flow, id);
     const live = [...flows.values()].filter((entry) => isLive(entry.flow));
-    const ofGroup = live.filter((entry) => entry.group === group);
-    const retryAfter = (entries: typeof live) => Math.max(0, Math.min(...entries.map((entry) => endsBy(entry.flow))) - now());
-    if (ofGroup.length >= maxFlowsPerAddress) throw new DeviceFlowLimitError('address', retryAfter(ofGroup));
-    if (live.length >= maxFlows) throw new DeviceFlowLimitError('server', retryAfter(live));
+    const full = exceededCap(live, group, { perAddress: maxFlowsPerAddress, total: maxFlows }, (entry) => endsBy(entry.flow) - now());
+    if (full) throw new DeviceFlowLimitError(full.scope, full.retryAfterMs);
   }
 
   function abandon(flow: DeviceFlow, id: string) {

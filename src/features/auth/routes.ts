@@ -8,7 +8,7 @@ import type { Clock } from '../../infra/clock.js';
 import { loadSettings } from '../github/access.js';
 import { OAuthError } from '../github/oauth.js';
 import { recordAuthEvent } from './auth-log.js';
-import { addressGroup } from './client-address.js';
+import { addressGroup, exceededCap } from './client-address.js';
 import { createDeviceFlows, DeviceFlowLimitError, type DeviceFlow } from './device-flow.js';
 import { SESSION_COOKIE } from './guard.js';
 import { renderMessagePage } from './pages.js';
@@ -162,18 +162,11 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
     if (previousState) webFlows.delete(previousState);
     // Full: refuse rather than drop a flow in progress (it may be the owner's).
     const group = addressGroup(request.ip);
-    const ofGroup = [...webFlows.values()].filter((flow) => flow.group === group);
-    const full: { scope: 'address' | 'server'; flows: PendingWebFlow[] } | null =
-      ofGroup.length >= config.auth.pendingSignIns.webFlowsPerAddress
-        ? { scope: 'address', flows: ofGroup }
-        : webFlows.size >= config.auth.pendingSignIns.webFlows
-          ? { scope: 'server', flows: [...webFlows.values()] }
-          : null;
+    const caps = { perAddress: config.auth.pendingSignIns.webFlowsPerAddress, total: config.auth.pendingSignIns.webFlows };
+    const full = exceededCap([...webFlows.values()], group, caps, (flow) => flow.createdAt + WEB_FLOW_TTL_MS - now);
     if (full) {
-      // Map order is insertion order: the first flow is the oldest, the first to expire.
-      const retryAfterMs = full.flows[0]!.createdAt + WEB_FLOW_TTL_MS - now;
-      reply.header('retry-after', Math.ceil(retryAfterMs / 1000));
-      return page(reply, 429, 'Too many sign-ins in progress', tooManySignInsMessage(full.scope, retryAfterMs));
+      reply.header('retry-after', Math.ceil(full.retryAfterMs / 1000));
+      return page(reply, 429, 'Too many sign-ins in progress', tooManySignInsMessage(full.scope, full.retryAfterMs));
     }
 
     const state = randomBytes(32).toString('base64url');

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { TerminalsConfig } from '../../config/terminals.js';
+import { endConnectionsOnSignOut, type SignedInConnection } from '../auth/connection-watch.js';
 import type { AuthGuard } from '../auth/guard.js';
 import { openTerminalConnection } from './connection.js';
 import type { TerminalManager } from './manager.js';
@@ -77,25 +78,14 @@ export async function terminalWebSocketRoute(app: FastifyInstance, options: Term
   await app.register(websocket, { options: { server: upgrades as never, maxPayload: options.maxPayload, perMessageDeflate: false } });
 
   // Open connections, with the sign-in session that opened each and how to end it for a sign-out.
-  const open = new Map<WebSocket, { request: IncomingMessage; authSessionId: string; signOut: () => void }>();
-  // A sign-out, revoke or expiry closes the connections of those sessions at once (docs/security.md).
-  const stopListening = auth.sessions.onEnded((sessionIds) => {
-    const ended = new Set(sessionIds);
-    for (const connection of [...open.values()]) if (ended.has(connection.authSessionId)) connection.signOut();
+  const open = new Map<WebSocket, SignedInConnection>();
+  const stopWatching = endConnectionsOnSignOut({
+    auth,
+    log,
+    revalidateIntervalMs: options.revalidateIntervalMs ?? 60_000,
+    connections: () => [...open.values()],
   });
-  // The backstop: sessions that ended where no one was told (e.g. the owner CLI while the server runs).
-  const timer = setInterval(() => {
-    void (async () => {
-      for (const connection of [...open.values()]) {
-        if (!(await auth.authenticateUpgrade(connection.request)).ok) connection.signOut();
-      }
-    })().catch((error: unknown) => log.error({ err: error }, 'websocket session check failed'));
-  }, options.revalidateIntervalMs ?? 60_000);
-  timer.unref();
-  app.addHook('onClose', async () => {
-    clearInterval(timer);
-    stopListening();
-  });
+  app.addHook('onClose', async () => stopWatching());
 
   // A refused upgrade (by the sign-in guard or the Origin check) got an HTTP answer on a socket no
   // HTTP parser owns any more: end it, or it would linger and keep the server from closing.
@@ -149,7 +139,7 @@ export async function terminalWebSocketRoute(app: FastifyInstance, options: Term
         },
       );
       // The sign-in guard set authSession on this (non-public) route before the upgrade.
-      open.set(ws, { request: request.raw, authSessionId: request.authSession!.id, signOut });
+      open.set(ws, { request: request.raw, authSessionId: request.authSession!.id, end: signOut });
       const onDrain = () => connection.pump();
       tcp.on('drain', onDrain);
       const unsubscribe = manager.onChange((session) => send({ event: 'terminal:updated', payload: { session } }));
