@@ -1,8 +1,11 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/index.js';
 import { PUBLIC_ROUTE } from '../../http/route-config.js';
+import { SESSION_COOKIE } from '../auth/guard.js';
+import { checkOperatorAccess } from '../auth/operator-access.js';
 import type { ReadinessRegistry } from './readiness.js';
 import { createHealthService } from './service.js';
+import type { ReadinessReport, ReadinessSummary } from './wire.js';
 
 export interface HealthRoutesOptions {
   config: Config;
@@ -24,8 +27,23 @@ export async function healthRoutes(app: FastifyInstance, { config, readiness, mi
     uptimeSeconds: Math.round(process.uptime()),
   }));
 
-  app.get('/readyz', { config: PUBLIC_ROUTE, logLevel: 'warn' }, async (_request, reply) => {
+  const isSignedIn = async (request: FastifyRequest) => (await app.auth.sessions.findValid(request.cookies[SESSION_COOKIE])) !== null;
+
+  // Public, for load balancers and container health checks, which need only the status code. The
+  // checks' messages (free disk space, backup files, error text) go only to the signed-in owner and
+  // to monitoring with operator access (docs/api.md).
+  app.get('/readyz', { config: PUBLIC_ROUTE, logLevel: 'warn' }, async (request, reply) => {
     const report = await readiness.run();
-    return reply.code(report.status === 'ready' ? 200 : 503).send(report);
+    reply.code(report.status === 'ready' ? 200 : 503);
+    if (checkOperatorAccess(request, config).ok || (await isSignedIn(request))) return report;
+    return summarise(report);
   });
+}
+
+function summarise(report: ReadinessReport): ReadinessSummary {
+  return {
+    status: report.status,
+    checks: Object.fromEntries(Object.entries(report.checks).map(([name, check]) => [name, { status: check.status }])),
+    details: 'Sign in, or send `Authorization: Bearer <METRICS_TOKEN>`, to see what each check found.',
+  };
 }

@@ -14,3 +14,11 @@ export interface ReadinessReport {
   status: 'ready' | 'not_ready';
   checks: Record<string, CheckResult>;
 }
+
+/** GET /readyz for a caller that is neither signed in nor has operator access: the statuses alone. */
+export interface ReadinessSummary {
+  status: ReadinessReport['status'];
+  checks: Record<string, { status: CheckStatus }>;
+  /** How to get the full report. */
+  details: string;
+}

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { buildTestApp } from '../../helpers/app.js';
+import { buildTestApp, signInAsOwner } from '../../helpers/app.js';
 
 describe('GET /healthz', () => {
   it('answers with status, version and uptime', async () => {
@@ -53,5 +53,29 @@ describe('GET /readyz', () => {
     const response = await app.inject({ method: 'GET', url: '/readyz' });
     expect(response.statusCode).toBe(503);
     expect(response.json().checks.migrations).toMatchObject({ status: 'fail', message: expect.stringMatching(/not applied: 20261122000000_init/) });
+  });
+
+  it('on a server reachable from outside, tells strangers only the statuses; the owner and monitoring with the token see everything', async () => {
+    const token = 'metrics-token-0123456789abcdef';
+    const { app } = await buildTestApp({ HOST: '0.0.0.0', PUBLIC_URL: 'https://shell.example.com', METRICS_TOKEN: token, MIN_FREE_DISK_MB: '9999999' });
+    const host = 'shell.example.com';
+    const stranger = await app.inject({ method: 'GET', url: '/readyz', headers: { host } });
+    // The status code still tells a load balancer everything it needs.
+    expect(stranger.statusCode).toBe(503);
+    const summary = stranger.json();
+    expect(summary.status).toBe('not_ready');
+    expect(summary.checks.diskSpace).toEqual({ status: 'fail' });
+    expect(summary.checks.database).toEqual({ status: 'ok' });
+    expect(summary.details).toContain('METRICS_TOKEN');
+    expect(stranger.body).not.toMatch(/MiB|freeBytes|DATA_DIR|message/);
+    const wrongToken = await app.inject({ method: 'GET', url: '/readyz', headers: { host, authorization: 'Bearer not-the-token-at-all' } });
+    expect(wrongToken.json().checks.diskSpace).toEqual({ status: 'fail' });
+
+    const cookie = await signInAsOwner(app);
+    for (const headers of [{ host, cookie }, { host, authorization: `Bearer ${token}` }]) {
+      const full = await app.inject({ method: 'GET', url: '/readyz', headers });
+      expect(full.statusCode).toBe(503);
+      expect(full.json().checks.diskSpace).toMatchObject({ status: 'fail', message: expect.stringMatching(/below MIN_FREE_DISK_MB/), freeBytes: expect.any(Number) });
+    }
   });
 });

@@ -1,0 +1,60 @@
+import type { E2E } from '../../tests/e2e/fixture.js';
+const S = '/work/main/.scratch/review3/shots/';
+export default async function (e2e: E2E, state: any) {
+  await e2e.addRepo('big-project', { megabytes: 40, description: 'Plenty of bytes to clone' });
+  await e2e.addRepo('other-thing', { description: 'A small library with a rather long description that goes on and on to see how the picker wraps long text in its list rows' });
+  await e2e.addRepo('dotfiles', { private: false });
+  const page = state.desk;
+  const t0 = Date.now();
+  await page.goto('/workspaces/new');
+  await page.getByRole('heading', { name: 'Add workspace', level: 1 }).waitFor();
+  await page.screenshot({ path: S + 'add-loading-desk.png', fullPage: true });
+  await page.getByRole('button', { name: 'Add octocat/other-thing' }).waitFor();
+  const loadMs = Date.now() - t0;
+  await page.screenshot({ path: S + 'add-desk.png', fullPage: true });
+  await page.getByLabel('Search repositories', { exact: true }).fill('zzz');
+  await page.waitForTimeout(800);
+  await page.screenshot({ path: S + 'add-nomatch-desk.png', fullPage: true });
+  await page.getByLabel('Search repositories', { exact: true }).fill('');
+  await page.waitForTimeout(800);
+  await page.getByRole('button', { name: 'Add octocat/big-project' }).click();
+  await page.waitForURL('**/workspaces');
+  const shots: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    await page.waitForTimeout(250);
+    await page.screenshot({ path: S + `clone-progress-${i}.png` });
+  }
+  await page.getByRole('link', { name: 'Open terminal' }).first().waitFor({ timeout: 60000 });
+  await page.goto('/workspaces/new');
+  await page.getByRole('button', { name: 'Add octocat/other-thing' }).click();
+  await page.waitForURL('**/workspaces');
+  await page.waitForTimeout(1500);
+  await page.goto('/workspaces/new');
+  await page.getByLabel('Git URL', { exact: true }).fill('https://127.0.0.1:1/nope/missing.git');
+  await page.getByRole('button', { name: 'Clone URL' }).click();
+  await page.waitForURL('**/workspaces');
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: S + 'failing-0.png', fullPage: true });
+  await page.getByText('Error', { exact: true }).waitFor({ timeout: 20000 });
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: S + 'ws-list-desk.png', fullPage: true });
+  // invalid URL input
+  await page.goto('/workspaces/new');
+  await page.getByLabel('Git URL', { exact: true }).fill('git@github.com:octocat/x.git');
+  await page.getByRole('button', { name: 'Clone URL' }).click();
+  await page.waitForTimeout(800);
+  await page.screenshot({ path: S + 'add-badurl-desk.png', fullPage: true });
+  await page.getByLabel('Git URL', { exact: true }).fill('http://example.com/x.git');
+  await page.getByRole('button', { name: 'Clone URL' }).click();
+  await page.waitForTimeout(800);
+  await page.screenshot({ path: S + 'add-httpurl-desk.png', fullPage: true });
+  const ph = state.phone;
+  await ph.goto('/workspaces');
+  await ph.getByRole('link', { name: 'Open terminal' }).first().waitFor();
+  await ph.waitForTimeout(800);
+  await ph.screenshot({ path: S + 'ws-list-phone.png', fullPage: true });
+  await ph.goto('/workspaces/new');
+  await ph.getByRole('button', { name: 'Add octocat/dotfiles' }).waitFor();
+  await ph.screenshot({ path: S + 'add-phone.png', fullPage: true });
+  return { loadMs, problems: e2e.consoleProblems(page) };
+}
