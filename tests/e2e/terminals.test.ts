@@ -519,3 +519,34 @@ it('says when another window\'s size is in force, and takes the size back on a c
   expect(e2e.consoleProblems(desk)).toEqual([]);
   expect(e2e.consoleProblems(phone)).toEqual([]);
 }, 45_000);
+
+it('on the light theme, darkens colours programs chose for a dark background until they read (WCAG AA)', async () => {
+  const e2e = fixture();
+  const page = await e2e.newPage();
+  await e2e.signIn(page);
+  const saved = await page.evaluate(async () => (await fetch('/api/settings', { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ theme: 'light' }) })).status);
+  expect(saved).toBe(200);
+  const terminals = new TerminalsPage(page);
+  await terminals.open('/terminals');
+  await terminals.run(String.raw`printf '\e[97mbright-white\e[0m \e[37mwhite\e[0m \e[93mbright-yellow\e[0m\n'`);
+  const row = await terminals.row('bright-white white bright-yellow');
+  const contrasts = await row.evaluate((element) => {
+    const luminance = (css: string) => {
+      const [r, g, b] = (css.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map((part) => Number(part) / 255) as [number, number, number];
+      const linear = (c: number) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+    };
+    const view = element as unknown as { ownerDocument: { defaultView: { getComputedStyle(node: unknown): { color: string } } }; querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }> };
+    const background = luminance('rgb(255, 255, 255)');
+    return Object.fromEntries(
+      Array.from(view.querySelectorAll('span'))
+        .filter((span) => (span.textContent ?? '').trim() !== '')
+        .map((span) => {
+          const foreground = luminance(view.ownerDocument.defaultView.getComputedStyle(span).color);
+          return [(span.textContent ?? '').trim(), (background + 0.05) / (foreground + 0.05)];
+        }),
+    );
+  });
+  for (const word of ['bright-white', 'white', 'bright-yellow']) expect(contrasts[word], word).toBeGreaterThanOrEqual(4.5);
+  expect(e2e.consoleProblems(page)).toEqual([]);
+}, 45_000);

@@ -8,7 +8,7 @@ import { WebLinksAddon } from '@xterm/addon-web-links';
 import { WebglAddon } from '@xterm/addon-webgl';
 import { Terminal } from '@xterm/xterm';
 import type { TerminalInfo } from '../../features/terminals/wire.js';
-import { SEARCH_DECORATIONS, XTERM_THEMES, type TerminalTheme } from './theme.js';
+import { MINIMUM_CONTRAST, SEARCH_DECORATIONS, XTERM_THEMES, type TerminalTheme } from './theme.js';
 import type { ServerEvents, TerminalTransport } from './transport.js';
 
 /** Acknowledge at least every this many processed bytes, and when output stops (debounced). */
@@ -176,6 +176,7 @@ export class TerminalView {
       lineHeight: LINE_HEIGHT,
       fontFamily: 'ui-monospace, "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace',
       theme: XTERM_THEMES[options.theme],
+      minimumContrastRatio: MINIMUM_CONTRAST[options.theme],
       scrollback: 5000,
       cursorBlink: true,
       // The search addon's match highlighting (and with it its match count) uses decorations, and
@@ -337,6 +338,7 @@ export class TerminalView {
   setTheme(theme: TerminalTheme): void {
     this.theme = theme;
     this.term.options.theme = XTERM_THEMES[theme];
+    this.term.options.minimumContrastRatio = MINIMUM_CONTRAST[theme];
   }
 
   setFontSize(size: number): void {

@@ -33,6 +33,12 @@ export const XTERM_THEMES: Record<TerminalTheme, ITheme> = {
   },
 };
 
+/**
+ * Programs pick ANSI colours for a dark background (white, bright white, yellow); on the light
+ * theme xterm darkens any that would read poorly (WCAG AA), on high contrast further still.
+ */
+export const MINIMUM_CONTRAST: Record<TerminalTheme, number> = { dark: 1, light: 4.5, 'high-contrast': 7 };
+
 /** Search highlights: every match, and the current one stronger (the addon wants #RRGGBB). */
 export const SEARCH_DECORATIONS: Record<TerminalTheme, ISearchDecorationOptions> = {
   dark: { matchBackground: '#5a4a12', matchOverviewRuler: '#d29922', activeMatchBackground: '#9e6a03', activeMatchColorOverviewRuler: '#f0b72f' },
