@@ -316,6 +316,39 @@ describe('web app screens', () => {
     expect(e2e.consoleProblems(page)).toEqual([]);
   });
 
+  it('filters a long workspace list by name, repository or description', async () => {
+    const e2e = fixture();
+    const names = ['alpha-api', 'alpha-web', 'beta-cli', 'gamma-docs', 'delta-infra', 'epsilon-bot'];
+    for (const name of names) await e2e.addRepo(name, { description: name === 'gamma-docs' ? 'Handbook for the team' : undefined });
+    const page = await e2e.newPage();
+    await e2e.signIn(page);
+    const workspaces = new WorkspacesPage(page);
+    const filter = page.getByRole('searchbox', { name: 'Filter workspaces' });
+    // A short list has no filter.
+    for (const name of names.slice(0, 5)) await createWorkspace(page, `octocat/${name}`);
+    await new AppShell(page).goTo('Workspaces');
+    await workspaces.card('octocat/alpha-api').waitFor();
+    expect(await filter.isHidden()).toBe(true);
+
+    await createWorkspace(page, 'octocat/epsilon-bot');
+    await page.reload();
+    await filter.fill('ALPHA');
+    const shown = () => page.locator('.workspace-list > li:not([hidden])').count();
+    await expect.poll(shown).toBe(2);
+    expect(await workspaces.card('octocat/alpha-web').isVisible()).toBe(true);
+    await filter.fill('handbook');
+    await expect.poll(shown).toBe(1);
+    expect(await workspaces.card('octocat/gamma-docs').isVisible()).toBe(true);
+    await filter.fill('nothing-like-this');
+    await expect.poll(shown).toBe(0);
+    await page.getByText('No workspace matches this filter.').waitFor();
+    // Escape clears it.
+    await filter.press('Escape');
+    await expect.poll(shown).toBe(6);
+    expect(await page.getByText('No workspace matches this filter.').isHidden()).toBe(true);
+    expect(e2e.consoleProblems(page)).toEqual([]);
+  }, 60_000);
+
   it('keeps a long clone\'s progress toast until the clone is done, and says so on whatever screen shows then', async () => {
     const e2e = fixture();
     await e2e.addRepo('slow-clone');

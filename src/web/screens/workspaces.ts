@@ -27,6 +27,9 @@ const STATUS_LABELS: Record<Workspace['status'], string> = { active: 'Active', i
 /** Add workspace with a failed clone's URL to correct; the new clone replaces the failed workspace. */
 const editUrlPath = (workspace: Workspace) => `/workspaces/new?${new URLSearchParams({ url: workspace.cloneUrl, replaces: workspace.id })}`;
 
+/** From this many workspaces on, the list gets a filter. */
+const FILTER_FROM = 6;
+
 const isCloneFinished = (state: Workspace['cloneState']) => state === 'ready' || state === 'error';
 
 interface CardState {
@@ -49,24 +52,55 @@ export const workspacesScreen: Screen = {
       ' opens a shell in your home directory.',
     );
     const loading = h('p', { class: 'muted', role: 'status' }, 'Loading workspaces…');
+    const filter = h('input', { type: 'search', class: 'workspace-filter', placeholder: 'Filter workspaces', 'aria-label': 'Filter workspaces', hidden: true });
+    const noMatch = h('p', { class: 'empty', role: 'status', hidden: true }, 'No workspace matches this filter.');
     main.append(
-      h('div', { class: 'screen-header' }, h('h1', {}, 'Workspaces'), h('a', { class: 'button primary', href: '/workspaces/new' }, 'Add workspace')),
+      h(
+        'div',
+        { class: 'screen-header' },
+        h('h1', {}, 'Workspaces'),
+        h('div', { class: 'screen-header-actions' }, filter, h('a', { class: 'button primary', href: '/workspaces/new' }, 'Add workspace')),
+      ),
       loading,
       empty,
+      noMatch,
       list,
     );
     const cards = new Map<string, CardState>();
     const pendingEvents = new Map<string, CloneEvent>();
 
+    const matchesFilter = (card: CardState) => {
+      const wanted = filter.value.trim().toLowerCase();
+      const { name, githubRepo, cloneUrl, description } = card.workspace;
+      return !wanted || [name, githubRepo, cloneUrl, description].some((text) => text?.toLowerCase().includes(wanted));
+    };
+    const applyFilter = () => {
+      filter.hidden = cards.size < FILTER_FROM && filter.value === '';
+      let shown = 0;
+      for (const card of cards.values()) {
+        card.element.hidden = !matchesFilter(card);
+        if (!card.element.hidden) shown += 1;
+      }
+      empty.hidden = cards.size > 0;
+      noMatch.hidden = cards.size === 0 || shown > 0;
+    };
+    filter.addEventListener('input', applyFilter);
+    filter.addEventListener('keydown', (event) => {
+      if (event.key !== 'Escape' || filter.value === '') return;
+      filter.value = '';
+      applyFilter();
+    });
+
     const renderCard = (card: CardState) => {
       const next = buildCard(card, { refresh: () => refreshOne(card.workspace.id), remove: () => removeCard(card.workspace.id) });
+      next.hidden = !matchesFilter(card);
       card.element.replaceWith(next);
       card.element = next;
     };
     const removeCard = (id: string) => {
       cards.get(id)?.element.remove();
       cards.delete(id);
-      empty.hidden = cards.size > 0;
+      applyFilter();
     };
     const loadStatus = async (card: CardState) => {
       if (card.workspace.cloneState !== 'ready') return;
@@ -121,7 +155,7 @@ export const workspacesScreen: Screen = {
       list.append(card.element);
       renderCard(card);
     }
-    empty.hidden = cards.size > 0;
+    applyFilter();
     for (const [id, event] of pendingEvents) if (cards.has(id) && isCloneFinished(event.state)) void refreshOne(id);
     pendingEvents.clear();
     // Cards show at once; each fills in its git status as it arrives (a slow repository delays only its own).
