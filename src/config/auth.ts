@@ -37,7 +37,7 @@ export interface AuthConfig {
   secretKey: string | null;
   /**
    * Whether the start-up sign-in URL (a random token printed on the console) is accepted.
-   * `auto` accepts it only while the server listens on a loopback address.
+   * `auto` accepts it only while the server is local-only (loopback HOST and PUBLIC_URL, no proxy trusted).
    */
   tokenSignIn: 'auto' | 'true' | 'false';
   /** Sign-in endpoints accept this many requests per client address per window. */

@@ -16,9 +16,9 @@ export function isTokenEqual(given: string, expected: string): boolean {
 
 /**
  * Monitoring cannot sign in with GitHub. With METRICS_TOKEN set it sends
- * `Authorization: Bearer <token>`; without one, access is open only while the server listens on
- * loopback addresses alone. The listening address decides, not the peer's: behind a local reverse
- * proxy every peer is 127.0.0.1.
+ * `Authorization: Bearer <token>`; without one, access is open only while the server is
+ * local-only (loopback HOST and PUBLIC_URL, no proxy trusted). The configuration decides, not the
+ * peer's address: behind a local reverse proxy every peer is 127.0.0.1.
  */
 export function checkOperatorAccess(request: FastifyRequest, config: Config): OperatorAccess {
   const token = config.metrics.token;
@@ -32,6 +32,6 @@ export function checkOperatorAccess(request: FastifyRequest, config: Config): Op
     ok: false,
     status: 403,
     code: 'metrics_not_exposed',
-    message: 'Set METRICS_TOKEN to expose /metrics: without a token it is served only when Shellport listens on a loopback address.',
+    message: 'Set METRICS_TOKEN to expose /metrics: without a token it is served only while Shellport is local-only (HOST and PUBLIC_URL on loopback, TRUST_PROXY=false).',
   };
 }

@@ -279,7 +279,7 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
         reply,
         403,
         'Token sign-in is turned off',
-        'This server accepts the start-up sign-in URL only while it listens on a loopback address (HOST=127.0.0.1) or when TOKEN_SIGN_IN=true. Sign in with GitHub instead.',
+        'This server accepts the start-up sign-in URL only while it is local-only (HOST and PUBLIC_URL on loopback, TRUST_PROXY=false) or when TOKEN_SIGN_IN=true. Sign in with GitHub instead.',
       );
     }
     if (!app.startupToken.matches(token)) {
