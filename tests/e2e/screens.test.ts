@@ -8,7 +8,7 @@ import { OperationsPage } from './pages/operations-page.js';
 import { SettingsPage } from './pages/settings-page.js';
 import { SignInPage } from './pages/sign-in-page.js';
 import { TerminalsPage } from './pages/terminals.js';
-import { WorkspacesPage } from './pages/workspaces-page.js';
+import { isWorkspacesList, WorkspacesPage } from './pages/workspaces-page.js';
 
 // Browser globals used inside page.evaluate() callbacks (the Node type-check has no DOM library).
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -176,16 +176,21 @@ describe('web app screens', () => {
     await card.getByRole('button', { name: 'Save variable' }).click();
     await card.getByText('A name may use letters, digits and underscores (_), not starting with a digit').waitFor();
     await expect(envName.getAttribute('aria-invalid')).resolves.toBe('true');
+    // The error replaces the hint rather than repeating it.
+    expect(await card.getByText('Letters, digits and _; for example API_KEY.').isHidden()).toBe(true);
     await expect(envName.evaluate((input) => input === document.activeElement)).resolves.toBe(true);
     expect(envRequests).toEqual([]);
-    // A secret is listed by name only.
-    await card.getByLabel('Name', { exact: true }).fill('API_KEY');
-    await card.getByLabel('Value', { exact: true }).fill('hunter2');
+    // A secret is chosen first, is masked while typed, and is listed by name only.
     await card.getByLabel(/^Secret/).check();
+    await card.getByLabel('Name', { exact: true }).fill('API_KEY');
+    const envValue = card.getByLabel('Value', { exact: true });
+    await expect(envValue.getAttribute('type')).resolves.toBe('password');
+    await envValue.fill('hunter2');
     await card.getByRole('button', { name: 'Save variable' }).click();
     await card.getByRole('button', { name: 'Remove API_KEY' }).waitFor();
     await expect(card.getByText('hunter2').count()).resolves.toBe(0);
     await expect(envName.getAttribute('aria-invalid')).resolves.toBeNull();
+    await expect.poll(() => envValue.getAttribute('type')).toBe('text');
 
     await card.getByRole('button', { name: 'Delete' }).click();
     const dialog = page.getByRole('dialog', { name: 'Delete octocat/to-delete?' });
@@ -216,9 +221,19 @@ describe('web app screens', () => {
     const workspaces = new WorkspacesPage(page);
     await workspaces.open();
     await workspaces.openAddWorkspace();
+    // An SSH URL (what GitHub's Code button shows first) is answered next to the field, with the https URL to use.
+    await workspaces.cloneUrl('git@github.com:octocat/fixed-repo.git');
+    const urlError = page.locator('.field-error').filter({ hasText: 'SSH URLs cannot be cloned here' });
+    await urlError.waitFor();
+    await urlError.getByRole('button', { name: 'Use this URL' }).click();
+    await expect(workspaces.gitUrlInput.inputValue()).resolves.toBe('https://github.com/octocat/fixed-repo.git');
+    expect(await urlError.count()).toBe(0);
+
     const typo = 'https://127.0.0.1:1/nope/missing.git';
     await workspaces.cloneUrl(typo);
-    await page.waitForURL('**/workspaces');
+    await page.waitForURL(isWorkspacesList);
+    // The new workspace is in view and marked, wherever the list put it.
+    expect(new URL(page.url()).searchParams.get('added')).toMatch(/\S+/);
     const failed = workspaces.card('127.0.0.1-1/missing');
     await failed.getByText('Error', { exact: true }).waitFor({ timeout: 20_000 });
 
@@ -226,7 +241,8 @@ describe('web app screens', () => {
     await expect(workspaces.gitUrlInput.inputValue()).resolves.toBe(typo);
     await expect(workspaces.gitUrlInput.evaluate((input) => input === document.activeElement)).resolves.toBe(true);
     await workspaces.cloneUrl(`${e2e.fake.url}/octocat/fixed-repo.git`);
-    await page.waitForURL('**/workspaces');
+    await page.waitForURL(isWorkspacesList);
+    await expect.poll(() => workspaces.card('octocat/fixed-repo').evaluate((card) => card.classList.contains('workspace-added'))).toBe(true);
     await workspaces.waitUntilReady('octocat/fixed-repo');
     await expect(failed.count()).resolves.toBe(0);
     const listed = (await e2e.app.inject({ method: 'GET', url: '/api/workspaces', headers: { cookie: await sessionCookie(page) } })).json().workspaces;
@@ -328,24 +344,24 @@ describe('web app screens', () => {
     for (const name of names.slice(0, 5)) await createWorkspace(page, `octocat/${name}`);
     await new AppShell(page).goTo('Workspaces');
     await workspaces.card('octocat/alpha-api').waitFor();
-    expect(await filter.isHidden()).toBe(true);
+    await expect.poll(() => filter.isHidden()).toBe(true);
 
     await createWorkspace(page, 'octocat/epsilon-bot');
     await page.reload();
     await filter.fill('ALPHA');
     const shown = () => page.locator('.workspace-list > li:not([hidden])').count();
     await expect.poll(shown).toBe(2);
-    expect(await workspaces.card('octocat/alpha-web').isVisible()).toBe(true);
+    await expect.poll(() => workspaces.card('octocat/alpha-web').isVisible()).toBe(true);
     await filter.fill('handbook');
     await expect.poll(shown).toBe(1);
-    expect(await workspaces.card('octocat/gamma-docs').isVisible()).toBe(true);
+    await expect.poll(() => workspaces.card('octocat/gamma-docs').isVisible()).toBe(true);
     await filter.fill('nothing-like-this');
     await expect.poll(shown).toBe(0);
     await page.getByText('No workspace matches this filter.').waitFor();
     // Escape clears it.
     await filter.press('Escape');
     await expect.poll(shown).toBe(6);
-    expect(await page.getByText('No workspace matches this filter.').isHidden()).toBe(true);
+    await expect.poll(() => page.getByText('No workspace matches this filter.').isHidden()).toBe(true);
     expect(e2e.consoleProblems(page)).toEqual([]);
   }, 60_000);
 
@@ -483,7 +499,9 @@ describe('web app screens', () => {
     await e2e.signIn(page);
     const operations = new OperationsPage(page);
     await operations.open();
-    await page.getByText('database', { exact: true }).waitFor();
+    // Checks by name in words, schedules in words (the cron in the tooltip).
+    await page.getByText('Data directory', { exact: true }).waitFor();
+    await expect(page.getByRole('cell', { name: 'daily at 02:00' }).getAttribute('title')).resolves.toBe('0 2 * * *');
     await page.getByText('No backups yet').waitFor();
     await expect(page.getByRole('cell', { name: /login \(github web\) as @octocat/ }).first().isVisible()).resolves.toBe(true);
 
@@ -494,7 +512,7 @@ describe('web app screens', () => {
     await page.getByText('The backup job finished.').waitFor({ timeout: 20_000 });
     await page.locator('.backups li').first().waitFor();
     // The health card has caught up with the new backup too.
-    await operations.healthCard.getByText(/The newest backup is/).waitFor();
+    await operations.healthCard.getByText('The newest backup was made just now.').waitFor();
     await expect(operations.healthCard.getByText(/No backup yet/).count()).resolves.toBe(0);
     await page.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'Run backup now' && document.activeElement.textContent === 'Run now');
     await operations.runJob('metrics');

@@ -55,7 +55,7 @@ export function createSignInService({ db, clock, auth, github, githubConfig, log
       if (!decision.allowed) {
         await recordAuthEvent(db, clock, { action: 'denied', success: false, ...options.client, details: { ...who, reason: decision.reason } });
         log.warn({ ...who, reason: decision.reason, ip: options.client.ip }, 'GitHub sign-in refused');
-        return { ok: false, identity, reason: decision.reason, message: decision.message };
+        return { ok: false, identity, reason: decision.reason, message: explainRefusal(identity, decision.reason, decision.message) };
       }
       await github.saveConnection(identity, tokens);
       if (decision.claimed) {
@@ -79,3 +79,9 @@ export function createSignInService({ db, clock, auth, github, githubConfig, log
 }
 
 export type SignInService = ReturnType<typeof createSignInService>;
+
+/** A refusal that names the account GitHub signed in, so that someone with several sees which one it was, and how to use another. */
+function explainRefusal(identity: GitHubIdentity, reason: string, message: string): string {
+  if (reason !== 'not_owner' && reason !== 'not_allowed_user') return message;
+  return `GitHub signed you in as @${identity.login}. ${message} To use another GitHub account, sign out of GitHub or switch accounts there, then sign in here again.`;
+}

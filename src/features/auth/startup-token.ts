@@ -6,9 +6,9 @@ import { loadSettings } from '../github/access.js';
 
 /**
  * The random token printed at start-up, like Jupyter's. It serves two purposes:
- * - token sign-in (`/auth/token?token=…`), accepted only when the server listens on a loopback
- *   address (the configured address, not the peer's, which is loopback behind any local proxy)
- *   or TOKEN_SIGN_IN=true;
+ * - token sign-in (`/auth/token?token=…`), accepted only while the server is local-only (loopback
+ *   HOST and PUBLIC_URL, TRUST_PROXY=false: the configuration decides, not the peer's address,
+ *   which is loopback behind any local proxy) or with TOKEN_SIGN_IN=true;
  * - the setup token proving that the first GitHub sign-in comes from whoever started the server,
  *   when GITHUB_ALLOWED_USER is unset and nobody owns the server yet.
  * It lives in memory only and changes at every start.

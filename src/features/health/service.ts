@@ -5,6 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { StorageConfig } from '../../config/storage.js';
 import type { Database } from '../../infra/database/client.js';
 import { findPendingMigrations, readMigrations } from '../../infra/database/migrate.js';
+import { formatBytes } from '../../infra/units.js';
 import type { CheckResult } from './readiness.js';
 
 export interface HealthDeps {
@@ -54,11 +55,11 @@ export function createHealthService({ db, storage, migrationsDir }: HealthDeps) 
       const freeBytes = stats.bavail * stats.bsize;
       const detail = { freeBytes, thresholdBytes: storage.minFreeDiskBytes };
       if (freeBytes >= storage.minFreeDiskBytes) {
-        return { status: 'ok', message: `${formatMiB(freeBytes)} free in DATA_DIR.`, ...detail };
+        return { status: 'ok', message: `${formatBytes(freeBytes)} free in DATA_DIR.`, ...detail };
       }
       return {
         status: 'fail',
-        message: `Only ${formatMiB(freeBytes)} free in DATA_DIR, below MIN_FREE_DISK_MB (${formatMiB(storage.minFreeDiskBytes)}). Free some space or lower the threshold.`,
+        message: `Only ${formatBytes(freeBytes)} free in DATA_DIR, below MIN_FREE_DISK_MB (${formatBytes(storage.minFreeDiskBytes)}). Free some space or lower the threshold.`,
         ...detail,
       };
     },
@@ -69,6 +70,4 @@ function round(ms: number) {
   return Math.round(ms * 100) / 100;
 }
 
-function formatMiB(bytes: number) {
-  return `${Math.floor(bytes / 1024 / 1024)} MiB`;
-}
+

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config/index.js';
 import type { Clock } from '../../infra/clock.js';
 import type { JobRunRecord } from '../../infra/scheduler.js';
+import { formatDuration } from '../../infra/units.js';
 import { AppError } from '../../http/errors.js';
 import type { CheckResult, ReadinessRegistry } from '../health/readiness.js';
 import { metricsRoutes } from './metrics-routes.js';
@@ -13,11 +14,6 @@ export interface MaintenanceRoutesOptions {
   config: Config;
   clock: Clock;
   readiness: ReadinessRegistry;
-}
-
-function formatAge(ms: number): string {
-  const hours = ms / 3_600_000;
-  return hours >= 48 ? `${Math.floor(hours / 24)} days` : `${Math.floor(hours)} h ${Math.floor((ms % 3_600_000) / 60_000)} min`;
 }
 
 /**
@@ -37,7 +33,7 @@ export function createBackupReadinessCheck(service: MaintenanceService, config: 
         status: upMs > maxAgeMs ? 'warn' : 'ok',
         message:
           upMs > maxAgeMs
-            ? `No backup yet after ${formatAge(upMs)} of uptime, longer than ${limit}. Check the backup job (GET /api/maintenance/jobs) and the server log, or run \`npm run backup\`.`
+            ? `No backup yet after ${formatDuration(upMs)} of uptime, longer than ${limit}. Check the backup job (GET /api/maintenance/jobs) and the server log, or run \`npm run backup\`.`
             : 'No backup yet; the backup job writes the first one on its schedule.',
         lastBackupAt: null,
         ageSeconds: null,
@@ -48,11 +44,11 @@ export function createBackupReadinessCheck(service: MaintenanceService, config: 
     if (ageMs > maxAgeMs) {
       return {
         status: 'warn',
-        message: `The newest backup (${latest.name}) is ${formatAge(ageMs)} old, older than ${limit}. Check the backup job's last runs (GET /api/maintenance/jobs) and the server log.`,
+        message: `The newest backup (${latest.name}) is ${formatDuration(ageMs)} old, older than ${limit}. Check the backup job's last runs (GET /api/maintenance/jobs) and the server log.`,
         ...detail,
       };
     }
-    return { status: 'ok', message: `The newest backup is ${formatAge(ageMs)} old.`, ...detail };
+    return { status: 'ok', message: ageMs < 60_000 ? 'The newest backup was made just now.' : `The newest backup is ${formatDuration(ageMs)} old.`, ...detail };
   };
 }
 

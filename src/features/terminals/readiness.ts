@@ -1,8 +1,8 @@
 import { statfs } from 'node:fs/promises';
+import { formatBytes } from '../../infra/units.js';
 import type { CheckResult } from '../health/readiness.js';
 import type { OutputStore } from './output-store.js';
 
-const MiB = 1024 * 1024;
 
 /**
  * The `scrollback` readiness check. Terminals keep working when their output cannot be saved, so
@@ -22,7 +22,7 @@ export function createScrollbackReadinessCheck({ dir, minFreeBytes, store }: { d
         message: `Cannot read SCROLLBACK_DIR (${(error as NodeJS.ErrnoException).code ?? 'error'}): terminal output is not being saved. Check that it exists and that the Shellport user owns it.`,
       };
     }
-    const free = `${Math.floor(freeBytes / MiB)} MiB`;
+    const free = formatBytes(freeBytes);
     if (failingTerminals > 0) {
       return {
         status: 'warn',
@@ -34,7 +34,7 @@ export function createScrollbackReadinessCheck({ dir, minFreeBytes, store }: { d
     if (freeBytes < minFreeBytes) {
       return {
         status: 'warn',
-        message: `Only ${free} free in SCROLLBACK_DIR, below MIN_FREE_DISK_MB (${Math.floor(minFreeBytes / MiB)} MiB): terminal output may soon not be saved. Free some space.`,
+        message: `Only ${free} free in SCROLLBACK_DIR, below MIN_FREE_DISK_MB (${formatBytes(minFreeBytes)}): terminal output may soon not be saved. Free some space.`,
         freeBytes,
       };
     }

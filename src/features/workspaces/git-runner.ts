@@ -192,7 +192,7 @@ export function describeGitFailure(error: unknown, action: string): AppError {
     return new AppError(404, 'branch_not_found', `${action} failed: no such branch locally or on origin.`);
   }
   if (/could not resolve host|couldn't connect|connection refused|timed out|failed to connect/i.test(stderr)) {
-    return new AppError(502, 'git_server_unreachable', `${action} failed: the git server could not be reached. Try again later.`);
+    return new AppError(502, 'git_server_unreachable', `${action} failed: the git server could not be reached. Check the URL's host name and port, or try again later if the server is down.`);
   }
   if (error instanceof GitCommandError && error.aborted) {
     return new AppError(409, 'git_cancelled', `${action} was cancelled.`);

@@ -66,6 +66,9 @@ export function setFieldError(control: HTMLInputElement | HTMLSelectElement | HT
   const errorId = `${control.id}-error`;
   let error = document.getElementById(errorId);
   const describedBy = (control.getAttribute('aria-describedby') ?? '').split(' ').filter((id) => id && id !== errorId);
+  // The error says what the hint says, and more: one of them at a time.
+  const hint = document.getElementById(`${control.id}-hint`);
+  if (hint) hint.hidden = message !== null;
   if (message === null) {
     error?.remove();
     control.removeAttribute('aria-invalid');

@@ -24,3 +24,22 @@ export function checkEnvName(text: string): Checked<string> {
   if (isReservedEnvName(text)) return { ok: false, message: `Choose another name: ${RESERVED_ENV_NAME_RULE} for Shellport itself.` };
   return { ok: true, value: text };
 }
+
+/** scp-like (`git@github.com:octocat/x.git`) or `ssh://` URLs, as GitHub's "Code" button offers them. */
+const SSH_URL = /^(?:ssh:\/\/)?(?:[\w.-]+@)?([\w.-]+\.[a-z]{2,}|localhost)(?::\d+)?[:/](?!\/)([^\s?#]+?)\/?$/i;
+
+/**
+ * A git URL to clone. The server clones over https only (it has no SSH key): an SSH URL is answered
+ * with the https URL of the same repository, which the message offers to use.
+ */
+export function checkCloneUrl(text: string): Checked<string> & { suggestion?: string } {
+  const url = text.trim();
+  if (url === '') return { ok: false, message: "Enter the repository's https:// URL." };
+  if (/^https?:\/\//i.test(url)) return { ok: true, value: url };
+  const ssh = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !url.startsWith('ssh://') ? null : SSH_URL.exec(url);
+  if (ssh) {
+    const suggestion = `https://${ssh[1]}/${ssh[2]!.replace(/^\/+/, '')}`;
+    return { ok: false, message: `SSH URLs cannot be cloned here: Shellport clones over https. The same repository: ${suggestion}`, suggestion };
+  }
+  return { ok: false, message: 'Only https:// git URLs can be cloned, for example https://github.com/octocat/hello-world.git.' };
+}

@@ -2,8 +2,9 @@
 // failed clone's "Edit URL" (?url=…&replaces=id), the corrected URL replaces the failed workspace.
 import { api, ApiError, describeError } from '../app/api.js';
 import type { Screen } from '../app/context.js';
-import { field, h, isKeyboardFirst } from '../app/dom.js';
+import { field, h, isKeyboardFirst, setFieldError } from '../app/dom.js';
 import { timeAgo } from '../app/format.js';
+import { checkCloneUrl } from '../app/input-checks.js';
 import { toast } from '../app/toast.js';
 import type { Repository, Workspace } from '../app/types.js';
 import { watchClone } from './clone-watch.js';
@@ -64,7 +65,8 @@ export const addWorkspaceScreen: Screen = {
     const refresh = h('button', { type: 'button' }, 'Refresh list');
 
     const replaces = context.query.get('replaces');
-    const url = h('input', { type: 'url', name: 'url', required: true, placeholder: 'https://example.com/team/project.git', autocomplete: 'off', spellcheck: 'false', value: context.query.get('url') });
+    // Checked by checkCloneUrl, which can say what to use instead of an SSH URL (the browser's own check cannot).
+    const url = h('input', { type: 'text', inputmode: 'url', name: 'url', placeholder: 'https://example.com/team/project.git', autocomplete: 'off', spellcheck: 'false', value: context.query.get('url') });
     const urlHint = replaces ? 'Correct the URL, then clone it: the failed workspace is replaced by the new one.' : 'Any public https repository; GitHub URLs use your GitHub access.';
     const urlForm = h('form', { class: 'inline-form', 'aria-labelledby': 'git-url-title' }, field('Git URL', url, urlHint), h('button', { type: 'submit', class: 'primary' }, 'Clone URL'));
 
@@ -81,17 +83,33 @@ export const addWorkspaceScreen: Screen = {
       h('section', { class: 'card', 'aria-labelledby': 'git-url-title' }, h('h2', { id: 'git-url-title' }, 'From a git URL'), urlForm),
     );
 
-    const create = async (body: CreateBody, button: HTMLButtonElement, replacing: string | null = null) => {
+    /** Starts the clone and goes to the list; a refusal is shown by `showRefusal` (a toast unless said otherwise). */
+    const create = async (body: CreateBody, button: HTMLButtonElement, replacing: string | null = null, showRefusal = (message: string): void => void toast(message, 'error')) => {
       button.disabled = true;
       try {
         const workspace = replacing ? await replaceWorkspace(body, replacing) : await postWorkspace(body);
         watchClone(workspace);
-        context.navigate('/workspaces');
+        context.navigate(`/workspaces?added=${encodeURIComponent(workspace.id)}`);
       } catch (error) {
-        toast(describeError(error), 'error');
+        if (error instanceof ApiError && error.status < 500) showRefusal(describeError(error));
+        else toast(describeError(error), 'error');
         button.disabled = false;
       }
     };
+    const showUrlError = (message: string | null, suggestion?: string) => {
+      setFieldError(url, message);
+      if (!suggestion) return;
+      const use = h('button', { type: 'button', class: 'link-button' }, 'Use this URL');
+      use.addEventListener('click', () => {
+        url.value = suggestion;
+        showUrlError(null);
+        url.focus();
+      });
+      document.getElementById(`${url.id}-error`)?.append(' ', use);
+    };
+    url.addEventListener('input', () => {
+      if (url.getAttribute('aria-invalid') === 'true') showUrlError(null);
+    });
 
     let controller: AbortController | null = null;
     let timer = 0;
@@ -146,8 +164,14 @@ export const addWorkspaceScreen: Screen = {
     refresh.addEventListener('click', () => void load(true));
     urlForm.addEventListener('submit', (event) => {
       event.preventDefault();
+      const checked = checkCloneUrl(url.value);
+      showUrlError(checked.ok ? null : checked.message, checked.ok ? undefined : checked.suggestion);
+      if (!checked.ok) {
+        url.focus();
+        return;
+      }
       const button = urlForm.querySelector<HTMLButtonElement>('button[type="submit"]')!;
-      void create({ url: url.value.trim() }, button, replaces);
+      void create({ url: checked.value }, button, replaces, (message) => showUrlError(message));
     });
     // Correcting a URL starts in its field; otherwise in the search, except on touch screens, where
     // focusing would open the keyboard over the list before anything was asked for.

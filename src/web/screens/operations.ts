@@ -2,7 +2,7 @@
 import { api, describeError, errorFromBody } from '../app/api.js';
 import type { Screen } from '../app/context.js';
 import { h, svg } from '../app/dom.js';
-import { bytes, dateTime, timeAgo } from '../app/format.js';
+import { bytes, dateTime, describeSchedule, timeAgo } from '../app/format.js';
 import { toast } from '../app/toast.js';
 import type { AuthLogEntry, BackupList, JobInfo, JobList, MetricSeries, ReadinessReport } from '../app/types.js';
 
@@ -12,6 +12,18 @@ const METRICS: { metric: string; label: string; format: (value: number) => strin
   { metric: 'disk_used_percent', label: 'Disk used', format: (v) => `${v.toFixed(1)} %` },
   { metric: 'active_sessions', label: 'Active terminals', format: (v) => v.toFixed(0) },
 ];
+
+/** The readiness checks' names (JSON keys) as the page shows them. */
+const CHECK_LABELS: Record<string, string> = {
+  database: 'Database',
+  migrations: 'Migrations',
+  dataDir: 'Data directory',
+  diskSpace: 'Disk space',
+  backup: 'Backups',
+  scrollback: 'Terminal output',
+};
+
+const checkLabel = (name: string) => CHECK_LABELS[name] ?? name.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/^./, (first) => first.toUpperCase());
 
 function section(id: string, title: string, ...content: HTMLElement[]): HTMLElement {
   return h('section', { class: 'card', 'aria-labelledby': id }, h('h2', { id }, title), ...content);
@@ -68,7 +80,7 @@ export const operationsScreen: Screen = {
         h(
           'ul',
           { class: 'checks' },
-          Object.entries(body.checks).map(([name, check]) => h('li', { class: `check check-${check.status}` }, h('span', { class: 'badge' }, check.status), ' ', h('strong', {}, name), ': ', check.message)),
+          Object.entries(body.checks).map(([name, check]) => h('li', { class: `check check-${check.status}` }, h('span', { class: 'badge' }, check.status), ' ', h('strong', {}, checkLabel(name)), ': ', check.message)),
         ),
       );
     };
@@ -109,7 +121,7 @@ export const operationsScreen: Screen = {
           'tr',
           {},
           h('th', { scope: 'row' }, job.name),
-          h('td', { 'data-label': 'Schedule' }, h('code', {}, job.schedule)),
+          h('td', { 'data-label': 'Schedule', title: job.schedule }, describeSchedule(job.schedule)),
           h('td', { 'data-label': 'Last run' }, last),
           h('td', { 'data-label': 'Next run' }, job.isScheduled ? dateTime(job.nextRunAt) : 'not scheduled'),
           h('td', { class: 'row-actions' }, run),

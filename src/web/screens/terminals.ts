@@ -18,6 +18,7 @@ export const terminalsScreen: Screen = {
       sessionId: context.query.get('session') ?? undefined,
       fontSize: context.settings.fontSize,
       theme: context.settings.theme,
+      workspaceNames: lookUpWorkspaceNames,
       onFontSizeChange: (fontSize) => {
         context.updateSettings({ fontSize }).catch((error: unknown) => toast(describeError(error), 'error'));
       },
@@ -38,10 +39,16 @@ export const terminalsScreen: Screen = {
         if (workspace !== 'missing') return handle.setPlace(workspace.name);
         handle.dispose();
         main.replaceChildren(missingWorkspace());
+        document.title = 'No such workspace · Shellport';
       });
     }
   },
 };
+
+async function lookUpWorkspaceNames(): Promise<Map<string, string>> {
+  const { workspaces } = await api<{ workspaces: Workspace[] }>('/api/workspaces');
+  return new Map(workspaces.map((workspace) => [workspace.id, workspace.name]));
+}
 
 /** The workspace (for its name), 'missing' when there is no such workspace, null when that is not known. */
 async function lookUpWorkspace(id: string): Promise<Workspace | 'missing' | null> {

@@ -156,6 +156,7 @@ export const workspacesScreen: Screen = {
       renderCard(card);
     }
     applyFilter();
+    showAdded(cards.get(context.query.get('added') ?? ''));
     for (const [id, event] of pendingEvents) if (cards.has(id) && isCloneFinished(event.state)) void refreshOne(id);
     pendingEvents.clear();
     // Cards show at once; each fills in its git status as it arrives (a slow repository delays only its own).
@@ -169,6 +170,13 @@ export const workspacesScreen: Screen = {
     );
   },
 };
+
+/** The workspace just added (from Add workspace): in view, and marked for a moment, wherever the list put it. */
+function showAdded(card: CardState | undefined) {
+  if (!card) return;
+  card.element.classList.add('workspace-added');
+  card.element.scrollIntoView({ block: 'nearest' });
+}
 
 function applyEvent(card: CardState, event: CloneEvent) {
   card.workspace = { ...card.workspace, cloneState: event.state, progress: event.state === 'ready' || event.state === 'error' ? null : event };
@@ -277,7 +285,7 @@ function buildCard(card: CardState, actions: { refresh(): Promise<void>; remove(
 function buildStatus(card: CardState): HTMLElement {
   const { workspace, status } = card;
   const facts = h('dl', { class: 'facts' });
-  const fact = (term: string, value: string) => facts.append(h('div', {}, h('dt', {}, term), h('dd', {}, value)));
+  const fact = (term: string, value: string | Node) => facts.append(h('div', {}, h('dt', {}, term), h('dd', {}, value)));
   if (status) {
     fact('Branch', status.detached ? `detached at ${status.commit?.slice(0, 7) ?? '?'}` : (status.branch ?? '—'));
     fact('Ahead / behind', status.upstream ? `${status.ahead} ahead, ${status.behind} behind ${status.upstream}` : 'no upstream');
@@ -286,7 +294,9 @@ function buildStatus(card: CardState): HTMLElement {
     fact('Branch', 'Loading…');
   }
   fact('Last sync', timeAgo(workspace.lastSyncAt));
-  fact('Terminals', String(workspace.activeTerminals));
+  const terminals = String(workspace.activeTerminals);
+  const terminalsHref = `/terminals/${encodeURIComponent(workspace.id)}`;
+  fact('Terminals', workspace.activeTerminals > 0 ? h('a', { href: terminalsHref, title: `Show the terminals of ${workspace.name}` }, terminals) : terminals);
   return h('div', { class: 'workspace-status' }, facts, card.statusError ? h('p', { class: 'error-text' }, card.statusError) : null);
 }
 
@@ -329,7 +339,7 @@ function deleteButton(card: CardState, onDeleted: () => void): HTMLButtonElement
     const { workspace } = card;
     const confirmed = await confirmDialog({
       title: `Delete ${workspace.name}?`,
-      message: `${deletionLosses(card)}This ends its terminals and removes its directory, with any uncommitted or unpushed work, and its environment variables.`,
+      message: `${deletionLosses(card)}Its directory goes with everything in it that is not pushed, and so do its environment variables.`,
       confirmLabel: 'Delete workspace',
       danger: true,
       requireText: workspace.name,
@@ -396,14 +406,21 @@ async function envPanel(workspace: Workspace): Promise<HTMLElement> {
   const value = h('input', { type: 'text', name: 'value', autocomplete: 'off', spellcheck: 'false' });
   const secret = h('input', { type: 'checkbox', name: 'secret' });
   secret.id = `env-secret-${workspace.id}`;
+  // A secret is not shown while it is typed either (screen sharing); chosen before the value.
+  const maskValue = () => {
+    value.type = secret.checked ? 'password' : 'text';
+    value.autocomplete = secret.checked ? 'new-password' : 'off';
+  };
+  secret.addEventListener('change', maskValue);
   const form = h(
     'form',
     { class: 'inline-form env-form', 'aria-label': `Add a variable to ${workspace.name}` },
+    h('div', { class: 'checkbox' }, secret, h('label', { for: secret.id }, 'Secret (stored encrypted, never shown again)')),
     field('Name', name, 'Letters, digits and _; for example API_KEY.'),
     field('Value', value),
-    h('div', { class: 'checkbox' }, secret, h('label', { for: secret.id }, 'Secret (stored encrypted, never shown again)')),
     h('button', { type: 'submit', class: 'primary' }, 'Save variable'),
   );
+  form.addEventListener('reset', () => setTimeout(maskValue));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const checked = checkEnvName(name.value);

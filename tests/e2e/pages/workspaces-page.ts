@@ -26,7 +26,7 @@ export class WorkspacesPage {
   /** Clicks "Add" next to a repository in the picker; the app returns to the workspace list. */
   async addFromPicker(fullName: string): Promise<void> {
     await this.page.getByRole('button', { name: `Add ${fullName}` }).click();
-    await this.page.waitForURL('**/workspaces');
+    await this.page.waitForURL(isWorkspacesList);
   }
 
   get gitUrlInput() {
@@ -56,3 +56,6 @@ export class WorkspacesPage {
     await this.page.waitForURL('**/terminals/*');
   }
 }
+
+/** The workspace list, with or without the `added` mark of a workspace just added. */
+export const isWorkspacesList = (url: URL) => url.pathname === '/workspaces';

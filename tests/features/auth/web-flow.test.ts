@@ -167,6 +167,9 @@ describe('GitHub web flow', () => {
       const result = await signInWithGitHub(app, fake, 'stranger');
       expect(result.callback.statusCode).toBe(403);
       expect(result.callback.body).toContain('belongs to another GitHub account');
+      // It names the account GitHub signed in, and how to use another.
+      expect(result.callback.body).toContain('GitHub signed you in as @stranger.');
+      expect(result.callback.body).toContain('switch accounts');
       expect(result.cookie).toBeNull();
       const settings = await app.db.settings.findUnique({ where: { id: 'singleton' } });
       expect(settings?.githubAccessToken ?? null).toBeNull();

@@ -5,7 +5,8 @@ import { settingsPatchSchema } from '../../../src/features/settings/schemas.js';
 import { envVarParams } from '../../../src/features/workspaces/schemas.js';
 import { describeZodError } from '../../../src/http/errors.js';
 import { errorFromBody } from '../../../src/web/app/api.js';
-import { checkEnvName, checkFontSize } from '../../../src/web/app/input-checks.js';
+import { describeSchedule } from '../../../src/web/app/format.js';
+import { checkCloneUrl, checkEnvName, checkFontSize } from '../../../src/web/app/input-checks.js';
 import { describeFieldProblem, humaniseFieldName } from '../../../src/web/app/validation-text.js';
 
 /** The body the server sends for a schema's refusal (the error handler's shape). */
@@ -67,5 +68,34 @@ describe('checks in the browser before saving', () => {
     }
     expect(checkEnvName('1BAD NAME')).toEqual({ ok: false, message: 'A name may use letters, digits and underscores (_), not starting with a digit, at most 128 characters: for example API_KEY.' });
     expect(checkEnvName('SHELLPORT_X')).toMatchObject({ ok: false, message: expect.stringContaining('reserved') });
+  });
+
+  it('answers an SSH URL with the https URL of the same repository, and refuses other schemes in words', () => {
+    expect(checkCloneUrl('  https://github.com/octocat/x.git ')).toEqual({ ok: true, value: 'https://github.com/octocat/x.git' });
+    for (const [ssh, https] of [
+      ['git@github.com:octocat/hello-world.git', 'https://github.com/octocat/hello-world.git'],
+      ['ssh://git@github.com/octocat/hello-world.git', 'https://github.com/octocat/hello-world.git'],
+      ['git@ghe.example.com:team/tools.git', 'https://ghe.example.com/team/tools.git'],
+      ['ssh://git@ghe.example.com:2222/team/tools', 'https://ghe.example.com/team/tools'],
+    ] as const) {
+      expect(checkCloneUrl(ssh), ssh).toMatchObject({ ok: false, suggestion: https, message: expect.stringContaining(https) });
+    }
+    for (const other of ['file:///etc/passwd', 'ext::sh -c touch% /tmp/x', 'ftp://example.com/x.git']) {
+      expect(checkCloneUrl(other), other).toMatchObject({ ok: false, message: expect.stringMatching(/^Only https:\/\//) });
+      expect(checkCloneUrl(other)).not.toHaveProperty('suggestion');
+    }
+    expect(checkCloneUrl('   ')).toMatchObject({ ok: false, message: expect.stringContaining('Enter') });
+  });
+});
+
+describe('maintenance schedules in words', () => {
+  it('describes the usual cron shapes and leaves the rest as written', () => {
+    expect(describeSchedule('0 2 * * *')).toBe('daily at 02:00');
+    expect(describeSchedule('30 14 * * *')).toBe('daily at 14:30');
+    expect(describeSchedule('0 3 * * 0')).toBe('Sundays at 03:00');
+    expect(describeSchedule('0 3 * * 7')).toBe('Sundays at 03:00');
+    expect(describeSchedule('* * * * *')).toBe('every minute');
+    expect(describeSchedule('*/5 * * * *')).toBe('every 5 minutes');
+    for (const other of ['0 2 1 * *', '0 */6 * * *', '0 3 * * 1-5', 'nonsense']) expect(describeSchedule(other)).toBe(other);
   });
 });
