@@ -24,15 +24,19 @@ const countLines = (text: string, line: string) => text.split('\n').filter((row)
 type RoutedConnection = { page: WebSocketRoute; server: WebSocketRoute };
 const TERMINALS_WS = /\/ws\/terminals$/;
 
-/**
- * Routes the page's terminal WebSockets through the test; the list fills as the page connects.
- * While `gate.refuse` is set, new connections are closed at once (the server is unreachable).
- */
-async function routeTerminalSockets(page: Page, gate = { refuse: false }): Promise<RoutedConnection[]> {
+/** While `refuse` is set, new connections are closed at once (the server is unreachable); `refused` counts them. */
+type Gate = { refuse: boolean; refused: number };
+
+/** Routes the page's terminal WebSockets through the test; the list fills as the page connects. */
+async function routeTerminalSockets(page: Page, gate: Gate = { refuse: false, refused: 0 }): Promise<RoutedConnection[]> {
   const connections: RoutedConnection[] = [];
   await page.routeWebSocket(TERMINALS_WS, (ws) => {
-    if (gate.refuse) void ws.close();
-    else connections.push({ page: ws, server: ws.connectToServer() });
+    if (gate.refuse) {
+      gate.refused++;
+      void ws.close();
+    } else {
+      connections.push({ page: ws, server: ws.connectToServer() });
+    }
   });
   return connections;
 }
@@ -53,6 +57,20 @@ function resizesSentBy(page: Page): string[] {
 async function runningSessionIds(page: Page): Promise<string[]> {
   const { sessions } = (await page.evaluate(async () => (await fetch('/api/terminals')).json())) as { sessions: { id: string; status: string }[] };
   return sessions.filter((session) => session.status === 'active').map((session) => session.id);
+}
+
+/** Adds a workspace of one of the fake GitHub's repositories (`octocat/<name>`); resolves its id once cloned. */
+async function addReadyWorkspace(e2e: ReturnType<typeof fixture>, page: Page, repo: string): Promise<string> {
+  await e2e.addRepo(repo);
+  const created = await page.evaluate(async (name) => {
+    const response = await fetch('/api/workspaces', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ repo: `octocat/${name}` }) });
+    return (await response.json()) as { workspace: { id: string } };
+  }, repo);
+  const workspaceId = created.workspace.id;
+  await expect
+    .poll(async () => page.evaluate(async (id) => ((await (await fetch(`/api/workspaces/${id}`)).json()) as { workspace: { cloneState: string } }).workspace.cloneState, workspaceId), { timeout: 20_000 })
+    .toBe('ready');
+  return workspaceId;
 }
 
 /** Signs the page in and opens the terminals screen. */
@@ -146,6 +164,10 @@ it('opens terminals with tabs and a split, restores them after a reload and resu
   await expect.poll(() => terminals.view(0).locator('.term-search-status').textContent()).toMatch(/^[1-4] of 4$/);
   await search.fill('no-such-text-anywhere');
   await expect.poll(() => terminals.view(0).locator('.term-search-status').textContent()).toBe('No matches');
+  // The box has one ×, its Close search: no clear button inside the field beside it (a click there keeps the text).
+  const searchBox = (await search.boundingBox())!;
+  await search.click({ position: { x: searchBox.width - 10, y: searchBox.height / 2 } });
+  expect(await search.inputValue()).toBe('no-such-text-anywhere');
   await search.press('Escape');
   await terminals.waitFocused(0);
 
@@ -161,7 +183,12 @@ it('opens terminals with tabs and a split, restores them after a reload and resu
   // A shell that exits shows its exit code, stops showing a cursor, and answers typing: a key points
   // at "Start again", Enter starts again in the same place.
   await terminals.run('exit 3', 1);
-  await expect.poll(() => terminals.view(1).locator('.term-exit').textContent()).toContain('exit code 3');
+  await expect.poll(() => terminals.view(1).locator('.term-exit').textContent()).toContain('Exited with code 3. Enter starts it again.');
+  // In a half-width pane the bar is one line: its buttons are not pushed onto a second one.
+  const startAgainBox = (await terminals.view(1).getByRole('button', { name: 'Start again' }).boundingBox())!;
+  const closeTabBox = (await terminals.view(1).getByRole('button', { name: 'Close tab' }).boundingBox())!;
+  expect(closeTabBox.y).toBe(startAgainBox.y);
+  expect((await terminals.view(1).locator('.term-exit').boundingBox())!.height).toBeLessThan(startAgainBox.height * 2);
   await expect.poll(() => terminals.view(1).locator('.xterm-cursor').count()).toBe(0);
   await terminals.focus(1);
   await page.keyboard.type('x');
@@ -304,11 +331,13 @@ it('after an outage whose output the server no longer fully has, resets the scre
 it('announces an outage that lasts, runs what was typed meanwhile, and stops reconnecting when the server ends the connection as signed out', async () => {
   const e2e = fixture();
   const page = await e2e.newPage();
-  const gate = { refuse: false };
+  const gate = { refuse: false, refused: 0 };
   const connections = await routeTerminalSockets(page, gate);
   const terminals = await openTerminals(e2e, page);
   expect(connections).toHaveLength(1);
-  const outage = page.locator('.term-outage');
+  const outage = terminals.outage();
+  const outageMessage = outage.getByRole('status');
+  const retryNow = outage.getByRole('button', { name: 'Retry now' });
 
   // What the server sends when the sign-in ended (close code 4001): retrying cannot help.
   await connections[0]!.page.close({ code: 4001, reason: 'signed out' });
@@ -316,7 +345,9 @@ it('announces an outage that lasts, runs what was typed meanwhile, and stops rec
   const reconnect = page.getByRole('button', { name: 'Reconnect now' });
   await reconnect.waitFor();
   expect(connections).toHaveLength(1);
-  expect(await outage.textContent()).toMatch(/^Not connected to the server\..*choose Reconnect\.$/);
+  expect(await outageMessage.textContent()).toMatch(/^Not connected to the server\..*choose Reconnect\.$/);
+  // Offline, the toolbar's Reconnect (which the message names) is the way back; the banner has no second one.
+  expect(await retryNow.isHidden()).toBe(true);
 
   // Still signed in here, so choosing Reconnect connects again and the terminal works.
   await reconnect.click();
@@ -331,10 +362,17 @@ it('announces an outage that lasts, runs what was typed meanwhile, and stops rec
   await connections.at(-1)!.server.close();
   await page.locator('.term-conn[data-state="reconnecting"]').waitFor();
   await outage.waitFor({ state: 'visible', timeout: 10_000 });
-  expect(await outage.textContent()).toMatch(/^Connection lost, reconnecting…/);
+  expect(await outageMessage.textContent()).toMatch(/^Connection lost, reconnecting…/);
   await terminals.focus(0);
   await page.keyboard.type('echo held-$((6*7))');
   await page.keyboard.press('Enter');
+  // What was typed is counted (18 characters and Enter), so that it does not look lost.
+  await expect.poll(() => outage.textContent()).toContain('19 inputs waiting to be sent.');
+  // The banner says when the next attempt is, and "Retry now" makes one at once.
+  await expect.poll(() => outage.textContent(), { timeout: 10_000 }).toMatch(/Next attempt in [2-5] s\./);
+  const refusedBefore = gate.refused;
+  await retryNow.click();
+  await expect.poll(() => gate.refused, { timeout: 800 }).toBeGreaterThan(refusedBefore);
   gate.refuse = false;
   await page.locator('.term-conn[data-state="connected"]').waitFor({ timeout: 15_000 });
   await terminals.waitForLine(/^held-42$/);
@@ -346,16 +384,8 @@ it('announces an outage that lasts, runs what was typed meanwhile, and stops rec
 it("names the workspace its terminals run in, numbers tabs that would read the same, and says when a workspace does not exist", async () => {
   const e2e = fixture();
   const page = await e2e.newPage();
-  await e2e.addRepo('toolbox');
   await e2e.signIn(page);
-  const created = await page.evaluate(async () => {
-    const response = await fetch('/api/workspaces', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ repo: 'octocat/toolbox' }) });
-    return (await response.json()) as { workspace: { id: string } };
-  });
-  const workspaceId = created.workspace.id;
-  await expect
-    .poll(async () => page.evaluate(async (id) => ((await (await fetch(`/api/workspaces/${id}`)).json()) as { workspace: { cloneState: string } }).workspace.cloneState, workspaceId), { timeout: 20_000 })
-    .toBe('ready');
+  const workspaceId = await addReadyWorkspace(e2e, page, 'toolbox');
 
   const terminals = new TerminalsPage(page);
   await terminals.open(`/terminals/${workspaceId}`);
@@ -381,6 +411,89 @@ it("names the workspace its terminals run in, numbers tabs that would read the s
   expect(problems.length).toBeGreaterThan(0);
   for (const problem of problems) expect(problem).toMatch(/status of 40[04]/);
 }, 60_000);
+
+it('lists on the home terminals the workspaces with terminals running, kept up to date, and links a card\'s terminal count to them', async () => {
+  const e2e = fixture();
+  const page = await e2e.newPage();
+  const terminals = await openTerminals(e2e, page);
+  // Only home shells so far: nothing to list.
+  expect(await terminals.elsewhere().isHidden()).toBe(true);
+
+  const workspaceId = await addReadyWorkspace(e2e, page, 'toolbox');
+  await terminals.open(`/terminals/${workspaceId}`);
+  await terminals.newTerminal();
+  // Listed on the home screen only.
+  expect(await terminals.elsewhere().count()).toBe(0);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Terminals' }).click();
+  await terminals.waitReady();
+  const summary = terminals.elsewhere().locator('summary');
+  await expect.poll(() => summary.textContent()).toBe('2 in workspaces');
+  await summary.click();
+  await expect.poll(() => terminals.elsewhereLinks().allTextContents()).toEqual(['octocat/toolbox 2 terminals']);
+  expect(await terminals.elsewhereLinks().getAttribute('href')).toBe(`/terminals/${workspaceId}`);
+
+  // A terminal started or ended there (here through the API) changes the count at once.
+  const started = await page.evaluate(async (id) => {
+    const response = await fetch('/api/terminals', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ workspaceId: id }) });
+    return ((await response.json()) as { session: { id: string } }).session.id;
+  }, workspaceId);
+  await expect.poll(() => terminals.elsewhereLinks().allTextContents()).toEqual(['octocat/toolbox 3 terminals']);
+  expect(await summary.textContent()).toBe('3 in workspaces');
+  await page.evaluate(async (id) => void (await fetch(`/api/terminals/${id}`, { method: 'DELETE' })), started);
+  await expect.poll(() => terminals.elsewhereLinks().allTextContents()).toEqual(['octocat/toolbox 2 terminals']);
+
+  await terminals.elsewhereLinks().click();
+  await page.waitForURL(`**/terminals/${workspaceId}`);
+  await terminals.waitReady();
+  await expect.poll(() => page.locator('.term-place').textContent()).toBe('octocat/toolbox');
+
+  // The card of the workspace: its count of running terminals leads to them.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Workspaces' }).click();
+  const count = page.getByRole('listitem', { name: 'octocat/toolbox' }).getByRole('link', { name: '2', exact: true });
+  expect(await count.getAttribute('href')).toBe(`/terminals/${workspaceId}`);
+  await count.click();
+  await page.waitForURL(`**/terminals/${workspaceId}`);
+  await terminals.waitReady();
+
+  expect(e2e.consoleProblems(page)).toEqual([]);
+}, 60_000);
+
+it('renames a tab from the toolbar or with a double-click, and shows the start of a long name', async () => {
+  const e2e = fixture();
+  const page = await e2e.newPage();
+  const terminals = await openTerminals(e2e, page);
+  await terminals.newTerminal();
+  const id = await terminals.sessionIdIn(0);
+
+  // The dialog says which terminal it renames, and what an empty name gives.
+  await page.getByRole('button', { name: 'Rename terminal' }).click();
+  const dialog = page.getByRole('dialog');
+  const name = dialog.getByRole('textbox', { name: 'Name' });
+  expect(await dialog.getByRole('heading').textContent()).toBe('Rename “bash 2”');
+  expect(await name.inputValue()).toBe('');
+  expect(await name.getAttribute('placeholder')).toBe('bash 2');
+  await dialog.getByText('Leave empty for the automatic name.').waitFor();
+  await name.fill('builds');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('tab', { name: 'builds' }).waitFor();
+
+  // A double-click on a tab renames it; the field holds its name.
+  const long = 'a very long terminal name for the server logs tail -f output';
+  expect(long).toHaveLength(60);
+  await page.getByRole('tab', { name: 'builds' }).dblclick();
+  await expect.poll(() => name.inputValue()).toBe('builds');
+  await name.fill(long);
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('tab', { name: long }).waitFor();
+  await terminals.waitFocused(0);
+
+  // Too long for its tab: the label shows the start and ends in an ellipsis, inside the tab; the tooltip has it whole.
+  expect(await terminals.tabLabelFit(id)).toEqual({ textAlign: 'start', textOverflow: 'ellipsis', overflows: true, insideTab: true });
+  expect(await terminals.tabLabel(id).getAttribute('title')).toMatch(new RegExp(`^${long} — `));
+  await e2e.screenshot(page, 'terminals-long-name');
+
+  expect(e2e.consoleProblems(page)).toEqual([]);
+}, 45_000);
 
 it('draws underscores, counts emoji as wide as the shell does, and leaves Ctrl+F to full-screen programs', async () => {
   const e2e = fixture();

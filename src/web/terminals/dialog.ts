@@ -13,8 +13,8 @@ export interface DialogOptions {
   title: string;
   message?: string;
   buttons: DialogButton[];
-  /** A text field (e.g. a terminal name). */
-  input?: { label: string; value: string; maxLength?: number };
+  /** A text field (e.g. a terminal name), with an optional placeholder and a hint under it. */
+  input?: { label: string; value: string; maxLength?: number; placeholder?: string; hint?: string };
 }
 
 /**
@@ -46,8 +46,10 @@ export function askDialog(parent: HTMLElement, options: DialogOptions): Promise<
     input.value = options.input.value;
     input.maxLength = options.input.maxLength ?? 100;
     input.autocomplete = 'off';
+    if (options.input.placeholder) input.placeholder = options.input.placeholder;
     label.append(input);
     form.append(label);
+    if (options.input.hint) form.append(fieldHint(input, options.input.hint));
   }
   const actions = document.createElement('div');
   actions.className = 'term-dialog-actions';
@@ -79,6 +81,15 @@ export function askDialog(parent: HTMLElement, options: DialogOptions): Promise<
     firstFocus?.focus();
     input?.select();
   });
+}
+
+function fieldHint(input: HTMLInputElement, text: string): HTMLElement {
+  const hint = document.createElement('p');
+  hint.className = 'term-dialog-hint';
+  hint.id = `term-dialog-hint-${randomId()}`;
+  hint.textContent = text;
+  input.setAttribute('aria-describedby', hint.id);
+  return hint;
 }
 
 function initialButton(actions: HTMLElement, buttons: DialogButton[]): HTMLButtonElement | null {

@@ -1,6 +1,7 @@
 // Public entry of the terminals screen; the app's router mounts it (see docs/protocol.md for the wire side).
 import '@xterm/xterm/css/xterm.css';
 import './terminals.css';
+import type { WorkspaceNames } from './elsewhere.js';
 import { TerminalsScreen } from './screen.js';
 import type { TerminalTheme } from './theme.js';
 import { createWebSocketTransport, type TerminalTransport } from './transport.js';
@@ -15,6 +16,8 @@ export interface MountTerminalsOptions {
   theme: TerminalTheme;
   /** Called when the owner changes the font size on the terminal screen (buttons or pinch), to persist it. */
   onFontSizeChange?: (fontSize: number) => void;
+  /** Names of workspaces: the home screen (workspaceId null) lists those with terminals running. */
+  workspaceNames?: WorkspaceNames;
   /** Another transport with the same events (defaults to the plain WebSocket at /ws/terminals). */
   transport?: TerminalTransport;
 }

@@ -3,6 +3,7 @@
 import { DEFAULT_FONT_SIZE, MAX_FONT_SIZE, MIN_FONT_SIZE } from '../../features/settings/wire.js';
 import type { TerminalInfo } from '../../features/terminals/wire.js';
 import { askDialog } from './dialog.js';
+import { ElsewhereMenu, type WorkspaceNames } from './elsewhere.js';
 import { createKeyBar } from './keybar.js';
 import { emptyLayout, loadLayout, saveLayout, type SplitDirection, type TerminalLayout } from './layout-store.js';
 import { TerminalView } from './terminal-view.js';
@@ -18,10 +19,19 @@ export interface TerminalsScreenOptions {
   fontSize: number;
   theme: TerminalTheme;
   onFontSizeChange?: (fontSize: number) => void;
+  /** Names for the workspaces that the home screen lists as also running terminals. */
+  workspaceNames?: WorkspaceNames;
 }
 
 /** A connection down this long is announced above the terminals, not only in the toolbar. */
 const OUTAGE_BANNER_DELAY_MS = 2000;
+/** How often the outage banner's countdown and queued-input count are brought up to date. */
+const OUTAGE_TICK_MS = 250;
+
+const OUTAGE_TEXT: Record<'reconnecting' | 'offline', string> = {
+  reconnecting: 'Connection lost, reconnecting… Your terminals keep running on the server; what you type now is sent once the connection is back.',
+  offline: 'Not connected to the server. Your terminals keep running there. Check the network (or sign in again), then choose Reconnect.',
+};
 
 const STATE_TEXT: Record<ConnectionState, string> = {
   connecting: 'Connecting…',
@@ -46,7 +56,13 @@ export class TerminalsScreen {
   private readonly status: HTMLElement;
   private readonly notice: HTMLElement;
   private readonly outageBanner: HTMLElement;
+  private readonly outageMessage: HTMLElement;
+  private readonly outageDetail: HTMLElement;
+  private readonly retryButton: HTMLButtonElement;
   private outageTimer: ReturnType<typeof setTimeout> | null = null;
+  private outageTicker: ReturnType<typeof setInterval> | null = null;
+  /** On the home screen only: the workspaces with terminals running. */
+  private readonly elsewhere: ElsewhereMenu | null;
   private readonly empty: HTMLElement;
   private readonly splitRowButton: HTMLButtonElement;
   private readonly splitColumnButton: HTMLButtonElement;
@@ -78,6 +94,7 @@ export class TerminalsScreen {
     this.tabList.setAttribute('aria-label', 'Open terminals');
     this.tabList.title = 'In a terminal, Ctrl+Shift+↑ comes back here; Ctrl+Shift+← and → move between split panes';
     this.tabList.addEventListener('keydown', (event) => this.onTabKey(event));
+    this.tabList.addEventListener('dblclick', (event) => this.onTabDoubleClick(event));
     const actions = document.createElement('div');
     actions.className = 'term-actions';
     const newButton = this.action('+', 'New terminal', () => void this.newTerminal(this.layout.focused));
@@ -103,12 +120,21 @@ export class TerminalsScreen {
     this.placeLink.className = 'term-place';
     this.placeLink.href = '/workspaces';
     this.placeLink.hidden = true;
-    toolbar.append(this.placeLink, this.tabList, actions);
+    this.elsewhere = options.workspaceId === null ? new ElsewhereMenu(options.workspaceNames) : null;
+    toolbar.append(this.placeLink, ...(this.elsewhere ? [this.elsewhere.element] : []), this.tabList, actions);
 
-    this.outageBanner = document.createElement('p');
+    this.outageBanner = document.createElement('div');
     this.outageBanner.className = 'term-outage';
-    this.outageBanner.setAttribute('role', 'status');
     this.outageBanner.hidden = true;
+    this.outageMessage = document.createElement('p');
+    this.outageMessage.className = 'term-outage-message';
+    this.outageMessage.setAttribute('role', 'status');
+    // Outside the status region: a countdown there would be read out every second.
+    this.outageDetail = document.createElement('span');
+    this.outageDetail.className = 'term-outage-detail';
+    this.retryButton = this.action('Retry now', 'Retry now', () => this.transport.reconnect());
+    this.retryButton.title = 'Connect now instead of waiting for the next attempt';
+    this.outageBanner.append(this.outageMessage, this.outageDetail, this.retryButton);
 
     this.notice = document.createElement('p');
     this.notice.className = 'term-notice';
@@ -149,9 +175,8 @@ export class TerminalsScreen {
       transport.onState((state) => this.onConnectionState(state)),
       transport.onReady(() => void this.onReady()),
       transport.on('terminal:updated', ({ session }) => {
-        const view = this.views.get(session.id);
-        if (!view) return;
-        view.setSession(session);
+        this.elsewhere?.update(session);
+        this.views.get(session.id)?.setSession(session);
       }),
     );
     this.onConnectionState(transport.state);
@@ -177,6 +202,8 @@ export class TerminalsScreen {
     this.disposed = true;
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     if (this.outageTimer) clearTimeout(this.outageTimer);
+    this.stopOutageTicker();
+    this.elsewhere?.dispose();
     this.keyBar.dispose();
     for (const view of this.views.values()) {
       if (view.isAttached) void this.transport.request('terminal:detach', { sessionId: view.session.id });
@@ -195,6 +222,13 @@ export class TerminalsScreen {
       return;
     }
     for (const view of this.views.values()) void view.attach();
+    // Terminal changes while the connection was down were not heard of.
+    if (this.elsewhere) void this.refreshElsewhere();
+  }
+
+  private async refreshElsewhere(): Promise<void> {
+    const answer = await this.transport.request('terminal:list', { status: 'active' });
+    if (answer.ok && !this.disposed) this.elsewhere?.reset(answer.sessions);
   }
 
   private onConnectionState(state: ConnectionState): void {
@@ -217,19 +251,20 @@ export class TerminalsScreen {
     if (state === 'connected') {
       if (this.outageTimer) clearTimeout(this.outageTimer);
       this.outageTimer = null;
+      this.stopOutageTicker();
+      // Hiding "Retry now" must not drop the keyboard focus on the page.
+      if (this.outageBanner.contains(document.activeElement)) this.focusedView()?.focus();
       this.outageBanner.hidden = true;
       this.panes.removeAttribute('data-outage');
       return;
     }
-    const text =
-      state === 'offline'
-        ? 'Not connected to the server. Your terminals keep running there. Check the network (or sign in again), then choose Reconnect.'
-        : 'Connection lost, reconnecting… Your terminals keep running on the server; what you type now is sent once the connection is back.';
     const show = () => {
       this.outageTimer = null;
-      this.outageBanner.textContent = text;
+      this.outageMessage.textContent = OUTAGE_TEXT[state];
+      this.renderOutageDetail();
       this.outageBanner.hidden = false;
       this.panes.dataset.outage = 'true';
+      this.outageTicker ??= setInterval(() => this.renderOutageDetail(), OUTAGE_TICK_MS);
     };
     if (!this.outageBanner.hidden || state === 'offline') {
       if (this.outageTimer) clearTimeout(this.outageTimer);
@@ -237,6 +272,20 @@ export class TerminalsScreen {
     } else {
       this.outageTimer ??= setTimeout(show, OUTAGE_BANNER_DELAY_MS);
     }
+  }
+
+  /** While reconnecting, when the next attempt is and a way to skip the wait; in any outage, the input waiting to be sent. */
+  private renderOutageDetail(): void {
+    const state = this.transport.state;
+    // Offline, the toolbar's Reconnect does it (and the message names it).
+    this.retryButton.hidden = state === 'offline';
+    const queued = [...this.views.values()].reduce((sum, view) => sum + view.queuedInputs, 0);
+    this.outageDetail.textContent = [attemptText(state, this.transport.nextAttemptAt), queuedText(queued)].filter(Boolean).join(' ');
+  }
+
+  private stopOutageTicker(): void {
+    if (this.outageTicker) clearInterval(this.outageTicker);
+    this.outageTicker = null;
   }
 
   /** Opens what this browser had open here, as far as the server still has those sessions. */
@@ -249,6 +298,7 @@ export class TerminalsScreen {
       this.restored = false; // try again on the next connection
       return;
     }
+    this.elsewhere?.reset(answer.sessions);
     const sessions = answer.sessions.filter((session) => session.workspaceId === workspaceId);
     const byId = new Map(sessions.map((session) => [session.id, session]));
     const saved = loadLayout(workspaceId);
@@ -378,12 +428,17 @@ export class TerminalsScreen {
     this.focusedView()?.focus();
   }
 
-  private async rename(): Promise<void> {
-    const view = this.focusedView();
+  private async rename(view = this.focusedView()): Promise<void> {
     if (!view) return;
     const { value, text } = await askDialog(this.root, {
-      title: 'Rename terminal',
-      input: { label: 'Name', value: view.session.name ?? '' },
+      title: `Rename “${this.labelOf(view)}”`,
+      input: {
+        label: 'Name',
+        value: view.session.name ?? '',
+        // What the tab reads when the field is left empty.
+        placeholder: view.session.name ? view.automaticLabel : this.labelOf(view),
+        hint: 'Leave empty for the automatic name.',
+      },
       buttons: [
         { value: 'cancel', label: 'Cancel', cancel: true },
         { value: 'save', label: 'Save', variant: 'primary' },
@@ -587,7 +642,7 @@ export class TerminalsScreen {
       tab.className = 'term-tab-label';
       const label = labels.get(id) ?? view.label;
       tab.textContent = view.session.status === 'terminated' ? `${label} (ended)` : label;
-      tab.title = view.error ?? `${label} — ${view.session.cwd}`;
+      tab.title = view.error ?? `${label} — ${view.session.cwd}\nDouble-click to rename`;
       tab.addEventListener('click', () => this.selectTab(id));
       const close = document.createElement('button');
       close.type = 'button';
@@ -658,6 +713,13 @@ export class TerminalsScreen {
     }
   }
 
+  private onTabDoubleClick(event: MouseEvent): void {
+    const label = (event.target as Element).closest('.term-tab-label');
+    const id = label?.closest<HTMLElement>('.term-tab')?.dataset.sessionId;
+    const view = id ? this.views.get(id) : undefined;
+    if (view) void this.rename(view);
+  }
+
   private save(): void {
     if (this.restored) saveLayout(this.options.workspaceId, this.layout);
   }
@@ -726,6 +788,18 @@ export class TerminalsScreen {
     this.panes.addEventListener('touchmove', onMove, { passive: true });
     this.panes.addEventListener('touchend', onEnd, { passive: true });
   }
+}
+
+function attemptText(state: ConnectionState, nextAttemptAt: number | null | undefined): string {
+  if (state === 'connecting') return 'Trying now…';
+  if (state !== 'reconnecting' || nextAttemptAt === undefined) return '';
+  const seconds = nextAttemptAt === null ? 0 : Math.ceil((nextAttemptAt - Date.now()) / 1000);
+  return seconds > 0 ? `Next attempt in ${seconds} s.` : 'Trying now…';
+}
+
+function queuedText(count: number): string {
+  if (count === 0) return '';
+  return count === 1 ? '1 input waiting to be sent.' : `${count} inputs waiting to be sent.`;
 }
 
 function clampFontSize(size: number): number {

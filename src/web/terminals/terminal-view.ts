@@ -250,7 +250,17 @@ export class TerminalView {
   }
 
   get label(): string {
-    return this.session.name ?? (this.title || this.session.shell.split('/').pop() || 'terminal');
+    return this.session.name ?? this.automaticLabel;
+  }
+
+  /** The label without a name given by the owner: the shell's window title, else its program. */
+  get automaticLabel(): string {
+    return this.title || this.session.shell.split('/').pop() || 'terminal';
+  }
+
+  /** Inputs (keystrokes, pastes) typed while detached, sent once attached again. */
+  get queuedInputs(): number {
+    return this.pendingInput.length;
   }
 
   get isRunning(): boolean {
@@ -526,9 +536,10 @@ export class TerminalView {
   private showExit(exitCode: number | null, reason: string | null): void {
     this.exitBar.replaceChildren();
     const text = document.createElement('span');
+    text.className = 'term-exit-text';
     const how = reason && reason !== 'exited' ? ` (${reason})` : '';
-    const ended = exitCode === null ? `This terminal has ended${how}.` : `This terminal has ended with exit code ${exitCode}${how}.`;
-    text.textContent = `${ended} Press Enter to start it again.`;
+    const ended = exitCode === null ? `Ended${how}.` : `Exited with code ${exitCode}${how}.`;
+    text.textContent = `${ended} Enter starts it again.`;
     // No blinking cursor inviting input that goes nowhere; \x1b[?25l hides it.
     this.term.options.cursorBlink = false;
     this.term.write('\x1b[?25l');
@@ -536,7 +547,10 @@ export class TerminalView {
     const again = this.button('Start again', 'Start again', () => this.options.onStartAgain(this), 'term-button term-button-primary');
     again.title = 'Start a new terminal in the same place';
     const close = this.button('Close tab', 'Close tab', () => this.options.onCloseRequest(this));
-    this.exitBar.append(text, again, close);
+    const buttons = document.createElement('span');
+    buttons.className = 'term-exit-buttons';
+    buttons.append(again, close);
+    this.exitBar.append(text, buttons);
     this.exitBar.hidden = false;
     this.element.dataset.ended = 'true';
   }

@@ -22,6 +22,8 @@ export type Answer<T> = ({ ok: true } & T) | { ok: false; error: ProtocolError }
 
 export interface TerminalTransport {
   readonly state: ConnectionState;
+  /** While reconnecting: when the next automatic attempt starts (ms since the epoch); null while none waits. Not every transport knows. */
+  readonly nextAttemptAt?: number | null;
   on<E extends keyof ServerEvents>(event: E, handler: (payload: ServerEvents[E]) => void): () => void;
   /** Fires on every (re)connection, after the server said `terminal:ready`: re-attach here. */
   onReady(handler: () => void): () => void;
@@ -29,7 +31,7 @@ export interface TerminalTransport {
   request<E extends keyof Requests>(event: E, payload: Requests[E]['payload']): Promise<Answer<Requests[E]['result']>>;
   /** Sends when connected; returns false (and sends nothing) while the connection is down. */
   notify<E extends keyof Notices>(event: E, payload: Notices[E]): boolean;
-  /** Tries to connect now (after the automatic attempts gave up, or when the browser is back online). */
+  /** Tries to connect now (after the automatic attempts gave up, to skip the wait before the next one, or when the browser is back online). */
   reconnect(): void;
   close(): void;
 }
@@ -123,6 +125,7 @@ export function createWebSocketTransport(baseUrl: string = window.location.origi
   const pending = new Map<number, PendingRequest>();
   let socket: WebSocket | null = null;
   let retryTimer: ReturnType<typeof setTimeout> | null = null;
+  let nextAttemptAt: number | null = null;
   let failedAttempts = 0;
   let nextId = 0;
   let closed = false;
@@ -181,6 +184,7 @@ export function createWebSocketTransport(baseUrl: string = window.location.origi
   };
   const connect = () => {
     retryTimer = null;
+    nextAttemptAt = null;
     const ws = new WebSocket(url);
     ws.binaryType = 'arraybuffer';
     ws.addEventListener('message', onMessage);
@@ -195,11 +199,13 @@ export function createWebSocketTransport(baseUrl: string = window.location.origi
     status.set('reconnecting');
     const delay = Math.min(RECONNECT_DELAY_MS * 2 ** (failedAttempts - 1), RECONNECT_DELAY_MAX_MS);
     retryTimer = setTimeout(connect, delay);
+    nextAttemptAt = Date.now() + delay;
   };
   /** Forgets the current socket (without its close reaching onClose) and any pending retry. */
   const dropSocket = () => {
     if (retryTimer) clearTimeout(retryTimer);
     retryTimer = null;
+    nextAttemptAt = null;
     if (!socket) return;
     const ws = socket;
     socket = null;
@@ -224,6 +230,9 @@ export function createWebSocketTransport(baseUrl: string = window.location.origi
   return {
     get state() {
       return status.state;
+    },
+    get nextAttemptAt() {
+      return nextAttemptAt;
     },
     on(event, handler) {
       const listener = handler as (payload: unknown) => void;

@@ -219,6 +219,44 @@ export class TerminalsPage {
     return locator.evaluate((element) => element === (element.ownerDocument as { activeElement: unknown }).activeElement);
   }
 
+  /** The label (the button with the name) of a tab. */
+  tabLabel(sessionId: string): Locator {
+    return this.page.locator(`.term-tab[data-session-id="${sessionId}"] .term-tab-label`);
+  }
+
+  /** How a tab's label fits its text: overflowing text must show its start and end in an ellipsis. */
+  async tabLabelFit(sessionId: string): Promise<{ textAlign: string; textOverflow: string; overflows: boolean; insideTab: boolean }> {
+    return this.tabLabel(sessionId).evaluate((element) => {
+      type Box = { left: number; right: number };
+      type Measured = { scrollWidth: number; clientWidth: number; getBoundingClientRect(): Box; closest(selector: string): Measured };
+      const label = element as unknown as Measured & { ownerDocument: { defaultView: { getComputedStyle(node: unknown): { textAlign: string; textOverflow: string } } } };
+      const style = label.ownerDocument.defaultView.getComputedStyle(label);
+      const box = label.getBoundingClientRect();
+      const tab = label.closest('.term-tab').getBoundingClientRect();
+      return {
+        textAlign: style.textAlign,
+        textOverflow: style.textOverflow,
+        overflows: label.scrollWidth > label.clientWidth,
+        insideTab: box.left >= tab.left && box.right <= tab.right,
+      };
+    });
+  }
+
+  /** The home screen's list of workspaces with terminals running (its summary opens it). */
+  elsewhere(): Locator {
+    return this.page.locator('.term-elsewhere');
+  }
+
+  /** The links of that list, once opened: "octocat/toolbox 2 terminals". */
+  elsewhereLinks(): Locator {
+    return this.page.getByRole('navigation', { name: 'Also running in workspaces' }).getByRole('link');
+  }
+
+  /** The banner over the terminals while the connection is down. */
+  outage(): Locator {
+    return this.page.locator('.term-outage');
+  }
+
   keyBarKey(label: string | RegExp): Locator {
     return this.page.getByRole('toolbar', { name: 'Terminal keys' }).getByRole('button', { name: label });
   }
