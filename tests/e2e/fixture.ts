@@ -39,6 +39,8 @@ export interface NewPageOptions {
   viewport?: { width: number; height: number };
   isMobile?: boolean;
   hasTouch?: boolean;
+  /** The device's preference, which the default theme (`system`) follows; dark unless given. */
+  colorScheme?: 'light' | 'dark';
 }
 
 export interface E2E {
@@ -148,6 +150,7 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E & { close(
         baseURL: baseUrl,
         viewport: pageOptions.viewport ?? { width: 1280, height: 800 },
         isMobile: pageOptions.isMobile,
+        colorScheme: pageOptions.colorScheme ?? 'dark',
         hasTouch: pageOptions.hasTouch,
         permissions: ['clipboard-read', 'clipboard-write'],
       });

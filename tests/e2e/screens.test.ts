@@ -449,6 +449,29 @@ describe('web app screens', () => {
     expect(e2e.consoleProblems(page)).toEqual([]);
   });
 
+  it('follows the device’s light or dark preference until a theme is chosen, the terminals too', async () => {
+    const e2e = fixture();
+    const page = await e2e.newPage({ colorScheme: 'light' });
+    const pageTheme = () => page.evaluate(() => document.documentElement.dataset.theme);
+    await page.goto('/sign-in');
+    await expect.poll(pageTheme).toBe('light');
+    // Signing in keeps the colours: the server's default is the device's preference, not dark.
+    await e2e.signIn(page);
+    await expect.poll(pageTheme).toBe('light');
+    const settings = new SettingsPage(page);
+    await settings.open();
+    await expect(page.getByRole('radio', { name: 'System (as the device)' }).isChecked()).resolves.toBe(true);
+
+    const terminals = new TerminalsPage(page);
+    await terminals.open('/terminals');
+    const terminalTheme = () => page.locator('.term-screen').getAttribute('data-theme');
+    await expect.poll(terminalTheme).toBe('light');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expect.poll(pageTheme).toBe('dark');
+    await expect.poll(terminalTheme).toBe('dark');
+    expect(e2e.consoleProblems(page)).toEqual([]);
+  });
+
   it('switches theme (kept on the server across reloads) and lists this browser’s session', async () => {
     const e2e = fixture();
     const page = await e2e.newPage();

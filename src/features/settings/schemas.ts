@@ -4,7 +4,7 @@ import { MAX_FONT_SIZE, MIN_FONT_SIZE, THEMES } from './wire.js';
 /** PATCH /api/settings: any subset; `defaultShell: null` goes back to bash. */
 export const settingsPatchSchema = z
   .object({
-    theme: z.enum(THEMES, { error: 'dark, light or high-contrast' }).optional(),
+    theme: z.enum(THEMES, { error: 'system, dark, light or high-contrast' }).optional(),
     fontSize: z.number().int().min(MIN_FONT_SIZE).max(MAX_FONT_SIZE).optional(),
     defaultShell: z
       .string()

@@ -23,7 +23,7 @@ function parsePreferences(text: string): Record<string, unknown> {
 function toUserSettings(theme: string, preferences: Record<string, unknown>): UserSettings {
   const stored = storedPreferencesSchema.parse(preferences);
   return {
-    theme: (THEMES as readonly string[]).includes(theme) ? (theme as Theme) : 'dark',
+    theme: (THEMES as readonly string[]).includes(theme) ? (theme as Theme) : 'system',
     fontSize: stored.fontSize ?? DEFAULT_FONT_SIZE,
     defaultShell: stored.defaultShell ?? null,
   };

@@ -1,7 +1,8 @@
 // The shapes and limits of /api/settings (docs/api.md), shared by the server and the web app: this
 // module imports nothing, so the browser bundle can take it as it is.
 
-export const THEMES = ['dark', 'light', 'high-contrast'] as const;
+/** `system` follows the device's light or dark preference (the default). */
+export const THEMES = ['system', 'dark', 'light', 'high-contrast'] as const;
 export type Theme = (typeof THEMES)[number];
 
 export const MIN_FONT_SIZE = 8;

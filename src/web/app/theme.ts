@@ -1,16 +1,22 @@
 // Themes are sets of CSS variables (styles.css) chosen by <html data-theme="…">. The server's
 // settings are the truth; localStorage keeps the last one so a reload paints in the right colours.
+// `system` is no set of its own: it resolves to light or dark as the device prefers, and follows it.
 import { THEMES, type Theme } from '../../features/settings/wire.js';
 
 export { THEMES, type Theme };
-export const THEME_LABELS: Record<Theme, string> = { dark: 'Dark', light: 'Light', 'high-contrast': 'High contrast' };
+/** What a page is painted in. */
+export type ResolvedTheme = Exclude<Theme, 'system'>;
+
+export const THEME_LABELS: Record<Theme, string> = { system: 'System (as the device)', dark: 'Dark', light: 'Light', 'high-contrast': 'High contrast' };
 
 const STORAGE_KEY = 'shellport.theme';
+const PREFERS_LIGHT = '(prefers-color-scheme: light)';
 
 export function isTheme(value: unknown): value is Theme {
   return typeof value === 'string' && (THEMES as readonly string[]).includes(value);
 }
 
+/** The theme last used in this browser; before any, the device's. */
 export function storedTheme(): Theme {
   try {
     const saved = localStorage.getItem(STORAGE_KEY);
@@ -18,14 +24,35 @@ export function storedTheme(): Theme {
   } catch {
     // storage disabled
   }
-  return window.matchMedia?.('(prefers-color-scheme: light)').matches ? 'light' : 'dark';
+  return 'system';
 }
 
+export function resolveTheme(theme: Theme): ResolvedTheme {
+  if (theme !== 'system') return theme;
+  return window.matchMedia?.(PREFERS_LIGHT).matches ? 'light' : 'dark';
+}
+
+let chosen: Theme = 'system';
+const resolvedListeners = new Set<(theme: ResolvedTheme) => void>();
+
 export function applyTheme(theme: Theme): void {
-  document.documentElement.dataset.theme = theme;
+  chosen = theme;
+  document.documentElement.dataset.theme = resolveTheme(theme);
   try {
     localStorage.setItem(STORAGE_KEY, theme);
   } catch {
     // storage disabled: the theme still applies for this page
   }
 }
+
+/** Calls `listener` when the page's colours change because the device switched while the theme is `system`. */
+export function onDeviceThemeChange(listener: (theme: ResolvedTheme) => void): () => void {
+  resolvedListeners.add(listener);
+  return () => resolvedListeners.delete(listener);
+}
+
+window.matchMedia?.(PREFERS_LIGHT).addEventListener('change', () => {
+  if (chosen !== 'system') return;
+  applyTheme('system');
+  for (const listener of resolvedListeners) listener(resolveTheme('system'));
+});

@@ -2,6 +2,7 @@
 import type { Screen } from '../app/context.js';
 import { h } from '../app/dom.js';
 import { api, ApiError, describeError } from '../app/api.js';
+import { onDeviceThemeChange, resolveTheme } from '../app/theme.js';
 import { toast } from '../app/toast.js';
 import type { Workspace } from '../app/types.js';
 import { mountTerminals, type TerminalsHandle } from '../terminals/index.js';
@@ -17,19 +18,21 @@ export const terminalsScreen: Screen = {
       workspaceId,
       sessionId: context.query.get('session') ?? undefined,
       fontSize: context.settings.fontSize,
-      theme: context.settings.theme,
+      theme: resolveTheme(context.settings.theme),
       workspaceNames: lookUpWorkspaceNames,
       onFontSizeChange: (fontSize) => {
         context.updateSettings({ fontSize }).catch((error: unknown) => toast(describeError(error), 'error'));
       },
     });
     context.onSettingsChange((settings) => {
-      handle.setTheme(settings.theme);
+      handle.setTheme(resolveTheme(settings.theme));
       handle.setFontSize(settings.fontSize);
     });
+    const stopFollowingDevice = onDeviceThemeChange((theme) => handle.setTheme(theme));
     let disposed = false;
     context.onDispose(() => {
       disposed = true;
+      stopFollowingDevice();
       handle.dispose();
     });
     // Looked up while the terminals connect, so that opening them waits for nothing.

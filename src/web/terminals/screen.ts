@@ -94,7 +94,6 @@ export class TerminalsScreen {
     this.tabList.setAttribute('aria-label', 'Open terminals');
     this.tabList.title = 'In a terminal, Ctrl+Shift+↑ comes back here; Ctrl+Shift+← and → move between split panes';
     this.tabList.addEventListener('keydown', (event) => this.onTabKey(event));
-    this.tabList.addEventListener('dblclick', (event) => this.onTabDoubleClick(event));
     const actions = document.createElement('div');
     actions.className = 'term-actions';
     const newButton = this.action('+', 'New terminal', () => void this.newTerminal(this.layout.focused));
@@ -641,9 +640,15 @@ export class TerminalsScreen {
       tab.setAttribute('aria-selected', String(id === focusedId));
       tab.className = 'term-tab-label';
       const label = labels.get(id) ?? view.label;
-      tab.textContent = view.session.status === 'terminated' ? `${label} (ended)` : label;
+      // In a span: a button centres its content, so a long name lost its start, and it draws no ellipsis.
+      const text = document.createElement('span');
+      text.className = 'term-tab-text';
+      text.textContent = view.session.status === 'terminated' ? `${label} (ended)` : label;
+      tab.append(text);
       tab.title = view.error ?? `${label} — ${view.session.cwd}\nDouble-click to rename`;
-      tab.addEventListener('click', () => this.selectTab(id));
+      // The click count, not dblclick: the first click re-renders the tabs, and browsers send
+      // dblclick only when both clicks land on the same element.
+      tab.addEventListener('click', (event) => (event.detail === 2 ? void this.rename(view) : this.selectTab(id)));
       const close = document.createElement('button');
       close.type = 'button';
       close.className = 'term-tab-close';
@@ -711,13 +716,6 @@ export class TerminalsScreen {
         void this.closeTab(view);
       }
     }
-  }
-
-  private onTabDoubleClick(event: MouseEvent): void {
-    const label = (event.target as Element).closest('.term-tab-label');
-    const id = label?.closest<HTMLElement>('.term-tab')?.dataset.sessionId;
-    const view = id ? this.views.get(id) : undefined;
-    if (view) void this.rename(view);
   }
 
   private save(): void {

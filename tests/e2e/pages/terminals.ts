@@ -224,19 +224,31 @@ export class TerminalsPage {
     return this.page.locator(`.term-tab[data-session-id="${sessionId}"] .term-tab-label`);
   }
 
-  /** How a tab's label fits its text: overflowing text must show its start and end in an ellipsis. */
-  async tabLabelFit(sessionId: string): Promise<{ textAlign: string; textOverflow: string; overflows: boolean; insideTab: boolean }> {
+  /**
+   * How a tab's label fits a name too long for it: whether the name overflows, ends in an ellipsis,
+   * shows its first character (not cut off at the start) and stays inside the tab.
+   */
+  async tabLabelFit(sessionId: string): Promise<{ overflows: boolean; textOverflow: string; startVisible: boolean; insideTab: boolean }> {
     return this.tabLabel(sessionId).evaluate((element) => {
       type Box = { left: number; right: number };
-      type Measured = { scrollWidth: number; clientWidth: number; getBoundingClientRect(): Box; closest(selector: string): Measured };
-      const label = element as unknown as Measured & { ownerDocument: { defaultView: { getComputedStyle(node: unknown): { textAlign: string; textOverflow: string } } } };
-      const style = label.ownerDocument.defaultView.getComputedStyle(label);
+      type Node = { nodeType: number; firstChild: Node | null; scrollWidth: number; clientWidth: number; getBoundingClientRect(): Box };
+      type Label = Node & {
+        closest(selector: string): Node;
+        ownerDocument: { createRange(): { setStart(node: Node, offset: number): void; setEnd(node: Node, offset: number): void; getBoundingClientRect(): Box }; defaultView: { getComputedStyle(node: unknown): { textOverflow: string } } };
+      };
+      const label = element as unknown as Label;
+      let holder: Node = label;
+      while (holder.firstChild && holder.firstChild.nodeType !== 3) holder = holder.firstChild;
+      const firstLetter = label.ownerDocument.createRange();
+      firstLetter.setStart(holder.firstChild!, 0);
+      firstLetter.setEnd(holder.firstChild!, 1);
+      const letter = firstLetter.getBoundingClientRect();
       const box = label.getBoundingClientRect();
       const tab = label.closest('.term-tab').getBoundingClientRect();
       return {
-        textAlign: style.textAlign,
-        textOverflow: style.textOverflow,
-        overflows: label.scrollWidth > label.clientWidth,
+        overflows: holder.scrollWidth > holder.clientWidth,
+        textOverflow: label.ownerDocument.defaultView.getComputedStyle(holder).textOverflow,
+        startVisible: letter.left >= box.left && letter.right <= box.right,
         insideTab: box.left >= tab.left && box.right <= tab.right,
       };
     });

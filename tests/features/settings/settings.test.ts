@@ -19,7 +19,8 @@ describe('settings API', () => {
     const response = await injectAsOwner(app, { method: 'GET', url: '/api/settings' });
     expect(response.statusCode).toBe(200);
     const body = response.json();
-    expect(body.settings).toEqual({ theme: 'dark', fontSize: 14, defaultShell: null });
+    // The theme follows the device until the owner chooses one.
+    expect(body.settings).toEqual({ theme: 'system', fontSize: 14, defaultShell: null });
     expect(body.shells).toContain('/bin/sh');
     expect(body.shells).not.toContain('/nonexistent/zsh');
   });
@@ -65,6 +66,6 @@ describe('settings API', () => {
       expect(response.json().error.code).toBe('validation_failed');
     }
     const unchanged = await injectAsOwner(app, { method: 'GET', url: '/api/settings' });
-    expect(unchanged.json().settings).toEqual({ theme: 'dark', fontSize: 14, defaultShell: null });
+    expect(unchanged.json().settings).toEqual({ theme: 'system', fontSize: 14, defaultShell: null });
   });
 });

@@ -56,6 +56,6 @@ describe('the Prisma client', () => {
   it('fills the singleton settings row with its defaults', async () => {
     const { db } = await openClient();
     const settings = await db.settings.create({ data: {} });
-    expect(settings).toMatchObject({ id: 'singleton', theme: 'dark', preferences: '{}', githubAccessToken: null });
+    expect(settings).toMatchObject({ id: 'singleton', theme: 'system', preferences: '{}', githubAccessToken: null });
   });
 });

@@ -63,10 +63,12 @@ describe('migrations match schema.prisma', () => {
     cpSync(MIGRATIONS_DIR, dir, { recursive: true });
     const file = path.join(dir, '20261122000000_init', 'migration.sql');
     const sql = readFileSync(file, 'utf8')
-      .replace(`"theme" TEXT NOT NULL DEFAULT 'dark'`, `"theme" TEXT NOT NULL DEFAULT 'light'`)
       .replace(`"shell" TEXT NOT NULL,`, `"shell" TEXT,`)
       .replace(/CREATE INDEX "auth_logs_created_at_idx".*\n/, '');
     writeFileSync(file, sql);
+    // The settings table as the latest migration that rebuilt it left it.
+    const themeFile = path.join(dir, '20261202220000_theme_follows_device', 'migration.sql');
+    writeFileSync(themeFile, readFileSync(themeFile, 'utf8').replace(`"theme" TEXT NOT NULL DEFAULT 'system'`, `"theme" TEXT NOT NULL DEFAULT 'light'`));
 
     const db = migratedDatabase(dir);
     const problems = diffShapes(expectedShape(await loadDatamodel(SCHEMA)), actualShape(db));

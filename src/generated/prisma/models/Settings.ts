@@ -636,6 +636,9 @@ export type $SettingsPayload<ExtArgs extends runtime.Types.Extensions.InternalAr
     githubRefreshToken: string | null
     githubTokenExpiresAt: Date | null
     githubRefreshTokenExpiresAt: Date | null
+    /**
+     * system (follows the device), dark, light or high-contrast.
+     */
     theme: string
     /**
      * JSON object text.

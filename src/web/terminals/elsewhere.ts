@@ -1,0 +1,119 @@
+// On the home terminals screen, which shows only home-directory shells: the workspaces that have
+// terminals running, with how many, each a link to its terminals. Hidden while there are none.
+import type { TerminalInfo } from '../../features/terminals/wire.js';
+
+/** Workspace names by id (the terminal protocol knows only ids). */
+export type WorkspaceNames = () => Promise<ReadonlyMap<string, string>>;
+
+const TITLE = 'Also running in workspaces';
+
+export class ElsewhereMenu {
+  readonly element: HTMLDetailsElement;
+  private readonly summary: HTMLElement;
+  private readonly list: HTMLElement;
+  /** Running workspace terminals: session id → workspace id. */
+  private readonly running = new Map<string, string>();
+  private names: ReadonlyMap<string, string> = new Map();
+  /** Workspaces whose names were asked for already: one that stays unknown is not asked for again and again. */
+  private readonly askedFor = new Set<string>();
+  private readonly lookUpNames: WorkspaceNames | undefined;
+  private readonly onOutsidePointer = (event: PointerEvent) => {
+    if (!this.element.contains(event.target as Node)) this.element.open = false;
+  };
+
+  constructor(lookUpNames?: WorkspaceNames) {
+    this.lookUpNames = lookUpNames;
+    this.element = document.createElement('details');
+    this.element.className = 'term-elsewhere';
+    this.element.hidden = true;
+    this.summary = document.createElement('summary');
+    const popup = document.createElement('nav');
+    popup.className = 'term-elsewhere-popup';
+    popup.setAttribute('aria-label', TITLE);
+    const heading = document.createElement('p');
+    heading.className = 'term-elsewhere-title';
+    heading.textContent = TITLE;
+    this.list = document.createElement('ul');
+    popup.append(heading, this.list);
+    this.element.append(this.summary, popup);
+    this.element.addEventListener('keydown', (event) => this.closeOnEscape(event));
+    // Captured: the terminal keeps pointer events on it to itself.
+    document.addEventListener('pointerdown', this.onOutsidePointer, true);
+  }
+
+  /** Replaces what is known with a full list of sessions (any status, any place). */
+  reset(sessions: TerminalInfo[]): void {
+    this.running.clear();
+    for (const session of sessions) this.note(session);
+    this.render();
+  }
+
+  /** One session changed (started, ended, renamed). */
+  update(session: TerminalInfo): void {
+    const before = this.running.get(session.id);
+    this.note(session);
+    if (this.running.get(session.id) !== before) this.render();
+  }
+
+  dispose(): void {
+    document.removeEventListener('pointerdown', this.onOutsidePointer, true);
+  }
+
+  private note(session: TerminalInfo): void {
+    if (session.workspaceId && session.status === 'active') this.running.set(session.id, session.workspaceId);
+    else this.running.delete(session.id);
+  }
+
+  private render(): void {
+    const counts = new Map<string, number>();
+    for (const workspaceId of this.running.values()) counts.set(workspaceId, (counts.get(workspaceId) ?? 0) + 1);
+    this.element.hidden = counts.size === 0;
+    if (counts.size === 0) this.element.open = false;
+    const total = this.running.size;
+    this.summary.textContent = `${total} in workspaces`;
+    this.summary.title = `${TITLE}: ${terminalCount(total)}`;
+    const entries = [...counts].map(([id, count]) => ({ id, count, name: this.names.get(id) ?? id }));
+    entries.sort((a, b) => a.name.localeCompare(b.name));
+    this.list.replaceChildren(...entries.map((entry) => workspaceLink(entry)));
+    const unnamed = [...counts.keys()].filter((id) => !this.names.has(id) && !this.askedFor.has(id));
+    if (unnamed.length > 0) void this.loadNames(unnamed);
+  }
+
+  private async loadNames(ids: string[]): Promise<void> {
+    if (!this.lookUpNames) return;
+    for (const id of ids) this.askedFor.add(id);
+    try {
+      // Merged: an older answer arriving last must not forget names a newer one brought.
+      this.names = new Map([...this.names, ...(await this.lookUpNames())]);
+    } catch {
+      return; // the links work with ids for names
+    }
+    this.render();
+  }
+
+  private closeOnEscape(event: KeyboardEvent): void {
+    if (event.key !== 'Escape' || !this.element.open) return;
+    event.preventDefault();
+    this.element.open = false;
+    this.summary.focus();
+  }
+}
+
+function workspaceLink({ id, name, count }: { id: string; name: string; count: number }): HTMLElement {
+  const link = document.createElement('a');
+  link.href = `/terminals/${encodeURIComponent(id)}`;
+  const label = document.createElement('span');
+  label.className = 'term-elsewhere-name';
+  label.textContent = name;
+  const number = document.createElement('span');
+  number.className = 'term-elsewhere-count';
+  number.textContent = terminalCount(count);
+  link.append(label, ' ', number);
+  const item = document.createElement('li');
+  item.append(link);
+  return item;
+}
+
+function terminalCount(count: number): string {
+  return count === 1 ? '1 terminal' : `${count} terminals`;
+}
