@@ -340,6 +340,13 @@ describe('web app screens', () => {
     await e2e.signIn(page);
     const workspaces = new WorkspacesPage(page);
     const filter = page.getByRole('searchbox', { name: 'Filter workspaces' });
+    // Only this test's workspaces (tests before this one added theirs to the shared server); deleted
+    // from another screen, so that no list is loading their git status meanwhile.
+    await new SettingsPage(page).open();
+    await page.evaluate(async () => {
+      const { workspaces: existing } = (await (await fetch('/api/workspaces')).json()) as { workspaces: { id: string; name: string }[] };
+      for (const workspace of existing) await fetch(`/api/workspaces/${workspace.id}?confirm=${encodeURIComponent(workspace.name)}`, { method: 'DELETE' });
+    });
     // A short list has no filter.
     for (const name of names.slice(0, 5)) await createWorkspace(page, `octocat/${name}`);
     await new AppShell(page).goTo('Workspaces');
@@ -451,6 +458,8 @@ describe('web app screens', () => {
 
   it('follows the device’s light or dark preference until a theme is chosen, the terminals too', async () => {
     const e2e = fixture();
+    // As on a new server (tests before this one chose themes on the shared one).
+    await e2e.app.db.settings.updateMany({ data: { theme: 'system' } });
     const page = await e2e.newPage({ colorScheme: 'light' });
     const pageTheme = () => page.evaluate(() => document.documentElement.dataset.theme);
     await page.goto('/sign-in');

@@ -25,7 +25,7 @@ describe('validation errors from the server', () => {
   });
 
   it('puts the schemas’ own descriptions after the field name, and unknown fields in words', () => {
-    expect(errorFromBody(400, refusal(settingsPatchSchema, { theme: 'pink' })).message).toBe('Theme must be dark, light or high-contrast.');
+    expect(errorFromBody(400, refusal(settingsPatchSchema, { theme: 'pink' })).message).toBe('Theme must be system, dark, light or high-contrast.');
     expect(errorFromBody(400, refusal(settingsPatchSchema, { colour: 'red' })).message).toBe('The request must not include colour: Shellport does not know it.');
     const badName = errorFromBody(400, refusal(envVarParams, { id: '00000000-0000-4000-8000-000000000000', name: '1BAD NAME' })).message;
     expect(badName).toBe('Name must be an environment variable name: letters, digits and underscores (_), not starting with a digit, at most 128 characters.');
