@@ -253,6 +253,19 @@ it('fits a 390×844 phone and sends Ctrl-C from the key bar to a running sleep',
   await terminals.run('echo phone-$RANDOM');
   await terminals.waitForLine(/^phone-\d+$/);
   expect(countLines(await terminals.screenText(0), 'slept-42')).toBe(0);
+  // ^C has a key of its own: one tap interrupts.
+  await terminals.run('sleep 100; echo slept-again-$((2*21))');
+  await terminals.waitForLine(/sleep 100; echo slept-again/);
+  await terminals.keyBarKey('Interrupt (Ctrl+C)').tap();
+  await terminals.run('echo interrupted-$((3*14))');
+  await terminals.waitForLine(/^interrupted-42$/);
+  expect(countLines(await terminals.screenText(0), 'slept-again-42')).toBe(0);
+  // Paste: a phone's terminal has no paste gesture of its own.
+  await terminals.writeClipboard('echo pasted-on-phone-$((6*7))');
+  await terminals.keyBarKey('Paste').tap();
+  await terminals.waitForLine(/echo pasted-on-phone/);
+  await page.keyboard.press('Enter');
+  await terminals.waitForLine(/^pasted-on-phone-42$/);
   await e2e.screenshot(page, 'terminals-phone');
 
   // The on-screen keyboard takes the lower part of the screen: the terminal refits to fewer rows.

@@ -7,6 +7,8 @@ export interface KeyBarOptions {
   /** Whether the focused terminal wants application cursor keys (DECCKM). */
   applicationCursor(): boolean;
   changeFontSize(delta: number): void;
+  /** Pastes the clipboard into the focused terminal (a phone's terminal has no paste gesture). */
+  paste(): void;
   /** Puts the focus back in the terminal (keeps a soft keyboard open). */
   refocus(): void;
 }
@@ -86,6 +88,11 @@ export function createKeyBar(options: KeyBarOptions): KeyBar {
   };
 
   key('Esc', 'Escape', () => options.send(transform('\x1b')));
+  // The most used control key gets a key of its own: one tap, not Ctrl then C.
+  key('^C', 'Interrupt (Ctrl+C)', () => {
+    release();
+    options.send('\x03');
+  });
   key('Tab', 'Tab', () => options.send(transform('\t')));
   const ctrlButton = key('Ctrl', 'Control (applies to the next key)', () => {
     ctrl = !ctrl;
@@ -99,6 +106,10 @@ export function createKeyBar(options: KeyBarOptions): KeyBar {
   key('↑', 'Up arrow', () => arrow('up'));
   key('↓', 'Down arrow', () => arrow('down'));
   key('→', 'Right arrow', () => arrow('right'));
+  key('Paste', 'Paste', () => {
+    release();
+    options.paste();
+  });
   for (const char of ['|', '~', '/', '-']) key(char, char === '|' ? 'Pipe' : char === '~' ? 'Tilde' : char === '/' ? 'Slash' : 'Dash', () => options.send(transform(char)));
   key('A−', 'Smaller text', () => options.changeFontSize(-1), 'term-key-font');
   key('A+', 'Larger text', () => options.changeFontSize(1), 'term-key-font');

@@ -165,6 +165,7 @@ export class TerminalsScreen {
       applicationCursor: () => this.focusedView()?.term.modes.applicationCursorKeysMode ?? false,
       changeFontSize: (delta) => this.changeFontSize(delta),
       refocus: () => this.focusedView()?.focus(),
+      paste: () => void this.pasteClipboard(),
     });
 
     this.root.append(toolbar, this.outageBanner, this.notice, this.panes, this.keyBar.element);
@@ -532,6 +533,20 @@ export class TerminalsScreen {
     this.layout.panes = this.layout.panes.map((id) => (id === oldId ? answer.session.id : id)) as TerminalLayout['panes'];
     this.render();
     view.focus();
+  }
+
+  /** Through xterm's paste, so that bracketed paste applies as for a typed Ctrl+V. */
+  private async pasteClipboard(): Promise<void> {
+    const view = this.focusedView();
+    if (!view) return;
+    let text: string;
+    try {
+      text = await navigator.clipboard.readText();
+    } catch {
+      this.showNotice('This browser does not let the page read the clipboard here: it allows that only over https (or on localhost), and may ask first.');
+      return;
+    }
+    if (text) view.term.paste(text);
   }
 
   private changeFontSize(delta: number): void {
