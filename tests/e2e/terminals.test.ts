@@ -279,8 +279,22 @@ it('fits a 390×844 phone and sends Ctrl-C from the key bar to a running sleep',
   await terminals.keyBarKey('Larger text').tap();
   await expect.poll(() => terminals.fontSizePx(0)).toBeGreaterThan(sizeBefore);
 
+  // In a workspace, the workspace's name and the actions share one row: the terminal gets the height.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const workspaceId = await addReadyWorkspace(e2e, page, 'phone-place-with-a-rather-long-name');
+  await terminals.open(`/terminals/${workspaceId}`);
+  await page.locator('.term-place:not([hidden])').waitFor();
+  // The vertical middles of the toolbar's visible items (the tabs have a row of their own).
+  const middles = (await page.evaluate(`[...document.querySelectorAll('.term-toolbar > :not(.term-tabs)')]
+    .filter((element) => element.offsetParent !== null)
+    .map((element) => { const box = element.getBoundingClientRect(); return box.top + box.height / 2; })`)) as number[];
+  const toolbarRows = Math.max(...middles) - Math.min(...middles) < 4 ? 1 : 2;
+  expect(toolbarRows).toBe(1);
+  expect(await terminals.horizontalOverflow()).toBe(0);
+  await e2e.screenshot(page, 'terminals-phone-workspace');
+
   expect(e2e.consoleProblems(page)).toEqual([]);
-}, 45_000);
+}, 60_000);
 
 it('after an outage whose output the server no longer fully has, resets the screen and shows what it kept', async () => {
   const e2e = fixture();
