@@ -124,7 +124,9 @@ describe('web app screens', () => {
     await expect(new AppShell(page).toasts().filter({ hasText: 'Cloning octocat/big-project' }).count()).resolves.toBe(0);
     const seen = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
     expect(seen.length).toBeGreaterThan(0);
-    expect(seen.some((text) => /\d+%$/.test(text))).toBe(true);
+    expect(seen.some((text) => /\d+%/.test(text))).toBe(true);
+    // While receiving, how much has arrived: a slow clone looks slow, not stuck.
+    expect(seen.some((text) => /^Receiving objects — \d+% · [\d.]+ [KMG]?i?B/.test(text)), seen.join(' | ')).toBe(true);
 
     await expect(card.getByText('Idle').isVisible()).resolves.toBe(true);
     await expect(card.locator('dd').first().textContent()).resolves.toBe('main');

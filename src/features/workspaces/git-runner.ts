@@ -18,6 +18,9 @@ export interface GitProgress {
   percent: number;
   processed: number;
   total: number;
+  /** While receiving: what has arrived and how fast, as git says it ("3.20 MiB", "1.10 MiB/s"). */
+  received?: string;
+  rate?: string;
 }
 
 export interface GitRunOptions {
@@ -63,7 +66,7 @@ export function scrubSecrets(text: string, secrets: ReadonlyArray<string | undef
   return out.replace(/(authorization:\s*)(basic|bearer|token)\s+\S+/gi, '$1$2 ***').replace(/(https?:\/\/)[^/\s@]+@/gi, '$1***@');
 }
 
-const PROGRESS_LINE = /^(?:remote:\s*)?([A-Za-z][A-Za-z ]*?):\s+(\d{1,3})% \((\d+)\/(\d+)\)/;
+const PROGRESS_LINE = /^(?:remote:\s*)?([A-Za-z][A-Za-z ]*?):\s+(\d{1,3})% \((\d+)\/(\d+)\)(?:,\s+([\d.]+ [KMGT]?i?B)(?:\s+\|\s+([\d.]+ [KMGT]?i?B\/s))?)?/;
 
 /** Parses git's --progress output (lines end in \r while a phase runs, \n when it is done). */
 export function createProgressParser(onProgress: (progress: GitProgress) => void) {
@@ -81,8 +84,10 @@ export function createProgressParser(onProgress: (progress: GitProgress) => void
         percent: Math.min(100, Number(match[2])),
         processed: Number(match[3]),
         total: Number(match[4]),
+        ...(match[5] ? { received: match[5] } : {}),
+        ...(match[6] ? { rate: match[6] } : {}),
       };
-      const key = `${progress.phase}:${progress.percent}`;
+      const key = `${progress.phase}:${progress.percent}:${progress.received ?? ''}`;
       if (key === last) continue;
       last = key;
       onProgress(progress);

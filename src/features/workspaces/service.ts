@@ -165,7 +165,7 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
         description: w.description,
         cloneState: w.cloneState as CloneState,
         cloneError: w.cloneError,
-        progress: current ? { phase: current.phase, percent: current.percent, processed: current.processed, total: current.total } : null,
+        progress: current ? progressOf(current) : null,
         status,
         activeTerminals,
         lastActivityAt: new Date(lastActivity).toISOString(),
@@ -597,3 +597,8 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
 }
 
 export type WorkspaceService = ReturnType<typeof createWorkspaceService>;
+
+/** A clone event's progress, as the workspace view shows it. */
+function progressOf({ phase, percent, processed, total, received, rate }: CloneEvent): NonNullable<WorkspaceView['progress']> {
+  return { phase, percent, processed, total, ...(received ? { received } : {}), ...(rate ? { rate } : {}) };
+}

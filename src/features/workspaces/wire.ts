@@ -12,6 +12,9 @@ export interface CloneEvent {
   percent: number;
   processed: number;
   total: number;
+  /** While receiving: what has arrived and how fast, as git says it ("3.20 MiB", "1.10 MiB/s"). */
+  received?: string;
+  rate?: string;
   state: CloneState;
   /** Set on failure: the same text as the workspace's cloneError. */
   message?: string;

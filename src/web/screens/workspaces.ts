@@ -190,7 +190,13 @@ function updateProgress(card: CardState) {
   const label = card.element.querySelector<HTMLElement>('.progress-label');
   if (!progress || !bar || !label) return;
   bar.value = progress.percent;
-  label.textContent = `${PHASE_LABELS[progress.phase] ?? progress.phase} — ${Math.round(progress.percent)}%`;
+  label.textContent = `${PHASE_LABELS[progress.phase] ?? progress.phase} — ${Math.round(progress.percent)}%${describeTransfer(progress)}`;
+}
+
+/** What has arrived and how fast, while git says so: a slow clone then looks slow, not stuck. */
+function describeTransfer({ received, rate }: { received?: string; rate?: string }): string {
+  if (!received) return '';
+  return rate ? ` · ${received} at ${rate}` : ` · ${received}`;
 }
 
 function stateBadge(workspace: Workspace): HTMLElement {
