@@ -210,6 +210,11 @@ it('opens terminals with tabs and a split, restores them after a reload and resu
   await expect.poll(() => page.locator('.term-view-focused').getAttribute('data-slot')).toBe('0');
   await terminals.focus(1);
   await expect.poll(() => page.locator('.term-view-focused').getAttribute('data-slot')).toBe('1');
+  // Outlined all round (not only along its top), the other pane not at all.
+  type Styled = { ownerDocument: { defaultView: { getComputedStyle(element: unknown): { boxShadow: string } } } };
+  const outline = (slot: 0 | 1) => terminals.view(slot).evaluate((view) => (view as unknown as Styled).ownerDocument.defaultView.getComputedStyle(view).boxShadow);
+  expect(await outline(1)).toMatch(/0px 0px 0px 1px inset/);
+  expect(await outline(0)).toBe('none');
 
   // Closing a running terminal asks first. A reflexive Enter keeps the shell; "Kill terminal" ends it on the server.
   await terminals.closeTab(restartedId);
