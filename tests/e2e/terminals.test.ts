@@ -236,6 +236,11 @@ it('fits a 390×844 phone and sends Ctrl-C from the key bar to a running sleep',
 
   // Nothing wider than the screen.
   expect(await terminals.horizontalOverflow()).toBe(0);
+  // The header is the navigation alone, one row: the terminal gets the height.
+  const header = page.locator('header.app-header');
+  expect((await header.boundingBox())!.height).toBeLessThan(60);
+  expect(await header.getByRole('link', { name: 'Workspaces' }).isVisible()).toBe(true);
+  expect(await header.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(false);
   const ctrl = terminals.keyBarKey(/^Control/);
   await ctrl.waitFor();
   // The key bar is wider than the phone: its right edge says more keys wait there, until scrolled to.
