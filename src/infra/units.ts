@@ -1,4 +1,5 @@
-// Sizes and durations in the words the readiness checks and logs give operators.
+// Sizes and durations in the words operators read: readiness messages, and the web app's Operations
+// screen (this module imports nothing, so the browser bundle can take it as it is).
 
 const KiB = 1024;
 const UNITS = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'] as const;

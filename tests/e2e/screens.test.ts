@@ -8,7 +8,7 @@ import { OperationsPage } from './pages/operations-page.js';
 import { SettingsPage } from './pages/settings-page.js';
 import { SignInPage } from './pages/sign-in-page.js';
 import { TerminalsPage } from './pages/terminals.js';
-import { isWorkspacesList, WorkspacesPage } from './pages/workspaces-page.js';
+import { createWorkspace, isWorkspacesList, WorkspacesPage } from './pages/workspaces-page.js';
 
 // Browser globals used inside page.evaluate() callbacks (the Node type-check has no DOM library).
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -616,19 +616,6 @@ async function sessionCookie(page: import('playwright-core').Page): Promise<stri
   const session = cookies.find((cookie) => cookie.name === 'shellport_session');
   if (!session) throw new Error('the page has no session cookie');
   return `shellport_session=${session.value}`;
-}
-
-/** Creates a workspace through the API and waits until its clone is ready; its id. */
-async function createWorkspace(page: import('playwright-core').Page, repo: string): Promise<string> {
-  const created = await page.evaluate(async (name) => {
-    const response = await fetch('/api/workspaces', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ repo: name }) });
-    return (await response.json()) as { workspace: { id: string } };
-  }, repo);
-  const id = created.workspace.id;
-  await expect
-    .poll(async () => page.evaluate(async (workspaceId) => ((await (await fetch(`/api/workspaces/${workspaceId}`)).json()) as { workspace: { cloneState: string } }).workspace.cloneState, id), { timeout: 20_000 })
-    .toBe('ready');
-  return id;
 }
 
 /** Holds the page's GET requests whose URL matches until `release()` (then they go on to the server). */

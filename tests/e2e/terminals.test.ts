@@ -4,6 +4,7 @@ import type { Page, WebSocketRoute } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { useE2E } from './fixture.js';
 import { TerminalsPage } from './pages/terminals.js';
+import { createWorkspace } from './pages/workspaces-page.js';
 
 // A small flow-control window and a stall timeout longer than any wait below: if the page did not
 // acknowledge what xterm has written, a burst of output would stay paused and the test would fail.
@@ -62,15 +63,7 @@ async function runningSessionIds(page: Page): Promise<string[]> {
 /** Adds a workspace of one of the fake GitHub's repositories (`octocat/<name>`); resolves its id once cloned. */
 async function addReadyWorkspace(e2e: ReturnType<typeof fixture>, page: Page, repo: string): Promise<string> {
   await e2e.addRepo(repo);
-  const created = await page.evaluate(async (name) => {
-    const response = await fetch('/api/workspaces', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ repo: `octocat/${name}` }) });
-    return (await response.json()) as { workspace: { id: string } };
-  }, repo);
-  const workspaceId = created.workspace.id;
-  await expect
-    .poll(async () => page.evaluate(async (id) => ((await (await fetch(`/api/workspaces/${id}`)).json()) as { workspace: { cloneState: string } }).workspace.cloneState, workspaceId), { timeout: 20_000 })
-    .toBe('ready');
-  return workspaceId;
+  return createWorkspace(page, `octocat/${repo}`);
 }
 
 /** Signs the page in and opens the terminals screen. */

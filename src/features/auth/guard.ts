@@ -18,6 +18,8 @@ export interface AuthGuard {
   /** Puts a new session id in the browser (httpOnly, SameSite=Lax, Secure over https). */
   setSessionCookie(reply: FastifyReply, token: string): void;
   clearSessionCookie(reply: FastifyReply): void;
+  /** The valid session the request's cookie names, or null: for public routes that treat a signed-in browser differently. */
+  sessionOf(request: FastifyRequest): Promise<AuthSession | null>;
   /**
    * The check for WebSocket/Socket.IO handshakes: the same session cookie as HTTP, and an Origin
    * that must be present and ours (browsers do not apply CORS to WebSockets).
@@ -66,6 +68,9 @@ export const authGuardPlugin = fp(
       clearSessionCookie(reply) {
         reply.clearCookie(SESSION_COOKIE, cookieOptions);
       },
+      sessionOf(request) {
+        return sessions.findValid(request.cookies[SESSION_COOKIE]);
+      },
       async authenticateUpgrade(request) {
         const origin = request.headers.origin;
         if (!origin || !isOwnOrigin(origin, request.headers.host, config.server)) {
@@ -84,7 +89,7 @@ export const authGuardPlugin = fp(
         throw new AppError(403, 'cross_site_request', 'This request came from another site and was refused.');
       }
       if (request.routeOptions.config?.public) return;
-      request.authSession = await sessions.findValid(request.cookies[SESSION_COOKIE]);
+      request.authSession = await guard.sessionOf(request);
       if (!request.authSession) throw unauthenticated();
     });
   },

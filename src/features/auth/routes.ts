@@ -10,7 +10,6 @@ import { OAuthError } from '../github/oauth.js';
 import { recordAuthEvent } from './auth-log.js';
 import { addressGroup, exceededCap } from './client-address.js';
 import { createDeviceFlows, DeviceFlowLimitError, type DeviceFlow } from './device-flow.js';
-import { SESSION_COOKIE } from './guard.js';
 import { renderMessagePage } from './pages.js';
 import { signInRateLimit } from './security.js';
 import { clientOf, createSignInService } from './sign-in.js';
@@ -104,7 +103,7 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
    */
   async function canClaim(request: FastifyRequest, setupToken: string | undefined): Promise<boolean> {
     if (app.startupToken.matches(setupToken) || app.startupToken.matches(request.cookies[SETUP_COOKIE])) return true;
-    return (await app.auth.sessions.findValid(request.cookies[SESSION_COOKIE])) !== null;
+    return (await app.auth.sessionOf(request)) !== null;
   }
 
   function ensureGitHubConfigured(needsSecret: boolean) {
@@ -125,7 +124,7 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
     const settings = await loadSettings(app.db);
     reply.header('cache-control', 'no-store');
     return {
-      signedIn: (await app.auth.sessions.findValid(request.cookies[SESSION_COOKIE])) !== null,
+      signedIn: (await app.auth.sessionOf(request)) !== null,
       github: {
         webFlow: config.github.clientId !== null && config.github.clientSecret !== null,
         deviceFlow: config.github.clientId !== null,
@@ -295,7 +294,7 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
   // --- Sign-out and sessions -------------------------------------------------------------------
 
   app.post('/auth/logout', { config: PUBLIC_ROUTE }, async (request, reply) => {
-    const session = await app.auth.sessions.findValid(request.cookies[SESSION_COOKIE]);
+    const session = await app.auth.sessionOf(request);
     if (session) {
       await app.auth.sessions.revoke(session.id);
       await recordAuthEvent(app.db, clock, { action: 'logout', success: true, ...clientOf(request), details: { sessionId: session.id } });

@@ -6,7 +6,6 @@ import { loadSettings, type GitHubAccess } from '../github/access.js';
 import type { GitHubIdentity, TokenSet } from '../github/oauth.js';
 import { recordAuthEvent } from './auth-log.js';
 import type { AuthGuard } from './guard.js';
-import { SESSION_COOKIE } from './guard.js';
 import { decideOwner } from './owner.js';
 
 export type SignInMethod = 'github_web' | 'github_device' | 'token';
@@ -70,7 +69,7 @@ export function createSignInService({ db, clock, auth, github, githubConfig, log
      * the session it had before, if any.
      */
     async startSession(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-      const previous = await auth.sessions.findValid(request.cookies[SESSION_COOKIE]);
+      const previous = await auth.sessionOf(request);
       if (previous) await auth.sessions.revoke(previous.id);
       const { token } = await auth.sessions.create(clientOf(request));
       auth.setSessionCookie(reply, token);

@@ -1,7 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config/index.js';
 import { PUBLIC_ROUTE } from '../../http/route-config.js';
-import { SESSION_COOKIE } from '../auth/guard.js';
 import { checkOperatorAccess } from '../auth/operator-access.js';
 import type { ReadinessRegistry } from './readiness.js';
 import { createHealthService } from './service.js';
@@ -27,15 +26,13 @@ export async function healthRoutes(app: FastifyInstance, { config, readiness, mi
     uptimeSeconds: Math.round(process.uptime()),
   }));
 
-  const isSignedIn = async (request: FastifyRequest) => (await app.auth.sessions.findValid(request.cookies[SESSION_COOKIE])) !== null;
-
   // Public, for load balancers and container health checks, which need only the status code. The
   // checks' messages (free disk space, backup files, error text) go only to the signed-in owner and
   // to monitoring with operator access (docs/api.md).
   app.get('/readyz', { config: PUBLIC_ROUTE, logLevel: 'warn' }, async (request, reply) => {
     const report = await readiness.run();
     reply.code(report.status === 'ready' ? 200 : 503);
-    if (checkOperatorAccess(request, config).ok || (await isSignedIn(request))) return report;
+    if (checkOperatorAccess(request, config).ok || (await app.auth.sessionOf(request)) !== null) return report;
     return summarise(report);
   });
 }

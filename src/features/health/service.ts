@@ -69,5 +69,3 @@ export function createHealthService({ db, storage, migrationsDir }: HealthDeps) 
 function round(ms: number) {
   return Math.round(ms * 100) / 100;
 }
-
-

@@ -3,7 +3,6 @@ import { formatBytes } from '../../infra/units.js';
 import type { CheckResult } from '../health/readiness.js';
 import type { OutputStore } from './output-store.js';
 
-
 /**
  * The `scrollback` readiness check. Terminals keep working when their output cannot be saved, so
  * it warns and never fails: running terminals whose latest write failed, or less free space in

@@ -21,17 +21,6 @@ export function dateTime(iso: string | null | undefined): string {
   return iso ? new Date(iso).toLocaleString() : '—';
 }
 
-export function bytes(value: number): string {
-  const steps = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let n = value;
-  let i = 0;
-  while (Math.abs(n) >= 1024 && i < steps.length - 1) {
-    n /= 1024;
-    i += 1;
-  }
-  return `${n.toFixed(i === 0 ? 0 : 1)} ${steps[i]}`;
-}
-
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 /** A cron schedule in words where it is one of the usual shapes ("daily at 02:00"); otherwise as it is. */

@@ -33,7 +33,7 @@ export function resolveTheme(theme: Theme): ResolvedTheme {
 }
 
 let chosen: Theme = 'system';
-const resolvedListeners = new Set<(theme: ResolvedTheme) => void>();
+const deviceThemeListeners = new Set<(theme: ResolvedTheme) => void>();
 
 export function applyTheme(theme: Theme): void {
   chosen = theme;
@@ -47,12 +47,12 @@ export function applyTheme(theme: Theme): void {
 
 /** Calls `listener` when the page's colours change because the device switched while the theme is `system`. */
 export function onDeviceThemeChange(listener: (theme: ResolvedTheme) => void): () => void {
-  resolvedListeners.add(listener);
-  return () => resolvedListeners.delete(listener);
+  deviceThemeListeners.add(listener);
+  return () => deviceThemeListeners.delete(listener);
 }
 
 window.matchMedia?.(PREFERS_LIGHT).addEventListener('change', () => {
   if (chosen !== 'system') return;
   applyTheme('system');
-  for (const listener of resolvedListeners) listener(resolveTheme('system'));
+  for (const listener of deviceThemeListeners) listener(resolveTheme('system'));
 });

@@ -2,13 +2,14 @@
 import { api, describeError, errorFromBody } from '../app/api.js';
 import type { Screen } from '../app/context.js';
 import { h, svg } from '../app/dom.js';
-import { bytes, dateTime, describeSchedule, timeAgo } from '../app/format.js';
+import { formatBytes } from '../../infra/units.js';
+import { dateTime, describeSchedule, timeAgo } from '../app/format.js';
 import { toast } from '../app/toast.js';
 import type { AuthLogEntry, BackupList, JobInfo, JobList, MetricSeries, ReadinessReport } from '../app/types.js';
 
 const METRICS: { metric: string; label: string; format: (value: number) => string }[] = [
   { metric: 'cpu_percent', label: 'CPU', format: (v) => `${v.toFixed(1)} %` },
-  { metric: 'memory_used_bytes', label: 'Memory used', format: bytes },
+  { metric: 'memory_used_bytes', label: 'Memory used', format: formatBytes },
   { metric: 'disk_used_percent', label: 'Disk used', format: (v) => `${v.toFixed(1)} %` },
   { metric: 'active_sessions', label: 'Active terminals', format: (v) => v.toFixed(0) },
 ];
@@ -142,7 +143,7 @@ export const operationsScreen: Screen = {
         h('p', { class: 'hint' }, `In ${body.directory}; the newest ${body.retentionCount} are kept.`),
         body.backups.length === 0
           ? h('p', { class: 'muted' }, 'No backups yet. Run the backup job to make one.')
-          : h('ul', { class: 'backups' }, body.backups.map((backup) => h('li', {}, h('code', {}, backup.name), ` — ${bytes(backup.sizeBytes)}, ${timeAgo(backup.createdAt)}${backup.verified ? ', verified' : ''}`))),
+          : h('ul', { class: 'backups' }, body.backups.map((backup) => h('li', {}, h('code', {}, backup.name), ` — ${formatBytes(backup.sizeBytes)}, ${timeAgo(backup.createdAt)}${backup.verified ? ', verified' : ''}`))),
       );
     };
 

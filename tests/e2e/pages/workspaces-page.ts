@@ -1,4 +1,5 @@
 import type { Locator, Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 /** The workspaces screen (/workspaces) and the add-workspace screen (/workspaces/new). */
 export class WorkspacesPage {
@@ -59,3 +60,16 @@ export class WorkspacesPage {
 
 /** The workspace list, with or without the `added` mark of a workspace just added. */
 export const isWorkspacesList = (url: URL) => url.pathname === '/workspaces';
+
+/** Creates a workspace of `owner/name` through the API and waits until its clone is ready; its id. */
+export async function createWorkspace(page: Page, repo: string): Promise<string> {
+  const created = await page.evaluate(async (name) => {
+    const response = await fetch('/api/workspaces', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ repo: name }) });
+    return (await response.json()) as { workspace: { id: string } };
+  }, repo);
+  const id = created.workspace.id;
+  await expect
+    .poll(async () => page.evaluate(async (workspaceId) => ((await (await fetch(`/api/workspaces/${workspaceId}`)).json()) as { workspace: { cloneState: string } }).workspace.cloneState, id), { timeout: 20_000 })
+    .toBe('ready');
+  return id;
+}
