@@ -546,6 +546,105 @@ it('renames a tab from the toolbar or with a double-click, and shows the start o
   expect(e2e.consoleProblems(page)).toEqual([]);
 }, 45_000);
 
+it('draws the toolbar buttons as icons, shows the keyboard shortcuts, and opens and switches terminals from the keyboard', async () => {
+  const e2e = fixture();
+  const page = await e2e.newPage();
+  const terminals = await openTerminals(e2e, page);
+  // A terminal of this test's own, last in the tabs (earlier tests left others running).
+  await terminals.newTerminal();
+  const firstId = await terminals.sessionIdIn(0);
+
+  // Every glyph-free button is found by its name and draws an SVG icon that shows (ink on the toolbar).
+  const iconButtons = ['New terminal', 'Split side by side', 'Split stacked', 'Rename terminal', 'Find in terminal', 'Keyboard shortcuts'];
+  const expectIcon = async (name: string) => {
+    const button = terminals.toolbarButton(name);
+    expect(await button.locator('svg').count(), name).toBe(1);
+    expect((await button.textContent())?.trim(), name).toBe('');
+    expect(await button.getAttribute('title'), name).toMatch(new RegExp(`^${name}`));
+    expect(await button.locator('svg').boundingBox(), name).toMatchObject({ width: 16, height: 16 });
+    expect(await terminals.inkPixels(button), name).toBeGreaterThan(10);
+  };
+  for (const name of iconButtons) await expectIcon(name);
+  expect(await terminals.toolbarButton('New terminal').getAttribute('title')).toBe('New terminal (Ctrl+Shift+`)');
+  await terminals.splitSideBySide();
+  await expectIcon('Close the split');
+  await terminals.focus(0); // closing the split keeps the focused pane
+  await terminals.toolbarButton('Close the split').click();
+  await expect.poll(() => page.locator('.term-panes').getAttribute('data-split')).toBe('none');
+  await expect.poll(() => terminals.sessionIdIn(0)).toBe(firstId);
+
+  // The toolbar's button opens the sheet, which lists the keys there are; Escape gives the terminal the focus back.
+  await terminals.toolbarButton('Keyboard shortcuts').click();
+  await terminals.shortcutSheet().waitFor();
+  expect(await terminals.shortcutSheet().getByRole('heading').allTextContents()).toEqual(['Keyboard shortcuts', 'In a terminal', 'In the search box', 'In the tab list']);
+  expect(await terminals.shortcutRows()).toEqual(
+    expect.arrayContaining([
+      ['Ctrl+Shift+`', 'New terminal'],
+      ['Ctrl+Shift+PageDown', 'Next tab'],
+      ['Ctrl+Shift+PageUp', 'Previous tab'],
+      ['Ctrl+Shift+↑', 'Go to the tab list'],
+      ['Ctrl+F or Ctrl+Shift+F', 'Find (Ctrl+F: not in full-screen programs such as less and vim, which keep it)'],
+      ['Ctrl+Shift+/', 'Keyboard shortcuts'],
+      ['Delete', 'Close the tab'],
+    ]),
+  );
+  await e2e.screenshot(page, 'terminals-shortcuts');
+  await page.keyboard.press('Escape');
+  await expect.poll(() => terminals.shortcutSheet().count()).toBe(0);
+  await terminals.waitFocused(0);
+  // Ctrl+Shift+/ (Ctrl+?) in the terminal opens it too.
+  await page.keyboard.press('Control+Shift+Slash');
+  await expect.poll(() => terminals.hasFocus(terminals.shortcutSheet().getByRole('button', { name: 'Close' }))).toBe(true);
+  await page.keyboard.press('Escape');
+  await expect.poll(() => terminals.shortcutSheet().count()).toBe(0);
+  await terminals.waitFocused(0);
+
+  // Ctrl+Shift+` opens a new terminal, on the server too, and once only.
+  await terminals.run('seq 1 300; echo filled-$((6*7))');
+  await terminals.waitForLine(/^filled-42$/);
+  const tabsBefore = await terminals.tabSessionIds();
+  const runningBefore = await runningSessionIds(page);
+  await page.keyboard.press('Control+Shift+Backquote');
+  await expect.poll(() => terminals.tabs().count()).toBe(tabsBefore.length + 1);
+  const newId = await terminals.sessionIdIn(0);
+  expect(tabsBefore).not.toContain(newId);
+  await terminals.waitFocused(0);
+  expect((await runningSessionIds(page)).sort()).toEqual([...runningBefore, newId].sort());
+  const tabs = await terminals.tabSessionIds();
+  expect(tabs.slice(-2)).toEqual([firstId, newId]);
+
+  // Ctrl+Shift+PageDown / PageUp show the next and previous tab, round from the ends.
+  const expectShown = async (id: string) => {
+    await expect.poll(() => terminals.sessionIdIn(0)).toBe(id);
+    expect(await terminals.selectedTabSessionId()).toBe(id);
+    await terminals.waitFocused(0);
+  };
+  const at = (index: number) => tabs[(index + tabs.length) % tabs.length]!;
+  await page.keyboard.press('Control+Shift+PageDown');
+  await expectShown(at(0));
+  await page.keyboard.press('Control+Shift+PageUp');
+  await expectShown(newId);
+  await page.keyboard.press('Control+Shift+PageUp');
+  await expectShown(firstId);
+  await page.keyboard.press('Control+Shift+PageUp');
+  await expectShown(at(-3));
+  await page.keyboard.press('Control+Shift+PageDown');
+  await expectShown(firstId);
+  // The keys never reached the terminal: it did not scroll a page up, and the next command line is clean.
+  expect(await terminals.screenText(0)).toContain('\nfilled-42\n');
+  await terminals.run('echo after-keys-$((6*7))');
+  await terminals.waitForLine(/[$#] echo after-keys-\$\(\(6\*7\)\)$/);
+  await terminals.waitForLine(/^after-keys-42$/);
+
+  // From the tab list (Ctrl+Shift+↑ leads there) the screen's keys work too.
+  await page.keyboard.press('Control+Shift+ArrowUp');
+  await expect.poll(() => terminals.hasFocus(terminals.tabLabel(firstId))).toBe(true);
+  await page.keyboard.press('Control+Shift+PageDown');
+  await expectShown(newId);
+
+  expect(e2e.consoleProblems(page)).toEqual([]);
+}, 60_000);
+
 it('draws underscores, counts emoji as wide as the shell does, and leaves Ctrl+F to full-screen programs', async () => {
   const e2e = fixture();
   const page = await e2e.newPage();
@@ -693,6 +792,7 @@ it('on the light theme, darkens colours programs chose for a dark background unt
   const terminals = new TerminalsPage(page);
   await terminals.open('/terminals');
   await terminals.run(String.raw`printf '\e[97mbright-white\e[0m \e[37mwhite\e[0m \e[93mbright-yellow\e[0m\n'`);
+  await terminals.waitForLine(/^bright-white white bright-yellow$/);
   const row = await terminals.row('bright-white white bright-yellow');
   const contrasts = await row.evaluate((element) => {
     const luminance = (css: string) => {

@@ -13,7 +13,30 @@ function ensureRegion(): HTMLElement {
   if (region && region.isConnected) return region;
   region = h('div', { class: 'toasts', 'aria-label': 'Notifications' });
   document.body.appendChild(region);
+  new ResizeObserver(reserveRoom).observe(region);
   return region;
+}
+
+/**
+ * Tells the page how much of the window's bottom the toasts cover (--toasts-room): screens keep that much
+ * room below their last control (base.css), so that every control can be scrolled clear of the toasts.
+ */
+function reserveRoom(): void {
+  const room = region && region.childElementCount > 0 ? window.innerHeight - region.getBoundingClientRect().top : 0;
+  document.documentElement.style.setProperty('--toasts-room', `${Math.max(0, Math.ceil(room))}px`);
+}
+
+/** Space between the toasts and a control they make way for. */
+const CLEARANCE_PX = 8;
+
+/** The control in use (the focused one, e.g. the button whose action the toast reports) is scrolled clear of the toasts. */
+function uncoverFocus(toasts: HTMLElement): void {
+  const control = document.activeElement;
+  if (!(control instanceof HTMLElement) || control === document.body || toasts.contains(control) || control.closest('dialog')) return;
+  const box = control.getBoundingClientRect();
+  const area = toasts.getBoundingClientRect();
+  const overlap = box.bottom - (area.top - CLEARANCE_PX);
+  if (overlap > 0 && box.top < area.bottom && box.right > area.left && box.left < area.right) window.scrollBy({ top: overlap, behavior: 'instant' });
 }
 
 /** Removes the toast after its time, counting only while the pointer and focus are elsewhere. */
@@ -86,7 +109,10 @@ export function toast(message: string, kind: ToastKind = 'info', key?: string): 
   }
   earlier?.remove();
   makeRoom();
-  ensureRegion().appendChild(item);
+  const toasts = ensureRegion();
+  toasts.appendChild(item);
+  reserveRoom();
+  uncoverFocus(toasts);
   return item;
 }
 

@@ -161,7 +161,11 @@ export const addWorkspaceScreen: Screen = {
       window.clearTimeout(timer);
       timer = window.setTimeout(() => void load(), 250);
     });
-    refresh.addEventListener('click', () => void load(true));
+    // A search still waiting to run would otherwise cancel the refresh and show the stale list.
+    refresh.addEventListener('click', () => {
+      window.clearTimeout(timer);
+      void load(true);
+    });
     urlForm.addEventListener('submit', (event) => {
       event.preventDefault();
       const checked = checkCloneUrl(url.value);

@@ -5,6 +5,7 @@ import { confirmDialog } from '../app/dialog.js';
 import { field, h, setFieldError } from '../app/dom.js';
 import { timeAgo } from '../app/format.js';
 import { checkEnvName } from '../app/input-checks.js';
+import { menuButton } from '../app/menu.js';
 import { toast } from '../app/toast.js';
 import type { Branches, CloneEvent, EnvVariable, GitStatus, Workspace } from '../app/types.js';
 import { watchClone } from './clone-watch.js';
@@ -92,10 +93,13 @@ export const workspacesScreen: Screen = {
     });
 
     const renderCard = (card: CardState) => {
+      // The card is new elements: the keyboard stays on the same action (else on More) rather than falling to the page.
+      const focusedAction = card.element.contains(document.activeElement) ? ((document.activeElement as HTMLElement).dataset.action ?? 'more') : null;
       const next = buildCard(card, { refresh: () => refreshOne(card.workspace.id), remove: () => removeCard(card.workspace.id) });
       next.hidden = !matchesFilter(card);
       card.element.replaceWith(next);
       card.element = next;
+      if (focusedAction) next.querySelector<HTMLElement>(`[data-action="${focusedAction}"]`)?.focus();
     };
     const removeCard = (id: string) => {
       cards.get(id)?.element.remove();
@@ -245,43 +249,51 @@ function buildCard(card: CardState, actions: { refresh(): Promise<void>; remove(
 
   li.append(buildStatus(card));
 
-  const fetchButton = h('button', { type: 'button' }, 'Fetch');
-  fetchButton.addEventListener('click', () => runAction(card, fetchButton, () => api(`/api/workspaces/${workspace.id}/fetch`, { method: 'POST', body: {} }), `Fetched ${workspace.name}.`, actions.refresh));
-  const pullButton = h('button', { type: 'button' }, 'Pull');
+  // The branch switcher or the variables, below the card; opened (and closed again) from the More menu.
+  const panel = h('div', { class: 'panel', id: `ws-${workspace.id}-panel` });
+  const fetchItem = h('button', { type: 'button' }, 'Fetch');
+  const branchItem = h('button', { type: 'button', 'aria-expanded': 'false', 'aria-controls': panel.id }, 'Switch branch');
+  const envItem = h('button', { type: 'button', 'aria-expanded': 'false', 'aria-controls': panel.id }, 'Environment variables');
+  const more = menuButton('More', [fetchItem, branchItem, envItem, null, deleteButton(card, actions.remove, () => more.button)]);
+  more.button.dataset.action = 'more';
+  fetchItem.addEventListener('click', () => runAction(card, more.button, () => api(`/api/workspaces/${workspace.id}/fetch`, { method: 'POST', body: {} }), `Fetched ${workspace.name}.`, actions.refresh));
+  const pullButton = h('button', { type: 'button', 'data-action': 'pull' }, 'Pull');
   pullButton.addEventListener('click', () => runAction(card, pullButton, () => api(`/api/workspaces/${workspace.id}/pull`, { method: 'POST', body: {} }), `Pulled ${workspace.name}.`, actions.refresh));
-  const panel = h('div', { class: 'panel' });
-  const branchButton = h('button', { type: 'button', 'aria-expanded': 'false' }, 'Switch branch');
-  const envButton = h('button', { type: 'button', 'aria-expanded': 'false' }, 'Environment variables');
-  const togglePanel = (button: HTMLButtonElement, other: HTMLButtonElement, build: () => Promise<HTMLElement>) => {
-    button.addEventListener('click', async () => {
-      const open = button.getAttribute('aria-expanded') === 'true';
-      other.setAttribute('aria-expanded', 'false');
-      button.setAttribute('aria-expanded', String(!open));
-      panel.replaceChildren();
-      if (open) return;
-      panel.append(h('p', { class: 'muted' }, 'Loading…'));
+
+  const closePanel = (focusMore: boolean) => {
+    panel.replaceChildren();
+    for (const toggle of [branchItem, envItem]) toggle.setAttribute('aria-expanded', 'false');
+    if (focusMore) more.button.focus();
+  };
+  const togglePanel = (toggle: HTMLButtonElement, closeLabel: string, build: () => Promise<HTMLElement>) => {
+    toggle.addEventListener('click', async () => {
+      const wasOpen = toggle.getAttribute('aria-expanded') === 'true';
+      closePanel(false);
+      if (wasOpen) return;
+      toggle.setAttribute('aria-expanded', 'true');
+      const close = h('button', { type: 'button', class: 'icon-button panel-close', 'aria-label': closeLabel }, '×');
+      close.addEventListener('click', () => closePanel(true));
+      panel.replaceChildren(close, h('p', { class: 'muted' }, 'Loading…'));
+      let content: HTMLElement;
       try {
-        panel.replaceChildren(await build());
-        panel.querySelector<HTMLElement>('select, input')?.focus();
+        content = await build();
       } catch (error) {
-        panel.replaceChildren(h('p', { class: 'error-text', role: 'alert' }, describeError(error)));
+        content = h('p', { class: 'error-text', role: 'alert' }, describeError(error));
       }
+      // Closed (or the other panel chosen) meanwhile.
+      if (toggle.getAttribute('aria-expanded') !== 'true') return;
+      panel.replaceChildren(close, content);
+      panel.querySelector<HTMLElement>('select, input')?.focus();
     });
   };
-  togglePanel(branchButton, envButton, () => branchPanel(card, actions.refresh));
-  togglePanel(envButton, branchButton, () => envPanel(workspace));
+  togglePanel(branchItem, 'Close the branch switcher', () => branchPanel(card, actions.refresh));
+  togglePanel(envItem, 'Close the environment variables', () => envPanel(workspace));
+  panel.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') closePanel(true);
+  });
 
   li.append(
-    h(
-      'div',
-      { class: 'actions' },
-      h('a', { class: 'button primary', href: `/terminals/${encodeURIComponent(workspace.id)}` }, 'Open terminal'),
-      fetchButton,
-      pullButton,
-      branchButton,
-      envButton,
-      deleteButton(card, actions.remove),
-    ),
+    h('div', { class: 'actions' }, h('a', { class: 'button primary', href: `/terminals/${encodeURIComponent(workspace.id)}`, 'data-action': 'open-terminal' }, 'Open terminal'), pullButton, more.element),
     panel,
   );
   return li;
@@ -291,10 +303,11 @@ function buildCard(card: CardState, actions: { refresh(): Promise<void>; remove(
 function buildStatus(card: CardState): HTMLElement {
   const { workspace, status } = card;
   const facts = h('dl', { class: 'facts' });
-  const fact = (term: string, value: string | Node) => facts.append(h('div', {}, h('dt', {}, term), h('dd', {}, value)));
+  const fact = (term: string, value: string | Node, title?: string) => facts.append(h('div', {}, h('dt', {}, term), h('dd', { title }, value)));
   if (status) {
     fact('Branch', status.detached ? `detached at ${status.commit?.slice(0, 7) ?? '?'}` : (status.branch ?? '—'));
-    fact('Ahead / behind', status.upstream ? `${status.ahead} ahead, ${status.behind} behind ${status.upstream}` : 'no upstream');
+    const upstream = describeUpstream(status);
+    fact('Upstream', upstream.text, upstream.title);
     fact('Changed files', String(status.changedFiles));
   } else if (!card.statusError) {
     fact('Branch', 'Loading…');
@@ -306,12 +319,24 @@ function buildStatus(card: CardState): HTMLElement {
   return h('div', { class: 'workspace-status' }, facts, card.statusError ? h('p', { class: 'error-text' }, card.statusError) : null);
 }
 
+/** The branch against its upstream in a few words ("2 ahead of origin/main"); the title says it in full. */
+function describeUpstream({ branch, upstream, ahead, behind }: GitStatus): { text: string; title?: string } {
+  if (!upstream) return { text: 'none', title: 'No remote branch is tracked: Pull has nothing to pull from.' };
+  const local = branch ?? 'HEAD';
+  const commits = (count: number) => (count === 1 ? '1 commit' : `${count} commits`);
+  const since = ' (as of the last fetch)';
+  if (ahead > 0 && behind > 0) return { text: `${ahead} ahead, ${behind} behind ${upstream}`, title: `${local} has ${commits(ahead)} that ${upstream} does not, and ${upstream} has ${commits(behind)} that ${local} does not${since}.` };
+  if (ahead > 0) return { text: `${ahead} ahead of ${upstream}`, title: `${local} has ${commits(ahead)} not yet pushed to ${upstream}${since}.` };
+  if (behind > 0) return { text: `${behind} behind ${upstream}`, title: `${upstream} has ${commits(behind)} not yet pulled into ${local}${since}.` };
+  return { text: `up to date with ${upstream}`, title: `${local} has the same commits as ${upstream}${since}.` };
+}
+
 /** `success`: what to say once done (null: the action reports for itself). */
 async function runAction(card: CardState, button: HTMLButtonElement, action: () => Promise<unknown>, success: string | null, refresh: () => Promise<void>) {
   if (card.busy) return;
   card.busy = true;
-  const label = button.textContent;
-  button.disabled = true;
+  // aria-disabled rather than disabled: the button keeps the keyboard focus while the action runs.
+  button.setAttribute('aria-disabled', 'true');
   button.setAttribute('aria-busy', 'true');
   try {
     await action();
@@ -322,9 +347,8 @@ async function runAction(card: CardState, button: HTMLButtonElement, action: () 
     toast(describeError(error), 'error');
   } finally {
     card.busy = false;
-    button.disabled = false;
+    button.removeAttribute('aria-disabled');
     button.removeAttribute('aria-busy');
-    button.textContent = label;
   }
 }
 
@@ -339,7 +363,8 @@ function deletionLosses(card: CardState): string {
   return losses.length > 0 ? `${losses.join('; ')}. ` : '';
 }
 
-function deleteButton(card: CardState, onDeleted: () => void): HTMLButtonElement {
+/** `returnFocus`: where the focus goes when the deletion is cancelled (a menu item's menu button). */
+function deleteButton(card: CardState, onDeleted: () => void, returnFocus?: () => HTMLElement): HTMLButtonElement {
   const button = h('button', { type: 'button', class: 'danger' }, 'Delete');
   button.addEventListener('click', async () => {
     const { workspace } = card;
@@ -351,7 +376,7 @@ function deleteButton(card: CardState, onDeleted: () => void): HTMLButtonElement
       requireText: workspace.name,
     });
     if (!confirmed) {
-      button.focus();
+      (returnFocus?.() ?? button).focus();
       return;
     }
     try {
@@ -377,12 +402,13 @@ async function branchPanel(card: CardState, refresh: () => Promise<void>): Promi
     event.preventDefault();
     void runAction(card, submit, () => api(`/api/workspaces/${card.workspace.id}/switch`, { method: 'POST', body: { branch: select.value } }), `Switched to ${select.value}.`, refresh);
   });
-  return form;
+  const headingId = `branch-${card.workspace.id}-title`;
+  return h('section', { class: 'panel-section', 'aria-labelledby': headingId }, h('h3', { id: headingId }, 'Switch branch'), form);
 }
 
 async function envPanel(workspace: Workspace): Promise<HTMLElement> {
   const headingId = `env-${workspace.id}-title`;
-  const container = h('section', { class: 'env-panel', 'aria-labelledby': headingId }, h('h3', { id: headingId }, 'Environment variables'));
+  const container = h('section', { class: 'panel-section env-panel', 'aria-labelledby': headingId }, h('h3', { id: headingId }, 'Environment variables'));
   const list = h('ul', { class: 'env-list', 'aria-label': `Environment variables of ${workspace.name}` });
   const load = async () => {
     const { variables } = await api<{ variables: EnvVariable[] }>(`/api/workspaces/${workspace.id}/env`);
@@ -394,8 +420,8 @@ async function envPanel(workspace: Workspace): Promise<HTMLElement> {
             remove.addEventListener('click', async () => {
               try {
                 await api(`/api/workspaces/${workspace.id}/env/${encodeURIComponent(variable.name)}`, { method: 'DELETE' });
-                toast(`Removed ${variable.name}.`, 'success');
                 await load();
+                toast(`Removed ${variable.name}.`, 'success');
               } catch (error) {
                 toast(describeError(error), 'error');
               }
@@ -437,9 +463,11 @@ async function envPanel(workspace: Workspace): Promise<HTMLElement> {
     }
     try {
       await api(`/api/workspaces/${workspace.id}/env/${encodeURIComponent(name.value)}`, { method: 'PUT', body: { value: value.value, secret: secret.checked } });
-      toast(`Saved ${name.value}. New terminals get it.`, 'success');
+      const saved = name.value;
       form.reset();
+      // The list first, then the toast: the form has moved down by then, and the toast keeps clear of it.
       await load();
+      toast(`Saved ${saved}. New terminals get it.`, 'success');
     } catch (error) {
       toast(describeError(error), 'error');
     }

@@ -23,15 +23,7 @@ export interface DialogOptions {
  * reflexive Enter must never destroy anything.
  */
 export function askDialog(parent: HTMLElement, options: DialogOptions): Promise<{ value: string; text: string }> {
-  const dialog = document.createElement('dialog');
-  dialog.className = 'term-dialog';
-  const form = document.createElement('form');
-  form.method = 'dialog';
-  const heading = document.createElement('h2');
-  heading.textContent = options.title;
-  heading.id = `term-dialog-${randomId()}`;
-  dialog.setAttribute('aria-labelledby', heading.id);
-  form.append(heading);
+  const { dialog, form } = createDialog(options.title);
   if (options.message) {
     const message = document.createElement('p');
     message.textContent = options.message;
@@ -64,7 +56,6 @@ export function askDialog(parent: HTMLElement, options: DialogOptions): Promise<
   }
   const firstFocus = input ?? initialButton(actions, options.buttons);
   form.append(actions);
-  dialog.append(form);
   parent.append(dialog);
   return new Promise((resolve) => {
     dialog.addEventListener(
@@ -81,6 +72,49 @@ export function askDialog(parent: HTMLElement, options: DialogOptions): Promise<
     firstFocus?.focus();
     input?.select();
   });
+}
+
+/** A dialog that only informs (the shortcut sheet): its content scrolls under the heading, Close or Escape closes it. */
+export function showSheet(parent: HTMLElement, title: string, content: Node[]): Promise<void> {
+  const { dialog, form } = createDialog(title);
+  dialog.classList.add('term-sheet');
+  const body = document.createElement('div');
+  body.className = 'term-sheet-body';
+  body.append(...content);
+  const actions = document.createElement('div');
+  actions.className = 'term-dialog-actions';
+  const close = document.createElement('button');
+  close.className = 'term-button term-button-primary';
+  close.textContent = 'Close';
+  actions.append(close);
+  form.append(body, actions);
+  parent.append(dialog);
+  return new Promise((resolve) => {
+    dialog.addEventListener(
+      'close',
+      () => {
+        dialog.remove();
+        resolve();
+      },
+      { once: true },
+    );
+    dialog.showModal();
+    close.focus();
+  });
+}
+
+function createDialog(title: string): { dialog: HTMLDialogElement; form: HTMLFormElement } {
+  const dialog = document.createElement('dialog');
+  dialog.className = 'term-dialog';
+  const form = document.createElement('form');
+  form.method = 'dialog';
+  const heading = document.createElement('h2');
+  heading.textContent = title;
+  heading.id = `term-dialog-${randomId()}`;
+  dialog.setAttribute('aria-labelledby', heading.id);
+  form.append(heading);
+  dialog.append(form);
+  return { dialog, form };
 }
 
 function fieldHint(input: HTMLInputElement, text: string): HTMLElement {

@@ -2,10 +2,12 @@
 // toolbar, the connection indicator, the phone key bar and layout persistence.
 import { DEFAULT_FONT_SIZE, MAX_FONT_SIZE, MIN_FONT_SIZE } from '../../features/settings/wire.js';
 import type { TerminalInfo } from '../../features/terminals/wire.js';
-import { askDialog } from './dialog.js';
+import { askDialog, showSheet } from './dialog.js';
 import { ElsewhereMenu, type WorkspaceNames } from './elsewhere.js';
+import { icon, type IconName } from './icons.js';
 import { createKeyBar } from './keybar.js';
 import { emptyLayout, loadLayout, saveLayout, type SplitDirection, type TerminalLayout } from './layout-store.js';
+import { keysFor, matchShortcut, shortcutSheet, type ScreenAction } from './shortcuts.js';
 import { TerminalView } from './terminal-view.js';
 import type { TerminalTheme } from './theme.js';
 import type { ConnectionState, TerminalTransport } from './transport.js';
@@ -92,19 +94,22 @@ export class TerminalsScreen {
     this.tabList.className = 'term-tabs';
     this.tabList.setAttribute('role', 'tablist');
     this.tabList.setAttribute('aria-label', 'Open terminals');
-    this.tabList.title = 'In a terminal, Ctrl+Shift+↑ comes back here; Ctrl+Shift+← and → move between split panes';
+    this.tabList.title = `In a terminal, ${keysFor('tab-list')} comes back here`;
     this.tabList.addEventListener('keydown', (event) => this.onTabKey(event));
     const actions = document.createElement('div');
     actions.className = 'term-actions';
-    const newButton = this.action('+', 'New terminal', () => void this.newTerminal(this.layout.focused));
-    newButton.classList.add('term-new');
-    this.splitRowButton = this.action('◫', 'Split side by side', () => void this.split('row'));
-    this.splitColumnButton = this.action('⊟', 'Split stacked', () => void this.split('column'));
-    for (const button of [this.splitRowButton, this.splitColumnButton]) button.title += ' (Ctrl+Shift+← and → move between the panes)';
-    this.unsplitButton = this.action('▢', 'Close the split', () => this.unsplit());
-    this.renameButton = this.action('✎', 'Rename terminal', () => void this.rename());
-    const findButton = this.action('⌕', 'Find in terminal', () => this.focusedView()?.openSearch());
-    findButton.title = 'Find in terminal (Ctrl+F; Ctrl+Shift+F in full-screen programs such as less and vim, which keep Ctrl+F)';
+    const newButton = this.iconAction('newTerminal', 'New terminal', () => void this.newTerminal(this.layout.focused));
+    newButton.title += ` (${keysFor('new-terminal')})`;
+    this.splitRowButton = this.iconAction('splitRow', 'Split side by side', () => void this.split('row'));
+    this.splitColumnButton = this.iconAction('splitColumn', 'Split stacked', () => void this.split('column'));
+    for (const button of [this.splitRowButton, this.splitColumnButton]) button.title += ` (${keysFor('previous-pane')} and ${keysFor('next-pane')} move between the panes)`;
+    this.unsplitButton = this.iconAction('unsplitRow', 'Close the split', () => this.unsplit());
+    this.renameButton = this.iconAction('rename', 'Rename terminal', () => void this.rename());
+    const findButton = this.iconAction('find', 'Find in terminal', () => this.focusedView()?.openSearch());
+    findButton.title += ` (${keysFor('find')})`;
+    const shortcutsButton = this.iconAction('keyboard', 'Keyboard shortcuts', () => void this.showShortcuts());
+    shortcutsButton.title += ` (${keysFor('shortcuts')})`;
+    shortcutsButton.classList.add('term-shortcuts-button');
     const smaller = this.action('A−', 'Smaller text', () => this.changeFontSize(-1));
     const larger = this.action('A+', 'Larger text', () => this.changeFontSize(1));
     smaller.classList.add('term-font');
@@ -114,7 +119,7 @@ export class TerminalsScreen {
     this.status.setAttribute('role', 'status');
     this.reconnectButton = this.action('Reconnect', 'Reconnect now', () => this.transport.reconnect());
     this.reconnectButton.hidden = true;
-    actions.append(newButton, this.splitRowButton, this.splitColumnButton, this.unsplitButton, this.renameButton, findButton, smaller, larger, this.status, this.reconnectButton);
+    actions.append(newButton, this.splitRowButton, this.splitColumnButton, this.unsplitButton, this.renameButton, findButton, shortcutsButton, smaller, larger, this.status, this.reconnectButton);
     this.placeLink = document.createElement('a');
     this.placeLink.className = 'term-place';
     this.placeLink.href = '/workspaces';
@@ -170,6 +175,12 @@ export class TerminalsScreen {
 
     this.root.append(toolbar, this.outageBanner, this.notice, this.panes, this.keyBar.element);
     container.replaceChildren(this.root);
+    // The screen's keys work from the tab list and the toolbar too; terminals match their own (TerminalView).
+    this.root.addEventListener('keydown', (event) => {
+      if (event.defaultPrevented || (event.target as Element).closest('.term-xterm, input, dialog')) return;
+      const action = matchShortcut(event, 'terminal');
+      if (action && action !== 'find' && action !== 'copy' && action !== 'paste' && this.runShortcut(action, event)) event.preventDefault();
+    });
 
     this.cleanups.push(
       transport.onState((state) => this.onConnectionState(state)),
@@ -354,8 +365,7 @@ export class TerminalsScreen {
       },
       onStartAgain: (ended) => void this.startAgain(ended),
       onCloseRequest: (ended) => void this.closeTab(ended),
-      onLeave: () => this.tabList.querySelector<HTMLButtonElement>('[aria-selected="true"]')?.focus(),
-      onMovePane: (_from, direction) => this.focusPane(direction === -1 ? 0 : 1),
+      onShortcut: (action, event) => this.runShortcut(action, event),
     });
     this.views.set(session.id, view);
     this.panes.append(view.element);
@@ -384,6 +394,40 @@ export class TerminalsScreen {
     this.render();
     view.focus();
     return view;
+  }
+
+  /** A screen shortcut (shortcuts.ts); false when it does nothing and a terminal's key goes to its program. */
+  private runShortcut(action: ScreenAction, event: KeyboardEvent): boolean {
+    switch (action) {
+      case 'new-terminal':
+        // Holding the keys down must not open a terminal per repeat.
+        if (!event.repeat) void this.newTerminal(this.layout.focused);
+        return true;
+      case 'next-tab':
+      case 'previous-tab': {
+        const { tabs } = this.layout;
+        const current = tabs.indexOf(this.layout.panes[this.layout.focused] ?? '');
+        const next = tabs[(current + (action === 'next-tab' ? 1 : -1) + tabs.length) % tabs.length];
+        if (next) this.selectTab(next);
+        return true;
+      }
+      case 'tab-list':
+        // The terminal keeps Tab for the shell: this is the way out of it.
+        this.tabList.querySelector<HTMLButtonElement>('[aria-selected="true"]')?.focus();
+        return true;
+      case 'previous-pane':
+      case 'next-pane':
+        // Unsplit, the keys are the program's (editors select by word with them).
+        return this.focusPane(action === 'previous-pane' ? 0 : 1);
+      case 'shortcuts':
+        void this.showShortcuts();
+        return true;
+    }
+  }
+
+  private async showShortcuts(): Promise<void> {
+    await showSheet(this.root, 'Keyboard shortcuts', shortcutSheet());
+    this.focusedView()?.focus();
   }
 
   private selectTab(id: string): void {
@@ -595,6 +639,8 @@ export class TerminalsScreen {
     this.splitRowButton.hidden = layout.split === 'row';
     this.splitColumnButton.hidden = layout.split === 'column';
     this.unsplitButton.hidden = layout.split === 'none';
+    // Its icon shows the split it closes.
+    this.unsplitButton.replaceChildren(icon(layout.split === 'column' ? 'unsplitColumn' : 'unsplitRow'));
     this.renameButton.disabled = !this.focusedView();
     this.renderTabs();
     this.save();
@@ -714,16 +760,17 @@ export class TerminalsScreen {
     const tabs = [...this.tabList.querySelectorAll<HTMLButtonElement>('[role="tab"]')];
     const index = tabs.indexOf(event.target as HTMLButtonElement);
     if (index === -1) return;
+    const action = matchShortcut(event, 'tabs');
     const target =
-      event.key === 'ArrowRight' ? tabs[(index + 1) % tabs.length]
-      : event.key === 'ArrowLeft' ? tabs[(index - 1 + tabs.length) % tabs.length]
-      : event.key === 'Home' ? tabs[0]
-      : event.key === 'End' ? tabs[tabs.length - 1]
+      action === 'focus-next-tab' ? tabs[(index + 1) % tabs.length]
+      : action === 'focus-previous-tab' ? tabs[(index - 1 + tabs.length) % tabs.length]
+      : action === 'focus-first-tab' ? tabs[0]
+      : action === 'focus-last-tab' ? tabs[tabs.length - 1]
       : undefined;
     if (target) {
       event.preventDefault();
       target.focus();
-    } else if (event.key === 'Delete') {
+    } else if (action === 'close-tab') {
       const id = tabs[index]!.closest<HTMLElement>('.term-tab')?.dataset.sessionId;
       const view = id ? this.views.get(id) : undefined;
       if (view) {
@@ -754,6 +801,13 @@ export class TerminalsScreen {
     button.setAttribute('aria-label', label);
     button.title = label;
     button.addEventListener('click', onClick);
+    return button;
+  }
+
+  private iconAction(name: IconName, label: string, onClick: () => void): HTMLButtonElement {
+    const button = this.action('', label, onClick);
+    button.classList.add('term-icon-button');
+    button.append(icon(name));
     return button;
   }
 

@@ -8,6 +8,7 @@ import { WebLinksAddon } from '@xterm/addon-web-links';
 import { WebglAddon } from '@xterm/addon-webgl';
 import { Terminal } from '@xterm/xterm';
 import type { TerminalInfo } from '../../features/terminals/wire.js';
+import { matchShortcut, type ScreenAction } from './shortcuts.js';
 import { MINIMUM_CONTRAST, SEARCH_DECORATIONS, XTERM_THEMES, type TerminalTheme } from './theme.js';
 import type { ServerEvents, TerminalTransport } from './transport.js';
 
@@ -20,8 +21,6 @@ const DEFAULT_MAX_INPUT_BYTES = 64 * 1024;
  * at several sizes (10, 14, 19, 23 px), so `snake_case` read as `snake case`.
  */
 const LINE_HEIGHT = 1.1;
-/** Ctrl+C/V copy and paste where that is the platform's habit; on macOS Cmd does, and Ctrl stays the terminal's. */
-const isMac = /Mac|iPhone|iPad/.test(navigator.platform);
 
 export interface TerminalViewOptions {
   session: TerminalInfo;
@@ -34,10 +33,8 @@ export interface TerminalViewOptions {
   onFocus(view: TerminalView): void;
   onStartAgain(view: TerminalView): void;
   onCloseRequest(view: TerminalView): void;
-  /** Ctrl+Shift+↑: leave the terminal (which keeps Tab for the shell) for the tab bar. */
-  onLeave(view: TerminalView): void;
-  /** Ctrl+Shift+← / →: the pane before or after this one; false when there is none, and the keys go to the program. */
-  onMovePane(view: TerminalView, direction: -1 | 1): boolean;
+  /** A screen shortcut pressed in this terminal (shortcuts.ts); false when it does nothing and the key goes to the program. */
+  onShortcut(action: ScreenAction, event: KeyboardEvent): boolean;
 }
 
 /**
@@ -142,13 +139,11 @@ export class TerminalView {
       this.findNext(false);
     });
     this.searchInput.addEventListener('keydown', (event) => {
-      if (event.key === 'Escape') {
-        event.preventDefault();
-        this.closeSearch();
-      } else if (event.key === 'Enter' && event.shiftKey) {
-        event.preventDefault();
-        this.findNext(true);
-      }
+      const action = matchShortcut(event, 'search');
+      if (!action) return;
+      event.preventDefault();
+      if (action === 'close-search') this.closeSearch();
+      else this.findNext(true);
     });
     this.searchInput.addEventListener('input', () => {
       if (this.searchInput.value) this.search.findNext(this.searchInput.value, this.searchOptions(true));
@@ -385,48 +380,33 @@ export class TerminalView {
 
   /** Keys the app (or the browser) takes instead of xterm: true when xterm must leave the key alone. */
   private handleShortcut(event: KeyboardEvent): boolean {
-    const key = shortcutLetter(event);
-    const ctrlShift = event.ctrlKey && event.shiftKey && !event.altKey && !event.metaKey;
-    const ctrlOnly = event.ctrlKey && !event.shiftKey && !event.altKey && !event.metaKey;
-    if (this.isFindKey(event, key)) {
-      event.preventDefault();
-      this.openSearch();
-      return true;
+    const action = matchShortcut(event, 'terminal', { 'normal-screen': this.term.buffer.active.type === 'normal', selection: this.term.hasSelection() });
+    switch (action) {
+      case undefined:
+        return false;
+      case 'find':
+        event.preventDefault();
+        this.openSearch();
+        return true;
+      case 'copy':
+        // Ctrl+C and Cmd+C are the browser's copy (xterm answers its copy event with the selection).
+        // Once it is made (after this handler), Ctrl+C clears the selection: the next one is ^C again.
+        if (event.shiftKey) {
+          event.preventDefault();
+          this.copySelection();
+        } else if (event.ctrlKey) {
+          setTimeout(() => this.term.clearSelection());
+        }
+        return true;
+      case 'paste':
+        // Not prevented: the browser's own paste reaches xterm's paste handler, so bracketed paste
+        // applies and no clipboard permission is needed.
+        return true;
+      default:
+        if (!this.options.onShortcut(action, event)) return false;
+        event.preventDefault();
+        return true;
     }
-    if (ctrlShift && (event.key === 'ArrowUp' || event.key === 'ArrowLeft' || event.key === 'ArrowRight')) {
-      if (event.key === 'ArrowUp') this.options.onLeave(this);
-      // Unsplit, the keys are the program's (editors select by word with them).
-      else if (!this.options.onMovePane(this, event.key === 'ArrowLeft' ? -1 : 1)) return false;
-      event.preventDefault();
-      return true;
-    }
-    if (ctrlShift && key === 'c') {
-      event.preventDefault();
-      this.copySelection();
-      return true;
-    }
-    // Not prevented: the browser's own paste (Ctrl+V, Ctrl+Shift+V) reaches xterm's paste handler, so
-    // bracketed paste applies and no clipboard permission is needed.
-    if ((ctrlShift || (ctrlOnly && !isMac)) && key === 'v') return true;
-    // With a selection, Ctrl+C is the browser's copy (xterm copies its selection); without one it is ^C.
-    if (ctrlOnly && !isMac && key === 'c' && this.term.hasSelection()) {
-      // After the copy, which the browser makes once this handler has returned.
-      setTimeout(() => this.term.clearSelection());
-      return true;
-    }
-    return false;
-  }
-
-  /**
-   * Ctrl+Shift+F and Cmd+F always search; Ctrl+F only on the normal screen, since full-screen
-   * programs (less, vim, man) page forward with it, and never on a Mac, where Cmd+F is find and
-   * Ctrl+F is the shell's own "forward a character".
-   */
-  private isFindKey(event: KeyboardEvent, key: string): boolean {
-    if (key !== 'f' || event.altKey) return false;
-    if (event.metaKey && !event.ctrlKey) return true;
-    if (!event.ctrlKey || event.metaKey) return false;
-    return event.shiftKey || (!isMac && this.term.buffer.active.type === 'normal');
   }
 
   /**
@@ -612,14 +592,4 @@ export class TerminalView {
 
 function disposeOf(disposable: { dispose(): void }): () => void {
   return () => disposable.dispose();
-}
-
-/**
- * The letter a shortcut names: the key's own letter on Latin layouts (Dvorak's F is where it is
- * printed), the physical key's on others (Ctrl+F on a Russian layout types "а").
- */
-function shortcutLetter(event: KeyboardEvent): string {
-  const key = event.key.toLowerCase();
-  if (/^[a-z]$/.test(key) || !/^Key[A-Z]$/.test(event.code)) return key;
-  return event.code.slice(3).toLowerCase();
 }

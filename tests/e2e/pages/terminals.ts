@@ -269,6 +269,32 @@ export class TerminalsPage {
     return this.page.locator('.term-outage');
   }
 
+  /** A button of the toolbar (not the "New terminal" of an empty screen), by its accessible name. */
+  toolbarButton(name: string): Locator {
+    return this.page.locator('.term-actions').getByRole('button', { name, exact: true });
+  }
+
+  /** The session whose tab is the selected one (the focused pane's). */
+  selectedTabSessionId(): Promise<string | null> {
+    return this.page.locator('.term-tab:has([role="tab"][aria-selected="true"])').getAttribute('data-session-id');
+  }
+
+  shortcutSheet(): Locator {
+    return this.page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  }
+
+  /** The sheet's entries as [keys, what they do]: ["Ctrl+F or Ctrl+Shift+F", "Find (…)"]. */
+  shortcutRows(): Promise<[string, string][]> {
+    return this.shortcutSheet()
+      .locator('dt')
+      .evaluateAll((terms) =>
+        terms.map((term) => {
+          const keys = term as unknown as BrowserElement & { nextElementSibling: BrowserElement | null };
+          return [keys.textContent ?? '', keys.nextElementSibling?.textContent ?? ''] as [string, string];
+        }),
+      );
+  }
+
   keyBarKey(label: string | RegExp): Locator {
     return this.page.getByRole('toolbar', { name: 'Terminal keys' }).getByRole('button', { name: label });
   }

@@ -52,6 +52,22 @@ export class WorkspacesPage {
     return card;
   }
 
+  /** The card's More button, which opens the menu of its less common actions. */
+  moreButton(name: string): Locator {
+    return this.card(name).getByRole('button', { name: 'More', exact: true });
+  }
+
+  /** Chooses an action from the card's More menu: Fetch, Switch branch, Environment variables or Delete. */
+  async chooseFromMenu(name: string, item: 'Fetch' | 'Switch branch' | 'Environment variables' | 'Delete'): Promise<void> {
+    await this.moreButton(name).click();
+    await this.card(name).getByRole('menuitem', { name: item, exact: true }).click();
+  }
+
+  /** The value of one of the card's facts ("Branch", "Upstream", "Changed files"…). */
+  fact(name: string, term: string): Locator {
+    return this.card(name).locator('.facts > div').filter({ has: this.page.locator('dt', { hasText: term }) }).locator('dd');
+  }
+
   async openTerminal(name: string): Promise<void> {
     await this.card(name).getByRole('link', { name: 'Open terminal' }).click();
     await this.page.waitForURL('**/terminals/*');

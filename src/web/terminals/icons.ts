@@ -1,0 +1,37 @@
+// The toolbar's icons: small SVGs drawn in the text colour on a 16-pixel grid, so that they look the
+// same in every font. Lines of width 1 sit on half pixels to stay sharp at 16 px.
+
+type Shape = ['path' | 'rect' | 'circle', Record<string, string | number>];
+
+/** The outline of the split icons, which divide it into two panes. */
+const FRAME: Shape = ['rect', { x: 2.5, y: 2.5, width: 12, height: 12, rx: 1.5 }];
+
+const ICONS = {
+  newTerminal: [['path', { d: 'M8.5 3v11M3 8.5h11' }]],
+  splitRow: [FRAME, ['path', { d: 'M8.5 2.5v12' }]],
+  splitColumn: [FRAME, ['path', { d: 'M2.5 8.5h12' }]],
+  // The split with a cross in its second pane: that pane goes.
+  unsplitRow: [FRAME, ['path', { d: 'M8.5 2.5v12M10 7l3 3M13 7l-3 3' }]],
+  unsplitColumn: [FRAME, ['path', { d: 'M2.5 8.5h12M7 10l3 3M10 10l-3 3' }]],
+  rename: [['path', { d: 'M11 2.5 13.5 5 6 12.5 2.5 13.5 3.5 10zM9.5 4l2.5 2.5' }]],
+  find: [['circle', { cx: 7, cy: 7, r: 4.5 }], ['path', { d: 'M10.5 10.5 14 14', 'stroke-width': 1.5 }]],
+  // Keys of one pixel: flat line ends, as round ones would blur them into blobs.
+  keyboard: [['rect', { x: 2.5, y: 4.5, width: 12, height: 8, rx: 1 }], ['path', { d: 'M4 6.5h1m1 0h1m1 0h1m1 0h1m1 0h1M4 8.5h1m1 0h1m1 0h1m1 0h1m1 0h1M6 10.5h5', 'stroke-linecap': 'butt' }]],
+} satisfies Record<string, Shape[]>;
+
+export type IconName = keyof typeof ICONS;
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+export function icon(name: IconName): SVGSVGElement {
+  const svg = document.createElementNS(SVG, 'svg');
+  for (const [attribute, value] of Object.entries({ viewBox: '0 0 16 16', width: '16', height: '16', fill: 'none', stroke: 'currentColor', 'stroke-width': '1', 'stroke-linecap': 'round', 'stroke-linejoin': 'round', 'aria-hidden': 'true', focusable: 'false' })) {
+    svg.setAttribute(attribute, value);
+  }
+  for (const [tag, attributes] of ICONS[name]) {
+    const shape = document.createElementNS(SVG, tag);
+    for (const [attribute, value] of Object.entries(attributes)) shape.setAttribute(attribute, String(value));
+    svg.append(shape);
+  }
+  return svg;
+}
