@@ -4,8 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const WEB = path.resolve(import.meta.dirname, '../../../src/web');
-// The terminals' sheet follows the same rule; it has its own owner and tests.
-const SHEETS = ['app/base.css', 'screens/screens.css'];
+const SHEETS = ['app/base.css', 'screens/screens.css', 'terminals/terminals.css'];
 
 /** The sheet without its `@media (hover: hover) { … }` blocks. */
 function outsideHoverMedia(css: string): string {
