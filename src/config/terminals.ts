@@ -23,6 +23,7 @@ export const terminalsEnv = {
   TERMINAL_SHARED_OUTPUT_KBPS: integer({ min: 0, max: 1024 * 1024, default: 256 }),
   TERMINAL_PERSIST_INTERVAL_MS: integer({ min: 1, max: 60_000, default: 100 }),
   TERMINAL_PERSIST_BATCH_KB: integer({ min: 1, max: 16 * 1024, default: 256 }),
+  UPLOAD_MAX_MB: integer({ min: 1, max: 1024 * 1024, default: 512 }),
   TERMINAL_SHELLS_FILE: z.preprocess(emptyToUndefined, z.string().default('/etc/shells')),
   TERMINAL_PASS_ENV: z.preprocess(
     emptyToUndefined,
@@ -67,6 +68,8 @@ export interface TerminalsConfig {
     /** Output is written as soon as this much is pending. */
     batchBytes: number;
   };
+  /** Largest file uploaded into a terminal's directory (POST /api/terminals/:id/files). */
+  uploadMaxBytes: number;
   /** The list of allowed login shells. */
   shellsFile: string;
   /** The part of the server environment shells inherit (see INHERITED_ENV_NAMES and TERMINAL_PASS_ENV). */
@@ -106,6 +109,7 @@ export function buildTerminalsConfig(env: TerminalsEnv, rawEnv: Record<string, s
       intervalMs: env.TERMINAL_PERSIST_INTERVAL_MS,
       batchBytes: env.TERMINAL_PERSIST_BATCH_KB * 1024,
     },
+    uploadMaxBytes: env.UPLOAD_MAX_MB * 1024 * 1024,
     shellsFile: env.TERMINAL_SHELLS_FILE,
     baseEnv,
   };

@@ -14,6 +14,7 @@ export const settingsPatchSchema = z
       .regex(/^[\w./+-]+$/, { error: 'a shell name such as zsh, or an absolute path such as /usr/bin/zsh' })
       .nullable()
       .optional(),
+    confirmLeave: z.boolean().optional(),
   })
   .strict();
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
@@ -23,5 +24,6 @@ export const storedPreferencesSchema = z
   .object({
     fontSize: z.number().int().min(MIN_FONT_SIZE).max(MAX_FONT_SIZE).optional().catch(undefined),
     defaultShell: z.string().optional().catch(undefined),
+    confirmLeave: z.boolean().optional().catch(undefined),
   })
   .loose();

@@ -26,6 +26,7 @@ function toUserSettings(theme: string, preferences: Record<string, unknown>): Us
     theme: (THEMES as readonly string[]).includes(theme) ? (theme as Theme) : 'system',
     fontSize: stored.fontSize ?? DEFAULT_FONT_SIZE,
     defaultShell: stored.defaultShell ?? null,
+    confirmLeave: stored.confirmLeave ?? true,
   };
 }
 
@@ -56,6 +57,7 @@ export function createSettingsService({ db, config }: SettingsServiceDeps) {
     const row = await loadSettings(db);
     const preferences = parsePreferences(row.preferences);
     if (patch.fontSize !== undefined) preferences.fontSize = patch.fontSize;
+    if (patch.confirmLeave !== undefined) preferences.confirmLeave = patch.confirmLeave;
     if (defaultShell === null) delete preferences.defaultShell;
     else if (defaultShell !== undefined) preferences.defaultShell = defaultShell;
     const updated = await db.settings.update({

@@ -14,6 +14,11 @@ export interface UserSettings {
   fontSize: number;
   /** An absolute path from the terminals' shell allow-list, or null for the default (bash). */
   defaultShell: string | null;
+  /**
+   * Whether leaving a page while a shell runs asks first (the default). Chromium gives Ctrl+W to the
+   * browser, which closes the tab, where a shell would delete a word; the terminals keep running either way.
+   */
+  confirmLeave: boolean;
 }
 
 /** GET and PATCH /api/settings. */

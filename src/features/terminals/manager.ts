@@ -1,5 +1,6 @@
 import { createFairShare } from './fair-share.js';
 import { randomUUID } from 'node:crypto';
+import { readlink } from 'node:fs/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import type { TerminalsConfig } from '../../config/terminals.js';
 import type { Session } from '../../generated/prisma/client.js';
@@ -406,6 +407,20 @@ export function createTerminalManager(deps: TerminalManagerDeps) {
         readCount: session.readCount,
         clients: [...session.attachments].map((a) => ({ id: a.sink.clientId, state: a.state, sentSeq: a.sentSeq, ackedSeq: a.ackedSeq })),
       };
+    },
+
+    /** The absolute path of the shell's current directory, read from /proc (the shell may have `cd`ed anywhere). */
+    async workingDirectory(id: string): Promise<string> {
+      const live = sessions.get(id);
+      if (!live) await findRow(id);
+      const pid = live?.isRunning ? live.pid : null;
+      if (pid === null) throw sessionEnded(id);
+      try {
+        return await readlink(`/proc/${pid}/cwd`);
+      } catch (error) {
+        log.info({ sessionId: id, pid, err: error }, 'could not read the shell\'s working directory');
+        throw new AppError(409, 'working_directory_unknown', `The current directory of terminal ${id}'s shell cannot be read; try again, or open a new terminal.`);
+      }
     },
 
     /** Terminals whose shell is running. */

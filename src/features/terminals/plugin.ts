@@ -9,6 +9,7 @@ import { createTerminalManager, type TerminalManager } from './manager.js';
 import { createScrollbackReadinessCheck } from './readiness.js';
 import { terminalRoutes } from './routes.js';
 import { registerTerminalSocketHandlers } from './socket.js';
+import { terminalUploadRoutes } from './upload-routes.js';
 import { terminalWebSocketRoute } from './ws.js';
 
 declare module 'fastify' {
@@ -30,7 +31,7 @@ export interface TerminalsPluginOptions {
 
 /**
  * Terminals: the manager (decorated as `app.terminals`), the /terminals Socket.IO namespace and
- * the /api/terminals routes. On close, every PTY is killed and its output written.
+ * the /api/terminals routes (uploads included). On close, every PTY is killed and its output written.
  */
 export const terminalsPlugin = fp(
   async (app: FastifyInstance, options: TerminalsPluginOptions) => {
@@ -57,6 +58,7 @@ export const terminalsPlugin = fp(
     );
     const unsubscribe = registerTerminalSocketHandlers({ io: app.io, manager, auth: app.auth, config: options.config.terminals, log });
     await app.register(terminalRoutes, { manager });
+    await app.register(terminalUploadRoutes, { manager, maxBytes: options.config.terminals.uploadMaxBytes });
     await app.register(terminalWebSocketRoute, {
       manager,
       auth: app.auth,

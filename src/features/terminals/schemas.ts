@@ -56,3 +56,16 @@ export const outputQuerySchema = z.object({
   since: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
   limit: z.coerce.number().int().min(1).max(16 * 1024 * 1024).default(1024 * 1024),
 });
+
+/** A plain file name in the shell's current directory: never a path. */
+const fileName = z
+  .string({ error: 'a file name' })
+  .min(1, { error: 'a file name (it is empty)' })
+  .refine((value) => !value.includes('/'), { error: 'a plain file name, without "/"' })
+  .refine((value) => !value.includes('\0'), { error: 'a file name without a NUL character' })
+  .refine((value) => value !== '.' && value !== '..', { error: 'a file name, not "." or ".."' })
+  .refine((value) => Buffer.byteLength(value, 'utf8') <= 255, { error: 'a file name of at most 255 bytes in UTF-8' });
+export const uploadQuerySchema = z.object({
+  name: fileName,
+  overwrite: z.enum(['true', 'false'], { error: 'true or false' }).default('false').transform((value) => value === 'true'),
+});

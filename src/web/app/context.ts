@@ -10,8 +10,8 @@ export interface ScreenContext {
   settings: UserSettings;
   navigate(path: string, options?: { replace?: boolean }): void;
   /** Saves settings on the server and applies them (theme, open terminals). */
-  updateSettings(patch: Partial<Pick<UserSettings, 'theme' | 'fontSize'>> & { defaultShell?: string | null }): Promise<UserSettings>;
-  /** Listens for settings changes (theme, font size) until the screen is disposed. */
+  updateSettings(patch: Partial<Pick<UserSettings, 'theme' | 'fontSize' | 'confirmLeave'>> & { defaultShell?: string | null }): Promise<UserSettings>;
+  /** Listens for settings changes (theme, font size, leave prompt) until the screen is disposed. */
   onSettingsChange(listener: (settings: UserSettings) => void): void;
   /** Runs when the screen goes away. */
   onDispose(cleanup: () => void): void;

@@ -36,7 +36,7 @@ const isAppPath = (path: string) => path === '/' || matchRoute(routes, path) !==
 
 export function startApp(root: HTMLElement): void {
   let me: Me | null = null;
-  let settings: UserSettings = { theme: storedTheme(), fontSize: 14, defaultShell: null };
+  let settings: UserSettings = { theme: storedTheme(), fontSize: 14, defaultShell: null, confirmLeave: true };
   let disposers: (() => void)[] = [];
   let settingsListeners: ((settings: UserSettings) => void)[] = [];
   let renderId = 0;

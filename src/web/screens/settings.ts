@@ -1,4 +1,4 @@
-// Settings: theme, terminal font size and default shell; sign-in sessions; the GitHub connection.
+// Settings: theme, terminal font size, default shell and the leave prompt; sign-in sessions; the GitHub connection.
 import { api, describeError } from '../app/api.js';
 import type { Screen } from '../app/context.js';
 import { field, h, setFieldError } from '../app/dom.js';
@@ -68,6 +68,16 @@ export const settingsScreen: Screen = {
         toast(describeError(error), 'error');
       }
     });
+    const confirmLeave = h('input', { type: 'checkbox', name: 'confirmLeave', id: 'confirm-leave', checked: settings.confirmLeave, 'aria-describedby': 'confirm-leave-hint' });
+    confirmLeave.addEventListener('change', async () => {
+      try {
+        await context.updateSettings({ confirmLeave: confirmLeave.checked });
+        toast(confirmLeave.checked ? 'Closing or reloading a page with a running shell asks first.' : 'Pages with running shells close without asking.', 'success');
+      } catch (error) {
+        confirmLeave.checked = !confirmLeave.checked;
+        toast(describeError(error), 'error');
+      }
+    });
     main.append(
       h(
         'section',
@@ -76,6 +86,12 @@ export const settingsScreen: Screen = {
         themeSet,
         field('Terminal font size', fontSize, `${MIN_FONT_SIZE} to ${MAX_FONT_SIZE} pixels.`),
         field('Default shell', shell, 'Used by new terminals; from the server’s list of allowed shells.'),
+        h('div', { class: 'checkbox' }, confirmLeave, h('label', { for: confirmLeave.id }, 'Ask before closing or reloading a page while a shell runs')),
+        h(
+          'p',
+          { class: 'hint', id: 'confirm-leave-hint' },
+          'The shells keep running either way. Asking catches Ctrl+W, which deletes a word in a shell but closes the tab in Chromium.',
+        ),
       ),
     );
 

@@ -19,6 +19,7 @@ export const terminalsScreen: Screen = {
       sessionId: context.query.get('session') ?? undefined,
       fontSize: context.settings.fontSize,
       theme: resolveTheme(context.settings.theme),
+      confirmLeave: context.settings.confirmLeave,
       workspaceNames: lookUpWorkspaceNames,
       onFontSizeChange: (fontSize) => {
         context.updateSettings({ fontSize }).catch((error: unknown) => toast(describeError(error), 'error'));
@@ -27,6 +28,7 @@ export const terminalsScreen: Screen = {
     context.onSettingsChange((settings) => {
       handle.setTheme(resolveTheme(settings.theme));
       handle.setFontSize(settings.fontSize);
+      handle.setConfirmLeave(settings.confirmLeave);
     });
     const stopFollowingDevice = onDeviceThemeChange((theme) => handle.setTheme(theme));
     let disposed = false;

@@ -1,5 +1,5 @@
-// The toolbar's icons: small SVGs drawn in the text colour on a 16-pixel grid, so that they look the
-// same in every font. Lines of width 1 sit on half pixels to stay sharp at 16 px.
+// The toolbar's icons (and the tabs' bell): small SVGs drawn in the text colour on a 16-pixel grid,
+// so that they look the same in every font. Lines of width 1 sit on half pixels to stay sharp at 16 px.
 
 type Shape = ['path' | 'rect' | 'circle', Record<string, string | number>];
 
@@ -15,6 +15,10 @@ const ICONS = {
   unsplitColumn: [FRAME, ['path', { d: 'M2.5 8.5h12M7 10l3 3M10 10l-3 3' }]],
   rename: [['path', { d: 'M11 2.5 13.5 5 6 12.5 2.5 13.5 3.5 10zM9.5 4l2.5 2.5' }]],
   find: [['circle', { cx: 7, cy: 7, r: 4.5 }], ['path', { d: 'M10.5 10.5 14 14', 'stroke-width': 1.5 }]],
+  // An arrow up out of a tray: files go to the server.
+  upload: [['path', { d: 'M8.5 11V3M5 6.5l3.5-3.5L12 6.5M2.5 10.5v3h12v-3' }]],
+  // A tab's mark when its terminal rang the bell unseen.
+  bell: [['path', { d: 'M4.5 11V7.5a4 4 0 0 1 8 0V11l1.5 1.5h-11zM7 14.5h3' }]],
   // Keys of one pixel: flat line ends, as round ones would blur them into blobs.
   keyboard: [['rect', { x: 2.5, y: 4.5, width: 12, height: 8, rx: 1 }], ['path', { d: 'M4 6.5h1m1 0h1m1 0h1m1 0h1m1 0h1M4 8.5h1m1 0h1m1 0h1m1 0h1m1 0h1M6 10.5h5', 'stroke-linecap': 'butt' }]],
 } satisfies Record<string, Shape[]>;

@@ -14,6 +14,8 @@ export interface MountTerminalsOptions {
   sessionId?: string;
   fontSize: number;
   theme: TerminalTheme;
+  /** Whether leaving the page while a shell runs asks first (the owner's setting; default true). */
+  confirmLeave?: boolean;
   /** Called when the owner changes the font size on the terminal screen (buttons or pinch), to persist it. */
   onFontSizeChange?: (fontSize: number) => void;
   /** Names of workspaces: the home screen (workspaceId null) lists those with terminals running. */
@@ -26,6 +28,7 @@ export interface TerminalsHandle {
   dispose(): void;
   setTheme(theme: TerminalTheme): void;
   setFontSize(fontSize: number): void;
+  setConfirmLeave(confirm: boolean): void;
   /** Shows the workspace's name in the toolbar and the page title. */
   setPlace(name: string): void;
 }
@@ -41,6 +44,7 @@ export function mountTerminals(container: HTMLElement, options: MountTerminalsOp
     },
     setTheme: (theme) => screen.setTheme(theme),
     setFontSize: (size) => screen.setFontSize(size),
+    setConfirmLeave: (confirm) => screen.setConfirmLeave(confirm),
     setPlace: (name) => screen.setPlace(name),
   };
 }

@@ -3,12 +3,13 @@
 import { DEFAULT_FONT_SIZE, MAX_FONT_SIZE, MIN_FONT_SIZE } from '../../features/settings/wire.js';
 import type { TerminalInfo } from '../../features/terminals/wire.js';
 import { askDialog, showSheet } from './dialog.js';
+import { chooseFilesToUpload, enableFileUploads } from './upload.js';
 import { ElsewhereMenu, type WorkspaceNames } from './elsewhere.js';
 import { icon, type IconName } from './icons.js';
 import { createKeyBar } from './keybar.js';
 import { emptyLayout, loadLayout, saveLayout, type SplitDirection, type TerminalLayout } from './layout-store.js';
 import { keysFor, matchShortcut, shortcutSheet, type ScreenAction } from './shortcuts.js';
-import { TerminalView } from './terminal-view.js';
+import { TerminalView, type Activity } from './terminal-view.js';
 import type { TerminalTheme } from './theme.js';
 import type { ConnectionState, TerminalTransport } from './transport.js';
 
@@ -20,6 +21,7 @@ export interface TerminalsScreenOptions {
   sessionId?: string;
   fontSize: number;
   theme: TerminalTheme;
+  confirmLeave?: boolean;
   onFontSizeChange?: (fontSize: number) => void;
   /** Names for the workspaces that the home screen lists as also running terminals. */
   workspaceNames?: WorkspaceNames;
@@ -35,6 +37,11 @@ const OUTAGE_TEXT: Record<'reconnecting' | 'offline', string> = {
   offline: 'Not connected to the server. Your terminals keep running there. Check the network (or sign in again), then choose Reconnect.',
 };
 
+/** What a tab's mark says (its accessible description, and a line of its tooltip). */
+const UNSEEN_TEXT: Record<Activity, string> = { output: 'New output', bell: 'The bell rang' };
+/** Before the page's title while it is hidden, once a terminal rang the bell. */
+const BELL_TITLE_PREFIX = '🔔 ';
+
 const STATE_TEXT: Record<ConnectionState, string> = {
   connecting: 'Connecting…',
   connected: 'Connected',
@@ -45,7 +52,7 @@ const STATE_TEXT: Record<ConnectionState, string> = {
 export class TerminalsScreen {
   readonly root: HTMLElement;
   private readonly transport: TerminalTransport;
-  private readonly options: TerminalsScreenOptions;
+  private options: TerminalsScreenOptions;
   private readonly views = new Map<string, TerminalView>();
   private layout: TerminalLayout = emptyLayout();
   private fontSize: number;
@@ -76,6 +83,8 @@ export class TerminalsScreen {
   private place = '';
   private readonly cleanups: Array<() => void> = [];
   private readonly originalTitle = document.title;
+  /** A terminal rang the bell while the page was hidden: the title says so until it is visible again. */
+  private bellInTitle = false;
 
   constructor(container: HTMLElement, transport: TerminalTransport, options: TerminalsScreenOptions) {
     this.transport = transport;
@@ -107,6 +116,11 @@ export class TerminalsScreen {
     this.renameButton = this.iconAction('rename', 'Rename terminal', () => void this.rename());
     const findButton = this.iconAction('find', 'Find in terminal', () => this.focusedView()?.openSearch());
     findButton.title += ` (${keysFor('find')})`;
+    const uploadButton = this.iconAction('upload', 'Upload files…', () => {
+      const view = this.focusedView();
+      if (view) chooseFilesToUpload(view);
+    });
+    uploadButton.title = "Upload files into the terminal's current directory (or drop them on it)";
     const shortcutsButton = this.iconAction('keyboard', 'Keyboard shortcuts', () => void this.showShortcuts());
     shortcutsButton.title += ` (${keysFor('shortcuts')})`;
     shortcutsButton.classList.add('term-shortcuts-button');
@@ -119,7 +133,7 @@ export class TerminalsScreen {
     this.status.setAttribute('role', 'status');
     this.reconnectButton = this.action('Reconnect', 'Reconnect now', () => this.transport.reconnect());
     this.reconnectButton.hidden = true;
-    actions.append(newButton, this.splitRowButton, this.splitColumnButton, this.unsplitButton, this.renameButton, findButton, shortcutsButton, smaller, larger, this.status, this.reconnectButton);
+    actions.append(newButton, this.splitRowButton, this.splitColumnButton, this.unsplitButton, this.renameButton, findButton, uploadButton, shortcutsButton, smaller, larger, this.status, this.reconnectButton);
     this.placeLink = document.createElement('a');
     this.placeLink.className = 'term-place';
     this.placeLink.href = '/workspaces';
@@ -192,6 +206,7 @@ export class TerminalsScreen {
     );
     this.onConnectionState(transport.state);
     this.warnBeforeUnload();
+    this.watchAttention();
     this.watchViewport();
     this.watchPinch();
     this.render();
@@ -201,6 +216,10 @@ export class TerminalsScreen {
     this.theme = theme;
     this.root.dataset.theme = theme;
     for (const view of this.views.values()) view.setTheme(theme);
+  }
+
+  setConfirmLeave(confirm: boolean): void {
+    this.options = { ...this.options, confirmLeave: confirm };
   }
 
   setFontSize(size: number): void {
@@ -352,6 +371,7 @@ export class TerminalsScreen {
       theme: this.theme,
       transformInput: (data) => this.keyBar.transform(data),
       onChange: () => this.renderTabs(),
+      onActivity: (active, kind) => this.onActivity(active, kind),
       onFocus: (focused) => {
         const slot = this.layout.panes.indexOf(focused.session.id);
         if (slot === 0 || slot === 1) {
@@ -368,6 +388,8 @@ export class TerminalsScreen {
       onShortcut: (action, event) => this.runShortcut(action, event),
     });
     this.views.set(session.id, view);
+    // Listens on the view's element, which goes with the view: nothing to undo.
+    enableFileUploads(view);
     this.panes.append(view.element);
     view.open();
     return view;
@@ -630,8 +652,11 @@ export class TerminalsScreen {
     for (const [id, view] of this.views) {
       const slot = layout.panes[0] === id ? '0' : layout.split !== 'none' && layout.panes[1] === id ? '1' : 'none';
       view.element.dataset.slot = slot;
-      if (slot !== 'none') view.element.removeAttribute('inert');
-      else view.element.setAttribute('inert', '');
+      if (slot === 'none') view.element.setAttribute('inert', '');
+      else {
+        view.element.removeAttribute('inert');
+        view.unseen = null; // shown: seen
+      }
     }
     this.orderPanes();
     this.markFocusedPane();
@@ -666,7 +691,7 @@ export class TerminalsScreen {
    */
   private warnBeforeUnload(): void {
     const onBeforeUnload = (event: BeforeUnloadEvent) => {
-      if (![...this.views.values()].some((view) => view.isRunning)) return;
+      if (this.options.confirmLeave === false || ![...this.views.values()].some((view) => view.isRunning)) return;
       event.preventDefault();
       event.returnValue = '';
     };
@@ -707,6 +732,15 @@ export class TerminalsScreen {
       text.textContent = view.session.status === 'terminated' ? `${label} (ended)` : label;
       tab.append(text);
       tab.title = view.error ?? `${label} — ${view.session.cwd}\nDouble-click to rename`;
+      if (view.unseen) {
+        const mark = document.createElement('span');
+        mark.className = 'term-tab-mark';
+        mark.dataset.mark = view.unseen;
+        if (view.unseen === 'bell') mark.append(icon('bell'));
+        tab.append(mark);
+        tab.setAttribute('aria-description', UNSEEN_TEXT[view.unseen]);
+        tab.title += `\n${UNSEEN_TEXT[view.unseen]}`;
+      }
       // The click count, not dblclick: the first click re-renders the tabs, and browsers send
       // dblclick only when both clicks land on the same element.
       tab.addEventListener('click', (event) => (event.detail === 2 ? void this.rename(view) : this.selectTab(id)));
@@ -724,9 +758,53 @@ export class TerminalsScreen {
       const [sessionId, className] = activeKey.split(':');
       this.tabList.querySelector<HTMLElement>(`.term-tab[data-session-id="${sessionId}"] .${className}`)?.focus();
     }
+    this.renderTitle();
     const focused = this.focusedView();
-    if (focused) document.title = [labels.get(focused.session.id) ?? focused.label, this.place, 'Shellport'].filter(Boolean).join(' · ');
     if (focused?.error) this.showNotice(focused.error);
+  }
+
+  private renderTitle(): void {
+    const focused = this.focusedView();
+    if (!focused) return;
+    const title = [this.labelOf(focused), this.place, 'Shellport'].filter(Boolean).join(' · ');
+    document.title = this.bellInTitle ? BELL_TITLE_PREFIX + title : title;
+  }
+
+  /**
+   * Live output in a terminal that is not on screen marks its tab (cleared when it is shown); so
+   * does the bell, also in a terminal on screen while the page is hidden or another window has the focus.
+   */
+  private onActivity(view: TerminalView, kind: Activity): void {
+    if (kind === 'bell' && document.visibilityState === 'hidden' && !this.bellInTitle) {
+      this.bellInTitle = true;
+      this.renderTitle();
+    }
+    const onScreen = this.layout.panes.includes(view.session.id);
+    if (onScreen && (kind === 'output' || isPageSeen())) return;
+    if (view.unseen === kind || view.unseen === 'bell') return;
+    view.unseen = kind;
+    this.renderTabs();
+  }
+
+  /** Back on the page: the terminals on screen are seen, and the title loses its bell. */
+  private watchAttention(): void {
+    const onBack = () => {
+      if (document.visibilityState === 'hidden') return;
+      const shown = this.layout.panes.map((id) => (id ? this.views.get(id) : undefined));
+      const seen = isPageSeen() ? shown.filter((view): view is TerminalView => Boolean(view?.unseen)) : [];
+      for (const view of seen) view.unseen = null;
+      const hadBell = this.bellInTitle;
+      this.bellInTitle = false;
+      // Only on a change: tabs rebuilt under the click that focuses the window would lose that click.
+      if (seen.length > 0) this.renderTabs();
+      else if (hadBell) this.renderTitle();
+    };
+    document.addEventListener('visibilitychange', onBack);
+    window.addEventListener('focus', onBack);
+    this.cleanups.push(() => {
+      document.removeEventListener('visibilitychange', onBack);
+      window.removeEventListener('focus', onBack);
+    });
   }
 
   /** Each tab's label; tabs that would read the same ("bash", "bash") are numbered in tab order. */
@@ -855,6 +933,11 @@ export class TerminalsScreen {
     this.panes.addEventListener('touchmove', onMove, { passive: true });
     this.panes.addEventListener('touchend', onEnd, { passive: true });
   }
+}
+
+/** The owner can see the page: it is visible, and its window has the focus. */
+function isPageSeen(): boolean {
+  return document.visibilityState === 'visible' && document.hasFocus();
 }
 
 function attemptText(state: ConnectionState, nextAttemptAt: number | null | undefined): string {

@@ -8,6 +8,7 @@ import { WebLinksAddon } from '@xterm/addon-web-links';
 import { WebglAddon } from '@xterm/addon-webgl';
 import { Terminal } from '@xterm/xterm';
 import type { TerminalInfo } from '../../features/terminals/wire.js';
+import { enableProgramCopy } from './program-copy.js';
 import { matchShortcut, type ScreenAction } from './shortcuts.js';
 import { MINIMUM_CONTRAST, SEARCH_DECORATIONS, XTERM_THEMES, type TerminalTheme } from './theme.js';
 import type { ServerEvents, TerminalTransport } from './transport.js';
@@ -21,6 +22,14 @@ const DEFAULT_MAX_INPUT_BYTES = 64 * 1024;
  * at several sizes (10, 14, 19, 23 px), so `snake_case` read as `snake case`.
  */
 const LINE_HEIGHT = 1.1;
+/**
+ * Programs redraw when their terminal gets a new size (this window attaching or resizing, or another
+ * window): for so long after, output is not news for the tab's mark (or a reload, or coming back from
+ * a phone, would light up every tab).
+ */
+const REDRAW_MS = 1000;
+
+export type Activity = 'output' | 'bell';
 
 export interface TerminalViewOptions {
   session: TerminalInfo;
@@ -31,6 +40,8 @@ export interface TerminalViewOptions {
   transformInput(data: string): string;
   onChange(view: TerminalView): void;
   onFocus(view: TerminalView): void;
+  /** New output arrived (not a replay); `bell` when it rang the bell (BEL). */
+  onActivity(view: TerminalView, kind: Activity): void;
   onStartAgain(view: TerminalView): void;
   onCloseRequest(view: TerminalView): void;
   /** A screen shortcut pressed in this terminal (shortcuts.ts); false when it does nothing and the key goes to the program. */
@@ -80,6 +91,8 @@ export class TerminalView {
   title = '';
   /** What the UI shows about the connection of this terminal. */
   error: string | null = null;
+  /** What its tab shows about output the owner has not seen yet (the screen sets and clears it). */
+  unseen: Activity | null = null;
   private readonly transport: TerminalTransport;
   private readonly options: TerminalViewOptions;
   private readonly host: HTMLElement;
@@ -101,6 +114,12 @@ export class TerminalView {
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
   private attached = false;
   private attachGeneration = 0;
+  /** Output past this offset is live; up to it, the attach's replay (Infinity until an attach answers). */
+  private liveFrom = Infinity;
+  /** Whether the output last handed to xterm, and the output xterm is parsing now, is live: a replay must not ring or copy again. */
+  private writingLive = false;
+  private parsingLive = false;
+  private redrawUntil = 0;
   private pendingInput: string[] = [];
   private maxInputBytes = DEFAULT_MAX_INPUT_BYTES;
   private opened = false;
@@ -189,6 +208,8 @@ export class TerminalView {
     this.cleanups.push(
       disposeOf(this.term.onData((data) => this.sendInput(this.options.transformInput(data)))),
       disposeOf(this.term.onBinary((data) => this.sendInput(data))),
+      disposeOf(this.term.onBell(() => this.parsingLive && this.options.onActivity(this, 'bell'))),
+      enableProgramCopy(this.term, this.element, () => this.parsingLive),
       disposeOf(
         this.term.onTitleChange((title) => {
           this.title = title;
@@ -241,7 +262,12 @@ export class TerminalView {
     this.resizeObserver.observe(this.host);
     this.refit();
     if (this.session.status === 'terminated' && this.session.seq === null) this.showExit(this.session.exitCode, this.session.endReason);
-    if (this.transport.state === 'connected') void this.attach();
+    // Once the caller has laid out the screen (the tab it adds can take room from the terminal), so
+    // that the attach gives the terminal the size it keeps: each change makes its programs redraw.
+    queueMicrotask(() => {
+      this.refit();
+      if (this.transport.state === 'connected') void this.attach();
+    });
   }
 
   get label(): string {
@@ -271,6 +297,8 @@ export class TerminalView {
     if (this.disposed || !this.opened) return;
     const generation = ++this.attachGeneration;
     this.attached = false;
+    this.liveFrom = Infinity;
+    const before = this.session;
     const dims = this.dimensions();
     const answer = await this.transport.request('terminal:attach', {
       sessionId: this.session.id,
@@ -285,6 +313,8 @@ export class TerminalView {
     }
     this.error = null;
     this.session = answer.session;
+    // The replay ends where the stream ended when the server answered (null: an ended terminal, all replay).
+    this.liveFrom = answer.seq ?? Infinity;
     // Without a reset the stream continues at `from`; with one, terminal:reset (which follows) says where.
     if (!answer.reset && answer.from > this.receivedSeq) {
       this.receivedSeq = answer.from;
@@ -292,6 +322,9 @@ export class TerminalView {
     }
     this.attached = this.session.status === 'active';
     if (this.attached) {
+      if (this.session.cols !== before.cols || this.session.rows !== before.rows) this.expectRedraw();
+      // A resize while the attach was on its way was not sent: send the size xterm has now.
+      if (dims.cols !== this.term.cols || dims.rows !== this.term.rows) this.sendResize(this.term.cols, this.term.rows);
       const queued = this.pendingInput.splice(0);
       for (const data of queued) this.sendInput(data);
     }
@@ -302,6 +335,7 @@ export class TerminalView {
   connectionLost(): void {
     this.attached = false;
     this.attachGeneration++;
+    this.liveFrom = Infinity;
     if (this.ackTimer) clearTimeout(this.ackTimer);
     this.ackTimer = null;
     // Acks for the old connection are meaningless; the next attach starts from receivedSeq.
@@ -427,12 +461,18 @@ export class TerminalView {
 
   private sendResize(cols: number, rows: number): void {
     if (this.attached && cols >= 1 && rows >= 1 && cols <= 1000 && rows <= 1000) {
-      this.transport.notify('terminal:resize', { sessionId: this.session.id, cols, rows });
+      if (this.transport.notify('terminal:resize', { sessionId: this.session.id, cols, rows })) this.expectRedraw();
     }
+  }
+
+  /** The terminal got a new size: its programs redraw, which is not news for the tab (REDRAW_MS). */
+  private expectRedraw(): void {
+    this.redrawUntil = performance.now() + REDRAW_MS;
   }
 
   /** Another client's size won (docs/protocol.md, Size): say so, and how to take it back. */
   private onResizedElsewhere({ cols, rows }: ServerEvents['terminal:resized']): void {
+    this.expectRedraw();
     if (cols === this.term.cols && rows === this.term.rows) {
       this.sizeNotice.hidden = true;
       return;
@@ -462,10 +502,19 @@ export class TerminalView {
     if (seq <= this.receivedSeq) return; // already have all of it
     const chunk = start < this.receivedSeq ? bytes.subarray(this.receivedSeq - start) : bytes;
     this.receivedSeq = seq;
+    const live = seq > this.liveFrom;
+    if (live !== this.writingLive) {
+      this.writingLive = live;
+      // In write order: from here on xterm parses output of the other kind.
+      this.term.write('', () => {
+        this.parsingLive = live;
+      });
+    }
     this.term.write(chunk, () => {
       this.processedSeq = Math.max(this.processedSeq, seq);
       this.scheduleAck();
     });
+    if (live && performance.now() >= this.redrawUntil) this.options.onActivity(this, 'output');
   }
 
   private onReset(seq: number): void {

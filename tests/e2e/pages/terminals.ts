@@ -88,15 +88,26 @@ export class TerminalsPage {
 
   /** The visible rows of a pane's terminal, one line each, trailing blanks removed. */
   async screenText(slot: PaneSlot = 0): Promise<string> {
-    return this.view(slot)
-      .locator('.xterm-rows')
-      .evaluate((rows) =>
-        [...(rows as unknown as BrowserElement).children].map((row) => (row.textContent ?? '').replace(/\u00a0/g, ' ').trimEnd()).join('\n'),
-      );
+    return this.rowsText(this.view(slot).locator('.xterm-rows'));
+  }
+
+  private rowsText(rows: Locator): Promise<string> {
+    return rows.evaluate((element) =>
+      [...(element as unknown as BrowserElement).children].map((row) => (row.textContent ?? '').replace(/\u00a0/g, ' ').trimEnd()).join('\n'),
+    );
   }
 
   /** Waits until a pane shows a line matching `pattern` (tested per line); returns the first such line. */
   async waitForLine(pattern: RegExp, slot: PaneSlot = 0, timeout = 10_000): Promise<string> {
+    return this.waitForRowsLine(`.term-view[data-slot="${slot}"] .xterm-rows`, pattern, timeout, `pane ${slot}`);
+  }
+
+  /** The same for the terminal of a session, shown or not (a terminal in a tab behind draws its rows too). */
+  async waitForSessionLine(sessionId: string, pattern: RegExp, timeout = 10_000): Promise<string> {
+    return this.waitForRowsLine(`.term-view[data-session-id="${sessionId}"] .xterm-rows`, pattern, timeout, `the terminal ${sessionId}`);
+  }
+
+  private async waitForRowsLine(selector: string, pattern: RegExp, timeout: number, where: string): Promise<string> {
     const handle = await this.page
       .waitForFunction(
       ({ selector, source, flags }) => {
@@ -109,12 +120,12 @@ export class TerminalsPage {
         }
         return null;
       },
-      { selector: `.term-view[data-slot="${slot}"] .xterm-rows`, source: pattern.source, flags: pattern.flags },
+      { selector, source: pattern.source, flags: pattern.flags },
       { timeout },
       )
       .catch(async (error: Error) => {
-        const text = await this.screenText(slot).catch(() => '(no terminal)');
-        throw new Error(`No line matching ${pattern} in pane ${slot}: ${error.message}\nThe pane shows:\n${text}`);
+        const text = await this.rowsText(this.page.locator(selector)).catch(() => '(no terminal)');
+        throw new Error(`No line matching ${pattern} in ${where}: ${error.message}\nIt shows:\n${text}`);
       });
     return (await handle.jsonValue()) as string;
   }
@@ -217,6 +228,25 @@ export class TerminalsPage {
   /** Whether the keyboard focus is in the given element. */
   async hasFocus(locator: Locator): Promise<boolean> {
     return locator.evaluate((element) => element === (element.ownerDocument as { activeElement: unknown }).activeElement);
+  }
+
+  /**
+   * What a tab says of output not seen yet: its accessible description ("New output", "The bell
+   * rang") and the mark it draws ("output", "bell"); nulls when it says nothing.
+   */
+  async tabMark(sessionId: string): Promise<{ description: string | null; mark: string | null }> {
+    return this.tabLabel(sessionId).evaluate((label) => {
+      type Mark = BrowserElement & { getBoundingClientRect(): { width: number; height: number } };
+      const tab = label as unknown as { getAttribute(name: string): string | null; querySelector(selector: string): Mark | null };
+      const mark = tab.querySelector('.term-tab-mark');
+      const drawn = mark !== null && mark.getBoundingClientRect().width > 0 && mark.getBoundingClientRect().height > 0;
+      return { description: tab.getAttribute('aria-description'), mark: drawn ? (mark.dataset.mark ?? null) : null };
+    });
+  }
+
+  /** The notice on a pane about a program's copy to the clipboard (OSC 52). */
+  copyNotice(slot: PaneSlot = 0): Locator {
+    return this.view(slot).locator('.term-copied');
   }
 
   /** The label (the button with the name) of a tab. */

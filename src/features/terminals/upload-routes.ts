@@ -1,0 +1,33 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../http/errors.js';
+import type { TerminalManager } from './manager.js';
+import { terminalParamsSchema, uploadQuerySchema } from './schemas.js';
+import { fileTooLarge, saveUpload } from './uploads.js';
+
+export interface UploadRoutesOptions {
+  manager: TerminalManager;
+  maxBytes: number;
+}
+
+/** Files dropped on a terminal: written into its shell's current directory, streamed to disk. */
+export async function terminalUploadRoutes(app: FastifyInstance, { manager, maxBytes }: UploadRoutesOptions) {
+  // Hands the handler the request stream: no buffering, and no 1 MiB bodyLimit (the cap is ours).
+  app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
+
+  app.post('/api/terminals/:id/files', async (request, reply) => {
+    // Whatever goes wrong, the rest of the body is not worth reading: close the connection after answering.
+    reply.header('connection', 'close');
+    const { id } = terminalParamsSchema.parse(request.params);
+    const { name, overwrite } = uploadQuerySchema.parse(request.query);
+    if (Number(request.headers['content-length'] ?? 0) > maxBytes) throw fileTooLarge(maxBytes);
+    if (!(request.body instanceof Readable)) {
+      throw new AppError(415, 'octet_stream_required', 'Send the file as the request body with Content-Type: application/octet-stream.');
+    }
+    const dir = await manager.workingDirectory(id);
+    const saved = await saveUpload({ dir, name, body: request.body, maxBytes, overwrite });
+    request.log.info({ sessionId: id, path: saved.path, bytes: saved.bytes, replaced: saved.replaced }, 'file uploaded into a terminal directory');
+    reply.removeHeader('connection');
+    return reply.code(201).send({ file: { name, path: saved.path, dir, bytes: saved.bytes, replaced: saved.replaced } });
+  });
+}

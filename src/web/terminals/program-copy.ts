@@ -1,0 +1,126 @@
+// Programs copying to the clipboard with OSC 52 (`ESC ] 52 ; Pc ; Pd BEL`, Pd in base64), as vim,
+// neovim, tmux (set-clipboard) and many CLIs do; see "Operating System Commands" in
+// https://invisible-island.net/xterm/ctlseqs/ctlseqs.html. Writes only: a read request (Pd `?`) is
+// never answered, so a program (or a file being cat'ed) cannot read the owner's clipboard.
+import type { Terminal } from '@xterm/xterm';
+
+/** The most a program may copy at once (decoded); more is refused with a notice. */
+const MAX_COPY_BYTES = 1024 * 1024;
+/** How long the notice stays on the terminal (unless used or closed first). */
+const NOTICE_MS = 20_000;
+
+type CopyRequest = { text: string; bytes: number } | { tooLarge: number } | null;
+
+/** What the part of an OSC 52 sequence after `52;` asks to copy; null when there is nothing to do. */
+function parseCopyRequest(payload: string): CopyRequest {
+  const separator = payload.indexOf(';');
+  if (separator === -1) return null;
+  // The clipboard (c), the primary (p) or the selection (s), or the default: the browser has one clipboard.
+  if (!/^[cps]*$/.test(payload.slice(0, separator))) return null;
+  const data = payload.slice(separator + 1);
+  if (data === '' || data === '?') return null;
+  let binary: string;
+  try {
+    binary = atob(data);
+  } catch {
+    return null;
+  }
+  if (binary.length > MAX_COPY_BYTES) return { tooLarge: binary.length };
+  return { text: new TextDecoder().decode(Uint8Array.from(binary, (char) => char.charCodeAt(0))), bytes: binary.length };
+}
+
+/**
+ * Lets the programs in `term` copy; `isLive` says whether the output being parsed is new (a replay
+ * after a reload must not copy again). Where the browser refuses a copy the page did not ask for with
+ * a click or a key (no focus; some browsers always), a notice on `pane` offers to copy with a click.
+ */
+export function enableProgramCopy(term: Terminal, pane: HTMLElement, isLive: () => boolean): () => void {
+  const notice = document.createElement('div');
+  notice.className = 'term-copied';
+  notice.setAttribute('role', 'status');
+  notice.hidden = true;
+  pane.append(notice);
+  let hideTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const hide = () => {
+    clearTimeout(hideTimer);
+    notice.hidden = true;
+    notice.replaceChildren();
+  };
+  const show = (message: string, copy?: string) => {
+    const text = document.createElement('span');
+    text.textContent = message;
+    const buttons: HTMLButtonElement[] = [];
+    if (copy !== undefined) {
+      buttons.push(button('Copy', 'Put what the program copied on the clipboard', 'term-button term-button-primary', () => {
+        copyWithGesture(copy);
+        hide();
+        term.focus();
+      }));
+    }
+    const close = button('×', 'Dismiss', 'term-button', () => {
+      hide();
+      term.focus();
+    });
+    close.setAttribute('aria-label', 'Dismiss');
+    buttons.push(close);
+    notice.replaceChildren(text, ...buttons);
+    notice.hidden = false;
+    clearTimeout(hideTimer);
+    hideTimer = setTimeout(hide, NOTICE_MS);
+  };
+
+  const handler = term.parser.registerOscHandler(52, (payload) => {
+    const request = isLive() ? parseCopyRequest(payload) : null;
+    if (request && 'tooLarge' in request) {
+      show(`A program tried to copy ${formatBytes(request.tooLarge)}, more than the ${formatBytes(MAX_COPY_BYTES)} allowed, so nothing was copied.`);
+    } else if (request) {
+      const offer = () => show(`A program copied ${formatBytes(request.bytes)}; the browser asks for a click to put it on the clipboard.`, request.text);
+      if (navigator.clipboard) navigator.clipboard.writeText(request.text).then(hide, offer);
+      else offer(); // not a secure context (http)
+    }
+    // Handled, whatever it asked: no other handler may answer a read request.
+    return true;
+  });
+  return () => {
+    handler.dispose();
+    clearTimeout(hideTimer);
+    notice.remove();
+  };
+}
+
+/**
+ * Inside a click: the copy command works without the clipboard permission, on http too; the
+ * clipboard API where the command is refused.
+ */
+function copyWithGesture(text: string): void {
+  const onCopy = (event: ClipboardEvent) => {
+    event.clipboardData?.setData('text/plain', text);
+    event.preventDefault();
+  };
+  document.addEventListener('copy', onCopy);
+  let copied = false;
+  try {
+    copied = document.execCommand('copy');
+  } finally {
+    document.removeEventListener('copy', onCopy);
+  }
+  if (!copied) void navigator.clipboard?.writeText(text).catch(() => undefined);
+}
+
+/** "12 bytes", "1.2 KB", "1.1 MB" (of 1024). */
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return bytes === 1 ? '1 byte' : `${bytes} bytes`;
+  const [value, unit] = bytes < 1024 * 1024 ? [bytes / 1024, 'KB'] : [bytes / (1024 * 1024), 'MB'];
+  return `${Number(value.toFixed(1))} ${unit}`;
+}
+
+function button(text: string, title: string, className: string, onClick: () => void): HTMLButtonElement {
+  const element = document.createElement('button');
+  element.type = 'button';
+  element.className = className;
+  element.textContent = text;
+  element.title = title;
+  element.addEventListener('click', onClick);
+  return element;
+}
