@@ -1041,7 +1041,7 @@ it('lets programs copy to the clipboard (OSC 52), never lets them read it, and r
   await terminals.run(String.raw`printf '\e]52;c;%s\a' "$(head -c 1200000 /dev/zero | tr '\0' x | base64 -w0)"; echo big-$((6*7))`);
   await terminals.waitForLine(/^big-42$/, 0, 30_000);
   const notice = terminals.copyNotice(0);
-  await expect.poll(() => notice.textContent()).toContain('A program tried to copy 1.1 MB, more than the 1 MB allowed, so nothing was copied.');
+  await expect.poll(() => notice.textContent()).toContain('A program tried to copy 1.1 MiB, more than the 1 MiB allowed, so nothing was copied.');
   expect(await notice.getByRole('button', { name: 'Copy' }).count()).toBe(0);
   expect(await terminals.readClipboard()).toBe('mine-42');
   await notice.getByRole('button', { name: 'Dismiss' }).click();

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError, conflict } from '../../http/errors.js';
+import { formatBytes } from '../../infra/units.js';
 
 export interface SaveUploadOptions {
   /** Absolute directory to write into (the shell's current directory). */
@@ -23,7 +24,7 @@ export interface SavedUpload {
 }
 
 export const fileTooLarge = (maxBytes: number) =>
-  new AppError(413, 'file_too_large', `The file is larger than the upload limit of ${formatMiB(maxBytes)}; nothing was written. The server's UPLOAD_MAX_MB sets the limit.`, {
+  new AppError(413, 'file_too_large', `The file is larger than the upload limit of ${formatBytes(maxBytes)}; nothing was written. The server's UPLOAD_MAX_MB sets the limit.`, {
     maxBytes,
   });
 
@@ -113,8 +114,4 @@ function describeFsError(error: NodeJS.ErrnoException, dir: string, name: string
     default:
       return error;
   }
-}
-
-function formatMiB(bytes: number): string {
-  return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MiB`;
 }

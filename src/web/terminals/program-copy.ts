@@ -3,6 +3,7 @@
 // https://invisible-island.net/xterm/ctlseqs/ctlseqs.html. Writes only: a read request (Pd `?`) is
 // never answered, so a program (or a file being cat'ed) cannot read the owner's clipboard.
 import type { Terminal } from '@xterm/xterm';
+import { formatBytes } from '../../infra/units.js';
 
 /** The most a program may copy at once (decoded); more is refused with a notice. */
 const MAX_COPY_BYTES = 1024 * 1024;
@@ -106,13 +107,6 @@ function copyWithGesture(text: string): void {
     document.removeEventListener('copy', onCopy);
   }
   if (!copied) void navigator.clipboard?.writeText(text).catch(() => undefined);
-}
-
-/** "12 bytes", "1.2 KB", "1.1 MB" (of 1024). */
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return bytes === 1 ? '1 byte' : `${bytes} bytes`;
-  const [value, unit] = bytes < 1024 * 1024 ? [bytes / 1024, 'KB'] : [bytes / (1024 * 1024), 'MB'];
-  return `${Number(value.toFixed(1))} ${unit}`;
 }
 
 function button(text: string, title: string, className: string, onClick: () => void): HTMLButtonElement {

@@ -1,6 +1,7 @@
 // Files into a terminal's current directory: dropped on it, pasted into it, or chosen with the
 // toolbar's "Upload files…" (the only way on a phone). POST /api/terminals/:id/files (docs/api.md).
 import type { TerminalInfo } from '../../features/terminals/wire.js';
+import { formatBytes } from '../../infra/units.js';
 import { errorFromBody } from '../app/api.js';
 import { toast, updateToast } from '../app/toast.js';
 import { askDialog } from './dialog.js';
@@ -119,7 +120,7 @@ async function uploadOne(target: UploadTarget, file: File): Promise<void> {
     let answer: UploadAnswer;
     try {
       answer = await send(target.session.id, file, overwrite, (loaded) => {
-        updateToast(key, `Uploading ${file.name}: ${percent(loaded, file.size)} of ${formatSize(file.size)}…`);
+        updateToast(key, `Uploading ${file.name}: ${percent(loaded, file.size)} of ${formatBytes(file.size)}…`);
       });
     } catch {
       updateToast(key, `Uploading ${file.name} failed: the connection to Shellport dropped. Check it, then try again.`, 'error');
@@ -127,7 +128,7 @@ async function uploadOne(target: UploadTarget, file: File): Promise<void> {
     }
     if (answer.status === 201) {
       const saved = (answer.body as { file: SavedFile }).file;
-      updateToast(key, `Uploaded ${file.name} (${formatSize(saved.bytes)}) to ${saved.path}`, 'success');
+      updateToast(key, `Uploaded ${file.name} (${formatBytes(saved.bytes)}) to ${saved.path}`, 'success');
       return;
     }
     const error = errorFromBody(answer.status, answer.body);
@@ -180,16 +181,4 @@ function send(sessionId: string, file: File, overwrite: boolean, onProgress: (lo
 
 function percent(loaded: number, total: number): string {
   return `${total === 0 ? 100 : Math.min(100, Math.floor((loaded / total) * 100))}%`;
-}
-
-function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
