@@ -49,7 +49,7 @@ it('uploads a file dropped on the terminal into the shell\'s current directory, 
   const done = settledToast(page, /notes\.txt/);
   await done.waitFor();
   const message = (await done.textContent()) ?? '';
-  expect(message).toMatch(/^Uploaded notes\.txt \(18 B\) to \/.*\/drop-target\/notes\.txt/);
+  expect(message).toMatch(/^Uploaded notes\.txt \(18 bytes\) to \/.*\/drop-target\/notes\.txt/);
   const filePath = /to (\/\S+notes\.txt)/.exec(message)![1]!;
   expect(readFileSync(filePath, 'utf8')).toBe('first upload line\n');
 
@@ -72,7 +72,7 @@ it('uploads a file dropped on the terminal into the shell\'s current directory, 
   await dropFile(page, screen, 'notes.txt', 'second\n');
   await question.waitFor();
   await question.getByRole('button', { name: 'Replace' }).click();
-  await settledToast(page, /^Uploaded notes\.txt \(7 B\)/).waitFor();
+  await settledToast(page, /^Uploaded notes\.txt \(7 bytes\)/).waitFor();
   expect(readFileSync(filePath, 'utf8')).toBe('second\n');
   await terminals.run('echo "now: $(cat notes.txt)"');
   await terminals.waitForLine(/^now: second$/);
