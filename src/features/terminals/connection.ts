@@ -112,6 +112,7 @@ export function openTerminalConnection({ manager, auth, config, log }: TerminalC
     behind: (sessionId, seq) => transport.send('terminal:behind', { sessionId, seq }),
     resized: (sessionId, cols, rows) => transport.send('terminal:resized', { sessionId, cols, rows }),
     exit: (sessionId, end) => transport.send('terminal:exit', { sessionId, ...end }),
+    answering: (sessionId, answering, seq) => transport.send('terminal:answering', { sessionId, answering, seq }),
     isBusy: () => transport.isBusy(),
   };
 

@@ -26,6 +26,8 @@ export interface OutputSink {
   behind(sessionId: string, seq: number): void;
   resized(sessionId: string, cols: number, rows: number): void;
   exit(sessionId: string, end: SessionEnd & { seq: number }): void;
+  /** From output offset `seq` on, this client is (or is no longer) the one that answers the program's queries. */
+  answering(sessionId: string, answering: boolean, seq: number): void;
   /** True while earlier messages are still being written to the network: new output waits and coalesces. */
   isBusy(): boolean;
 }
@@ -179,6 +181,11 @@ export class TerminalSession implements PersistTarget {
   /** Set while paused to leave the CPU to a terminal being typed in (fair-share.ts). */
   private yieldTimer: NodeJS.Timeout | null = null;
   private readonly share: FairShareState = initialFairShareState();
+  /**
+   * The one client that answers the program's queries (cursor position, device attributes, colours):
+   * the last one to type, else the most recently attached (docs/protocol.md, "Answering queries").
+   */
+  private answerer: Attachment | null = null;
 
   constructor(
     readonly id: string,
@@ -326,6 +333,7 @@ export class TerminalSession implements PersistTarget {
     attachment.ackedSeq = from;
     attachment.state = this.seq - from <= this.deps.flow.lowWatermarkBytes ? 'live' : 'catchup';
     this.attachments.add(attachment);
+    if (!this.answerer || this.answerer.closed) this.answerer = attachment;
     this.lastActivityMs = this.deps.now();
     this.activityUnsaved = true;
     if (options.cols !== undefined && options.rows !== undefined) this.resizeFrom(attachment, options.cols, options.rows);
@@ -338,6 +346,7 @@ export class TerminalSession implements PersistTarget {
       attachment.pendingReset = false;
       attachment.sink.reset(this.id, attachment.sentSeq);
     }
+    attachment.sink.answering(this.id, this.answerer === attachment, this.seq);
     this.pump(attachment);
     this.updateFlow();
   }
@@ -346,6 +355,7 @@ export class TerminalSession implements PersistTarget {
     if (attachment.closed) return;
     attachment.closed = true;
     this.attachments.delete(attachment);
+    if (this.answerer === attachment) this.handAnswering([...this.attachments].at(-1) ?? null);
     this.lastActivityMs = this.deps.now();
     this.updateFlow();
     this.deps.onDetached(this);
@@ -353,6 +363,8 @@ export class TerminalSession implements PersistTarget {
 
   input(attachment: Attachment, data: string | Buffer): void {
     if (attachment.closed || !this.pty || this.end) return;
+    // Before the input reaches the program: whatever it asks in reply is this client's to answer.
+    if (this.answerer !== attachment) this.handAnswering(attachment);
     // The most recently active client's size wins (docs/protocol.md, "Size").
     if (attachment.cols !== null && attachment.rows !== null && (attachment.cols !== this.cols || attachment.rows !== this.rows)) {
       this.applySize(attachment.cols, attachment.rows, attachment);
@@ -364,6 +376,14 @@ export class TerminalSession implements PersistTarget {
     this.deps.onInputBytes(typeof data === 'string' ? Buffer.byteLength(data) : data.length);
     this.lastActivityMs = this.deps.now();
     this.activityUnsaved = true;
+  }
+
+  /** Makes `next` the client that answers queries, from the current end of the stream on, and tells both. */
+  private handAnswering(next: Attachment | null): void {
+    const previous = this.answerer;
+    this.answerer = next;
+    if (previous && !previous.closed) previous.sink.answering(this.id, false, this.seq);
+    if (next) next.sink.answering(this.id, true, this.seq);
   }
 
   resizeFrom(attachment: Attachment, cols: number, rows: number): void {

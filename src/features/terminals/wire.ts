@@ -51,6 +51,8 @@ export interface ServerEvents<Bytes = Uint8Array> {
   'terminal:resized': { sessionId: string; cols: number; rows: number };
   'terminal:exit': { sessionId: string; exitCode: number | null; signal: number | null; reason: string; seq: number };
   'terminal:updated': { session: TerminalInfo };
+  /** From offset `seq` on, this client is (or is no longer) the one that answers the program's queries. */
+  'terminal:answering': { sessionId: string; answering: boolean; seq: number };
   'terminal:error': { event: string; sessionId?: string; error: ProtocolError };
 }
 

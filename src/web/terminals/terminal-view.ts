@@ -9,7 +9,9 @@ import { WebglAddon } from '@xterm/addon-webgl';
 import { Terminal } from '@xterm/xterm';
 import type { TerminalInfo } from '../../features/terminals/wire.js';
 import { enableProgramCopy } from './program-copy.js';
+import { gateQueryAnswers, isFocusReport } from './query-gate.js';
 import { matchShortcut, type ScreenAction } from './shortcuts.js';
+import { type StreamSegment, StreamRoles } from './stream-roles.js';
 import { MINIMUM_CONTRAST, SEARCH_DECORATIONS, XTERM_THEMES, type TerminalTheme } from './theme.js';
 import type { ServerEvents, TerminalTransport } from './transport.js';
 
@@ -114,11 +116,12 @@ export class TerminalView {
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
   private attached = false;
   private attachGeneration = 0;
-  /** Output past this offset is live; up to it, the attach's replay (Infinity until an attach answers). */
-  private liveFrom = Infinity;
-  /** Whether the output last handed to xterm, and the output xterm is parsing now, is live: a replay must not ring or copy again. */
-  private writingLive = false;
+  /** Which output is live and which this client may answer queries in (docs/protocol.md, "Answering queries"). */
+  private readonly roles = new StreamRoles();
+  /** What the output last handed to xterm may do, and what the output xterm is parsing now may: a replay must not ring, copy or answer again. */
+  private writing: Pick<StreamSegment, 'live' | 'mayAnswer'> = { live: false, mayAnswer: false };
   private parsingLive = false;
+  private parsingMayAnswer = false;
   private redrawUntil = 0;
   private pendingInput: string[] = [];
   private maxInputBytes = DEFAULT_MAX_INPUT_BYTES;
@@ -206,7 +209,8 @@ export class TerminalView {
     this.term.loadAddon(new WebLinksAddon());
     this.term.attachCustomKeyEventHandler((event) => event.type !== 'keydown' || !this.handleShortcut(event));
     this.cleanups.push(
-      disposeOf(this.term.onData((data) => this.sendInput(this.options.transformInput(data)))),
+      disposeOf(gateQueryAnswers(this.term.parser, () => this.parsingMayAnswer)),
+      disposeOf(this.term.onData((data) => this.onTermData(data))),
       disposeOf(this.term.onBinary((data) => this.sendInput(data))),
       disposeOf(this.term.onBell(() => this.parsingLive && this.options.onActivity(this, 'bell'))),
       enableProgramCopy(this.term, this.element, () => this.parsingLive),
@@ -231,6 +235,7 @@ export class TerminalView {
       this.transport.on('terminal:behind', (payload) => payload.sessionId === this.session.id && this.onBehind(payload)),
       this.transport.on('terminal:exit', (payload) => payload.sessionId === this.session.id && this.onExit(payload)),
       this.transport.on('terminal:resized', (payload) => payload.sessionId === this.session.id && this.onResizedElsewhere(payload)),
+      this.transport.on('terminal:answering', (payload) => payload.sessionId === this.session.id && this.roles.noteRole(payload.seq, payload.answering)),
       this.transport.on('terminal:ready', (info) => {
         this.maxInputBytes = info.maxInputBytes;
       }),
@@ -297,7 +302,7 @@ export class TerminalView {
     if (this.disposed || !this.opened) return;
     const generation = ++this.attachGeneration;
     this.attached = false;
-    this.liveFrom = Infinity;
+    this.roles.startAttach();
     const before = this.session;
     const dims = this.dimensions();
     const answer = await this.transport.request('terminal:attach', {
@@ -314,7 +319,7 @@ export class TerminalView {
     this.error = null;
     this.session = answer.session;
     // The replay ends where the stream ended when the server answered (null: an ended terminal, all replay).
-    this.liveFrom = answer.seq ?? Infinity;
+    this.roles.replayEndsAt(answer.seq);
     // Without a reset the stream continues at `from`; with one, terminal:reset (which follows) says where.
     if (!answer.reset && answer.from > this.receivedSeq) {
       this.receivedSeq = answer.from;
@@ -335,11 +340,18 @@ export class TerminalView {
   connectionLost(): void {
     this.attached = false;
     this.attachGeneration++;
-    this.liveFrom = Infinity;
+    this.roles.connectionLost();
     if (this.ackTimer) clearTimeout(this.ackTimer);
     this.ackTimer = null;
     // Acks for the old connection are meaningless; the next attach starts from receivedSeq.
     this.ackedSeq = this.processedSeq;
+  }
+
+  /** What xterm sends: keys, pastes, mouse and focus reports, and (only where the query gate let it) answers to queries. */
+  private onTermData(data: string): void {
+    // A focus report before this client has caught up would go to a program the replay only remembers.
+    if (isFocusReport(data) && !this.roles.isLiveAt(this.processedSeq)) return;
+    this.sendInput(this.options.transformInput(data));
   }
 
   sendInput(data: string): void {
@@ -500,21 +512,29 @@ export class TerminalView {
     const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
     const start = seq - bytes.length;
     if (seq <= this.receivedSeq) return; // already have all of it
-    const chunk = start < this.receivedSeq ? bytes.subarray(this.receivedSeq - start) : bytes;
+    const from = Math.max(start, this.receivedSeq);
     this.receivedSeq = seq;
-    const live = seq > this.liveFrom;
-    if (live !== this.writingLive) {
-      this.writingLive = live;
-      // In write order: from here on xterm parses output of the other kind.
-      this.term.write('', () => {
-        this.parsingLive = live;
+    let live = false;
+    for (const segment of this.roles.take(from, seq)) {
+      this.setWriting(segment);
+      live ||= segment.live;
+      const to = segment.to;
+      this.term.write(bytes.subarray(segment.from - start, to - start), () => {
+        this.processedSeq = Math.max(this.processedSeq, to);
+        this.scheduleAck();
       });
     }
-    this.term.write(chunk, () => {
-      this.processedSeq = Math.max(this.processedSeq, seq);
-      this.scheduleAck();
-    });
     if (live && performance.now() >= this.redrawUntil) this.options.onActivity(this, 'output');
+  }
+
+  /** In write order: from here on xterm parses output that may (or may not) ring, copy and answer. */
+  private setWriting({ live, mayAnswer }: Pick<StreamSegment, 'live' | 'mayAnswer'>): void {
+    if (live === this.writing.live && mayAnswer === this.writing.mayAnswer) return;
+    this.writing = { live, mayAnswer };
+    this.term.write('', () => {
+      this.parsingLive = live;
+      this.parsingMayAnswer = mayAnswer;
+    });
   }
 
   private onReset(seq: number): void {

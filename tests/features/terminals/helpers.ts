@@ -42,6 +42,8 @@ export class TerminalClient {
   readonly streams = new Map<string, StreamState>();
   readonly errors: { event: string; sessionId?: string; error: { code: string; message: string } }[] = [];
   readonly updates: { id: string; status: string }[] = [];
+  /** `terminal:answering` events in arrival order. */
+  readonly answering: { sessionId: string; answering: boolean; seq: number }[] = [];
   autoAck = true;
   /** Keep received bytes (turn off for floods). */
   keepData = true;
@@ -66,6 +68,7 @@ export class TerminalClient {
     });
     socket.on('terminal:behind', ({ sessionId, seq }: { sessionId: string; seq: number }) => this.stream(sessionId).behind.push(seq));
     socket.on('terminal:error', (payload: TerminalClient['errors'][number]) => this.errors.push(payload));
+    socket.on('terminal:answering', (payload: TerminalClient['answering'][number]) => this.answering.push(payload));
     socket.on('terminal:updated', ({ session }: { session: { id: string; status: string } }) => this.updates.push(session));
   }
 
