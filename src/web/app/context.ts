@@ -10,7 +10,7 @@ export interface ScreenContext {
   settings: UserSettings;
   navigate(path: string, options?: { replace?: boolean }): void;
   /** Saves settings on the server and applies them (theme, open terminals). */
-  updateSettings(patch: Partial<Pick<UserSettings, 'theme' | 'fontSize' | 'confirmLeave'>> & { defaultShell?: string | null }): Promise<UserSettings>;
+  updateSettings(patch: Partial<Pick<UserSettings, 'theme' | 'fontSize' | 'scrollbackLines' | 'confirmLeave'>> & { defaultShell?: string | null }): Promise<UserSettings>;
   /** Listens for settings changes (theme, font size, leave prompt) until the screen is disposed. */
   onSettingsChange(listener: (settings: UserSettings) => void): void;
   /** Runs when the screen goes away. */

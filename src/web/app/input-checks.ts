@@ -1,7 +1,7 @@
 // Checks the browser makes before sending a form, with the limits the server's schemas use (the wire
 // modules), so that a mistake is explained next to the field instead of after a refused request. The
 // server still validates everything. Imports only wire modules, so the unit tests can run it.
-import { MAX_FONT_SIZE, MIN_FONT_SIZE } from '../../features/settings/wire.js';
+import { MAX_FONT_SIZE, MAX_SCROLLBACK_LINES, MIN_FONT_SIZE, MIN_SCROLLBACK_LINES } from '../../features/settings/wire.js';
 import { ENV_NAME_PATTERN, ENV_NAME_RULE, isReservedEnvName, RESERVED_ENV_NAME_RULE } from '../../features/workspaces/wire.js';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -11,6 +11,15 @@ export function checkFontSize(text: string): Checked<number> {
   const value = Number(text);
   if (text.trim() === '' || !Number.isInteger(value) || value < MIN_FONT_SIZE || value > MAX_FONT_SIZE) {
     return { ok: false, message: `Font size must be a whole number between ${MIN_FONT_SIZE} and ${MAX_FONT_SIZE}.` };
+  }
+  return { ok: true, value };
+}
+
+/** The scrollback typed in a number box: whole lines, within the server's limits. */
+export function checkScrollbackLines(text: string): Checked<number> {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isInteger(value) || value < MIN_SCROLLBACK_LINES || value > MAX_SCROLLBACK_LINES) {
+    return { ok: false, message: `Scrollback must be a whole number of lines between ${MIN_SCROLLBACK_LINES.toLocaleString('en')} and ${MAX_SCROLLBACK_LINES.toLocaleString('en')}.` };
   }
   return { ok: true, value };
 }

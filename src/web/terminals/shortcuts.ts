@@ -12,7 +12,7 @@ export type ScreenAction = 'new-terminal' | 'next-tab' | 'previous-tab' | 'tab-l
 /** Keys the terminal acts on itself. */
 export type TerminalAction = ScreenAction | 'find' | 'copy' | 'paste';
 export type TabListAction = 'focus-previous-tab' | 'focus-next-tab' | 'focus-first-tab' | 'focus-last-tab' | 'close-tab';
-export type SearchAction = 'previous-match' | 'close-search';
+export type SearchAction = 'newer-match' | 'close-search';
 interface Actions {
   terminal: TerminalAction;
   search: SearchAction;
@@ -49,8 +49,8 @@ const SHORTCUTS: readonly Shortcut[] = [
   { where: 'terminal', action: 'paste', keys: ['Ctrl+V', 'Ctrl+Shift+V'], mac: ['Cmd+V', 'Ctrl+Shift+V'], does: 'Paste' },
   { where: 'terminal', keys: ['Enter'], does: 'Start an ended terminal again' },
   { where: 'terminal', action: 'shortcuts', keys: ['Ctrl+Shift+Slash'], does: 'Keyboard shortcuts' },
-  { where: 'search', keys: ['Enter'], does: 'Next match' },
-  { where: 'search', action: 'previous-match', keys: ['Shift+Enter'], does: 'Previous match' },
+  { where: 'search', keys: ['Enter'], does: 'Older match (search starts at the newest)' },
+  { where: 'search', action: 'newer-match', keys: ['Shift+Enter'], does: 'Newer match' },
   { where: 'search', action: 'close-search', keys: ['Escape'], does: 'Close the search' },
   { where: 'tabs', action: 'focus-previous-tab', keys: ['ArrowLeft'], does: 'Previous tab' },
   { where: 'tabs', action: 'focus-next-tab', keys: ['ArrowRight'], does: 'Next tab' },

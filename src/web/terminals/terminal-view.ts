@@ -8,6 +8,7 @@ import { WebLinksAddon } from '@xterm/addon-web-links';
 import { WebglAddon } from '@xterm/addon-webgl';
 import { Terminal } from '@xterm/xterm';
 import type { TerminalInfo } from '../../features/terminals/wire.js';
+import { describeEnd, endedKeyAction } from './ended-terminal.js';
 import { enableProgramCopy } from './program-copy.js';
 import { gateQueryAnswers, isFocusReport } from './query-gate.js';
 import { matchShortcut, type ScreenAction } from './shortcuts.js';
@@ -38,6 +39,8 @@ export interface TerminalViewOptions {
   transport: TerminalTransport;
   fontSize: number;
   theme: TerminalTheme;
+  /** Lines kept above the screen (the owner's setting): search covers them, a replay fills them. */
+  scrollbackLines: number;
   /** Lets the screen apply the key bar's sticky modifiers to typed input. */
   transformInput(data: string): string;
   onChange(view: TerminalView): void;
@@ -124,6 +127,11 @@ export class TerminalView {
   private parsingMayAnswer = false;
   private redrawUntil = 0;
   private pendingInput: string[] = [];
+  /** Keys typed into the ended terminal since the last Enter: a lone Enter starts it again, a typed line does not. */
+  private typedSinceEnd = false;
+  /** Inputs queued while disconnected that never reached the shell, because it ended meanwhile. */
+  private droppedInputs = 0;
+  private exitHint!: HTMLElement;
   private maxInputBytes = DEFAULT_MAX_INPUT_BYTES;
   private opened = false;
   private disposed = false;
@@ -149,6 +157,7 @@ export class TerminalView {
     this.searchInput.type = 'search';
     this.searchInput.placeholder = 'Find';
     this.searchInput.setAttribute('aria-label', 'Find in terminal');
+    // The newest match first, as the output a person looks for is usually the latest: up is older.
     const previous = this.button('↑', 'Find previous', () => this.findNext(true));
     const next = this.button('↓', 'Find next', () => this.findNext(false));
     const close = this.button('×', 'Close search', () => this.closeSearch());
@@ -158,17 +167,17 @@ export class TerminalView {
     this.searchBox.append(this.searchInput, this.searchStatus, previous, next, close);
     this.searchBox.addEventListener('submit', (event) => {
       event.preventDefault();
-      this.findNext(false);
+      this.findNext(true);
     });
     this.searchInput.addEventListener('keydown', (event) => {
       const action = matchShortcut(event, 'search');
       if (!action) return;
       event.preventDefault();
       if (action === 'close-search') this.closeSearch();
-      else this.findNext(true);
+      else this.findNext(false);
     });
     this.searchInput.addEventListener('input', () => {
-      if (this.searchInput.value) this.search.findNext(this.searchInput.value, this.searchOptions(true));
+      if (this.searchInput.value) this.search.findPrevious(this.searchInput.value, this.searchOptions(true));
       else {
         this.search.clearDecorations();
         this.searchStatus.textContent = '';
@@ -194,7 +203,7 @@ export class TerminalView {
       fontFamily: 'ui-monospace, "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace',
       theme: XTERM_THEMES[options.theme],
       minimumContrastRatio: MINIMUM_CONTRAST[options.theme],
-      scrollback: 5000,
+      scrollback: options.scrollbackLines,
       cursorBlink: true,
       // The search addon's match highlighting (and with it its match count) uses decorations, and
       // `unicode.activeVersion` is still a proposed API.
@@ -392,6 +401,10 @@ export class TerminalView {
     this.term.options.minimumContrastRatio = MINIMUM_CONTRAST[theme];
   }
 
+  setScrollbackLines(lines: number): void {
+    this.term.options.scrollback = lines;
+  }
+
   setFontSize(size: number): void {
     this.term.options.fontSize = size;
     this.refit();
@@ -400,7 +413,10 @@ export class TerminalView {
   setSession(session: TerminalInfo): void {
     const wasActive = this.session.status === 'active';
     this.session = session;
-    if (wasActive && session.status === 'terminated' && !this.attached) this.showExit(session.exitCode, session.endReason);
+    if (wasActive && session.status === 'terminated' && !this.attached) {
+      this.dropQueuedInput();
+      this.showExit(session.exitCode, session.endReason);
+    }
     this.options.onChange(this);
   }
 
@@ -501,11 +517,17 @@ export class TerminalView {
     this.term.focus();
   }
 
-  /** Typing into an ended terminal: Enter starts it again, any other key points at the button that does. */
+  /**
+   * Typing into an ended terminal reaches no shell and starts nothing, except an Enter on its own
+   * (a line typed and entered here is not a request for a new shell, and must not half-run in one).
+   * A typed line is dropped with its Enter, and the bar says so; the next lone Enter starts again.
+   */
   private answerEndedInput(data: string): void {
     if (this.exitBar.hidden) return;
-    if (data === '\r') this.options.onStartAgain(this);
-    else this.exitBar.querySelector<HTMLButtonElement>('.term-button-primary')?.focus();
+    const action = endedKeyAction(this.typedSinceEnd, data);
+    this.typedSinceEnd = action.typed;
+    if (action.startAgain) this.options.onStartAgain(this);
+    else if (action.hint) this.exitHint.hidden = false;
   }
 
   private onOutput({ seq, data }: ServerEvents['terminal:output']): void {
@@ -557,7 +579,7 @@ export class TerminalView {
 
   private onExit({ exitCode, reason }: ServerEvents['terminal:exit']): void {
     this.attached = false;
-    this.pendingInput = [];
+    this.dropQueuedInput();
     this.term.write('', () => {
       this.flushAck();
       this.session = { ...this.session, status: 'terminated', exitCode, endReason: reason };
@@ -582,13 +604,22 @@ export class TerminalView {
     if (this.transport.notify('terminal:ack', { sessionId: this.session.id, seq: this.processedSeq })) this.ackedSeq = this.processedSeq;
   }
 
+  /** Input typed while the connection was down, for a terminal that ended meanwhile: dropped, and the exit bar says so. */
+  private dropQueuedInput(): void {
+    this.droppedInputs += this.pendingInput.length;
+    this.pendingInput = [];
+  }
+
   private showExit(exitCode: number | null, reason: string | null): void {
     this.exitBar.replaceChildren();
     const text = document.createElement('span');
     text.className = 'term-exit-text';
-    const how = reason && reason !== 'exited' ? ` (${reason})` : '';
-    const ended = exitCode === null ? `Ended${how}.` : `Exited with code ${exitCode}${how}.`;
-    text.textContent = `${ended} Enter starts it again.`;
+    text.textContent = `${describeEnd(exitCode, reason)} Enter starts a new shell here.`;
+    this.typedSinceEnd = false;
+    this.exitHint = document.createElement('span');
+    this.exitHint.className = 'term-exit-hint';
+    this.exitHint.hidden = true;
+    this.exitHint.textContent = 'What you type here goes nowhere: this shell has ended.';
     // No blinking cursor inviting input that goes nowhere; \x1b[?25l hides it.
     this.term.options.cursorBlink = false;
     this.term.write('\x1b[?25l');
@@ -599,7 +630,13 @@ export class TerminalView {
     const buttons = document.createElement('span');
     buttons.className = 'term-exit-buttons';
     buttons.append(again, close);
-    this.exitBar.append(text, buttons);
+    this.exitBar.append(text, this.exitHint, buttons);
+    if (this.droppedInputs > 0) {
+      const dropped = document.createElement('span');
+      dropped.className = 'term-exit-hint';
+      dropped.textContent = `${this.droppedInputs === 1 ? 'One input' : `${this.droppedInputs} inputs`} typed while disconnected did not reach it: the shell had ended.`;
+      this.exitBar.append(dropped);
+    }
     this.exitBar.hidden = false;
     this.element.dataset.ended = 'true';
   }

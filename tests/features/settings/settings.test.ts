@@ -20,7 +20,7 @@ describe('settings API', () => {
     expect(response.statusCode).toBe(200);
     const body = response.json();
     // The theme follows the device until the owner chooses one.
-    expect(body.settings).toEqual({ theme: 'system', fontSize: 14, defaultShell: null, confirmLeave: true });
+    expect(body.settings).toEqual({ theme: 'system', fontSize: 14, scrollbackLines: 10_000, defaultShell: null, confirmLeave: true });
     expect(body.shells).toContain('/bin/sh');
     expect(body.shells).not.toContain('/nonexistent/zsh');
   });
@@ -29,16 +29,16 @@ describe('settings API', () => {
     const { app } = await buildTestApp({ TERMINAL_SHELLS_FILE: shellsFile() });
     await app.db.settings.upsert({ where: { id: 'singleton' }, create: { id: 'singleton', preferences: '{"other":1}' }, update: {} });
 
-    const patched = await injectAsOwner(app, { method: 'PATCH', url: '/api/settings', payload: { theme: 'high-contrast', fontSize: 18, defaultShell: 'sh', confirmLeave: false } });
+    const patched = await injectAsOwner(app, { method: 'PATCH', url: '/api/settings', payload: { theme: 'high-contrast', fontSize: 18, scrollbackLines: 50_000, defaultShell: 'sh', confirmLeave: false } });
     expect(patched.statusCode).toBe(200);
-    expect(patched.json().settings).toEqual({ theme: 'high-contrast', fontSize: 18, defaultShell: '/bin/sh', confirmLeave: false });
+    expect(patched.json().settings).toEqual({ theme: 'high-contrast', fontSize: 18, scrollbackLines: 50_000, defaultShell: '/bin/sh', confirmLeave: false });
 
     const row = await app.db.settings.findUniqueOrThrow({ where: { id: 'singleton' } });
     expect(row.theme).toBe('high-contrast');
-    expect(JSON.parse(row.preferences)).toEqual({ other: 1, fontSize: 18, defaultShell: '/bin/sh', confirmLeave: false });
+    expect(JSON.parse(row.preferences)).toEqual({ other: 1, fontSize: 18, scrollbackLines: 50_000, defaultShell: '/bin/sh', confirmLeave: false });
 
     const again = await injectAsOwner(app, { method: 'GET', url: '/api/settings' });
-    expect(again.json().settings).toEqual({ theme: 'high-contrast', fontSize: 18, defaultShell: '/bin/sh', confirmLeave: false });
+    expect(again.json().settings).toEqual({ theme: 'high-contrast', fontSize: 18, scrollbackLines: 50_000, defaultShell: '/bin/sh', confirmLeave: false });
 
     const terminal = await injectAsOwner(app, { method: 'POST', url: '/api/terminals', payload: {} });
     expect(terminal.statusCode).toBe(201);
@@ -47,10 +47,10 @@ describe('settings API', () => {
 
     const reset = await injectAsOwner(app, { method: 'PATCH', url: '/api/settings', payload: { defaultShell: null } });
     expect(reset.json().settings.defaultShell).toBeNull();
-    expect(JSON.parse((await app.db.settings.findUniqueOrThrow({ where: { id: 'singleton' } })).preferences)).toEqual({ other: 1, fontSize: 18, confirmLeave: false });
+    expect(JSON.parse((await app.db.settings.findUniqueOrThrow({ where: { id: 'singleton' } })).preferences)).toEqual({ other: 1, fontSize: 18, scrollbackLines: 50_000, confirmLeave: false });
 
     const askAgain = await injectAsOwner(app, { method: 'PATCH', url: '/api/settings', payload: { confirmLeave: true } });
-    expect(askAgain.json().settings).toEqual({ theme: 'high-contrast', fontSize: 18, defaultShell: null, confirmLeave: true });
+    expect(askAgain.json().settings).toEqual({ theme: 'high-contrast', fontSize: 18, scrollbackLines: 50_000, defaultShell: null, confirmLeave: true });
   });
 
   it('refuses shells outside the allow-list and invalid values, naming the field', async () => {
@@ -63,12 +63,12 @@ describe('settings API', () => {
     const outside = await injectAsOwner(app, { method: 'PATCH', url: '/api/settings', payload: { defaultShell: '/nonexistent/zsh' } });
     expect(outside.json().error.code).toBe('shell_not_allowed');
 
-    for (const payload of [{ theme: 'pink' }, { fontSize: 100 }, { fontSize: 12.5 }, { unknown: true }, { defaultShell: 'sh; rm -rf /' }, { confirmLeave: 'no' }, { confirmLeave: null }]) {
+    for (const payload of [{ theme: 'pink' }, { fontSize: 100 }, { fontSize: 12.5 }, { unknown: true }, { defaultShell: 'sh; rm -rf /' }, { confirmLeave: 'no' }, { confirmLeave: null }, { scrollbackLines: 10 }, { scrollbackLines: 1_000_000 }, { scrollbackLines: 2000.5 }]) {
       const response = await injectAsOwner(app, { method: 'PATCH', url: '/api/settings', payload });
       expect(response.statusCode, JSON.stringify(payload)).toBe(400);
       expect(response.json().error.code).toBe('validation_failed');
     }
     const unchanged = await injectAsOwner(app, { method: 'GET', url: '/api/settings' });
-    expect(unchanged.json().settings).toEqual({ theme: 'system', fontSize: 14, defaultShell: null, confirmLeave: true });
+    expect(unchanged.json().settings).toEqual({ theme: 'system', fontSize: 14, scrollbackLines: 10_000, defaultShell: null, confirmLeave: true });
   });
 });
