@@ -133,7 +133,12 @@ export function writeKeyFile(file: string, key: Buffer): void {
  * The vault key: SHELLPORT_SECRET_KEY when set, otherwise DATA_DIR/secret.key, created on first
  * start. Throws SecretKeyError with the fix when the file cannot be used.
  */
-export function loadSecretKey(options: { secretKey: string | null; dataDir: string }): { key: Buffer; source: 'env' | 'file'; file: string; created: boolean } {
+export function loadSecretKey(options: {
+  secretKey: string | null;
+  dataDir: string;
+  /** Where the database holds ciphertext (a new key would leave it unreadable): never create a key then. */
+  storedSecret?: StoredSecret | null;
+}): { key: Buffer; source: 'env' | 'file'; file: string; created: boolean } {
   const file = path.join(options.dataDir, KEY_FILE_NAME);
   if (options.secretKey) return { key: Buffer.from(options.secretKey, 'base64'), source: 'env', file, created: false };
   try {
@@ -141,9 +146,48 @@ export function loadSecretKey(options: { secretKey: string | null; dataDir: stri
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
+  if (options.storedSecret) {
+    throw new SecretKeyError(
+      `The vault key file ${file} is missing, but the database holds secrets encrypted under it (${options.storedSecret.table}.${options.storedSecret.column}), ` +
+        'so no new key was created. Restore the key file from its backup (mode 0600), or set SHELLPORT_SECRET_KEY to the key. ' +
+        `If the key is lost for good: ${DROP_SECRETS_HINT}`,
+    );
+  }
   const key = generateSecretKey();
   writeKeyFile(file, key);
   return { key, source: 'file', file, created: true };
+}
+
+const DROP_SECRETS_HINT =
+  'npm run key:rotate -- --drop-undecryptable writes a new key and clears what the old one encrypted (the GitHub token and secret workspace variables: sign in with GitHub again and enter those values again).';
+
+/** One stored ciphertext and where it is: the key that opens it is the key the database was written under. */
+export interface StoredSecret {
+  table: string;
+  column: string;
+  value: string;
+}
+
+/** Reads the first ciphertext of ENCRYPTED_COLUMNS with `query` (raw SQL returning `{ value }` rows), or null when none is stored. */
+export async function findStoredSecret(query: (sql: string) => Promise<Array<{ value: unknown }>>): Promise<StoredSecret | null> {
+  const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  for (const { table, column } of ENCRYPTED_COLUMNS) {
+    const rows = await query(`SELECT ${quote(column)} AS value FROM ${quote(table)} WHERE ${quote(column)} IS NOT NULL AND ${quote(column)} <> '' LIMIT 1`);
+    const value = rows[0]?.value;
+    if (typeof value === 'string') return { table, column, value };
+  }
+  return null;
+}
+
+/** Refuses a key that does not open what the database holds: a different key would be written over silently otherwise. */
+export function ensureKeyOpens(vault: Vault, stored: StoredSecret | null, source: 'env' | 'file', file: string): void {
+  if (!stored || vault.tryDecrypt(stored.value) !== null) return;
+  const where = source === 'env' ? 'SHELLPORT_SECRET_KEY' : `the key file ${file}`;
+  throw new SecretKeyError(
+    `${where} is not the key the database's secrets were encrypted with (${stored.table}.${stored.column} does not decrypt), so Shellport did not start: ` +
+      'with another key it would store new secrets beside ones nobody can read. Put back the right key (restore the key file from its backup, mode 0600, or fix SHELLPORT_SECRET_KEY). ' +
+      `If the right key is lost for good: ${DROP_SECRETS_HINT}`,
+  );
 }
 
 declare module 'fastify' {
@@ -157,13 +201,19 @@ export interface VaultPluginOptions {
   dataDir: string;
 }
 
-/** Decorates `app.vault`; refuses to start when the key cannot be loaded. */
+/**
+ * Decorates `app.vault`; refuses to start when the key cannot be loaded, when it is missing while the
+ * database holds ciphertext (it never creates a key then), and when it does not open that ciphertext.
+ */
 export const vaultPlugin = fp(
   async (app: FastifyInstance, options: VaultPluginOptions) => {
-    const loaded = loadSecretKey(options);
-    if (loaded.created) app.log.warn({ file: loaded.file }, 'created a new vault key file; back it up, separately from the database backups (see docs/operations.md)');
-    app.decorate('vault', createVault(loaded.key));
+    const storedSecret = await findStoredSecret((sql) => app.db.$queryRawUnsafe<Array<{ value: unknown }>>(sql));
+    const loaded = loadSecretKey({ ...options, storedSecret });
+    const vault = createVault(loaded.key);
     loaded.key.fill(0);
+    ensureKeyOpens(vault, storedSecret, loaded.source, loaded.file);
+    if (loaded.created) app.log.warn({ file: loaded.file }, 'created a new vault key file; back it up, separately from the database backups (see docs/operations.md)');
+    app.decorate('vault', vault);
   },
-  { name: 'vault' },
+  { name: 'vault', dependencies: ['database'] },
 );

@@ -41,11 +41,15 @@ const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 export function rotateKey(config: Config, options: { dropUndecryptable?: boolean } = {}): RotateKeyResult {
   const keyFile = path.join(config.storage.dataDir, KEY_FILE_NAME);
   const source = config.auth.secretKey ? 'env' : 'file';
-  if (source === 'file' && !existsSync(keyFile)) {
-    throw new SecretKeyError(`There is no key to rotate: ${keyFile} does not exist and SHELLPORT_SECRET_KEY is not set.`);
+  // A lost key with --drop-undecryptable: nothing decrypts, everything encrypted is cleared, and a new key is written.
+  const keyLost = source === 'file' && !existsSync(keyFile);
+  if (keyLost && !options.dropUndecryptable) {
+    throw new SecretKeyError(
+      `There is no key to rotate: ${keyFile} does not exist and SHELLPORT_SECRET_KEY is not set. Restore it from its backup, or, if it is lost for good, run again with --drop-undecryptable.`,
+    );
   }
   if (!existsSync(config.storage.databaseFile)) throw new Error(`No database at ${config.storage.databaseFile}; check DATA_DIR.`);
-  const oldVault = createVault(source === 'env' ? Buffer.from(config.auth.secretKey!, 'base64') : readKeyFile(keyFile));
+  const oldVault = createVault(source === 'env' ? Buffer.from(config.auth.secretKey!, 'base64') : keyLost ? generateSecretKey() : readKeyFile(keyFile));
   const newKey = generateSecretKey();
   const newVault = createVault(newKey);
   const nextKeyFile = source === 'env' ? path.join(config.storage.dataDir, `${KEY_FILE_NAME}.rotated`) : `${keyFile}.next`;

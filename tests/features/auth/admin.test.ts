@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +31,41 @@ async function ownedDataDir(extra: Record<string, string> = {}) {
   await testApp.app.close();
   return { dataDir, env, token, before };
 }
+
+describe('a missing or different vault key', () => {
+  it('is never replaced by a new one while the database holds secrets: the server refuses to start and says how to restore it', async () => {
+    const { dataDir, env } = await ownedDataDir();
+    const keyFile = path.join(dataDir, 'secret.key');
+    const original = readFileSync(keyFile, 'utf8');
+    rmSync(keyFile);
+    await expect(buildTestApp(env)).rejects.toThrow(/secret\.key is missing, but the database holds secrets encrypted under it.*Restore the key file from its backup/);
+    expect(existsSync(keyFile)).toBe(false);
+
+    // Another valid key is refused as well, and left as it is.
+    const other = `${randomBytes(32).toString('base64')}\n`;
+    writeFileSync(keyFile, other, { mode: 0o600 });
+    await expect(buildTestApp(env)).rejects.toThrow(/is not the key the database's secrets were encrypted with/);
+    expect(readFileSync(keyFile, 'utf8')).toBe(other);
+    await expect(buildTestApp({ ...env, SHELLPORT_SECRET_KEY: randomBytes(32).toString('base64') })).rejects.toThrow(/SHELLPORT_SECRET_KEY is not the key/);
+
+    // The right key back: it starts, and the token reads.
+    writeFileSync(keyFile, original, { mode: 0o600 });
+    const { app } = await buildTestApp(env);
+    expect(await app.github.connectionState()).toBe('connected');
+  });
+
+  it('lost for good: key:rotate --drop-undecryptable clears the secrets and writes a new key, and the server starts', async () => {
+    const { dataDir, env } = await ownedDataDir();
+    const keyFile = path.join(dataDir, 'secret.key');
+    rmSync(keyFile);
+    expect(() => rotateKey(testConfig(env, dataDir))).toThrow(/--drop-undecryptable/);
+    expect(rotateKey(testConfig(env, dataDir), { dropUndecryptable: true })).toMatchObject({ rotated: 0, dropped: 2 });
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    const { app } = await buildTestApp(env);
+    const settings = await app.db.settings.findUniqueOrThrow({ where: { id: 'singleton' } });
+    expect(settings.githubAccessToken).toBeNull();
+  });
+});
 
 describe('key rotation', () => {
   it('re-encrypts every secret under a new key and swaps the key file; the next start reads them', async () => {
