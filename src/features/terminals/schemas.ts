@@ -57,12 +57,17 @@ export const outputQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(16 * 1024 * 1024).default(1024 * 1024),
 });
 
+/** C0/C1 controls and DEL, and the Unicode bidirectional formatting characters (LRM/RLM, embeddings, overrides, isolates). */
+const CONTROL_OR_BIDI = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
 /** A plain file name in the shell's current directory: never a path. */
 const fileName = z
   .string({ error: 'a file name' })
   .min(1, { error: 'a file name (it is empty)' })
   .refine((value) => !value.includes('/'), { error: 'a plain file name, without "/"' })
   .refine((value) => !value.includes('\0'), { error: 'a file name without a NUL character' })
+  // Names are shown to the owner (toasts, ls): no escape sequences, line breaks or text-direction tricks.
+  .refine((value) => !CONTROL_OR_BIDI.test(value), { error: 'a file name without control characters (escapes, line breaks) or text-direction marks' })
   .refine((value) => value !== '.' && value !== '..', { error: 'a file name, not "." or ".."' })
   .refine((value) => Buffer.byteLength(value, 'utf8') <= 255, { error: 'a file name of at most 255 bytes in UTF-8' });
 export const uploadQuerySchema = z.object({

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { link, lstat, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { once } from 'node:events';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError, conflict } from '../../http/errors.js';
@@ -28,6 +29,8 @@ export const fileTooLarge = (maxBytes: number) =>
     maxBytes,
   });
 
+const uploadAborted = () => new AppError(400, 'upload_aborted', 'The upload was interrupted before the whole file arrived; nothing was written.');
+
 const fileExists = (target: string) =>
   conflict('file_exists', `${target} already exists; upload again with overwrite=true to replace it.`, { path: target });
 
@@ -45,6 +48,8 @@ export async function saveUpload({ dir, name, body, maxBytes, overwrite }: SaveU
   });
   if (existing?.isDirectory()) throw conflict('not_a_file', `${target} is a directory; choose another name.`, { path: target });
   if (existing && !overwrite) throw fileExists(target);
+  // The client may have gone while the name was checked: its 'close' came before the listeners below.
+  if (body.destroyed && !body.readableEnded) throw uploadAborted();
 
   // Not derived from `name`, which may already be 255 bytes long.
   const temp = path.join(dir, `.shellport-upload-${randomBytes(8).toString('hex')}.part`);
@@ -57,19 +62,23 @@ export async function saveUpload({ dir, name, body, maxBytes, overwrite }: SaveU
   });
   // The request is piped rather than put into the pipeline: a pipeline would destroy it (and with it
   // the socket) on failure, and the client would never see the answer.
-  const onAborted = () => limit.destroy(new AppError(400, 'upload_aborted', 'The upload was interrupted before the whole file arrived; nothing was written.'));
+  const onAborted = () => limit.destroy(uploadAborted());
   const onClosed = () => {
     if (!body.readableEnded) onAborted();
   };
   body.once('error', onAborted);
   body.once('close', onClosed);
   body.pipe(limit);
+  const out = createWriteStream(temp, { flags: 'wx', flush: true });
   try {
-    await pipeline(limit, createWriteStream(temp, { flags: 'wx', flush: true }));
+    await pipeline(limit, out);
     if (overwrite) await rename(temp, target);
     else await linkWithoutReplacing(temp, target);
   } catch (error) {
     body.unpipe(limit);
+    // An upload cancelled at once fails before the temporary file is even open: unlinking it before
+    // the stream has opened and closed it would leave it behind.
+    await closed(out);
     await unlink(temp).catch(() => undefined);
     if (error instanceof AppError) throw error;
     throw describeFsError(error as NodeJS.ErrnoException, dir, name);
@@ -79,6 +88,14 @@ export async function saveUpload({ dir, name, body, maxBytes, overwrite }: SaveU
   }
   await unlink(temp).catch(() => undefined);
   return { path: target, bytes, replaced: existing !== null };
+}
+
+function closed(stream: WriteStream): Promise<void> {
+  if (stream.closed) return Promise.resolve();
+  return once(stream, 'close').then(
+    () => undefined,
+    () => undefined,
+  );
 }
 
 /** Puts the finished temp file at `target` only if nothing is there (link fails on an existing name; rename would replace it). */

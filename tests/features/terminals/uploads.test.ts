@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { saveUpload } from '../../../src/features/terminals/uploads.js';
+import { makeTempDir } from '../../helpers/app.js';
 import { connectClient, startTerminalApp, waitUntil, type TerminalClient, type TerminalTestApp } from './helpers.js';
 
 interface Reply {
@@ -129,6 +132,9 @@ describe('uploading files into a terminal', () => {
       ['..', 'not "." or ".."'],
       ['a\0b', 'NUL'],
       ['é'.repeat(150), 'at most 255 bytes'],
+      ['\x1b[31mred.txt', 'without control characters'],
+      ['two\nlines.txt', 'without control characters'],
+      ['invoice\u202Etxt.exe', 'text-direction marks'],
     ];
     for (const [name, problem] of cases) {
       const reply = await upload(app, id, name, Buffer.from('x'));
@@ -180,6 +186,24 @@ describe('uploading files into a terminal', () => {
     expect(app.logLines().some((line) => line.msg === 'file uploaded into a terminal directory')).toBe(false);
     await expectServing(app);
     expect((await upload(app, id, 'half.bin', Buffer.from('whole'))).status).toBe(201);
+  });
+
+  it('leaves no temporary file behind when uploads are cancelled at once, before the file is even open', async () => {
+    const dir = makeTempDir('shellport-cancelled-');
+    const cancelled = Array.from({ length: 100 }, async (_, i) => {
+      const body = new PassThrough();
+      const saving = saveUpload({ dir, name: `file-${i}.bin`, body, maxBytes: 1024 * 1024, overwrite: false });
+      body.write(randomBytes(512));
+      setTimeout(() => body.destroy(), i % 10);
+      return saving.then(
+        () => 'saved',
+        (error: { code?: string }) => error.code,
+      );
+    });
+    expect(new Set(await Promise.all(cancelled))).toEqual(new Set(['upload_aborted']));
+    // Anything still being opened or closed after the answers would show up here.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('answers 404 for an unknown terminal and 409 for an ended one', async () => {
