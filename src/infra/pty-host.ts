@@ -40,31 +40,65 @@ export interface PtyHost {
   killSession(leaderPid: number, graceMs: number): Promise<void>;
 }
 
-/** Processes whose session id (field 6 of /proc/<pid>/stat) is `sid`, zombies excluded. */
-export async function listSessionProcesses(sid: number): Promise<number[]> {
+/** How many /proc/<pid>/stat files one scan reads at a time: a scan must not take hundreds of descriptors. */
+const SCAN_READS_AT_ONCE = 32;
+
+/** Every live process by session id (field 6 of /proc/<pid>/stat), zombies excluded; empty without /proc. */
+export async function scanSessions(): Promise<Map<number, number[]>> {
+  const sessions = new Map<number, number[]>();
   let entries: string[];
   try {
-    entries = await readdir('/proc');
+    entries = (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry));
   } catch {
-    return [];
+    return sessions;
   }
-  const members: number[] = [];
-  await Promise.all(
-    entries.map(async (entry) => {
-      if (!/^\d+$/.test(entry)) return;
-      let stat: string;
-      try {
-        stat = await readFile(`/proc/${entry}/stat`, 'utf8');
-      } catch {
-        return; // exited while we looked
-      }
-      // "pid (comm) state ppid pgrp session …": comm may contain spaces and parentheses.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const state = fields[0];
-      if (Number(fields[3]) === sid && state !== 'Z' && state !== 'X') members.push(Number(entry));
-    }),
-  );
-  return members;
+  for (let i = 0; i < entries.length; i += SCAN_READS_AT_ONCE) {
+    await Promise.all(
+      entries.slice(i, i + SCAN_READS_AT_ONCE).map(async (entry) => {
+        let stat: string;
+        try {
+          stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+        } catch {
+          return; // exited while we looked
+        }
+        // "pid (comm) state ppid pgrp session …": comm may contain spaces and parentheses.
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const state = fields[0];
+        if (state === 'Z' || state === 'X') return;
+        const sid = Number(fields[3]);
+        const members = sessions.get(sid);
+        if (members) members.push(Number(entry));
+        else sessions.set(sid, [Number(entry)]);
+      }),
+    );
+  }
+  return sessions;
+}
+
+/** Processes whose session id is `sid`, zombies excluded. */
+export async function listSessionProcesses(sid: number): Promise<number[]> {
+  return (await scanSessions()).get(sid) ?? [];
+}
+
+/**
+ * Shares scans of /proc between terminals being killed at once (ending a workspace's terminals, a
+ * shutdown): each caller gets a scan that starts after it asked, and at most one runs at a time.
+ * Without it, killing a few hundred terminals read /proc a few hundred times over, concurrently, and
+ * ran the process out of descriptors (EMFILE).
+ */
+export function createSessionScanner(scan: () => Promise<Map<number, number[]>> = scanSessions): () => Promise<Map<number, number[]>> {
+  let running: Promise<unknown> = Promise.resolve();
+  let queued: Promise<Map<number, number[]>> | null = null;
+  return () => {
+    if (queued) return queued;
+    const next = running.then(() => {
+      queued = null;
+      return scan();
+    });
+    queued = next;
+    running = next.catch(() => undefined);
+    return next;
+  };
 }
 
 function signal(pids: Iterable<number>, name: NodeJS.Signals) {
@@ -106,6 +140,8 @@ const hasProc = () =>
     .catch(() => false);
 
 export function createPtyHost(): PtyHost {
+  const freshSessions = createSessionScanner();
+  const members = async (sid: number) => (await freshSessions()).get(sid) ?? [];
   return {
     spawn(options) {
       const pty = nodePty.spawn(options.file, options.args, {
@@ -139,23 +175,23 @@ export function createPtyHost(): PtyHost {
         signal([-leaderPid], 'SIGKILL');
         return;
       }
-      const first = new Set([leaderPid, ...(await listSessionProcesses(leaderPid))]);
+      const first = new Set([leaderPid, ...(await members(leaderPid))]);
       // Interactive bash ignores SIGTERM but not SIGHUP; nohup'd children ignore SIGHUP but not
       // SIGTERM; a stopped job handles neither until SIGCONT.
       signal(first, 'SIGHUP');
       signal(first, 'SIGTERM');
       signal(first, 'SIGCONT');
       const deadline = Date.now() + graceMs;
-      let left = await listSessionProcesses(leaderPid);
+      let left = await members(leaderPid);
       while (left.length > 0 && Date.now() < deadline) {
         await delay(Math.min(25, Math.max(1, deadline - Date.now())));
-        left = await listSessionProcesses(leaderPid);
+        left = await members(leaderPid);
       }
       // A process may fork while we kill; a few rounds catch the stragglers.
       for (let round = 0; round < 10 && left.length > 0; round++) {
         signal(left, 'SIGKILL');
         await delay(10);
-        left = await listSessionProcesses(leaderPid);
+        left = await members(leaderPid);
       }
     },
   };

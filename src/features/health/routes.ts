@@ -3,6 +3,7 @@ import type { Config } from '../../config/index.js';
 import { PUBLIC_ROUTE } from '../../http/route-config.js';
 import { checkOperatorAccess } from '../auth/operator-access.js';
 import type { ReadinessRegistry } from './readiness.js';
+import { readOpenFileLimits } from '../../infra/file-descriptors.js';
 import { createHealthService } from './service.js';
 import type { ReadinessReport, ReadinessSummary } from './wire.js';
 
@@ -18,6 +19,8 @@ export async function healthRoutes(app: FastifyInstance, { config, readiness, mi
   readiness.add('migrations', health.checkMigrations);
   readiness.add('dataDir', health.checkDataDirWritable);
   readiness.add('diskSpace', health.checkDiskSpace);
+  readiness.add('fileDescriptors', health.checkFileDescriptors);
+  logOpenFileLimits(app);
 
   // Liveness: no database, no I/O — answers as long as the event loop does.
   app.get('/healthz', { config: PUBLIC_ROUTE, logLevel: 'warn' }, async () => ({
@@ -35,6 +38,18 @@ export async function healthRoutes(app: FastifyInstance, { config, readiness, mi
     if (checkOperatorAccess(request, config).ok || (await app.auth.sessionOf(request)) !== null) return report;
     return summarise(report);
   });
+}
+
+/** Node raised the soft limit to the hard one at start; say what it is, and warn when it is low for many terminals. */
+function logOpenFileLimits(app: FastifyInstance): void {
+  const limits = readOpenFileLimits();
+  if (!limits) return;
+  const openFiles = { soft: limits.soft, hard: limits.hard };
+  if (limits.soft < 4096) {
+    app.log.warn({ openFiles }, `open files are limited to ${limits.soft}: each terminal takes one or two, so a few hundred terminals reach it. Raise the hard limit (systemd: LimitNOFILE=65536; Docker: --ulimit nofile=65536)`);
+  } else {
+    app.log.info({ openFiles }, 'open files limit');
+  }
 }
 
 function summarise(report: ReadinessReport): ReadinessSummary {
