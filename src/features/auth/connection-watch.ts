@@ -36,7 +36,8 @@ export function endConnectionsOnSignOut({ auth, log, connections, revalidateInte
     for (const connection of connections()) {
       let verdict = verdicts.get(connection.request);
       if (!verdict) {
-        verdict = auth.authenticateUpgrade(connection.request).then((check) => check.ok);
+        // A check, not activity: it must not extend the session's idle timeout.
+        verdict = auth.authenticateUpgrade(connection.request, { touch: false }).then((check) => check.ok);
         verdicts.set(connection.request, verdict);
       }
       if (!(await verdict)) connection.end();

@@ -24,7 +24,7 @@ export interface AuthGuard {
    * The check for WebSocket/Socket.IO handshakes: the same session cookie as HTTP, and an Origin
    * that must be present and ours (browsers do not apply CORS to WebSockets).
    */
-  authenticateUpgrade(request: IncomingMessage): Promise<UpgradeCheck>;
+  authenticateUpgrade(request: IncomingMessage, options?: { touch?: boolean }): Promise<UpgradeCheck>;
 }
 
 declare module 'fastify' {
@@ -71,12 +71,12 @@ export const authGuardPlugin = fp(
       sessionOf(request) {
         return sessions.findValid(request.cookies[SESSION_COOKIE]);
       },
-      async authenticateUpgrade(request) {
+      async authenticateUpgrade(request, options = {}) {
         const origin = request.headers.origin;
         if (!origin || !isOwnOrigin(origin, request.headers.host, config.server)) {
           return { ok: false, status: 403, message: 'Connections must come from Shellport\'s own web page (Origin refused).' };
         }
-        const session = await sessions.findValid(app.parseCookie(request.headers.cookie ?? '')[SESSION_COOKIE]);
+        const session = await sessions.findValid(app.parseCookie(request.headers.cookie ?? '')[SESSION_COOKIE], options);
         if (!session) return { ok: false, status: 401, message: 'Sign in to Shellport first: your session is missing or has expired.' };
         return { ok: true, session };
       },

@@ -71,8 +71,12 @@ export function createSessionStore({ db, clock, config, log }: SessionStoreDeps)
       return { token, session };
     },
 
-    /** The live session for a cookie value, or null; an expired one is deleted on sight. */
-    async findValid(token: string | undefined): Promise<AuthSession | null> {
+    /**
+     * The live session for a cookie value, or null; an expired one is deleted on sight. Finding it
+     * counts as the person's activity (it extends the idle timeout) unless `touch` is false: the
+     * server's own re-checks of open connections must not keep a session alive.
+     */
+    async findValid(token: string | undefined, { touch = true }: { touch?: boolean } = {}): Promise<AuthSession | null> {
       if (!token || token.length > 128) return null;
       const session = await db.authSession.findUnique({ where: { tokenHash: hashSessionToken(token) } });
       if (!session) return null;
@@ -82,7 +86,7 @@ export function createSessionStore({ db, clock, config, log }: SessionStoreDeps)
         reportEnded([session.id]);
         return null;
       }
-      if (now.getTime() - session.lastSeenAt.getTime() >= TOUCH_INTERVAL_MS) {
+      if (touch && now.getTime() - session.lastSeenAt.getTime() >= TOUCH_INTERVAL_MS) {
         return db.authSession.update({ where: { id: session.id }, data: { lastSeenAt: now } });
       }
       return session;

@@ -20,6 +20,8 @@ import { type Notices, PROTOCOL_VERSION, type ProtocolError, type Requests, type
 
 export type AckFn = (response: unknown) => void;
 
+const ACTIVITY_NOTE_MS = 60_000;
+
 interface HandlerResult<Reply = object> {
   reply?: Reply;
   /** Runs after the acknowledgement went out (e.g. start a replay, which must follow the ack). */
@@ -125,6 +127,15 @@ export function openTerminalConnection({ manager, auth, config, log }: TerminalC
     }
   };
 
+  /** Typing is the person's activity: it keeps the sign-in from idling out, checked at most once a minute. */
+  let lastActivityNote = -Infinity;
+  const noteActivity = () => {
+    const now = performance.now();
+    if (now - lastActivityNote < ACTIVITY_NOTE_MS) return;
+    lastActivityNote = now;
+    auth.authenticateUpgrade(transport.request).catch((error: unknown) => log.warn({ err: error }, 'noting sign-in activity failed'));
+  };
+
   function attached(sessionId: string): Attachment {
     const attachment = attachments.get(sessionId);
     if (!attachment) throw notAttached(sessionId);
@@ -206,6 +217,7 @@ export function openTerminalConnection({ manager, auth, config, log }: TerminalC
     const attachment = attached(sessionId);
     if (attachment.session.end || attachment.session.terminating) throw sessionEnded(sessionId);
     attachment.input(typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    noteActivity();
   }, (payload): payload is z.infer<typeof inputSchema> => {
     if (!isAttachedPayload(payload, 2)) return false;
     const data = (payload as { data?: unknown }).data;
