@@ -20,6 +20,8 @@ export interface AuthGuard {
   clearSessionCookie(reply: FastifyReply): void;
   /** The valid session the request's cookie names, or null: for public routes that treat a signed-in browser differently. */
   sessionOf(request: FastifyRequest): Promise<AuthSession | null>;
+  /** Whether the sign-in a long-lived response was opened under is still valid; a check, not activity (the idle timeout is not extended). */
+  isStillSignedIn(request: FastifyRequest): Promise<boolean>;
   /**
    * The check for WebSocket/Socket.IO handshakes: the same session cookie as HTTP, and an Origin
    * that must be present and ours (browsers do not apply CORS to WebSockets).
@@ -70,6 +72,9 @@ export const authGuardPlugin = fp(
       },
       sessionOf(request) {
         return sessions.findValid(request.cookies[SESSION_COOKIE]);
+      },
+      async isStillSignedIn(request) {
+        return (await sessions.findValid(request.cookies[SESSION_COOKIE], { touch: false })) !== null;
       },
       async authenticateUpgrade(request, options = {}) {
         const origin = request.headers.origin;

@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../http/errors.js';
 import { PUBLIC_ROUTE } from '../../http/route-config.js';
 import type { CloneEvent } from './wire.js';
@@ -24,18 +24,26 @@ const HEARTBEAT_MS = 15_000;
  */
 export async function workspaceRoutes(app: FastifyInstance) {
   const { service, events, credentials } = app.workspaces;
-  const streams = new Map<PassThrough, FastifyReply>();
+  /** Open event streams, with the sign-in session each was opened under. */
+  const streams = new Map<PassThrough, { reply: FastifyReply; authSessionId: string | null }>();
+  const endStream = (stream: PassThrough, reply: FastifyReply) => {
+    streams.delete(stream);
+    stream.end();
+    reply.raw.destroy();
+  };
   // Open event streams would hold the server open: end them and drop their connections.
   app.addHook('preClose', async () => {
-    for (const [stream, reply] of streams) {
-      stream.end();
-      reply.raw.destroy();
-    }
-    streams.clear();
+    for (const [stream, { reply }] of streams) endStream(stream, reply);
   });
+  // A stream, like a terminal connection, ends with its sign-in (sign-out, revoke, expiry).
+  const stopWatching = app.auth.sessions.onEnded((ids) => {
+    const ended = new Set(ids);
+    for (const [stream, { reply, authSessionId }] of streams) if (authSessionId && ended.has(authSessionId)) endStream(stream, reply);
+  });
+  app.addHook('onClose', async () => stopWatching());
 
   /** Server-sent events of clone progress: all workspaces, or one (which ends once its clone has). */
-  async function streamCloneEvents(reply: FastifyReply, workspaceId: string | null) {
+  async function streamCloneEvents(request: FastifyRequest, reply: FastifyReply, workspaceId: string | null) {
     let initial: CloneEvent | null = null;
     if (workspaceId) {
       const view = await service.get(workspaceId);
@@ -59,12 +67,18 @@ export async function workspaceRoutes(app: FastifyInstance) {
     if (initial) return reply.send(`data: ${JSON.stringify(initial)}\n\n`);
 
     const stream = new PassThrough();
-    streams.set(stream, reply);
+    streams.set(stream, { reply, authSessionId: request.authSession?.id ?? null });
     const send = (event: CloneEvent) => stream.write(`data: ${JSON.stringify(event)}\n\n`);
     const finished = (event: CloneEvent) => event.state === 'ready' || event.state === 'error';
     stream.write(': clone progress\n\n');
     let unsubscribe = () => {};
-    const heartbeat = setInterval(() => stream.write(': ping\n\n'), HEARTBEAT_MS);
+    // The heartbeat re-checks the sign-in too: the backstop for sessions ended where no one was told.
+    const heartbeat = setInterval(() => {
+      stream.write(': ping\n\n');
+      void app.auth.isStillSignedIn(request).then((signedIn) => {
+        if (!signedIn && streams.has(stream)) endStream(stream, reply);
+      }, (error: unknown) => app.log.warn({ err: error }, 'checking the sign-in of a clone event stream failed'));
+    }, HEARTBEAT_MS);
     heartbeat.unref();
     const cleanup = () => {
       clearInterval(heartbeat);
@@ -103,7 +117,7 @@ export async function workspaceRoutes(app: FastifyInstance) {
     return reply.code(202).send({ workspace: await service.create(body) });
   });
 
-  app.get('/api/workspaces/events', async (_request, reply) => streamCloneEvents(reply, null));
+  app.get('/api/workspaces/events', async (request, reply) => streamCloneEvents(request, reply, null));
 
   app.get('/api/workspaces/:id', async (request) => {
     const { id } = workspaceIdParams.parse(request.params);
@@ -112,7 +126,7 @@ export async function workspaceRoutes(app: FastifyInstance) {
 
   app.get('/api/workspaces/:id/events', async (request, reply) => {
     const { id } = workspaceIdParams.parse(request.params);
-    return streamCloneEvents(reply, id);
+    return streamCloneEvents(request, reply, id);
   });
 
   app.delete('/api/workspaces/:id', async (request, reply) => {

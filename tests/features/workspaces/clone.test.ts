@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBareRepo, createLargeBareRepo, gitTestEnv, runGit } from '../../fake-github/repos.js';
 import { buildApp } from '../../../src/app.js';
-import { makeTempDir, testConfig } from '../../helpers/app.js';
+import { makeTempDir, signInAsOwner, testConfig } from '../../helpers/app.js';
 import { OWNER, createWorkspace, listen, openEventStream, ownerApp, useGitHubFixture, waitFor, waitForClone } from './helpers.js';
 
 const github = useGitHubFixture();
@@ -33,6 +33,19 @@ function commandLinesMentioning(needle: string): string[] {
 }
 
 describe('cloning a workspace', () => {
+  it('ends a clone event stream when the sign-in it was opened under ends, and not another one', async () => {
+    const owner = await ownerApp(github.fake);
+    const baseUrl = await listen(owner.app);
+    const second = await signInAsOwner(owner.app);
+    const stream = await openEventStream(baseUrl, '/api/workspaces/events', owner.cookie);
+    const other = await openEventStream(baseUrl, '/api/workspaces/events', second);
+    const signedOut = await owner.call({ method: 'POST', url: '/auth/logout', headers: { origin: baseUrl, host: new URL(baseUrl).host } });
+    expect(signedOut.statusCode).toBeLessThan(400);
+    await waitFor(() => stream.ended(), 'the signed-out stream to end', 5_000);
+    expect(other.ended()).toBe(false);
+    other.close();
+  });
+
   it('clones a private repository with the token, streams progress to 100 %, and leaves the token nowhere', async () => {
     const owner = await ownerApp(github.fake);
     const token = await owner.token();
