@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Entry point of the operator commands: `node scripts/cli.mjs <tool> <command> [args]`, behind
 // `npm run backup|prune|vacuum|restore|backups` (tool `maintenance`, src/features/maintenance/cli.ts)
-// and `npm run key:rotate|owner:rebind` (tool `admin`, src/features/auth/admin-cli.ts).
+// and `npm run key:rotate|owner:rebind|sign-in-link` (tool `admin`, src/features/auth/admin-cli.ts).
 // With dev dependencies installed (a clone after `npm ci`) it runs the TypeScript source through
 // tsx, so it is always the code in the checkout. Without them (`npm ci --omit=dev` in production)
 // it runs the compiled dist/ built by `npm run build`. Both are the same code the server runs.

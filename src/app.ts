@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config/index.js';
+import { createReadableLogStream, QuietRequestLogController, type ConsoleFormat } from './console.js';
 import { healthRoutes } from './features/health/routes.js';
 import { createReadinessRegistry } from './features/health/readiness.js';
 import { authGuardPlugin } from './features/auth/guard.js';
@@ -23,25 +24,34 @@ import { createLoggerOptions } from './infra/logger.js';
 import { metricsPlugin } from './infra/metrics.js';
 import { schedulerPlugin } from './infra/scheduler.js';
 import { socketServerPlugin } from './infra/socket-server.js';
+import { slowClientsPlugin } from './http/slow-clients.js';
 import { vaultPlugin } from './infra/vault.js';
 
 export interface BuildAppOptions {
   config: Config;
   /** Overrides where pino writes (tests capture log lines through it). */
   logStream?: NodeJS.WritableStream;
+  /** `readable` (a person at a terminal, see src/console.ts): readable lines, request lines at debug. Default `json`. */
+  consoleFormat?: ConsoleFormat;
   migrationsDir?: string;
   /** Time source for expiry and schedules; tests pass a controllable one. */
   clock?: Clock;
 }
 
 /** Assembles Shellport: infrastructure first, then features. Neither readies nor listens. */
-export async function buildApp({ config, logStream, migrationsDir = MIGRATIONS_DIR, clock = systemClock }: BuildAppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, logStream, consoleFormat = 'json', migrationsDir = MIGRATIONS_DIR, clock = systemClock }: BuildAppOptions): Promise<FastifyInstance> {
+  const stream = consoleFormat === 'readable' ? createReadableLogStream(logStream ?? process.stdout) : logStream;
   const app = Fastify({
-    logger: { ...createLoggerOptions(config.logging), ...(logStream ? { stream: logStream } : {}) },
+    logger: { ...createLoggerOptions(config.logging), ...(stream ? { stream } : {}) },
+    ...(consoleFormat === 'readable' ? { logController: new QuietRequestLogController() } : {}),
     // Fastify accepts a hop count at run time; its types omit it.
     trustProxy: config.server.trustProxy as boolean | string[],
     genReqId: () => randomUUID(),
     bodyLimit: 1024 * 1024,
+    // Slow clients (src/http/slow-clients.ts): the head of a request within the limit, checked every
+    // second; bodies have their own deadlines there (Node's requestTimeout cannot exempt uploads).
+    http: { headersTimeout: config.server.limits.headersTimeoutMs, requestTimeout: 0, connectionsCheckingInterval: 1000 },
+    requestTimeout: 0,
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -49,6 +59,7 @@ export async function buildApp({ config, logStream, migrationsDir = MIGRATIONS_D
 
   // Infrastructure: each decorates one thing and closes it in onClose.
   await app.register(errorHandlerPlugin);
+  await app.register(slowClientsPlugin, { limits: config.server.limits, behindProxy: config.server.trustProxy !== false });
   await app.register(metricsPlugin);
   await app.register(databasePlugin, { databaseFile: config.storage.databaseFile, migrationsDir });
   await app.register(vaultPlugin, { secretKey: config.auth.secretKey, dataDir: config.storage.dataDir });

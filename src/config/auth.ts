@@ -36,7 +36,7 @@ export interface AuthConfig {
   /** Base64 of the 32-byte token-vault key; null means "use DATA_DIR/secret.key". */
   secretKey: string | null;
   /**
-   * Whether the start-up sign-in URL (a random token printed on the console) is accepted.
+   * Whether the start-up sign-in URL (a random token; start-up banner, `npm run sign-in-link`) is accepted.
    * `auto` accepts it only while the server is local-only (loopback HOST and PUBLIC_URL, no proxy trusted).
    */
   tokenSignIn: 'auto' | 'true' | 'false';

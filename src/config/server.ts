@@ -23,6 +23,11 @@ export const serverEnv = {
       })
       .default('false'),
   ),
+  HTTP_HEADERS_TIMEOUT_MS: integer({ min: 1000, max: 120_000, default: 10_000 }),
+  HTTP_BODY_TIMEOUT_MS: integer({ min: 1000, max: 3_600_000, default: 30_000 }),
+  UPLOAD_IDLE_TIMEOUT_MS: integer({ min: 1000, max: 3_600_000, default: 60_000 }),
+  HTTP_MAX_CONNECTIONS: integer({ min: 16, max: 1_000_000, default: 2048 }),
+  HTTP_MAX_CONNECTIONS_PER_ADDRESS: integer({ min: 4, max: 1_000_000, default: 128 }),
 };
 
 type ServerEnv = z.infer<z.ZodObject<typeof serverEnv>>;
@@ -44,6 +49,20 @@ export interface ServerConfig {
    * every peer look like loopback) is recognised by PUBLIC_URL or TRUST_PROXY, never by peer address.
    */
   isLoopbackOnly: boolean;
+  /** Slow or idle clients (slow-clients.ts). */
+  limits: ConnectionLimits;
+}
+
+export interface ConnectionLimits {
+  /** Whole request head within this long. */
+  headersTimeoutMs: number;
+  /** Whole request body within this long (uploads: see bodyIdleTimeoutMs). */
+  bodyTimeoutMs: number;
+  /** Uploads: some bytes at least this often. */
+  bodyIdleTimeoutMs: number;
+  maxConnections: number;
+  /** Per client address, when no proxy is trusted (behind one, every connection comes from the proxy). */
+  maxConnectionsPerAddress: number;
 }
 
 export function buildServerConfig(env: ServerEnv): ServerConfig {
@@ -57,6 +76,13 @@ export function buildServerConfig(env: ServerEnv): ServerConfig {
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     isLoopbackOnly:
       isLoopbackHost(env.HOST) && isLoopbackHost(new URL(publicUrl).hostname.replace(/^\[|\]$/g, '')) && env.TRUST_PROXY === 'false',
+    limits: {
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      bodyTimeoutMs: env.HTTP_BODY_TIMEOUT_MS,
+      bodyIdleTimeoutMs: env.UPLOAD_IDLE_TIMEOUT_MS,
+      maxConnections: env.HTTP_MAX_CONNECTIONS,
+      maxConnectionsPerAddress: env.HTTP_MAX_CONNECTIONS_PER_ADDRESS,
+    },
   };
 }
 

@@ -6,3 +6,10 @@ declare module 'fastify' {
 }
 
 export const PUBLIC_ROUTE = { public: true } as const;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The body streams for as long as it takes (uploads): only a stall ends it, not the total time. */
+    streamingBody?: boolean;
+  }
+}

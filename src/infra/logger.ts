@@ -2,10 +2,15 @@ import type { FastifyLoggerOptions } from 'fastify';
 import { type LoggerOptions, stdSerializers } from 'pino';
 import type { LoggingConfig } from '../config/logging.js';
 
-const CREDENTIAL_NAMES = 'token|secret|password|passphrase|authorization|cookie|api[-_]?key|credential|code_verifier';
-const SENSITIVE_KEY = new RegExp(`${CREDENTIAL_NAMES}|^code$`, 'i');
-// In an error, `code` is ENOENT, P2002 and the like; an OAuth code would be in the request, which goes.
-const SENSITIVE_ERROR_KEY = new RegExp(CREDENTIAL_NAMES, 'i');
+const CREDENTIAL_NAMES = 'token|secret|password|passphrase|authorization|cookie|api[-_]?key|credential|code_verifier|device[-_]?code';
+const SENSITIVE_KEY = new RegExp(CREDENTIAL_NAMES, 'i');
+// `code` alone is usually an error code (validation_failed, ENOENT, P2002) and stays readable. It is an
+// OAuth code only where a request carries one: in a query string or a request body, redacted by path
+// (with the OAuth `state` beside it).
+const OAUTH_REQUEST_KEY = /^(code|state)$/i;
+const REQUEST_PARTS = /^(query|body|params|form|searchParams)$/i;
+/** Keys whose string values are URLs, and so may carry credentials in their query string. */
+const URL_KEY = /url$|^(location|redirect|referr?er)$/i;
 const SENSITIVE_QUERY_PARAM = /token|secret|code|state|password|key/i;
 export const REDACTED = '[redacted]';
 
@@ -37,16 +42,23 @@ export function createLoggerOptions(config: LoggingConfig): FastifyLoggerOptions
 /** What HTTP client errors (octokit's RequestError and the like) carry of the exchange: a request body may hold client secrets, codes and refresh tokens. */
 const ERROR_TRANSPORT_KEYS = new Set(['request', 'response', 'config', 'headers']);
 
-export function redactSensitive(value: unknown, depth = 0): unknown {
+/**
+ * Log data with credentials masked: values under credential-like keys anywhere; `code` inside a
+ * request's query or body (an OAuth code); the query string of URL-valued fields.
+ */
+export function redactSensitive(value: unknown, depth = 0, isRequestPart = false): unknown {
   if (depth > 8 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item) => redactSensitive(item, depth + 1));
+  if (Array.isArray(value)) return value.map((item) => redactSensitive(item, depth + 1, isRequestPart));
   if (value instanceof Error) return serializeError(value, depth);
   // Requests, errors and streams keep their own serializers; only plain data is walked.
   const prototype = Object.getPrototypeOf(value);
   if (prototype !== Object.prototype && prototype !== null) return value;
   const result: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(value)) {
-    result[key] = SENSITIVE_KEY.test(key) && child !== undefined && child !== null ? REDACTED : redactSensitive(child, depth + 1);
+    const isSensitive = SENSITIVE_KEY.test(key) || (isRequestPart && OAUTH_REQUEST_KEY.test(key));
+    if (isSensitive && child !== undefined && child !== null) result[key] = REDACTED;
+    else if (typeof child === 'string' && URL_KEY.test(key)) result[key] = redactUrl(child);
+    else result[key] = redactSensitive(child, depth + 1, isRequestPart || REQUEST_PARTS.test(key));
   }
   return result;
 }
@@ -82,7 +94,7 @@ function sanitizeErrorData(value: unknown, depth: number): unknown {
   const result: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(value)) {
     if (ERROR_TRANSPORT_KEYS.has(key)) continue;
-    result[key] = SENSITIVE_ERROR_KEY.test(key) && child !== undefined && child !== null ? REDACTED : sanitizeErrorData(child, depth + 1);
+    result[key] = SENSITIVE_KEY.test(key) && child !== undefined && child !== null ? REDACTED : sanitizeErrorData(child, depth + 1);
   }
   return result;
 }

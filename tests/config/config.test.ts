@@ -24,7 +24,7 @@ describe('loadConfig', () => {
     });
     expect(config.storage.dataDir).toBe('/srv/shellport/data');
     expect(config.storage.databaseFile).toBe('/srv/shellport/data/shellport.db');
-    expect(config.logging.level).toBe('info');
+    expect(config.logging).toEqual({ level: 'info', format: 'auto' });
     expect(config.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
@@ -49,6 +49,12 @@ describe('loadConfig', () => {
     expect(config.server.trustProxy).toBe(1);
     expect(config.storage.databaseFile).toBe(path.join('/var/lib/shellport', 'db/main.db'));
     expect(config.logging.level).toBe('warn');
+  });
+
+  it('reads LOG_FORMAT: auto (readable on a terminal) or json', () => {
+    expect(loadConfig({ LOG_FORMAT: 'json' }).logging.format).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: '' }).logging.format).toBe('auto');
+    expect(problemsOf({ LOG_FORMAT: 'pretty' })).toEqual([{ variable: 'LOG_FORMAT', given: 'pretty', expected: 'one of auto, json' }]);
   });
 
   it('keeps an explicit PUBLIC_URL without its trailing slash and parses proxy lists', () => {

@@ -3,6 +3,7 @@
 // (theme), operations, errors in words, and a phone-sized layout. Screenshots go to test-artifacts/.
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { GITHUB_STATE_TEXT } from '../../src/features/github/wire.js';
 import { useE2E } from './fixture.js';
 import { AppShell } from './pages/app-shell.js';
 import { OperationsPage } from './pages/operations-page.js';
@@ -46,7 +47,11 @@ describe('web app screens', () => {
     await page.getByRole('heading', { name: 'Workspaces', level: 1 }).waitFor();
     await expect(page.getByText('@octocat').isVisible()).resolves.toBe(true);
     await expect(page.getByText('No workspaces yet').isVisible()).resolves.toBe(true);
-    await expect(page.locator('.empty').getByRole('link', { name: 'Terminals' }).getAttribute('href')).resolves.toBe('/terminals');
+    // The empty list offers the two ways to start: a workspace, or a terminal in the home directory.
+    const empty = page.locator('.empty');
+    await expect(empty.getByRole('link', { name: 'Add your first workspace' }).getAttribute('href')).resolves.toBe('/workspaces/new');
+    await expect(empty.getByRole('link', { name: 'Open a terminal' }).getAttribute('href')).resolves.toBe('/terminals');
+    await e2e.screenshot(page, 'workspaces-empty');
     // Signed in, the sign-in screen has nothing to offer: it moves on.
     await page.goto('/sign-in');
     await page.waitForURL('**/workspaces');
@@ -129,7 +134,8 @@ describe('web app screens', () => {
     // While receiving, how much has arrived: a slow clone looks slow, not stuck.
     expect(seen.some((text) => /^Receiving objects — \d+% · [\d.]+ [KMG]?i?B/.test(text)), seen.join(' | ')).toBe(true);
 
-    await expect(card.getByText('Idle').isVisible()).resolves.toBe(true);
+    // What the workspace is doing, in words (not "Idle").
+    await expect(workspaces.activity('octocat/big-project').textContent()).resolves.toBe('No changes, no terminal running');
     await expect(card.locator('dd').first().textContent()).resolves.toBe('main');
     await expect(card.locator('progress').count()).resolves.toBe(0);
     const listed = (await e2e.app.inject({ method: 'GET', url: '/api/workspaces', headers: { cookie: await sessionCookie(page) } })).json().workspaces;
@@ -314,8 +320,11 @@ describe('web app screens', () => {
     await card.getByRole('link', { name: 'Open terminal' }).waitFor();
     await expect(card.locator('dd').first().textContent()).resolves.toBe('Loading…');
     await expect(page.getByText('Loading workspaces…').count()).resolves.toBe(0);
+    await expect(workspaces.activity('octocat/busy-repo').textContent()).resolves.toBe('1 terminal running');
     await status.release();
     await expect.poll(() => card.locator('dd').first().textContent()).toBe('main');
+    // With the git status, the badge says what is going on in the workspace, not only its terminals.
+    await expect.poll(() => workspaces.activity('octocat/busy-repo').textContent()).toBe('1 terminal running · 1 file changed');
 
     // The delete dialog says what the card shows: a running terminal and an uncommitted file.
     await workspaces.chooseFromMenu('octocat/busy-repo', 'Delete');
@@ -483,6 +492,80 @@ describe('web app screens', () => {
     await expect(pull.evaluate((button) => button === document.activeElement)).resolves.toBe(true);
     expect(e2e.consoleProblems(page)).toEqual([]);
     }, 60_000);
+
+  it('shows a refused pull’s effect on the card at once: it fetched, so the card says how far behind it now is', async () => {
+    const e2e = fixture();
+    await e2e.addRepo('refused-pull');
+    const page = await e2e.newPage();
+    await e2e.signIn(page);
+    const id = await createWorkspace(page, 'octocat/refused-pull');
+    const { localPath } = (await e2e.app.inject({ method: 'GET', url: `/api/workspaces/${id}`, headers: { cookie: await sessionCookie(page) } })).json().workspace as { localPath: string };
+    const identity = ['-c', 'user.name=Test', '-c', 'user.email=test@example.com'];
+    execFileSync('git', ['-C', localPath, ...identity, 'commit', '--allow-empty', '-m', 'local work'], { stdio: 'ignore' });
+    const name = 'octocat/refused-pull';
+    const workspaces = new WorkspacesPage(page);
+    await workspaces.open();
+    const upstream = workspaces.fact(name, 'Upstream');
+    await expect.poll(() => upstream.textContent()).toBe('1 ahead of origin/main');
+    await expect(workspaces.activity(name).textContent()).resolves.toBe('1 commit to push');
+
+    // Meanwhile someone pushes to GitHub: the branches have diverged, and Pull (fast-forward only) is refused.
+    const bare = e2e.fake.findRepo('octocat', 'refused-pull')!.bare!;
+    const bareGit = (...args: string[]) => execFileSync('git', ['--git-dir', bare, ...identity, ...args], { encoding: 'utf8' }).trim();
+    bareGit('update-ref', 'refs/heads/main', bareGit('commit-tree', 'main^{tree}', '-p', 'main', '-m', 'upstream work'));
+    await workspaces.card(name).getByRole('button', { name: 'Pull', exact: true }).click();
+    await new AppShell(page).toasts().filter({ hasText: 'Pull refused: the branch has diverged' }).waitFor();
+    // Without a reload, the card shows what the refused pull's fetch brought.
+    await expect.poll(() => upstream.textContent()).toBe('1 ahead, 1 behind origin/main');
+    await expect(workspaces.activity(name).textContent()).resolves.toBe('1 commit to push · 1 commit to pull');
+    expect(e2e.consoleProblems(page).filter((line) => !/Failed to load resource: .*status of 409/.test(line))).toEqual([]);
+  }, 60_000);
+
+  it('says the GitHub connection needs renewing, with Reconnect, on the workspace list, Add workspace and Settings alike', async () => {
+    const e2e = fixture();
+    const page = await e2e.newPage();
+    // The token stops working while the owner is away: the first look at the status comes after.
+    const me = await holdRequests(page, (url) => url.pathname === '/api/me');
+    await e2e.signIn(page);
+    const settingsRow = await e2e.app.db.settings.findUniqueOrThrow({ where: { id: 'singleton' } });
+    e2e.fake.revokeToken(e2e.app.vault.decrypt(settingsRow.githubAccessToken!));
+    await me.release();
+
+    const needsRenewal = GITHUB_STATE_TEXT.needs_renewal;
+    const workspaces = new WorkspacesPage(page);
+    await page.getByRole('heading', { name: 'Workspaces', level: 1 }).waitFor();
+    const notice = workspaces.githubNotice();
+    await notice.getByText(needsRenewal).waitFor();
+    await expect(notice.getByRole('link', { name: 'Reconnect GitHub' }).getAttribute('href')).resolves.toBe('/auth/github');
+
+    await workspaces.openAddWorkspace();
+    await notice.getByText(needsRenewal).waitFor();
+    await expect(notice.getByRole('link', { name: 'Reconnect GitHub' }).getAttribute('href')).resolves.toBe('/auth/github');
+    await expect(page.getByRole('button', { name: /^Add octocat\// }).count()).resolves.toBe(0);
+    await e2e.screenshot(page, 'add-workspace-github-renewal');
+
+    const settings = new SettingsPage(page);
+    await new AppShell(page).goTo('Settings');
+    await settings.githubSection.getByText(needsRenewal).waitFor();
+    await expect(settings.githubSection.getByText('Connected to GitHub.').count()).resolves.toBe(0);
+    // The default shell list names each shell once, and no restricted shell.
+    const shells = await settings.defaultShells();
+    expect(shells.filter((shell) => /\/(rbash|rksh|nologin|false)$/.test(shell))).toEqual([]);
+    const names = shells.map((shell) => shell.replace(/^\/usr\/bin\//, '/bin/'));
+    expect(new Set(names).size, shells.join(', ')).toBe(names.length);
+
+    // Reconnect: the GitHub web flow, and back to a working connection everywhere.
+    await settings.githubSection.getByRole('link', { name: 'Reconnect GitHub' }).click();
+    await page.waitForURL(isWorkspacesList);
+    await page.getByRole('heading', { name: 'Workspaces', level: 1 }).waitFor();
+    await workspaces.openAddWorkspace();
+    await page.getByText(/^(\d+ repositor|Your GitHub account has no repositories)/).waitFor();
+    await expect(notice.count()).resolves.toBe(0);
+    await new AppShell(page).goTo('Settings');
+    await settings.githubSection.getByText('Connected to GitHub.').waitFor();
+    // The only console output is Chromium's note about the refused repository list (HTTP 409).
+    expect(e2e.consoleProblems(page).filter((line) => !/Failed to load resource: .*status of 409/.test(line))).toEqual([]);
+  });
 
   it('keeps toasts clear of the card’s actions and of the form button just used, on a desktop and on a phone', async () => {
     const e2e = fixture();
@@ -758,6 +841,17 @@ describe('web app screens', () => {
     await operations.runJob('metrics');
     await page.getByText('The metrics job finished.').waitFor({ timeout: 20_000 });
     await page.locator('svg.sparkline').first().waitFor();
+    // Each chart has its axes: 0 to a round top in the metric's unit, and the times of the 24 hours' ends.
+    const cpu = page.locator('.metric').filter({ has: page.getByRole('heading', { name: 'CPU', level: 3 }) });
+    const [top, bottom] = await cpu.locator('.chart-y span').allTextContents();
+    expect(bottom).toBe('0 %');
+    expect(top).toMatch(/^(\d+(\.\d+)?) %$/);
+    expect(Number.parseFloat(top!)).toBeGreaterThan(0);
+    expect(Number.parseFloat(top!)).toBeLessThanOrEqual(100);
+    const times = await cpu.locator('.chart-x span').allTextContents();
+    expect(times).toHaveLength(2);
+    for (const time of times) expect(time).toMatch(/\d:\d\d/);
+    await expect(cpu.getByRole('img').getAttribute('aria-label')).resolves.toMatch(/^CPU from .+ to .+, on a scale of 0 % to \d/);
     await e2e.screenshot(page, 'operations');
     expect(e2e.consoleProblems(page)).toEqual([]);
   });
@@ -780,7 +874,7 @@ describe('web app screens', () => {
     for (const name of ['Workspaces', 'Settings', 'Operations'] as const) {
       await new AppShell(page).goTo(name);
       // Loaded: a workspace card, or the empty-list message (other tests of this file add workspaces).
-      if (name === 'Workspaces') await page.locator('li.workspace, p.empty:not([hidden])').first().waitFor();
+      if (name === 'Workspaces') await page.locator('li.workspace, .empty:not([hidden])').first().waitFor();
       if (name === 'Operations') await page.getByRole('button', { name: 'Run backup now' }).waitFor();
       if (name === 'Settings') await new SettingsPage(page).sessionButtons().first().waitFor();
       // Every row button of the tables is whole on screen, without sideways scrolling.

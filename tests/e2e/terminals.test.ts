@@ -97,7 +97,7 @@ it('opens terminals with tabs and a split, restores them after a reload and resu
   const hello = await terminals.waitForLine(/^hello-\d+$/);
   const firstId = await terminals.sessionIdIn(0);
 
-  // A second tab, then a split: both terminals side by side.
+  // A second tab, then a split, which opens a third terminal beside it; its tab shows the first there instead.
   await terminals.newTerminal();
   expect(await terminals.tabs().count()).toBe(2);
   const secondId = await terminals.sessionIdIn(0);
@@ -105,7 +105,10 @@ it('opens terminals with tabs and a split, restores them after a reload and resu
   await terminals.run('echo second-$RANDOM');
   const second = await terminals.waitForLine(/^second-\d+$/);
   await terminals.splitSideBySide();
-  expect(await terminals.sessionIdIn(1)).toBe(firstId);
+  const splitId = await terminals.sessionIdIn(1);
+  expect([firstId, secondId]).not.toContain(splitId);
+  await terminals.tabLabel(firstId).click();
+  await expect.poll(() => terminals.sessionIdIn(1)).toBe(firstId);
   await terminals.waitForLine(new RegExp(`^${hello}$`), 1);
   await e2e.screenshot(page, 'terminals-desktop');
   // The keyboard meets the panes as they are seen (left, then right), and Ctrl+Shift+← / → move between them.
@@ -122,7 +125,7 @@ it('opens terminals with tabs and a split, restores them after a reload and resu
   // Reload: the same terminals, in the same panes, with their scrollback.
   await page.reload();
   await terminals.waitReady();
-  expect(await terminals.tabSessionIds()).toEqual([firstId, secondId]);
+  expect(await terminals.tabSessionIds()).toEqual([firstId, secondId, splitId]);
   expect(await terminals.sessionIdIn(0)).toBe(secondId);
   expect(await terminals.sessionIdIn(1)).toBe(firstId);
   await terminals.waitForLine(new RegExp(`^${second}$`), 0);
@@ -175,8 +178,8 @@ it('opens terminals with tabs and a split, restores them after a reload and resu
   await search.press('Escape');
   await terminals.waitFocused(0);
 
-  // Rename from the toolbar; Ctrl+Shift+↑ leaves the terminal for the tab bar.
-  await page.getByRole('button', { name: 'Rename terminal' }).click();
+  // Rename from the toolbar's menu; Ctrl+Shift+↑ leaves the terminal for the tab bar.
+  await terminals.chooseMore('Rename terminal');
   await page.getByRole('dialog').getByRole('textbox', { name: 'Name' }).fill('builds');
   await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
   await page.getByRole('tab', { name: 'builds' }).waitFor();
@@ -184,21 +187,23 @@ it('opens terminals with tabs and a split, restores them after a reload and resu
   await page.keyboard.press('Control+Shift+ArrowUp');
   await expect.poll(() => page.getByRole('tab', { name: 'builds' }).evaluate((tab) => tab === (tab.ownerDocument as { activeElement: unknown }).activeElement)).toBe(true);
 
-  // A shell that exits shows its exit code, stops showing a cursor, and answers typing: a key points
-  // at "Start again", Enter starts again in the same place.
+  // A shell that exits shows its exit code and stops showing a cursor. A command typed into it runs
+  // nowhere (no key presses "Start again"); an Enter on its own starts a new shell in the same place.
   await terminals.run('exit 3', 1);
-  await expect.poll(() => terminals.view(1).locator('.term-exit').textContent()).toContain('Exited with code 3. Enter starts it again.');
+  await expect.poll(() => terminals.view(1).locator('.term-exit').textContent()).toContain('The shell exited with code 3. Enter starts a new shell here.');
   // In a half-width pane the bar is one line: its buttons are not pushed onto a second one.
   const startAgainBox = (await terminals.view(1).getByRole('button', { name: 'Start again' }).boundingBox())!;
   const closeTabBox = (await terminals.view(1).getByRole('button', { name: 'Close tab' }).boundingBox())!;
   expect(closeTabBox.y).toBe(startAgainBox.y);
   expect((await terminals.view(1).locator('.term-exit').boundingBox())!.height).toBeLessThan(startAgainBox.height * 2);
   await expect.poll(() => terminals.view(1).locator('.xterm-cursor').count()).toBe(0);
-  await terminals.focus(1);
-  await page.keyboard.type('x');
-  await expect.poll(() => terminals.hasFocus(terminals.view(1).getByRole('button', { name: 'Start again' }))).toBe(true);
-  await terminals.focus(1);
   const runningBefore = await runningSessionIds(page);
+  await terminals.run('echo one two three four', 1);
+  await terminals.view(1).getByText('What you type here goes nowhere').waitFor();
+  expect(await terminals.hasFocus(terminals.view(1).getByRole('button', { name: 'Start again' }))).toBe(false);
+  expect(await terminals.sessionIdIn(1)).toBe(firstId);
+  expect((await runningSessionIds(page)).sort()).toEqual([...runningBefore].sort());
+  await terminals.focus(1);
   // A second Enter while the first is starting the shell starts nothing more.
   await page.keyboard.press('Enter');
   await page.keyboard.press('Enter');
@@ -206,7 +211,9 @@ it('opens terminals with tabs and a split, restores them after a reload and resu
   const restartedId = await terminals.sessionIdIn(1);
   await terminals.run('echo again-$RANDOM', 1);
   await terminals.waitForLine(/^again-\d+$/, 1);
-  expect(await terminals.tabSessionIds()).toEqual([restartedId, secondId]);
+  // The new shell started with an empty line: nothing typed into the ended one reached it.
+  expect(await terminals.screenText(1)).not.toMatch(/one two|command not found/);
+  expect(await terminals.tabSessionIds()).toEqual([restartedId, secondId, splitId]);
   expect((await runningSessionIds(page)).sort()).toEqual([...runningBefore, restartedId].sort());
 
   // Clicking a pane makes it the focused one (outlined, and the one search and the key bar act on).
@@ -225,7 +232,7 @@ it('opens terminals with tabs and a split, restores them after a reload and resu
   const keep = page.getByRole('dialog').getByRole('button', { name: 'Keep running' });
   await expect.poll(() => keep.evaluate((button) => button === (button.ownerDocument as { activeElement: unknown }).activeElement)).toBe(true);
   await page.getByRole('dialog').getByRole('button', { name: 'Kill terminal' }).click();
-  await expect.poll(() => terminals.tabSessionIds()).toEqual([secondId]);
+  await expect.poll(() => terminals.tabSessionIds()).toEqual([secondId, splitId]);
   const killed = await page.evaluate(async (id) => (await (await fetch(`/api/terminals/${id}`)).json()) as { session: { status: string } }, restartedId);
   expect(killed.session.status).toBe('terminated');
 
@@ -240,10 +247,11 @@ it('fits a 390×844 phone and sends Ctrl-C from the key bar to a running sleep',
 
   // Nothing wider than the screen.
   expect(await terminals.horizontalOverflow()).toBe(0);
-  // The header is the navigation alone, one row: the terminal gets the height.
+  // The header is a menu button for the navigation, in the terminals' one row: the terminal gets the height.
   const header = page.locator('header.app-header');
   expect((await header.boundingBox())!.height).toBeLessThan(60);
-  expect(await header.getByRole('link', { name: 'Workspaces' }).isVisible()).toBe(true);
+  expect(await header.getByRole('button', { name: 'Menu' }).isVisible()).toBe(true);
+  expect(await header.getByRole('link', { name: 'Workspaces' }).isVisible()).toBe(false);
   expect(await header.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(false);
   const ctrl = terminals.keyBarKey(/^Control/);
   await ctrl.waitFor();
@@ -293,13 +301,13 @@ it('fits a 390×844 phone and sends Ctrl-C from the key bar to a running sleep',
   await terminals.keyBarKey('Larger text').tap();
   await expect.poll(() => terminals.fontSizePx(0)).toBeGreaterThan(sizeBefore);
 
-  // In a workspace, the workspace's name and the actions share one row: the terminal gets the height.
+  // In a workspace, the workspace's name, the tabs and the actions share one row: the terminal gets the height.
   await page.setViewportSize({ width: 390, height: 844 });
   const workspaceId = await addReadyWorkspace(e2e, page, 'phone-place-with-a-rather-long-name');
   await terminals.open(`/terminals/${workspaceId}`);
   await page.locator('.term-place:not([hidden])').waitFor();
-  // The vertical middles of the toolbar's visible items (the tabs have a row of their own).
-  const middles = (await page.evaluate(`[...document.querySelectorAll('.term-toolbar > :not(.term-tabs)')]
+  // The vertical middles of the toolbar's visible items.
+  const middles = (await page.evaluate(`[...document.querySelectorAll('.term-toolbar > *')]
     .filter((element) => element.offsetParent !== null)
     .map((element) => { const box = element.getBoundingClientRect(); return box.top + box.height / 2; })`)) as number[];
   const toolbarRows = Math.max(...middles) - Math.min(...middles) < 4 ? 1 : 2;
@@ -517,7 +525,7 @@ it('renames a tab from the toolbar or with a double-click, and shows the start o
   expect(automatic).toMatch(/^bash( \d+)?$/);
 
   // The dialog says which terminal it renames, and what an empty name gives.
-  await page.getByRole('button', { name: 'Rename terminal' }).click();
+  await terminals.chooseMore('Rename terminal');
   const dialog = page.getByRole('dialog');
   const name = dialog.getByRole('textbox', { name: 'Name' });
   expect(await dialog.getByRole('heading').textContent()).toBe(`Rename “${automatic}”`);
@@ -555,7 +563,7 @@ it('draws the toolbar buttons as icons, shows the keyboard shortcuts, and opens 
   const firstId = await terminals.sessionIdIn(0);
 
   // Every glyph-free button is found by its name and draws an SVG icon that shows (ink on the toolbar).
-  const iconButtons = ['New terminal', 'Split side by side', 'Split stacked', 'Rename terminal', 'Find in terminal', 'Keyboard shortcuts'];
+  const iconButtons = ['New terminal', 'Split side by side', 'Split stacked', 'Find in terminal', 'More actions'];
   const expectIcon = async (name: string) => {
     const button = terminals.toolbarButton(name);
     expect(await button.locator('svg').count(), name).toBe(1);
@@ -566,15 +574,17 @@ it('draws the toolbar buttons as icons, shows the keyboard shortcuts, and opens 
   };
   for (const name of iconButtons) await expectIcon(name);
   expect(await terminals.toolbarButton('New terminal').getAttribute('title')).toBe('New terminal (Ctrl+Shift+`)');
+  // Split opens a terminal of its own, which keeps its tab once the split is closed.
   await terminals.splitSideBySide();
+  const splitId = await terminals.sessionIdIn(1);
   await expectIcon('Close the split');
   await terminals.focus(0); // closing the split keeps the focused pane
   await terminals.toolbarButton('Close the split').click();
   await expect.poll(() => page.locator('.term-panes').getAttribute('data-split')).toBe('none');
   await expect.poll(() => terminals.sessionIdIn(0)).toBe(firstId);
 
-  // The toolbar's button opens the sheet, which lists the keys there are; Escape gives the terminal the focus back.
-  await terminals.toolbarButton('Keyboard shortcuts').click();
+  // The toolbar's menu opens the sheet, which lists the keys there are; Escape gives the terminal the focus back.
+  await terminals.chooseMore('Keyboard shortcuts');
   await terminals.shortcutSheet().waitFor();
   expect(await terminals.shortcutSheet().getByRole('heading').allTextContents()).toEqual(['Keyboard shortcuts', 'In a terminal', 'In the search box', 'In the tab list']);
   expect(await terminals.shortcutRows()).toEqual(
@@ -611,7 +621,7 @@ it('draws the toolbar buttons as icons, shows the keyboard shortcuts, and opens 
   await terminals.waitFocused(0);
   expect((await runningSessionIds(page)).sort()).toEqual([...runningBefore, newId].sort());
   const tabs = await terminals.tabSessionIds();
-  expect(tabs.slice(-2)).toEqual([firstId, newId]);
+  expect(tabs.slice(-3)).toEqual([firstId, splitId, newId]);
 
   // Ctrl+Shift+PageDown / PageUp show the next and previous tab, round from the ends.
   const expectShown = async (id: string) => {
@@ -625,9 +635,11 @@ it('draws the toolbar buttons as icons, shows the keyboard shortcuts, and opens 
   await page.keyboard.press('Control+Shift+PageUp');
   await expectShown(newId);
   await page.keyboard.press('Control+Shift+PageUp');
+  await expectShown(splitId);
+  await page.keyboard.press('Control+Shift+PageUp');
   await expectShown(firstId);
   await page.keyboard.press('Control+Shift+PageUp');
-  await expectShown(at(-3));
+  await expectShown(at(-4));
   await page.keyboard.press('Control+Shift+PageDown');
   await expectShown(firstId);
   // The keys never reached the terminal: it did not scroll a page up, and the next command line is clean.
@@ -640,7 +652,7 @@ it('draws the toolbar buttons as icons, shows the keyboard shortcuts, and opens 
   await page.keyboard.press('Control+Shift+ArrowUp');
   await expect.poll(() => terminals.hasFocus(terminals.tabLabel(firstId))).toBe(true);
   await page.keyboard.press('Control+Shift+PageDown');
-  await expectShown(newId);
+  await expectShown(splitId);
 
   expect(e2e.consoleProblems(page)).toEqual([]);
 }, 60_000);

@@ -6,7 +6,6 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterEach } from 'vitest';
 import { buildApp, type BuildAppOptions } from '../../src/app.js';
 import { loadConfig, type Config, type Env } from '../../src/config/index.js';
-import { SESSION_COOKIE } from '../../src/features/auth/guard.js';
 import type { Clock } from '../../src/infra/clock.js';
 
 export interface TestApp {
@@ -96,7 +95,7 @@ export async function buildTestApp(
  */
 export async function signInAsOwner(app: FastifyInstance): Promise<string> {
   const { token } = await app.auth.sessions.create({ ip: '127.0.0.1', userAgent: 'vitest' });
-  return `${SESSION_COOKIE}=${token}`;
+  return `${app.auth.cookieName}=${token}`;
 }
 
 /** inject() as the signed-in owner. */

@@ -1,6 +1,5 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Env } from '../../src/config/index.js';
-import { SESSION_COOKIE } from '../../src/features/auth/guard.js';
 import type { FakeGitHub } from '../fake-github/index.js';
 
 /** The variables that point Shellport at a fake GitHub (web flow, device flow and REST). */
@@ -66,6 +65,6 @@ export async function signInWithGitHub(
     url: `${callbackUrl.pathname}${callbackUrl.search}`,
     headers: { ...(options.headers ?? {}), ...(cookieHeader ? { cookie: cookieHeader } : {}) },
   });
-  const session = setCookies(callback).get(SESSION_COOKIE);
-  return { callback, cookie: session ? `${SESSION_COOKIE}=${session}` : null, authorizeUrl, callbackUrl };
+  const session = setCookies(callback).get(app.auth.cookieName);
+  return { callback, cookie: session ? `${app.auth.cookieName}=${session}` : null, authorizeUrl, callbackUrl };
 }

@@ -62,9 +62,34 @@ describe('log redaction', () => {
       const error = (line.err ?? line.problem) as { type: string; code: string; cause: { type: string; code: string } };
       expect(error).toMatchObject({ type: 'Error', code: 'ENOENT', message: 'no such file', cause: { type: 'TypeError', code: 'ERR_X' } });
     }
-    // Outside errors a field named `code` may be an OAuth code, and stays hidden.
-    app.log.info({ code: 'oauth-code-5' }, 'careless');
-    expect(logLines().find((entry) => entry.msg === 'careless')?.code).toBe(REDACTED);
+  });
+
+  it('keeps error codes readable and hides OAuth codes where requests carry them: query strings, bodies, URLs', async () => {
+    const { app, logLines, logText } = await buildTestApp();
+    // Every refusal logs its stable code (issue 16: they all read "[redacted]").
+    await app.inject({ method: 'GET', url: '/api/workspaces/not-a-uuid' });
+    const refusals = logLines().filter((entry) => entry.msg === 'request refused');
+    expect(refusals.length).toBeGreaterThan(0);
+    for (const refusal of refusals) expect(refusal.code).toMatch(/^[a-z_]+$/);
+    app.log.warn({ code: 'access_denied' }, 'device flow refused by GitHub');
+    expect(logLines().find((entry) => entry.msg === 'device flow refused by GitHub')?.code).toBe('access_denied');
+
+    app.log.info(
+      {
+        query: { code: 'oauth-code-5', state: 'state-6', other: 1 },
+        body: { device_code: 'device-code-7', grant_type: 'urn:ietf:params:oauth:grant-type:device_code' },
+        request: { body: { code: 'nested-code-8' } },
+        callbackUrl: '/auth/github/callback?code=url-code-9&state=url-state-10',
+        deviceCode: 'device-code-11',
+      },
+      'careless',
+    );
+    for (const secret of ['oauth-code-5', 'state-6', 'device-code-7', 'nested-code-8', 'url-code-9', 'url-state-10', 'device-code-11']) {
+      expect(logText()).not.toContain(secret);
+    }
+    const careless = logLines().find((entry) => entry.msg === 'careless') as { query: Record<string, unknown>; body: Record<string, unknown> };
+    expect(careless.query).toEqual({ code: REDACTED, state: REDACTED, other: 1 });
+    expect(careless.body.grant_type).toBe('urn:ietf:params:oauth:grant-type:device_code');
   });
 
   it('masks OAuth codes, states and tokens in URLs', () => {

@@ -11,10 +11,20 @@ import { createSessionStore, type SessionStore } from './session-store.js';
 
 export const SESSION_COOKIE = 'shellport_session';
 
+/**
+ * On https the cookie carries the `__Host-` prefix: browsers then accept it only Secure, for the whole
+ * host (Path=/, no Domain) and from this host itself, so a sibling subdomain cannot plant or shadow it.
+ */
+export function sessionCookieName(isHttps: boolean): string {
+  return isHttps ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE;
+}
+
 export type UpgradeCheck = { ok: true; session: AuthSession } | { ok: false; status: 401 | 403; message: string };
 
 export interface AuthGuard {
   sessions: SessionStore;
+  /** The session cookie's name (sessionCookieName). */
+  readonly cookieName: string;
   /** Puts a new session id in the browser (httpOnly, SameSite=Lax, Secure over https). */
   setSessionCookie(reply: FastifyReply, token: string): void;
   clearSessionCookie(reply: FastifyReply): void;
@@ -62,26 +72,28 @@ export const authGuardPlugin = fp(
       path: '/',
     };
 
+    const cookieName = sessionCookieName(config.server.isHttps);
     const guard: AuthGuard = {
       sessions,
+      cookieName,
       setSessionCookie(reply, token) {
-        reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions, maxAge: Math.floor(config.auth.sessionMaxAgeMs / 1000) });
+        reply.setCookie(cookieName, token, { ...cookieOptions, maxAge: Math.floor(config.auth.sessionMaxAgeMs / 1000) });
       },
       clearSessionCookie(reply) {
-        reply.clearCookie(SESSION_COOKIE, cookieOptions);
+        reply.clearCookie(cookieName, cookieOptions);
       },
       sessionOf(request) {
-        return sessions.findValid(request.cookies[SESSION_COOKIE]);
+        return sessions.findValid(request.cookies[cookieName]);
       },
       async isStillSignedIn(request) {
-        return (await sessions.findValid(request.cookies[SESSION_COOKIE], { touch: false })) !== null;
+        return (await sessions.findValid(request.cookies[cookieName], { touch: false })) !== null;
       },
       async authenticateUpgrade(request, options = {}) {
         const origin = request.headers.origin;
         if (!origin || !isOwnOrigin(origin, request.headers.host, config.server)) {
           return { ok: false, status: 403, message: 'Connections must come from Shellport\'s own web page (Origin refused).' };
         }
-        const session = await sessions.findValid(app.parseCookie(request.headers.cookie ?? '')[SESSION_COOKIE], options);
+        const session = await sessions.findValid(app.parseCookie(request.headers.cookie ?? '')[cookieName], options);
         if (!session) return { ok: false, status: 401, message: 'Sign in to Shellport first: your session is missing or has expired.' };
         return { ok: true, session };
       },

@@ -13,28 +13,31 @@ import { createDeviceFlows, DeviceFlowLimitError, type DeviceFlow } from './devi
 import { renderMessagePage } from './pages.js';
 import { signInRateLimit } from './security.js';
 import { clientOf, createSignInService } from './sign-in.js';
-import type { AuthLogEntry, AuthOptions, AuthSessionInfo, DeviceState, Me } from './wire.js';
+import { extractStartupToken, type AuthLogEntry, type AuthOptions, type AuthSessionInfo, type DeviceState, type Me } from './wire.js';
 
 export interface AuthRoutesOptions {
   config: Config;
   clock: Clock;
 }
 
+const PRINT_AGAIN = 'Where Shellport runs, the command npm run sign-in-link prints the current link.';
 const STATE_COOKIE = 'shellport_oauth_state';
 const DEVICE_COOKIE = 'shellport_device';
 const SETUP_COOKIE = 'shellport_setup';
 const SETUP_COOKIE_MAX_AGE_S = 30 * 60;
 const WEB_FLOW_TTL_MS = 10 * 60_000;
 
-const githubStartQuery = z.object({ setup_token: z.string().max(256).optional() });
+/** A start-up token as typed or pasted: the whole printed link, or the token alone (extractStartupToken). */
+const startupTokenInput = z.string().max(2048).transform(extractStartupToken).pipe(z.string().max(256));
+const githubStartQuery = z.object({ setup_token: startupTokenInput.optional() });
 const callbackQuery = z.object({
   code: z.string().max(512).optional(),
   state: z.string().max(256).optional(),
   error: z.string().max(128).optional(),
 });
-const tokenQuery = z.object({ token: z.string().max(256).optional() });
+const tokenQuery = z.object({ token: startupTokenInput.optional() });
 const sessionParams = z.object({ id: z.uuid({ error: 'a session id' }) });
-const deviceStartBody = z.object({ setupToken: z.string().max(256).optional() }).optional();
+const deviceStartBody = z.object({ setupToken: startupTokenInput.optional() }).optional();
 const logQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
 
 interface PendingWebFlow {
@@ -132,6 +135,7 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
       },
       tokenSignIn: app.startupToken.isTokenSignInEnabled,
       hasOwner: settings.githubUserId !== null || settings.githubLogin !== null || config.github.allowedUser !== null,
+      setupTokenReceived: app.startupToken.matches(request.cookies[SETUP_COOKIE]),
     };
   });
 
@@ -141,7 +145,7 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
     const { token } = tokenQuery.parse(request.query);
     if (!app.startupToken.matches(token)) {
       await recordAuthEvent(app.db, clock, { action: 'denied', success: false, ...clientOf(request), details: { method: 'setup', reason: 'wrong_token' } });
-      return page(reply, 401, 'Wrong setup link', 'This setup link is wrong or from an earlier start of the server. Use the URL the server printed at its latest start.');
+      return page(reply, 401, 'Wrong setup link', `This setup link is not the current one: its token changes at every start of the server. ${PRINT_AGAIN}`);
     }
     reply.setCookie(SETUP_COOKIE, token!, { ...tempCookie, path: '/auth', maxAge: SETUP_COOKIE_MAX_AGE_S });
     return reply.header('cache-control', 'no-store').redirect('/sign-in');
@@ -283,7 +287,7 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
     }
     if (!app.startupToken.matches(token)) {
       await recordAuthEvent(app.db, clock, { action: 'denied', success: false, ...client, details: { method: 'token', reason: 'wrong_token' } });
-      return page(reply, 401, 'Wrong sign-in link', 'This sign-in link is wrong or from an earlier start of the server. Use the URL the server printed at its latest start.');
+      return page(reply, 401, 'Wrong sign-in link', `This sign-in link or token is not the current one: it changes at every start of the server. ${PRINT_AGAIN}`);
     }
     await signIn.startSession(request, reply);
     await recordAuthEvent(app.db, clock, { action: 'login', success: true, ...client, details: { method: 'token' } });

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../../config/index.js';
 import { loadSettings } from '../github/access.js';
+import { describeStartupLinks, removeStartupLinkFile, startupLinkFile, writeStartupLinkFile, type StartupLinks } from './startup-link.js';
 
 /**
  * The random token printed at start-up, like Jupyter's. It serves two purposes:
@@ -11,14 +12,19 @@ import { loadSettings } from '../github/access.js';
  *   which is loopback behind any local proxy) or with TOKEN_SIGN_IN=true;
  * - the setup token proving that the first GitHub sign-in comes from whoever started the server,
  *   when GITHUB_ALLOWED_USER is unset and nobody owns the server yet.
- * It lives in memory only and changes at every start.
+ * It changes at every start. It lives in memory, and in DATA_DIR/sign-in-link.json (mode 0600) while the
+ * server listens, for `npm run sign-in-link`; it is written to the console only in the banner on a terminal.
  */
 export interface StartupToken {
   /** Constant-time comparison with the token. */
   matches(candidate: string | undefined): boolean;
   readonly isTokenSignInEnabled: boolean;
-  /** Lines for the console at start-up: the sign-in URL and/or the setup URL. Never logged. */
+  /** The sign-in URL and/or the setup URL, as they stand now. Never logged. */
+  links(baseUrl: string): Promise<StartupLinks>;
+  /** The links as sentences, one a line. */
   describe(baseUrl: string): Promise<string[]>;
+  /** Writes the links to DATA_DIR/sign-in-link.json (mode 0600) for `npm run sign-in-link`; the file goes when the app closes. */
+  publish(baseUrl: string): Promise<StartupLinks & { file: string }>;
   /** The token itself, for the start-up message and tests. */
   readonly value: string;
 }
@@ -40,21 +46,33 @@ export const startupTokenPlugin = fp(
     const value = randomBytes(24).toString('base64url');
     const expected = digest(value);
     const enabled = isTokenSignInEnabled(config);
+    const file = startupLinkFile(config.storage.dataDir);
+    let isPublished = false;
+    const links = async (baseUrl: string): Promise<StartupLinks> => {
+      const settings = await loadSettings(app.db);
+      const unclaimed = settings.githubUserId === null && settings.githubLogin === null && config.github.allowedUser === null;
+      return {
+        url: baseUrl,
+        signInUrl: enabled ? `${baseUrl}/auth/token?token=${value}` : null,
+        setupUrl: config.github.clientId && unclaimed ? `${baseUrl}/auth/setup?token=${value}` : null,
+      };
+    };
     app.decorate('startupToken', {
       value,
       isTokenSignInEnabled: enabled,
       matches: (candidate) => typeof candidate === 'string' && candidate.length > 0 && candidate.length <= 256 && timingSafeEqual(digest(candidate), expected),
-      async describe(baseUrl) {
-        const lines: string[] = [];
-        if (enabled) lines.push(`Sign in to Shellport with this URL (its token changes at every start): ${baseUrl}/auth/token?token=${value}`);
-        const settings = await loadSettings(app.db);
-        const unclaimed = settings.githubUserId === null && settings.githubLogin === null && config.github.allowedUser === null;
-        if (config.github.clientId && unclaimed) {
-          lines.push(`No owner yet. Claim this server by signing in with GitHub from this URL: ${baseUrl}/auth/setup?token=${value}`);
-        }
-        return lines;
+      links,
+      describe: async (baseUrl) => describeStartupLinks(await links(baseUrl)),
+      async publish(baseUrl) {
+        const current = await links(baseUrl);
+        writeStartupLinkFile(file, { ...current, pid: process.pid, startedAt: new Date().toISOString() });
+        isPublished = true;
+        return { ...current, file };
       },
     } satisfies StartupToken);
+    app.addHook('onClose', async () => {
+      if (isPublished) removeStartupLinkFile(file);
+    });
   },
   { name: 'startup-token', dependencies: ['database'] },
 );

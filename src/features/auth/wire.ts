@@ -7,6 +7,23 @@ export interface AuthOptions {
   github: { webFlow: boolean; deviceFlow: boolean; url: string };
   tokenSignIn: boolean;
   hasOwner: boolean;
+  /** This browser opened the setup link (/auth/setup) of this start: its next GitHub sign-in may claim the server. */
+  setupTokenReceived: boolean;
+}
+
+/**
+ * The start-up token in what someone pasted: the whole printed link (sign-in or setup URL, with
+ * `token=` or `setup_token=`), a query string, or the bare token. Whitespace around it is dropped.
+ */
+export function extractStartupToken(input: string): string {
+  const value = input.trim();
+  const match = /(?:^|[?&])(?:setup_)?token=([^&#\s]*)/.exec(value);
+  if (!match) return value;
+  try {
+    return decodeURIComponent(match[1]!);
+  } catch {
+    return match[1]!;
+  }
 }
 
 /** POST /auth/device and GET /auth/device: a device-flow sign-in in progress. */
@@ -22,7 +39,8 @@ export interface DeviceState {
 /** GET /api/me. */
 export interface Me {
   owner: { githubId: number; login: string | null; name: string | null; avatarUrl: string | null } | null;
-  github: { state: 'connected' | 'needs_renewal' | 'not_connected' | 'not_configured'; url: string; webFlow: boolean; deviceFlow: boolean };
+  /** state: checked against GitHub (see GitHubConnectionState in features/github/wire.ts, whose words the screens show). */
+  github: { state: 'connected' | 'needs_renewal' | 'not_connected' | 'not_configured' | 'unreachable'; url: string; webFlow: boolean; deviceFlow: boolean };
   session: { id: string; createdAt: string; expiresAt: string };
 }
 

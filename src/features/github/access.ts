@@ -7,6 +7,7 @@ import type { Clock } from '../../infra/clock.js';
 import type { Database } from '../../infra/database/client.js';
 import type { Vault } from '../../infra/vault.js';
 import { OAuthError, createOAuthClient, type GitHubIdentity, type OAuthClient, type TokenSet } from './oauth.js';
+import type { GitHubConnectionState } from './wire.js';
 
 /*
  * GitHub access for every feature, created once per app and decorated as `app.github`:
@@ -20,17 +21,26 @@ import { OAuthError, createOAuthClient, type GitHubIdentity, type OAuthClient, t
  *   octokit(): Promise<Octokit>               REST client on GITHUB_API_URL; each request gets a fresh token and a
  *                                             401 triggers one refresh and one retry. Rate limits are not retried.
  *   webUrl / apiUrl                           GITHUB_URL (git clone URLs: `${webUrl}/owner/repo.git`) and GITHUB_API_URL.
- *   connectionState()                         'connected' | 'needs_renewal' | 'not_configured' | 'not_connected'.
+ *   connectionState()                         'connected' | 'needs_renewal' | 'not_configured' | 'not_connected' |
+ *                                             'unreachable': the one status every screen shows. A stored token is
+ *                                             checked against GitHub (cached for a minute, with a deadline); a
+ *                                             token GitHub refuses is renewed or marked as needing renewal.
+ *   ensureConnected()                         throws what connectionState() found (409 reauth/not connected), if anything.
+ *   forgetStatusCheck()                       the next connectionState() asks GitHub (git was refused the token).
  *
  * Never log, store unencrypted or put in a URL what getAccessToken() returns; for git, pass it through
  * an environment variable or a credential helper, never in the remote URL.
  */
 
-export type ConnectionState = 'connected' | 'needs_renewal' | 'not_configured' | 'not_connected';
+export type ConnectionState = GitHubConnectionState;
 
 export const SETTINGS_ID = 'singleton';
 // An expiring token is refreshed when it has less than this left, so a clone never starts with a dying token.
 const REFRESH_MARGIN_MS = 5 * 60_000;
+// Screens ask for the status on every load: GitHub is asked at most once a minute per token, and a slow
+// answer costs a page at most a few seconds (then the status says GitHub did not answer).
+const STATUS_CACHE_MS = 60_000;
+const STATUS_DEADLINE_MS = 4_000;
 
 export interface GitHubAccessDeps {
   db: Database;
@@ -39,6 +49,8 @@ export interface GitHubAccessDeps {
   clock: Clock;
   log: FastifyBaseLogger;
   oauth?: OAuthClient;
+  /** How long a check of the stored token against GitHub stands, and how long it may take. */
+  statusCheck?: { cacheMs: number; deadlineMs: number };
 }
 
 export const notConnected = () =>
@@ -57,8 +69,19 @@ export async function loadSettings(db: Database): Promise<Settings> {
   return db.settings.create({ data: { id: SETTINGS_ID } }).catch(() => db.settings.findUniqueOrThrow({ where: { id: SETTINGS_ID } }));
 }
 
-export function createGitHubAccess({ db, vault, config, clock, log, oauth = createOAuthClient({ config, clock }) }: GitHubAccessDeps) {
+export function createGitHubAccess({
+  db,
+  vault,
+  config,
+  clock,
+  log,
+  oauth = createOAuthClient({ config, clock }),
+  statusCheck = { cacheMs: STATUS_CACHE_MS, deadlineMs: STATUS_DEADLINE_MS },
+}: GitHubAccessDeps) {
   let refreshInFlight: Promise<string> | null = null;
+  // The last check against GitHub, for the stored token it checked (its ciphertext: a new token is checked anew).
+  let lastCheck: { storedToken: string; at: number; state: ConnectionState } | null = null;
+  let checkInFlight: { storedToken: string; state: Promise<ConnectionState> } | null = null;
 
   function encryptTokens(tokens: TokenSet) {
     return {
@@ -144,9 +167,9 @@ export function createGitHubAccess({ db, vault, config, clock, log, oauth = crea
     return refresh();
   }
 
-  async function connectionState(): Promise<ConnectionState> {
+  /** The state as the database tells it, without asking GitHub. */
+  function storedState(settings: Settings): ConnectionState {
     if (!config.clientId) return 'not_configured';
-    const settings = await loadSettings(db);
     if (!settings.githubAccessToken) return settings.githubUserId !== null ? 'needs_renewal' : 'not_connected';
     if (vault.tryDecrypt(settings.githubAccessToken) === null) return 'needs_renewal';
     const now = clock.now();
@@ -156,6 +179,91 @@ export function createGitHubAccess({ db, vault, config, clock, log, oauth = crea
       vault.tryDecrypt(settings.githubRefreshToken) !== null &&
       (settings.githubRefreshTokenExpiresAt === null || settings.githubRefreshTokenExpiresAt > now);
     return accessExpired && !canRefresh ? 'needs_renewal' : 'connected';
+  }
+
+  /**
+   * Asks GitHub whether it takes the token: GET /rate_limit answers 401 to a revoked or expired token
+   * and does not count against the rate limit. A 401 goes through the same renewal as any other call.
+   */
+  async function askGitHub(): Promise<ConnectionState> {
+    try {
+      const token = await getAccessToken();
+      const response = await fetch(`${config.apiUrl}/rate_limit`, {
+        headers: { authorization: `token ${token}`, accept: 'application/vnd.github+json', 'user-agent': 'shellport' },
+        signal: AbortSignal.timeout(statusCheck.deadlineMs),
+      });
+      await response.body?.cancel();
+      if (response.status === 401) await refreshAfterUnauthorized(token);
+      // Anything else below 500 took the token: 404 is GitHub Enterprise Server without rate limiting, 403 a used-up limit.
+      else if (response.status >= 500) {
+        log.warn({ status: response.status }, 'GitHub answered the connection check with an error');
+        return 'unreachable';
+      }
+      return 'connected';
+    } catch (error) {
+      if (error instanceof AppError) {
+        if (error.code === 'github_reauth_required') return 'needs_renewal';
+        if (error.code === 'github_not_connected') return 'not_connected';
+        if (error.code === 'github_not_configured') return 'not_configured';
+      }
+      // A timeout is the deadline's own warning (checkWithGitHub).
+      if ((error as Error).name !== 'TimeoutError') log.warn({ reason: error instanceof AppError ? error.code : (error as Error).name }, 'GitHub could not be reached to check the connection');
+      return 'unreachable';
+    }
+  }
+
+  /** askGitHub() within the deadline, renewal included; a renewal still under way goes on and is stored. */
+  async function checkWithGitHub(): Promise<ConnectionState> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<ConnectionState>((resolve) => {
+      timer = setTimeout(() => {
+        log.warn({ deadlineMs: statusCheck.deadlineMs }, 'GitHub did not answer the connection check in time');
+        resolve('unreachable');
+      }, statusCheck.deadlineMs);
+    });
+    try {
+      return await Promise.race([askGitHub(), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function connectionState(): Promise<ConnectionState> {
+    const settings = await loadSettings(db);
+    const stored = storedState(settings);
+    if (stored !== 'connected') return stored;
+    const storedToken = settings.githubAccessToken!;
+    const now = clock.now().getTime();
+    if (lastCheck && lastCheck.storedToken === storedToken && now - lastCheck.at < statusCheck.cacheMs) return lastCheck.state;
+    if (checkInFlight?.storedToken === storedToken) return checkInFlight.state;
+    const check = {
+      storedToken,
+      state: checkWithGitHub()
+        .then(async (state) => {
+          const after = await loadSettings(db);
+          // Kept for the token it checked; a sign-in or a renewal meanwhile stored another, checked on the next call.
+          if (after.githubAccessToken === storedToken) lastCheck = { storedToken, at: clock.now().getTime(), state };
+          return after.githubAccessToken ? state : storedState(after);
+        })
+        .finally(() => {
+          if (checkInFlight === check) checkInFlight = null;
+        }),
+    };
+    checkInFlight = check;
+    return check.state;
+  }
+
+  /** The next connectionState() asks GitHub again (git was just refused the token, say). */
+  function forgetStatusCheck(): void {
+    lastCheck = null;
+  }
+
+  /** Throws the AppError that says what to do when the checked status is a refusal (not when GitHub is merely slow). */
+  async function ensureConnected(): Promise<void> {
+    const state = await connectionState();
+    if (state === 'needs_renewal') throw reauthRequired();
+    if (state === 'not_connected') throw notConnected();
+    if (state === 'not_configured') throw notConfigured();
   }
 
   /** Stores the owner's identity and fresh tokens in one write (sign-in). */
@@ -201,6 +309,8 @@ export function createGitHubAccess({ db, vault, config, clock, log, oauth = crea
     refreshAfterUnauthorized,
     octokit,
     connectionState,
+    ensureConnected,
+    forgetStatusCheck,
     saveConnection,
   };
 }

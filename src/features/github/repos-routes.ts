@@ -15,6 +15,8 @@ export async function githubRepoRoutes(app: FastifyInstance, { config, clock }: 
 
   app.get('/api/github/repos', async (request) => {
     const query = reposQuery.parse(request.query);
+    // The same status as every other screen: a list cached before the token stopped working is not shown.
+    await app.github.ensureConnected();
     return browser.list({ q: query.q || undefined, sort: query.sort, refresh: query.refresh, page: query.page, perPage: query.perPage });
   });
 }

@@ -12,10 +12,10 @@ export interface SettingsRoutesOptions {
 export async function settingsRoutes(app: FastifyInstance, { config }: SettingsRoutesOptions) {
   const service = createSettingsService({ db: app.db, config });
 
-  app.get('/api/settings', async (): Promise<SettingsResponse> => ({ settings: await service.read(), shells: await service.allowedShells() }));
+  app.get('/api/settings', async (): Promise<SettingsResponse> => ({ settings: await service.read(), shells: await service.shellChoices() }));
 
   app.patch('/api/settings', async (request): Promise<SettingsResponse> => {
     const patch = settingsPatchSchema.parse(request.body ?? {});
-    return { settings: await service.update(patch), shells: await service.allowedShells() };
+    return { settings: await service.update(patch), shells: await service.shellChoices() };
   });
 }

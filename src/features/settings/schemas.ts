@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { MAX_FONT_SIZE, MIN_FONT_SIZE, THEMES } from './wire.js';
+import { MAX_FONT_SIZE, MAX_SCROLLBACK_LINES, MIN_FONT_SIZE, MIN_SCROLLBACK_LINES, THEMES } from './wire.js';
 
 /** PATCH /api/settings: any subset; `defaultShell: null` goes back to bash. */
 export const settingsPatchSchema = z
   .object({
     theme: z.enum(THEMES, { error: 'system, dark, light or high-contrast' }).optional(),
     fontSize: z.number().int().min(MIN_FONT_SIZE).max(MAX_FONT_SIZE).optional(),
+    scrollbackLines: z.number().int().min(MIN_SCROLLBACK_LINES).max(MAX_SCROLLBACK_LINES).optional(),
     defaultShell: z
       .string()
       .trim()
@@ -23,6 +24,7 @@ export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
 export const storedPreferencesSchema = z
   .object({
     fontSize: z.number().int().min(MIN_FONT_SIZE).max(MAX_FONT_SIZE).optional().catch(undefined),
+    scrollbackLines: z.number().int().min(MIN_SCROLLBACK_LINES).max(MAX_SCROLLBACK_LINES).optional().catch(undefined),
     defaultShell: z.string().optional().catch(undefined),
     confirmLeave: z.boolean().optional().catch(undefined),
   })

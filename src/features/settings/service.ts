@@ -4,7 +4,8 @@ import type { Database } from '../../infra/database/client.js';
 import { loadSettings } from '../github/access.js';
 import { findShell, listAllowedShells } from '../terminals/context.js';
 import { storedPreferencesSchema, type SettingsPatch } from './schemas.js';
-import { DEFAULT_FONT_SIZE, THEMES, type Theme, type UserSettings } from './wire.js';
+import { listShellChoices, matchingChoice } from './shell-choices.js';
+import { DEFAULT_FONT_SIZE, DEFAULT_SCROLLBACK_LINES, THEMES, type Theme, type UserSettings } from './wire.js';
 
 export interface SettingsServiceDeps {
   db: Database;
@@ -25,6 +26,7 @@ function toUserSettings(theme: string, preferences: Record<string, unknown>): Us
   return {
     theme: (THEMES as readonly string[]).includes(theme) ? (theme as Theme) : 'system',
     fontSize: stored.fontSize ?? DEFAULT_FONT_SIZE,
+    scrollbackLines: stored.scrollbackLines ?? DEFAULT_SCROLLBACK_LINES,
     defaultShell: stored.defaultShell ?? null,
     confirmLeave: stored.confirmLeave ?? true,
   };
@@ -33,30 +35,37 @@ function toUserSettings(theme: string, preferences: Record<string, unknown>): Us
 /** The owner's display and terminal preferences, kept in the Settings row (theme + preferences JSON). */
 export function createSettingsService({ db, config }: SettingsServiceDeps) {
   const allowedShells = () => listAllowedShells(config.terminals.shellsFile, config.terminals.baseEnv.PATH ?? '');
+  /** What Settings offers: each allowed shell once, no restricted ones (see shell-choices.ts). */
+  const shellChoices = async () => listShellChoices(await allowedShells());
 
+  /** The settings, with a default shell stored under another name of a listed one (/usr/bin/bash) shown as listed. */
   async function read(): Promise<UserSettings> {
     const row = await loadSettings(db);
-    return toUserSettings(row.theme, parsePreferences(row.preferences));
+    const settings = toUserSettings(row.theme, parsePreferences(row.preferences));
+    if (settings.defaultShell) settings.defaultShell = (await matchingChoice(settings.defaultShell, await shellChoices())) ?? settings.defaultShell;
+    return settings;
   }
 
-  /** Applies a validated patch; a default shell must be on the terminals' allow-list and is stored as its absolute path. */
+  /** Applies a validated patch; a default shell must be one of the choices (or the same program) and is stored as the listed path. */
   async function update(patch: SettingsPatch): Promise<UserSettings> {
     let defaultShell: string | null | undefined = patch.defaultShell;
     if (typeof defaultShell === 'string') {
-      const allowed = await allowedShells();
-      const found = findShell(defaultShell, allowed);
-      if (!found) {
+      const choices = await shellChoices();
+      const found = findShell(defaultShell, choices) ?? findShell(defaultShell, await allowedShells());
+      const choice = found && (await matchingChoice(found, choices));
+      if (!choice) {
         throw badRequest(
           'shell_not_allowed',
-          `${defaultShell} is not an allowed shell. Choose one of: ${allowed.join(', ') || '(none)'} (from ${config.terminals.shellsFile}).`,
-          { allowed },
+          `${defaultShell} is not a shell to choose here. Choose one of: ${choices.join(', ') || '(none)'} (from ${config.terminals.shellsFile}).`,
+          { allowed: choices },
         );
       }
-      defaultShell = found;
+      defaultShell = choice;
     }
     const row = await loadSettings(db);
     const preferences = parsePreferences(row.preferences);
     if (patch.fontSize !== undefined) preferences.fontSize = patch.fontSize;
+    if (patch.scrollbackLines !== undefined) preferences.scrollbackLines = patch.scrollbackLines;
     if (patch.confirmLeave !== undefined) preferences.confirmLeave = patch.confirmLeave;
     if (defaultShell === null) delete preferences.defaultShell;
     else if (defaultShell !== undefined) preferences.defaultShell = defaultShell;
@@ -67,7 +76,7 @@ export function createSettingsService({ db, config }: SettingsServiceDeps) {
     return toUserSettings(updated.theme, parsePreferences(updated.preferences));
   }
 
-  return { read, update, allowedShells };
+  return { read, update, allowedShells, shellChoices };
 }
 
 export type SettingsService = ReturnType<typeof createSettingsService>;

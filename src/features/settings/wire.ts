@@ -8,11 +8,17 @@ export type Theme = (typeof THEMES)[number];
 export const MIN_FONT_SIZE = 8;
 export const MAX_FONT_SIZE = 32;
 export const DEFAULT_FONT_SIZE = 14;
+/** Lines a terminal keeps above the screen in the browser (search covers them; a replay fills them). */
+export const MIN_SCROLLBACK_LINES = 1000;
+export const MAX_SCROLLBACK_LINES = 100_000;
+export const DEFAULT_SCROLLBACK_LINES = 10_000;
 
 export interface UserSettings {
   theme: Theme;
   fontSize: number;
-  /** An absolute path from the terminals' shell allow-list, or null for the default (bash). */
+  /** Lines each terminal keeps in the browser above the screen. */
+  scrollbackLines: number;
+  /** An absolute path from `shells`, or null for the default (bash). */
   defaultShell: string | null;
   /**
    * Whether leaving a page while a shell runs asks first (the default). Chromium gives Ctrl+W to the
@@ -24,6 +30,6 @@ export interface UserSettings {
 /** GET and PATCH /api/settings. */
 export interface SettingsResponse {
   settings: UserSettings;
-  /** The shells a terminal may run (absolute paths). */
+  /** The shells to choose a default from (absolute paths): each once, no restricted shells. Terminals accept every allowed path. */
   shells: string[];
 }

@@ -15,7 +15,7 @@ export async function terminalUploadRoutes(app: FastifyInstance, { manager, maxB
   // Hands the handler the request stream: no buffering, and no 1 MiB bodyLimit (the cap is ours).
   app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
 
-  app.post('/api/terminals/:id/files', async (request, reply) => {
+  app.post('/api/terminals/:id/files', { config: { streamingBody: true } }, async (request, reply) => {
     // Whatever goes wrong, the rest of the body is not worth reading: close the connection after answering.
     reply.header('connection', 'close');
     const { id } = terminalParamsSchema.parse(request.params);

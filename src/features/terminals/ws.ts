@@ -75,7 +75,21 @@ export async function terminalWebSocketRoute(app: FastifyInstance, options: Term
   app.addHook('onClose', async () => {
     app.server.off('upgrade', relay);
   });
-  await app.register(websocket, { options: { server: upgrades as never, maxPayload: options.maxPayload, perMessageDeflate: false } });
+  await app.register(websocket, {
+    options: { server: upgrades as never, maxPayload: options.maxPayload, perMessageDeflate: false },
+    errorHandler: (error, socket, request) => {
+      // A frame that breaks the protocol (text that is not UTF-8, a message over maxPayload, a bad
+      // opcode…): ws has already started closing with the matching code (1007, 1009, 1002). The
+      // client's fault, not ours: one warning line, no stack.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (typeof code === 'string' && code.startsWith('WS_ERR_')) {
+        request.log.warn({ code, reason: error.message }, 'terminal websocket closed: the client sent a frame the protocol forbids');
+        return;
+      }
+      request.log.error({ err: error }, 'terminal websocket failed');
+      socket.terminate();
+    },
+  });
 
   // Open connections, with the sign-in session that opened each and how to end it for a sign-out.
   const open = new Map<WebSocket, SignedInConnection>();

@@ -109,6 +109,13 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
     }
   }
 
+  /** describeGitFailure; when GitHub's git refused the token, the GitHub status asks GitHub again next time. */
+  function gitFailure(error: unknown, action: string, workspace: Workspace): AppError {
+    const failure = describeGitFailure(error, action);
+    if (failure.code === 'git_authentication_failed' && usesGitHubToken(workspace.cloneUrl)) github.forgetStatusCheck();
+    return failure;
+  }
+
   async function freeBytes(): Promise<number> {
     await mkdir(root, { recursive: true, mode: 0o700 });
     const info = await statfs(root);
@@ -286,7 +293,7 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
     } catch (error) {
       await rm(tempDir, { recursive: true, force: true }).catch(() => {});
       const cancelled = signal.aborted;
-      const message = closing ? INTERRUPTED_MESSAGE : cancelled ? CANCELLED_MESSAGE : describeGitFailure(error, 'Clone').message;
+      const message = closing ? INTERRUPTED_MESSAGE : cancelled ? CANCELLED_MESSAGE : gitFailure(error, 'Clone', workspace).message;
       await db.workspace
         .update({ where: { id: workspace.id }, data: { cloneState: 'error', cloneError: message } })
         .catch(() => {
@@ -419,7 +426,7 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
       try {
         await git.run(dir, ['fetch', '--prune', '--', 'origin'], { token: await tokenFor(workspace.cloneUrl) });
       } catch (error) {
-        throw describeGitFailure(error, 'Fetch');
+        throw gitFailure(error, 'Fetch', workspace);
       }
       await touch(id, { lastSyncAt: clock.now() });
       return readStatus(dir);
@@ -431,7 +438,7 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
       try {
         await git.run(dir, ['pull', '--ff-only', '--no-rebase', '--no-recurse-submodules'], { token: await tokenFor(workspace.cloneUrl) });
       } catch (error) {
-        throw describeGitFailure(error, 'Pull');
+        throw gitFailure(error, 'Pull', workspace);
       }
       await touch(id, { lastSyncAt: clock.now() });
       return readStatus(dir);

@@ -19,7 +19,12 @@ export function menuButton(label: string, items: (HTMLButtonElement | null)[]): 
   const element = h('div', { class: 'menu-anchor' }, button, menu);
 
   const isOpen = () => !menu.hidden;
-  const focusItem = (index: number) => entries.at(index % entries.length)?.focus();
+  // Items a style sheet hides (on some screens) or that are disabled are passed over.
+  const usable = () => entries.filter((item) => !item.disabled && item.getClientRects().length > 0);
+  const focusItem = (index: number) => {
+    const items = usable();
+    items.at(index % Math.max(items.length, 1))?.focus();
+  };
   const onPointerDown = (event: PointerEvent) => {
     if (!element.contains(event.target as Node)) close(false);
   };
@@ -53,8 +58,9 @@ export function menuButton(label: string, items: (HTMLButtonElement | null)[]): 
     open(event.key === 'ArrowDown' ? 0 : -1);
   });
   menu.addEventListener('keydown', (event) => {
-    const index = entries.indexOf(document.activeElement as HTMLButtonElement);
-    const moves: Record<string, number> = { ArrowDown: index + 1, ArrowUp: index - 1 + entries.length, Home: 0, End: -1 };
+    const items = usable();
+    const index = items.indexOf(document.activeElement as HTMLButtonElement);
+    const moves: Record<string, number> = { ArrowDown: index + 1, ArrowUp: index - 1 + items.length, Home: 0, End: -1 };
     if (event.key in moves) {
       event.preventDefault();
       focusItem(moves[event.key]!);

@@ -8,7 +8,7 @@ import { terminalsScreen } from '../screens/terminals.js';
 import { workspacesScreen } from '../screens/workspaces.js';
 import { api, ApiError, describeError, setUnauthorizedHandler } from './api.js';
 import type { Screen, ScreenContext } from './context.js';
-import { h } from './dom.js';
+import { h, svg } from './dom.js';
 import { interceptLinks, matchRoute, type Route } from './router.js';
 import { applyTheme, storedTheme } from './theme.js';
 import { toast } from './toast.js';
@@ -36,7 +36,7 @@ const isAppPath = (path: string) => path === '/' || matchRoute(routes, path) !==
 
 export function startApp(root: HTMLElement): void {
   let me: Me | null = null;
-  let settings: UserSettings = { theme: storedTheme(), fontSize: 14, defaultShell: null, confirmLeave: true };
+  let settings: UserSettings = { theme: storedTheme(), fontSize: 14, scrollbackLines: 10_000, defaultShell: null, confirmLeave: true };
   let disposers: (() => void)[] = [];
   let settingsListeners: ((settings: UserSettings) => void)[] = [];
   let renderId = 0;
@@ -52,13 +52,35 @@ export function startApp(root: HTMLElement): void {
       .then(() => location.assign('/sign-in'))
       .catch((error: unknown) => toast(describeError(error), 'error'));
   });
+  // On a phone's full-bleed screen (the terminals) the navigation folds into this button, which floats
+  // at the start of the screen's own top row (base.css), so that one row of controls sits above the terminal.
+  const navToggle = h(
+    'button',
+    { type: 'button', class: 'nav-toggle', 'aria-label': 'Menu', title: 'Menu', 'aria-expanded': 'false', 'aria-controls': 'main-nav' },
+    svg('svg', { viewBox: '0 0 16 16', width: 16, height: 16, fill: 'none', stroke: 'currentColor', 'stroke-linecap': 'round', 'aria-hidden': 'true' }, svg('path', { d: 'M2.5 4.5h11M2.5 8.5h11M2.5 12.5h11' })),
+  );
   const header = h(
     'header',
     { class: 'app-header' },
+    navToggle,
     h('a', { href: '/workspaces', class: 'brand', 'aria-label': 'Shellport home' }, h('span', { 'aria-hidden': 'true' }, '>_'), ' Shellport'),
-    h('nav', { 'aria-label': 'Main' }, h('ul', {}, navLinks.map((link) => h('li', {}, link)))),
+    h('nav', { 'aria-label': 'Main', id: 'main-nav' }, h('ul', {}, navLinks.map((link) => h('li', {}, link)))),
     h('div', { class: 'session' }, userLabel, signOut),
   );
+  const showNav = (open: boolean) => {
+    header.toggleAttribute('data-nav-open', open);
+    navToggle.setAttribute('aria-expanded', String(open));
+  };
+  navToggle.addEventListener('click', () => showNav(navToggle.getAttribute('aria-expanded') !== 'true'));
+  header.addEventListener('keydown', (event) => {
+    if (event.key !== 'Escape' || navToggle.getAttribute('aria-expanded') !== 'true') return;
+    event.preventDefault();
+    showNav(false);
+    navToggle.focus();
+  });
+  document.addEventListener('pointerdown', (event) => {
+    if (!header.contains(event.target as Node)) showNav(false);
+  }, true);
   const skip = h('a', { class: 'skip-link', href: '#main' }, 'Skip to content');
   skip.addEventListener('click', (event) => {
     event.preventDefault();
@@ -110,6 +132,7 @@ export function startApp(root: HTMLElement): void {
 
   const render = async () => {
     const id = ++renderId;
+    showNav(false);
     dispose();
     const url = new URL(location.href);
     const match = matchRoute(routes, url.pathname);

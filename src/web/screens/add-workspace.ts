@@ -8,6 +8,7 @@ import { checkCloneUrl } from '../app/input-checks.js';
 import { toast } from '../app/toast.js';
 import type { Repository, Workspace } from '../app/types.js';
 import { watchClone } from './clone-watch.js';
+import { githubNotice, githubStateOfError } from './github-status.js';
 
 interface RepoPage {
   repositories: Repository[];
@@ -62,6 +63,8 @@ export const addWorkspaceScreen: Screen = {
     const search = h('input', { type: 'search', name: 'q', autocomplete: 'off', spellcheck: 'false', placeholder: 'owner/name or description' });
     const results = h('ul', { class: 'repo-list', 'aria-label': 'Repositories' });
     const summary = h('p', { class: 'muted', role: 'status' });
+    // Where the GitHub connection needs the owner (renewal, first connection): the status and Reconnect.
+    const connection = h('div');
     const refresh = h('button', { type: 'button' }, 'Refresh list');
 
     const replaces = context.query.get('replaces');
@@ -78,6 +81,7 @@ export const addWorkspaceScreen: Screen = {
         h('h2', { id: 'repo-picker-title' }, 'From your GitHub repositories'),
         h('form', { class: 'inline-form', role: 'search', onsubmit: (event: Event) => event.preventDefault() }, field('Search repositories', search), refresh),
         summary,
+        connection,
         results,
       ),
       h('section', { class: 'card', 'aria-labelledby': 'git-url-title' }, h('h2', { id: 'git-url-title' }, 'From a git URL'), urlForm),
@@ -149,10 +153,14 @@ export const addWorkspaceScreen: Screen = {
           }),
         );
         summary.textContent = describeTotal(page, query.get('q') ?? '');
+        connection.replaceChildren();
       } catch (error) {
         if (error instanceof DOMException && error.name === 'AbortError') return;
         results.replaceChildren();
-        summary.textContent = describeError(error);
+        const state = error instanceof ApiError ? githubStateOfError(error.code) : null;
+        const notice = state ? githubNotice({ state, webFlow: context.me?.github.webFlow ?? true }) : null;
+        summary.textContent = notice ? '' : describeError(error);
+        connection.replaceChildren(...(notice ? [notice] : []));
       } finally {
         results.removeAttribute('aria-busy');
       }

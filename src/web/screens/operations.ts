@@ -6,11 +6,15 @@ import { formatBytes } from '../../infra/units.js';
 import { dateTime, describeSchedule, timeAgo } from '../app/format.js';
 import { toast } from '../app/toast.js';
 import type { AuthLogEntry, BackupList, JobInfo, JobList, MetricSeries, ReadinessReport } from '../app/types.js';
+import { layoutMetricChart } from './metric-chart.js';
+
+// "12.5 %", "5 %": one decimal where there is one.
+const percent = (v: number) => `${Number(v.toFixed(1))} %`;
 
 const METRICS: { metric: string; label: string; format: (value: number) => string }[] = [
-  { metric: 'cpu_percent', label: 'CPU', format: (v) => `${v.toFixed(1)} %` },
+  { metric: 'cpu_percent', label: 'CPU', format: percent },
   { metric: 'memory_used_bytes', label: 'Memory used', format: formatBytes },
-  { metric: 'disk_used_percent', label: 'Disk used', format: (v) => `${v.toFixed(1)} %` },
+  { metric: 'disk_used_percent', label: 'Disk used', format: percent },
   { metric: 'active_sessions', label: 'Active terminals', format: (v) => v.toFixed(0) },
 ];
 
@@ -34,24 +38,39 @@ function errorLine(error: unknown): HTMLElement {
   return h('p', { class: 'error-text', role: 'alert' }, describeError(error));
 }
 
-/** A small inline SVG line of the averages, with a text summary for screen readers. */
+/**
+ * A small chart of the averages with its axes: 0 to a round maximum in the metric's unit, and the
+ * window's start and end times (layout in metric-chart.ts); a text summary for screen readers.
+ */
 export function sparkline(series: MetricSeries, label: string, format: (value: number) => string): HTMLElement {
-  const values = series.points.map((point) => point.avg);
-  if (values.length === 0) return h('div', { class: 'metric' }, h('h3', {}, label), h('p', { class: 'muted' }, 'No samples yet in the last 24 hours.'));
+  if (series.points.length === 0) return h('div', { class: 'metric' }, h('h3', {}, label), h('p', { class: 'muted' }, 'No samples yet in the last 24 hours.'));
   const width = 160;
-  const height = 40;
-  const min = Math.min(...values);
-  const max = Math.max(...values);
-  const span = max - min || 1;
-  // A single sample is drawn as a flat line across the chart.
-  const drawn = values.length === 1 ? [values[0]!, values[0]!] : values;
-  const x = (i: number) => (i / (drawn.length - 1)) * width;
-  const y = (v: number) => (max === min ? height / 2 : height - 2 - ((v - min) / span) * (height - 4));
-  const d = drawn.map((v, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
-  const latest = values[values.length - 1]!;
-  const summary = `${label}: now ${format(latest)}, between ${format(min)} and ${format(max)}.`;
-  const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': summary, class: 'sparkline' }, svg('path', { d, fill: 'none', stroke: 'currentColor', 'stroke-width': 2 }));
-  return h('div', { class: 'metric' }, h('h3', {}, label), chart, h('p', { class: 'metric-value' }, format(latest)));
+  const height = 48;
+  const chart = layoutMetricChart(series, label, { width, height, format });
+  // Stretched to the column: strokes keep their width, and a dot is a zero-length line with round ends.
+  const stroke = { fill: 'none', stroke: 'currentColor', 'vector-effect': 'non-scaling-stroke', 'stroke-linecap': 'round', 'stroke-linejoin': 'round' };
+  const plot = svg(
+    'svg',
+    { viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: 'none', class: 'sparkline', 'aria-hidden': 'true' },
+    svg('path', { d: `M0,0.5 H${width}`, class: 'chart-grid', 'vector-effect': 'non-scaling-stroke' }),
+    svg('path', { d: `M0.5,0 V${height - 0.5} H${width}`, class: 'chart-axis', fill: 'none', 'vector-effect': 'non-scaling-stroke' }),
+    ...(chart.path ? [svg('path', { ...stroke, d: chart.path, 'stroke-width': 2 })] : []),
+    ...(chart.dots.length > 0 ? [svg('path', { ...stroke, d: chart.dots.map((dot) => `M${dot.x},${dot.y} h0`).join(' '), 'stroke-width': 5 })] : []),
+  );
+  const latest = series.points[series.points.length - 1]!.avg;
+  return h(
+    'div',
+    { class: 'metric' },
+    h('h3', {}, label),
+    h(
+      'figure',
+      { class: 'metric-chart', role: 'img', 'aria-label': chart.summary },
+      h('div', { class: 'chart-y', 'aria-hidden': 'true' }, h('span', {}, chart.yLabels.top), h('span', {}, chart.yLabels.bottom)),
+      plot,
+      h('div', { class: 'chart-x', 'aria-hidden': 'true' }, h('span', {}, chart.xLabels.start), h('span', {}, chart.xLabels.end)),
+    ),
+    h('p', { class: 'metric-value' }, `Latest: ${format(latest)}`),
+  );
 }
 
 export const operationsScreen: Screen = {

@@ -3,18 +3,14 @@ import { api, describeError } from '../app/api.js';
 import type { Screen } from '../app/context.js';
 import { field, h, setFieldError } from '../app/dom.js';
 import { timeAgo } from '../app/format.js';
-import { checkFontSize } from '../app/input-checks.js';
+import { checkFontSize, checkScrollbackLines } from '../app/input-checks.js';
 import { THEME_LABELS, THEMES } from '../app/theme.js';
 import { toast } from '../app/toast.js';
 import type { AuthSessionInfo, Me, SettingsResponse } from '../app/types.js';
-import { MAX_FONT_SIZE, MIN_FONT_SIZE } from '../../features/settings/wire.js';
-
-const GITHUB_STATES: Record<Me['github']['state'], string> = {
-  connected: 'Connected to GitHub.',
-  needs_renewal: 'Needs renewal: GitHub refused the stored token. Reconnect to keep cloning and pulling.',
-  not_connected: 'Not connected. Connect to list and clone your repositories.',
-  not_configured: 'GitHub is not configured on this server (GITHUB_CLIENT_ID).',
-};
+import { GITHUB_STATE_TEXT } from '../../features/github/wire.js';
+import { MAX_FONT_SIZE, MAX_SCROLLBACK_LINES, MIN_FONT_SIZE, MIN_SCROLLBACK_LINES } from '../../features/settings/wire.js';
+import { deviceStorage, forgetDeviceFontSize } from '../terminals/font-size.js';
+import { connectAction } from './github-status.js';
 
 export const settingsScreen: Screen = {
   title: 'Settings',
@@ -48,9 +44,28 @@ export const settingsScreen: Screen = {
       setFieldError(fontSize, null);
       try {
         savedFontSize = (await context.updateSettings({ fontSize: checked.value })).fontSize;
+        // Chosen here, on this device: its terminals use it too, whatever A− or A+ chose before.
+        forgetDeviceFontSize(deviceStorage());
         toast(`Terminal font size: ${checked.value}.`, 'success');
       } catch (error) {
         fontSize.value = String(savedFontSize);
+        toast(describeError(error), 'error');
+      }
+    });
+    const scrollback = h('input', { type: 'number', name: 'scrollbackLines', min: MIN_SCROLLBACK_LINES, max: MAX_SCROLLBACK_LINES, step: 1000, value: settings.scrollbackLines, inputmode: 'numeric' });
+    let savedScrollback = settings.scrollbackLines;
+    scrollback.addEventListener('change', async () => {
+      const checked = checkScrollbackLines(scrollback.value);
+      if (!checked.ok) {
+        setFieldError(scrollback, `${checked.message} Nothing was saved: terminals keep ${savedScrollback.toLocaleString('en')} lines.`);
+        return;
+      }
+      setFieldError(scrollback, null);
+      try {
+        savedScrollback = (await context.updateSettings({ scrollbackLines: checked.value })).scrollbackLines;
+        toast(`Terminals keep ${savedScrollback.toLocaleString('en')} lines of scrollback.`, 'success');
+      } catch (error) {
+        scrollback.value = String(savedScrollback);
         toast(describeError(error), 'error');
       }
     });
@@ -84,7 +99,12 @@ export const settingsScreen: Screen = {
         { class: 'card', 'aria-labelledby': 'appearance-title' },
         h('h2', { id: 'appearance-title' }, 'Appearance and terminals'),
         themeSet,
-        field('Terminal font size', fontSize, `${MIN_FONT_SIZE} to ${MAX_FONT_SIZE} pixels.`),
+        field('Terminal font size', fontSize, `${MIN_FONT_SIZE} to ${MAX_FONT_SIZE} pixels, on every device where you have not chosen a size with A−, A+ or a pinch (saving it here applies it on this one too).`),
+        field(
+          'Scrollback (lines)',
+          scrollback,
+          `Lines each terminal keeps above the screen in the browser, ${MIN_SCROLLBACK_LINES.toLocaleString('en')} to ${MAX_SCROLLBACK_LINES.toLocaleString('en')}; search covers all of them, and a reload or another device fills them from the server's copy of the output (its size is set by TERMINAL_RETAINED_OUTPUT_KB).`,
+        ),
         field('Default shell', shell, 'Used by new terminals; from the server’s list of allowed shells.'),
         h('div', { class: 'checkbox' }, confirmLeave, h('label', { for: confirmLeave.id }, 'Ask before closing or reloading a page while a shell runs')),
         h(
@@ -95,16 +115,16 @@ export const settingsScreen: Screen = {
       ),
     );
 
-    // GitHub connection.
-    const me = context.me ?? (await context.refreshMe());
+    // GitHub connection: asked afresh (the server checks it with GitHub), not as it was when the app loaded.
+    const me: Me | null = await context.refreshMe().catch(() => context.me);
     const github = me?.github;
     main.append(
       h(
         'section',
         { class: 'card', 'aria-labelledby': 'github-title' },
         h('h2', { id: 'github-title' }, 'GitHub'),
-        h('p', {}, me?.owner?.login ? `Signed in as @${me.owner.login}. ` : '', github ? GITHUB_STATES[github.state] : ''),
-        github && github.state !== 'not_configured' ? h('a', { class: 'button', href: '/auth/github' }, github.state === 'connected' ? 'Reconnect GitHub' : 'Connect GitHub') : null,
+        h('p', { role: 'status' }, me?.owner?.login ? `Signed in as @${me.owner.login}. ` : '', github ? GITHUB_STATE_TEXT[github.state] : ''),
+        github ? connectAction(github, github.state === 'needs_renewal' || github.state === 'not_connected') : null,
       ),
     );
 

@@ -1,9 +1,12 @@
 // Sign-in: GitHub web flow, device code (with copy button, updating by itself), and the start-up
-// token when the server offers it.
+// link when the server offers it (the only way on a local install without GitHub, and a normal one).
+import { extractStartupToken } from '../../features/auth/wire.js';
 import { api, ApiError, describeError } from '../app/api.js';
 import type { Screen } from '../app/context.js';
-import { field, h } from '../app/dom.js';
+import { field, h, setFieldError } from '../app/dom.js';
 import type { AuthOptions, DeviceState } from '../app/types.js';
+
+const LINK_COMMAND = 'npm run sign-in-link';
 
 const FINAL_MESSAGES: Record<Exclude<DeviceState['status'], 'pending' | 'approved'>, string> = {
   denied: 'The sign-in was cancelled on GitHub. Start again when you are ready.',
@@ -40,17 +43,40 @@ export const signInScreen: Screen = {
       window.clearTimeout(pollTimer);
     });
 
-    // Only needed for the very first sign-in of a server without owner (GITHUB_ALLOWED_USER unset).
+    // Only needed for the very first sign-in of a server without owner (GITHUB_ALLOWED_USER unset),
+    // and not once this browser has opened the setup link (its cookie is not readable here).
     const setupToken = h('input', { type: 'password', name: 'setup_token', autocomplete: 'off', spellcheck: 'false' });
-    const setupField = options.hasOwner ? null : field('Setup token', setupToken, 'This server has no owner yet: paste the setup token printed in the server log when it started.');
-    const setupValue = () => setupToken.value.trim();
+    const needsSetupToken = !options.hasOwner && !options.setupTokenReceived;
+    const setupField = needsSetupToken
+      ? field('Setup link or token', setupToken, `Open the setup link Shellport printed when it started, or paste it here (${LINK_COMMAND} prints it again).`)
+      : null;
+    const setupValue = () => extractStartupToken(setupToken.value);
 
     const github = options.github;
-    if (!github.webFlow && !github.deviceFlow) {
-      card.append(h('p', { class: 'error-text' }, 'GitHub sign-in is not configured on this server. Set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (see docs/configuration.md).'));
-    } else {
-      card.append(h('p', {}, 'Sign in with the GitHub account that owns this server.'));
+    const hasGitHub = github.webFlow || github.deviceFlow;
+    if (hasGitHub) {
+      if (options.hasOwner) {
+        card.append(h('p', {}, 'Sign in with the GitHub account that owns this server.'));
+      } else if (options.setupTokenReceived) {
+        card.append(h('p', { class: 'setup-received' }, 'Setup link received. The GitHub account you sign in with now becomes the owner of this server.'));
+      } else {
+        card.append(h('p', {}, 'This server has no owner yet: the GitHub account that signs in with its setup link becomes the owner.'));
+      }
       if (setupField) card.append(setupField);
+    } else if (options.tokenSignIn) {
+      // A local install without GitHub: the start-up link is the way in, not a fallback.
+      card.append(
+        h('p', {}, 'Sign in with the link Shellport printed when it started: opening it signs this browser in.'),
+        h('p', { class: 'hint' }, 'Lost it? Where Shellport runs, ', h('code', {}, LINK_COMMAND), ' prints it again. Or paste it below.'),
+      );
+    } else {
+      card.append(
+        h(
+          'p',
+          { class: 'error-text' },
+          'This server offers no way to sign in: GitHub sign-in is not configured (GITHUB_CLIENT_ID), and the start-up link works only while Shellport is local-only (TOKEN_SIGN_IN). See docs/configuration.md.',
+        ),
+      );
     }
 
     if (github.webFlow) {
@@ -143,11 +169,35 @@ export const signInScreen: Screen = {
       const form = h(
         'form',
         { class: 'token-form', action: '/auth/token', method: 'get' },
-        h('h2', {}, 'Sign in with the start-up token'),
-        field('Start-up token', token, 'Printed in the server log at start-up (or open the sign-in URL it prints).'),
-        h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Sign in with token')),
+        h('h2', {}, hasGitHub ? 'Or sign in with the start-up link' : 'Sign in with the start-up link'),
+        field(
+          'Start-up link or token',
+          token,
+          hasGitHub ? `The whole link Shellport printed at start-up, or just its token (${LINK_COMMAND} prints it again).` : 'The whole link, or just its token.',
+        ),
+        h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Sign in')),
       );
+      // Whatever was pasted, the whole link or the token, only the token is sent (the server accepts both too).
+      form.addEventListener('submit', (event) => {
+        const value = extractStartupToken(token.value);
+        if (!value) {
+          event.preventDefault();
+          setFieldError(token, 'Paste the link Shellport printed at start-up, or its token.');
+          return;
+        }
+        token.value = value;
+      });
       card.append(form);
+    }
+
+    if (!hasGitHub && options.tokenSignIn) {
+      card.append(
+        h(
+          'p',
+          { class: 'hint github-later' },
+          'GitHub is not connected, which is fine here. To sign in with GitHub and pick your repositories, connect it later: see “Create a GitHub OAuth App” in docs/configuration.md.',
+        ),
+      );
     }
   },
 };

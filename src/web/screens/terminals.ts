@@ -1,10 +1,10 @@
 // Hosts the terminals view (src/web/terminals, owned by the terminals work) in the main area.
 import type { Screen } from '../app/context.js';
 import { h } from '../app/dom.js';
-import { api, ApiError, describeError } from '../app/api.js';
+import { api, ApiError } from '../app/api.js';
 import { onDeviceThemeChange, resolveTheme } from '../app/theme.js';
-import { toast } from '../app/toast.js';
 import type { Workspace } from '../app/types.js';
+import { deviceFontSize, deviceStorage, fontSizeForDevice, rememberDeviceFontSize } from '../terminals/font-size.js';
 import { mountTerminals, type TerminalsHandle } from '../terminals/index.js';
 
 export const terminalsScreen: Screen = {
@@ -14,21 +14,23 @@ export const terminalsScreen: Screen = {
     const workspaceId = context.params.workspaceId ?? null;
     const container = h('section', { id: 'terminals-view', class: 'terminals-view', 'aria-label': 'Terminals' });
     main.append(container);
+    // The font size is this device's own once A−, A+ or a pinch chose one; until then the owner's setting.
+    const storage = deviceStorage();
     const handle = mountTerminals(container, {
       workspaceId,
       sessionId: context.query.get('session') ?? undefined,
-      fontSize: context.settings.fontSize,
+      fontSize: fontSizeForDevice(storage, context.settings.fontSize),
       theme: resolveTheme(context.settings.theme),
       confirmLeave: context.settings.confirmLeave,
+      scrollbackLines: context.settings.scrollbackLines,
       workspaceNames: lookUpWorkspaceNames,
-      onFontSizeChange: (fontSize) => {
-        context.updateSettings({ fontSize }).catch((error: unknown) => toast(describeError(error), 'error'));
-      },
+      onFontSizeChange: (fontSize) => void rememberDeviceFontSize(storage, fontSize),
     });
     context.onSettingsChange((settings) => {
       handle.setTheme(resolveTheme(settings.theme));
-      handle.setFontSize(settings.fontSize);
+      if (deviceFontSize(storage) === null) handle.setFontSize(settings.fontSize);
       handle.setConfirmLeave(settings.confirmLeave);
+      handle.setScrollbackLines(settings.scrollbackLines);
     });
     const stopFollowingDevice = onDeviceThemeChange((theme) => handle.setTheme(theme));
     let disposed = false;

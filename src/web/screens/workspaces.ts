@@ -1,5 +1,5 @@
 // Workspaces: each clone with its state, live clone progress (server-sent events), git status and actions.
-import { api, describeError } from '../app/api.js';
+import { api, ApiError, describeError } from '../app/api.js';
 import type { Screen } from '../app/context.js';
 import { confirmDialog } from '../app/dialog.js';
 import { field, h, setFieldError } from '../app/dom.js';
@@ -7,8 +7,10 @@ import { timeAgo } from '../app/format.js';
 import { checkEnvName } from '../app/input-checks.js';
 import { menuButton } from '../app/menu.js';
 import { toast } from '../app/toast.js';
-import type { Branches, CloneEvent, EnvVariable, GitStatus, Workspace } from '../app/types.js';
+import type { Branches, CloneEvent, EnvVariable, GitStatus, Me, Workspace } from '../app/types.js';
 import { watchClone } from './clone-watch.js';
+import { githubNotice } from './github-status.js';
+import { describeActivity } from './workspace-activity.js';
 
 const PHASE_LABELS: Record<string, string> = {
   queued: 'Waiting for a free clone slot',
@@ -23,7 +25,8 @@ const PHASE_LABELS: Record<string, string> = {
   cancelled: 'Cancelled',
 };
 
-const STATUS_LABELS: Record<Workspace['status'], string> = { active: 'Active', idle: 'Idle', archived: 'Archived' };
+/** Refusals that may mean GitHub no longer takes the stored token: the page asks for the GitHub status again. */
+const GITHUB_REFUSALS = new Set(['git_authentication_failed', 'github_reauth_required']);
 
 /** Add workspace with a failed clone's URL to correct; the new clone replaces the failed workspace. */
 const editUrlPath = (workspace: Workspace) => `/workspaces/new?${new URLSearchParams({ url: workspace.cloneUrl, replaces: workspace.id })}`;
@@ -41,17 +44,32 @@ interface CardState {
   busy: boolean;
 }
 
+/** What a card's buttons call back into the list. */
+interface CardActions {
+  /** Reloads the workspace and its git status, then rebuilds the card. */
+  refresh(): Promise<void>;
+  remove(): void;
+  /** Asks for the GitHub status again (a GitHub refusal came back) and shows it if it needs the owner. */
+  checkGitHub(): void;
+}
+
 export const workspacesScreen: Screen = {
   title: 'Workspaces',
   async render(main, context) {
     const list = h('ul', { class: 'workspace-list', 'aria-label': 'Workspaces' });
     const empty = h(
-      'p',
+      'div',
       { class: 'empty', hidden: true },
-      'No workspaces yet. Add one from your GitHub repositories or any git URL. Meanwhile ',
-      h('a', { href: '/terminals' }, 'Terminals'),
-      ' opens a shell in your home directory.',
+      h('p', {}, 'No workspaces yet. A workspace is a clone of one of your GitHub repositories, or of any git URL, with terminals that start in it. A terminal in your home directory needs none.'),
+      h(
+        'div',
+        { class: 'actions' },
+        h('a', { class: 'button primary', href: '/workspaces/new' }, 'Add your first workspace'),
+        h('a', { class: 'button', href: '/terminals' }, 'Open a terminal'),
+      ),
     );
+    // The GitHub status, when it needs the owner (a renewal): Pull and Fetch of GitHub workspaces fail until then.
+    const githubSlot = h('div');
     const loading = h('p', { class: 'muted', role: 'status' }, 'Loading workspaces…');
     const filter = h('input', { type: 'search', class: 'workspace-filter', placeholder: 'Filter workspaces', 'aria-label': 'Filter workspaces', hidden: true });
     const noMatch = h('p', { class: 'empty', role: 'status', hidden: true }, 'No workspace matches this filter.');
@@ -62,6 +80,7 @@ export const workspacesScreen: Screen = {
         h('h1', {}, 'Workspaces'),
         h('div', { class: 'screen-header-actions' }, filter, h('a', { class: 'button primary', href: '/workspaces/new' }, 'Add workspace')),
       ),
+      githubSlot,
       loading,
       empty,
       noMatch,
@@ -92,10 +111,20 @@ export const workspacesScreen: Screen = {
       applyFilter();
     });
 
+    const checkGitHub = (refreshed: Promise<Me | null>) => {
+      void refreshed
+        .then((me) => githubSlot.replaceChildren(...(me?.github.state === 'needs_renewal' ? [githubNotice(me.github)!] : [])))
+        .catch(() => undefined);
+    };
+
     const renderCard = (card: CardState) => {
       // The card is new elements: the keyboard stays on the same action (else on More) rather than falling to the page.
       const focusedAction = card.element.contains(document.activeElement) ? ((document.activeElement as HTMLElement).dataset.action ?? 'more') : null;
-      const next = buildCard(card, { refresh: () => refreshOne(card.workspace.id), remove: () => removeCard(card.workspace.id) });
+      const next = buildCard(card, {
+        refresh: () => refreshOne(card.workspace.id),
+        remove: () => removeCard(card.workspace.id),
+        checkGitHub: () => checkGitHub(context.refreshMe()),
+      });
       next.hidden = !matchesFilter(card);
       card.element.replaceWith(next);
       card.element = next;
@@ -163,13 +192,15 @@ export const workspacesScreen: Screen = {
     showAdded(cards.get(context.query.get('added') ?? ''));
     for (const [id, event] of pendingEvents) if (cards.has(id) && isCloneFinished(event.state)) void refreshOne(id);
     pendingEvents.clear();
+    checkGitHub(context.refreshMe());
     // Cards show at once; each fills in its git status as it arrives (a slow repository delays only its own).
     await Promise.all(
       [...cards.values()].map(async (card) => {
         if (card.workspace.cloneState !== 'ready') return;
         await loadStatus(card);
-        // Only the status part: a panel opened or a button focused meanwhile stays as it is.
+        // Only the status parts: a panel opened or a button focused meanwhile stays as it is.
         card.element.querySelector('.workspace-status')?.replaceWith(buildStatus(card));
+        card.element.querySelector('.workspace-activity')?.replaceWith(stateBadge(card));
       }),
     );
   },
@@ -203,17 +234,18 @@ function describeTransfer({ received, rate }: { received?: string; rate?: string
   return rate ? ` · ${received} at ${rate}` : ` · ${received}`;
 }
 
-function stateBadge(workspace: Workspace): HTMLElement {
+function stateBadge(card: CardState): HTMLElement {
+  const { workspace } = card;
   if (workspace.cloneState === 'pending' || workspace.cloneState === 'cloning') return h('span', { class: 'badge badge-progress' }, 'Cloning');
   if (workspace.cloneState === 'error') return h('span', { class: 'badge badge-error' }, 'Error');
-  return h('span', { class: `badge badge-${workspace.status}` }, STATUS_LABELS[workspace.status]);
+  return h('span', { class: `badge badge-${workspace.status} workspace-activity` }, describeActivity(workspace, card.status));
 }
 
-function buildCard(card: CardState, actions: { refresh(): Promise<void>; remove(): void }): HTMLElement {
-  const { workspace, status } = card;
+function buildCard(card: CardState, actions: CardActions): HTMLElement {
+  const { workspace } = card;
   const titleId = `ws-${workspace.id}-title`;
   const li = h('li', { class: 'card workspace', 'aria-labelledby': titleId, 'data-workspace-id': workspace.id });
-  li.append(h('div', { class: 'workspace-head' }, h('h2', { id: titleId }, workspace.name), stateBadge(workspace)));
+  li.append(h('div', { class: 'workspace-head' }, h('h2', { id: titleId }, workspace.name), stateBadge(card)));
   if (workspace.description) li.append(h('p', { class: 'muted' }, workspace.description));
 
   if (workspace.cloneState === 'pending' || workspace.cloneState === 'cloning') {
@@ -229,7 +261,7 @@ function buildCard(card: CardState, actions: { refresh(): Promise<void>; remove(
       ),
     );
     const cancel = h('button', { type: 'button' }, 'Cancel clone');
-    cancel.addEventListener('click', () => runAction(card, cancel, () => api(`/api/workspaces/${workspace.id}/cancel`, { method: 'POST', body: {} }), 'Clone cancelled.', actions.refresh));
+    cancel.addEventListener('click', () => runAction(card, cancel, () => api(`/api/workspaces/${workspace.id}/cancel`, { method: 'POST', body: {} }), 'Clone cancelled.', actions));
     li.append(h('div', { class: 'actions' }, cancel, deleteButton(card, actions.remove)));
     return li;
   }
@@ -241,7 +273,7 @@ function buildCard(card: CardState, actions: { refresh(): Promise<void>; remove(
       await api(`/api/workspaces/${workspace.id}/clone`, { method: 'POST', body: {} });
       watchClone(workspace);
     };
-    retry.addEventListener('click', () => runAction(card, retry, cloneAgain, null, actions.refresh));
+    retry.addEventListener('click', () => runAction(card, retry, cloneAgain, null, actions));
     const editUrl = h('a', { class: 'button', href: editUrlPath(workspace), 'aria-label': `Edit the URL of ${workspace.name}` }, 'Edit URL');
     li.append(h('p', { class: 'hint' }, h('code', {}, workspace.cloneUrl)), h('div', { class: 'actions' }, retry, editUrl, deleteButton(card, actions.remove)));
     return li;
@@ -256,9 +288,9 @@ function buildCard(card: CardState, actions: { refresh(): Promise<void>; remove(
   const envItem = h('button', { type: 'button', 'aria-expanded': 'false', 'aria-controls': panel.id }, 'Environment variables');
   const more = menuButton('More', [fetchItem, branchItem, envItem, null, deleteButton(card, actions.remove, () => more.button)]);
   more.button.dataset.action = 'more';
-  fetchItem.addEventListener('click', () => runAction(card, more.button, () => api(`/api/workspaces/${workspace.id}/fetch`, { method: 'POST', body: {} }), `Fetched ${workspace.name}.`, actions.refresh));
+  fetchItem.addEventListener('click', () => runAction(card, more.button, () => api(`/api/workspaces/${workspace.id}/fetch`, { method: 'POST', body: {} }), `Fetched ${workspace.name}.`, actions));
   const pullButton = h('button', { type: 'button', 'data-action': 'pull' }, 'Pull');
-  pullButton.addEventListener('click', () => runAction(card, pullButton, () => api(`/api/workspaces/${workspace.id}/pull`, { method: 'POST', body: {} }), `Pulled ${workspace.name}.`, actions.refresh));
+  pullButton.addEventListener('click', () => runAction(card, pullButton, () => api(`/api/workspaces/${workspace.id}/pull`, { method: 'POST', body: {} }), `Pulled ${workspace.name}.`, actions));
 
   const closePanel = (focusMore: boolean) => {
     panel.replaceChildren();
@@ -286,7 +318,7 @@ function buildCard(card: CardState, actions: { refresh(): Promise<void>; remove(
       panel.querySelector<HTMLElement>('select, input')?.focus();
     });
   };
-  togglePanel(branchItem, 'Close the branch switcher', () => branchPanel(card, actions.refresh));
+  togglePanel(branchItem, 'Close the branch switcher', () => branchPanel(card, actions));
   togglePanel(envItem, 'Close the environment variables', () => envPanel(workspace));
   panel.addEventListener('keydown', (event) => {
     if (event.key === 'Escape') closePanel(true);
@@ -332,7 +364,7 @@ function describeUpstream({ branch, upstream, ahead, behind }: GitStatus): { tex
 }
 
 /** `success`: what to say once done (null: the action reports for itself). */
-async function runAction(card: CardState, button: HTMLButtonElement, action: () => Promise<unknown>, success: string | null, refresh: () => Promise<void>) {
+async function runAction(card: CardState, button: HTMLButtonElement, action: () => Promise<unknown>, success: string | null, actions: CardActions) {
   if (card.busy) return;
   card.busy = true;
   // aria-disabled rather than disabled: the button keeps the keyboard focus while the action runs.
@@ -341,10 +373,13 @@ async function runAction(card: CardState, button: HTMLButtonElement, action: () 
   try {
     await action();
     // Show the new state first, then say it worked.
-    await refresh();
+    await actions.refresh();
     if (success) toast(success, 'success');
   } catch (error) {
+    // A refusal can still change the workspace (a refused pull has fetched): show it as it is now, then say why.
+    await actions.refresh();
     toast(describeError(error), 'error');
+    if (error instanceof ApiError && GITHUB_REFUSALS.has(error.code)) actions.checkGitHub();
   } finally {
     card.busy = false;
     button.removeAttribute('aria-disabled');
@@ -390,7 +425,7 @@ function deleteButton(card: CardState, onDeleted: () => void, returnFocus?: () =
   return button;
 }
 
-async function branchPanel(card: CardState, refresh: () => Promise<void>): Promise<HTMLElement> {
+async function branchPanel(card: CardState, actions: CardActions): Promise<HTMLElement> {
   const branches = await api<Branches>(`/api/workspaces/${card.workspace.id}/branches`);
   const names = new Set<string>();
   for (const branch of branches.local) names.add(branch.name);
@@ -400,7 +435,7 @@ async function branchPanel(card: CardState, refresh: () => Promise<void>): Promi
   const form = h('form', { class: 'inline-form', 'aria-label': `Switch branch of ${card.workspace.name}` }, field('Branch', select), submit);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    void runAction(card, submit, () => api(`/api/workspaces/${card.workspace.id}/switch`, { method: 'POST', body: { branch: select.value } }), `Switched to ${select.value}.`, refresh);
+    void runAction(card, submit, () => api(`/api/workspaces/${card.workspace.id}/switch`, { method: 'POST', body: { branch: select.value } }), `Switched to ${select.value}.`, actions);
   });
   const headingId = `branch-${card.workspace.id}-title`;
   return h('section', { class: 'panel-section', 'aria-labelledby': headingId }, h('h3', { id: headingId }, 'Switch branch'), form);

@@ -70,7 +70,11 @@ export class ElsewhereMenu {
     this.element.hidden = counts.size === 0;
     if (counts.size === 0) this.element.open = false;
     const total = this.running.size;
-    this.summary.textContent = `${total} in workspaces`;
+    // A phone shows the count alone (terminals.css); the words stay for screen readers.
+    const words = document.createElement('span');
+    words.className = 'term-elsewhere-words';
+    words.textContent = ' in workspaces';
+    this.summary.replaceChildren(String(total), words);
     this.summary.title = `${TITLE}: ${terminalCount(total)}`;
     const entries = [...counts].map(([id, count]) => ({ id, count, name: this.names.get(id) ?? id }));
     entries.sort((a, b) => a.name.localeCompare(b.name));

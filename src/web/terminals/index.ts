@@ -16,7 +16,9 @@ export interface MountTerminalsOptions {
   theme: TerminalTheme;
   /** Whether leaving the page while a shell runs asks first (the owner's setting; default true). */
   confirmLeave?: boolean;
-  /** Called when the owner changes the font size on the terminal screen (buttons or pinch), to persist it. */
+  /** Lines each terminal keeps above the screen (the owner's setting). */
+  scrollbackLines?: number;
+  /** Called when the owner changes the font size on the terminal screen (A−, A+ or a pinch), to keep it for this device. */
   onFontSizeChange?: (fontSize: number) => void;
   /** Names of workspaces: the home screen (workspaceId null) lists those with terminals running. */
   workspaceNames?: WorkspaceNames;
@@ -29,6 +31,7 @@ export interface TerminalsHandle {
   setTheme(theme: TerminalTheme): void;
   setFontSize(fontSize: number): void;
   setConfirmLeave(confirm: boolean): void;
+  setScrollbackLines(lines: number): void;
   /** Shows the workspace's name in the toolbar and the page title. */
   setPlace(name: string): void;
 }
@@ -45,6 +48,7 @@ export function mountTerminals(container: HTMLElement, options: MountTerminalsOp
     setTheme: (theme) => screen.setTheme(theme),
     setFontSize: (size) => screen.setFontSize(size),
     setConfirmLeave: (confirm) => screen.setConfirmLeave(confirm),
+    setScrollbackLines: (lines) => screen.setScrollbackLines(lines),
     setPlace: (name) => screen.setPlace(name),
   };
 }

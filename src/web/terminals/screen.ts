@@ -1,10 +1,12 @@
 // The terminals screen: tabs (one per session), up to two panes side by side or stacked, the
 // toolbar, the connection indicator, the phone key bar and layout persistence.
-import { DEFAULT_FONT_SIZE, MAX_FONT_SIZE, MIN_FONT_SIZE } from '../../features/settings/wire.js';
+import { DEFAULT_SCROLLBACK_LINES } from '../../features/settings/wire.js';
 import type { TerminalInfo } from '../../features/terminals/wire.js';
+import { menuButton } from '../app/menu.js';
 import { askDialog, showSheet } from './dialog.js';
 import { chooseFilesToUpload, enableFileUploads } from './upload.js';
 import { ElsewhereMenu, type WorkspaceNames } from './elsewhere.js';
+import { clampFontSize } from './font-size.js';
 import { icon, type IconName } from './icons.js';
 import { createKeyBar } from './keybar.js';
 import { emptyLayout, loadLayout, saveLayout, type SplitDirection, type TerminalLayout } from './layout-store.js';
@@ -22,6 +24,9 @@ export interface TerminalsScreenOptions {
   fontSize: number;
   theme: TerminalTheme;
   confirmLeave?: boolean;
+  /** Lines each terminal keeps above the screen (DEFAULT_SCROLLBACK_LINES when not given). */
+  scrollbackLines?: number;
+  /** A−, A+ or a pinch changed the font size (the host keeps it for this device). */
   onFontSizeChange?: (fontSize: number) => void;
   /** Names for the workspaces that the home screen lists as also running terminals. */
   workspaceNames?: WorkspaceNames;
@@ -33,8 +38,10 @@ const OUTAGE_BANNER_DELAY_MS = 2000;
 const OUTAGE_TICK_MS = 250;
 
 const OUTAGE_TEXT: Record<'reconnecting' | 'offline', string> = {
-  reconnecting: 'Connection lost, reconnecting… Your terminals keep running on the server; what you type now is sent once the connection is back.',
-  offline: 'Not connected to the server. Your terminals keep running there. Check the network (or sign in again), then choose Reconnect.',
+  reconnecting:
+    'Connection lost, reconnecting… If only the network dropped, your terminals are still running; if the server restarted, they ended with it (their output stays readable). What you type now is sent once the connection is back, to terminals still running.',
+  offline:
+    'Not connected to the server. If only the network dropped, your terminals are still running there; a server restart ends them. Check the network (or sign in again), then choose Reconnect.',
 };
 
 /** What a tab's mark says (its accessible description, and a line of its tooltip). */
@@ -76,7 +83,9 @@ export class TerminalsScreen {
   private readonly splitRowButton: HTMLButtonElement;
   private readonly splitColumnButton: HTMLButtonElement;
   private readonly unsplitButton: HTMLButtonElement;
-  private readonly renameButton: HTMLButtonElement;
+  /** A split on its way: a second click must not open a second terminal. */
+  private splitting = false;
+  private readonly renameItem: HTMLButtonElement;
   private readonly reconnectButton: HTMLButtonElement;
   private readonly keyBar;
   private readonly placeLink: HTMLAnchorElement;
@@ -105,41 +114,62 @@ export class TerminalsScreen {
     this.tabList.setAttribute('aria-label', 'Open terminals');
     this.tabList.title = `In a terminal, ${keysFor('tab-list')} comes back here`;
     this.tabList.addEventListener('keydown', (event) => this.onTabKey(event));
-    const actions = document.createElement('div');
-    actions.className = 'term-actions';
+    // The toolbar (issue 16): New terminal stands out after the tabs; the other actions come in
+    // groups, and the rarely used ones wait in "More actions". Phones (terminals.css) keep one row:
+    // no splits there, and Find and Upload move into the menu.
     const newButton = this.iconAction('newTerminal', 'New terminal', () => void this.newTerminal(this.layout.focused));
     newButton.title += ` (${keysFor('new-terminal')})`;
+    newButton.classList.add('term-new');
     this.splitRowButton = this.iconAction('splitRow', 'Split side by side', () => void this.split('row'));
     this.splitColumnButton = this.iconAction('splitColumn', 'Split stacked', () => void this.split('column'));
-    for (const button of [this.splitRowButton, this.splitColumnButton]) button.title += ` (${keysFor('previous-pane')} and ${keysFor('next-pane')} move between the panes)`;
+    for (const button of [this.splitRowButton, this.splitColumnButton]) button.classList.add('term-split-button');
     this.unsplitButton = this.iconAction('unsplitRow', 'Close the split', () => this.unsplit());
-    this.renameButton = this.iconAction('rename', 'Rename terminal', () => void this.rename());
-    const findButton = this.iconAction('find', 'Find in terminal', () => this.focusedView()?.openSearch());
-    findButton.title += ` (${keysFor('find')})`;
-    const uploadButton = this.iconAction('upload', 'Upload files…', () => {
+    const find = () => this.focusedView()?.openSearch();
+    const upload = () => {
       const view = this.focusedView();
       if (view) chooseFilesToUpload(view);
-    });
+    };
+    const findButton = this.iconAction('find', 'Find in terminal', find);
+    findButton.title += ` (${keysFor('find')})`;
+    const uploadButton = this.iconAction('upload', 'Upload files…', upload);
     uploadButton.title = "Upload files into the terminal's current directory (or drop them on it)";
-    const shortcutsButton = this.iconAction('keyboard', 'Keyboard shortcuts', () => void this.showShortcuts());
-    shortcutsButton.title += ` (${keysFor('shortcuts')})`;
-    shortcutsButton.classList.add('term-shortcuts-button');
     const smaller = this.action('A−', 'Smaller text', () => this.changeFontSize(-1));
     const larger = this.action('A+', 'Larger text', () => this.changeFontSize(1));
-    smaller.classList.add('term-font');
-    larger.classList.add('term-font');
+    for (const button of [smaller, larger]) button.title += ' (on this device)';
+    this.renameItem = this.menuItem('Rename terminal', () => void this.rename());
+    const shortcutsItem = this.menuItem('Keyboard shortcuts', () => void this.showShortcuts());
+    shortcutsItem.title = `Keyboard shortcuts (${keysFor('shortcuts')})`;
+    shortcutsItem.classList.add('term-shortcuts-button');
+    // Where the toolbar has no room for them (phones), Find and Upload are here instead.
+    const narrowItems = [this.menuItem('Find in terminal', find), this.menuItem('Upload files…', upload)];
+    for (const item of narrowItems) item.classList.add('term-menu-narrow');
+    const more = menuButton('More actions', [...narrowItems, this.renameItem, shortcutsItem]);
+    more.element.classList.add('term-more');
+    more.button.className = 'term-button term-icon-button';
+    more.button.setAttribute('aria-label', 'More actions');
+    more.button.title = 'More actions';
+    more.button.replaceChildren(icon('more'));
     this.status = document.createElement('span');
     this.status.className = 'term-conn';
     this.status.setAttribute('role', 'status');
     this.reconnectButton = this.action('Reconnect', 'Reconnect now', () => this.transport.reconnect());
     this.reconnectButton.hidden = true;
-    actions.append(newButton, this.splitRowButton, this.splitColumnButton, this.unsplitButton, this.renameButton, findButton, uploadButton, shortcutsButton, smaller, larger, this.status, this.reconnectButton);
+    const actions = document.createElement('div');
+    actions.className = 'term-actions';
+    actions.append(
+      group('Split', 'term-split-group', this.splitRowButton, this.splitColumnButton, this.unsplitButton),
+      group('Find and upload', 'term-tools-group', findButton, uploadButton),
+      group('Text size', 'term-font-group', smaller, larger),
+      more.element,
+      this.status,
+      this.reconnectButton,
+    );
     this.placeLink = document.createElement('a');
     this.placeLink.className = 'term-place';
     this.placeLink.href = '/workspaces';
     this.placeLink.hidden = true;
     this.elsewhere = options.workspaceId === null ? new ElsewhereMenu(options.workspaceNames) : null;
-    toolbar.append(this.placeLink, ...(this.elsewhere ? [this.elsewhere.element] : []), this.tabList, actions);
+    toolbar.append(this.placeLink, ...(this.elsewhere ? [this.elsewhere.element] : []), this.tabList, newButton, actions);
 
     this.outageBanner = document.createElement('div');
     this.outageBanner.className = 'term-outage';
@@ -220,6 +250,11 @@ export class TerminalsScreen {
 
   setConfirmLeave(confirm: boolean): void {
     this.options = { ...this.options, confirmLeave: confirm };
+  }
+
+  setScrollbackLines(lines: number): void {
+    this.options = { ...this.options, scrollbackLines: lines };
+    for (const view of this.views.values()) view.setScrollbackLines(lines);
   }
 
   setFontSize(size: number): void {
@@ -356,7 +391,9 @@ export class TerminalsScreen {
     this.layout = layout;
     for (const id of layout.tabs) this.addView(byId.get(id)!);
     this.normalise();
-    if (layout.tabs.length === 0) await this.newTerminal(0);
+    const anyRunning = layout.tabs.some((id) => byId.get(id)?.status === 'active');
+    // Nothing left running here (a restart ended it all): a working shell in front, the ended ones still readable in their tabs.
+    if (layout.tabs.length === 0 || (!anyRunning && !this.options.sessionId)) await this.newTerminal(0);
     else {
       this.render();
       this.focusedView()?.focus();
@@ -369,6 +406,7 @@ export class TerminalsScreen {
       transport: this.transport,
       fontSize: this.fontSize,
       theme: this.theme,
+      scrollbackLines: this.options.scrollbackLines ?? DEFAULT_SCROLLBACK_LINES,
       transformInput: (data) => this.keyBar.transform(data),
       onChange: () => this.renderTabs(),
       onActivity: (active, kind) => this.onActivity(active, kind),
@@ -460,22 +498,22 @@ export class TerminalsScreen {
     this.views.get(id)?.focus();
   }
 
+  /**
+   * Split: a new shell in the second pane, in the same workspace, as VS Code and tiling terminals do
+   * (not another tab moved there). Already split, it turns the panes the other way.
+   */
   private async split(direction: Exclude<SplitDirection, 'none'>): Promise<void> {
     if (this.layout.split !== 'none') {
       this.layout.split = direction;
       this.render();
       return;
     }
-    const candidate = this.layout.tabs.find((id) => id !== this.layout.panes[0]);
-    if (candidate) {
-      this.layout.split = direction;
-      this.layout.panes[1] = candidate;
-      this.layout.focused = 1;
-      this.render();
-      this.views.get(candidate)?.focus();
-    } else {
-      // Nothing else to show: the second pane gets a new terminal.
+    if (this.splitting) return;
+    this.splitting = true;
+    try {
       await this.newTerminal(1, direction);
+    } finally {
+      this.splitting = false;
     }
   }
 
@@ -664,9 +702,13 @@ export class TerminalsScreen {
     this.splitRowButton.hidden = layout.split === 'row';
     this.splitColumnButton.hidden = layout.split === 'column';
     this.unsplitButton.hidden = layout.split === 'none';
+    // Unsplit, a split opens a new terminal; split, the other button turns the two panes.
+    const moves = `${keysFor('previous-pane')} and ${keysFor('next-pane')} move between the panes`;
+    this.splitRowButton.title = layout.split === 'none' ? `Split side by side: a new terminal in a second pane (${moves})` : 'Split side by side: put the two panes side by side';
+    this.splitColumnButton.title = layout.split === 'none' ? `Split stacked: a new terminal in a second pane (${moves})` : 'Split stacked: put the two panes one above the other';
     // Its icon shows the split it closes.
     this.unsplitButton.replaceChildren(icon(layout.split === 'column' ? 'unsplitColumn' : 'unsplitRow'));
-    this.renameButton.disabled = !this.focusedView();
+    this.renameItem.disabled = !this.focusedView();
     this.renderTabs();
     this.save();
     // Panes changed size: fit after layout.
@@ -749,6 +791,7 @@ export class TerminalsScreen {
       close.className = 'term-tab-close';
       close.textContent = '×';
       close.setAttribute('aria-label', `Close ${label}`);
+      close.title = `Close ${label}`;
       close.addEventListener('click', () => void this.closeTab(view));
       wrapper.append(tab, close);
       return wrapper;
@@ -882,6 +925,15 @@ export class TerminalsScreen {
     return button;
   }
 
+  /** An entry of the "More actions" menu (its text is its name). */
+  private menuItem(text: string, onClick: () => void): HTMLButtonElement {
+    const item = document.createElement('button');
+    item.type = 'button';
+    item.textContent = text;
+    item.addEventListener('click', onClick);
+    return item;
+  }
+
   private iconAction(name: IconName, label: string, onClick: () => void): HTMLButtonElement {
     const button = this.action('', label, onClick);
     button.classList.add('term-icon-button');
@@ -952,6 +1004,12 @@ function queuedText(count: number): string {
   return count === 1 ? '1 input waiting to be sent.' : `${count} inputs waiting to be sent.`;
 }
 
-function clampFontSize(size: number): number {
-  return Math.min(MAX_FONT_SIZE, Math.max(MIN_FONT_SIZE, Math.round(Number.isFinite(size) ? size : DEFAULT_FONT_SIZE)));
+/** A named group of toolbar buttons (drawn with a divider after it). */
+function group(label: string, className: string, ...buttons: HTMLElement[]): HTMLElement {
+  const element = document.createElement('div');
+  element.className = `term-group ${className}`;
+  element.setAttribute('role', 'group');
+  element.setAttribute('aria-label', label);
+  element.append(...buttons);
+  return element;
 }

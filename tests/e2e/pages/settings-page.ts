@@ -39,6 +39,19 @@ export class SettingsPage {
     return this.page.locator('.field', { has: this.fontSizeInput }).locator('.field-error');
   }
 
+  /** The GitHub card: the connection's status and Connect/Reconnect. */
+  get githubSection() {
+    return this.page.getByRole('region', { name: 'GitHub' });
+  }
+
+  /** The paths the Default shell list offers (without its first entry, the default). */
+  defaultShells(): Promise<string[]> {
+    return this.page
+      .getByLabel('Default shell', { exact: true })
+      .locator('option')
+      .evaluateAll((options) => options.map((option) => option.getAttribute('value') ?? '').filter(Boolean));
+  }
+
   /** The buttons that end a session: "Sign out" (this browser) and "Revoke" (others). */
   sessionButtons() {
     return this.page.getByRole('button', { name: /^(Sign out this browser|Revoke the session)/ });

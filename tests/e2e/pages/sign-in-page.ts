@@ -17,6 +17,24 @@ export class SignInPage {
     return this.page.getByRole('button', { name: 'Use a device code' });
   }
 
+  /** The start-up link form's field (servers that accept the start-up link). */
+  get startupLinkField() {
+    return this.page.getByLabel('Start-up link or token');
+  }
+
+  /** The field for the setup link, shown while nobody owns the server and this browser has not opened it. */
+  get setupField() {
+    return this.page.getByLabel('Setup link or token');
+  }
+
+  /** Pastes `link` (the whole printed link, or the token) into the start-up link form and waits for the workspaces screen. */
+  async signInWithStartupLink(link: string): Promise<void> {
+    await this.startupLinkField.fill(link);
+    await this.page.locator('form.token-form').getByRole('button', { name: 'Sign in' }).click();
+    await this.page.waitForURL('**/workspaces');
+    await this.page.getByRole('heading', { name: 'Workspaces', level: 1 }).waitFor();
+  }
+
   /** Clicks "Sign in with GitHub" and waits for the app to land on the workspaces screen. */
   async signInWithGitHub(): Promise<void> {
     await this.webFlowButton.click();

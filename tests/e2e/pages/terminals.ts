@@ -301,7 +301,35 @@ export class TerminalsPage {
 
   /** A button of the toolbar (not the "New terminal" of an empty screen), by its accessible name. */
   toolbarButton(name: string): Locator {
-    return this.page.locator('.term-actions').getByRole('button', { name, exact: true });
+    return this.page.locator('.term-toolbar').getByRole('button', { name, exact: true });
+  }
+
+  /** The toolbar's overflow menu button ("More actions"). */
+  moreButton(): Locator {
+    return this.toolbarButton('More actions');
+  }
+
+  /** Opens the toolbar's "More actions" menu and chooses the item named `name`. */
+  async chooseMore(name: string): Promise<void> {
+    const item = this.page.getByRole('menu').getByRole('menuitem', { name, exact: true });
+    if (!(await item.isVisible())) await this.moreButton().click();
+    await item.click();
+  }
+
+  /**
+   * Where the first pane's terminal sits, in CSS pixels: the top of its first row in the viewport,
+   * the room between the pane's edges and the rows (padding), and whether the last row is cut off.
+   */
+  async terminalPlacement(): Promise<{ top: number; paddingLeft: number; paddingTop: number; lastRowCut: boolean }> {
+    return this.view(0).evaluate((view) => {
+      type Box = { top: number; left: number; bottom: number };
+      type Element = { getBoundingClientRect(): Box; querySelector(selector: string): Element };
+      const pane = view as unknown as Element;
+      const rows = pane.querySelector('.xterm-screen').getBoundingClientRect();
+      const host = pane.querySelector('.term-xterm').getBoundingClientRect();
+      const box = pane.getBoundingClientRect();
+      return { top: rows.top, paddingLeft: rows.left - box.left, paddingTop: rows.top - box.top, lastRowCut: rows.bottom > host.bottom + 0.5 };
+    });
   }
 
   /** The session whose tab is the selected one (the focused pane's). */

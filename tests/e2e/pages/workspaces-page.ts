@@ -68,6 +68,16 @@ export class WorkspacesPage {
     return this.card(name).locator('.facts > div').filter({ has: this.page.locator('dt', { hasText: term }) }).locator('dd');
   }
 
+  /** The badge by the card's name that says what the workspace is doing ("1 terminal running · 2 files changed"). */
+  activity(name: string): Locator {
+    return this.card(name).locator('.workspace-activity');
+  }
+
+  /** The GitHub connection's notice (it needs renewing…), with its Reconnect link, on the list or on Add workspace. */
+  githubNotice(): Locator {
+    return this.page.locator('.notice');
+  }
+
   async openTerminal(name: string): Promise<void> {
     await this.card(name).getByRole('link', { name: 'Open terminal' }).click();
     await this.page.waitForURL('**/terminals/*');

@@ -124,6 +124,25 @@ describe('GitHub device flow', () => {
     expect((await app.db.settings.findUniqueOrThrow({ where: { id: 'singleton' } })).githubUserId).toBe(1001);
   });
 
+  it('tells the sign-in page that the setup link arrived, and takes the whole setup link pasted instead of the token', async () => {
+    const { app } = await buildTestApp(fakeGitHubEnv(fake, { HOST: '0.0.0.0' }));
+    const options = async (cookie?: string) =>
+      (await app.inject({ method: 'GET', url: '/auth/options', headers: cookie ? { cookie } : {} })).json() as { hasOwner: boolean; setupTokenReceived: boolean };
+    expect(await options()).toMatchObject({ hasOwner: false, setupTokenReceived: false });
+    expect(await options('shellport_setup=guess')).toMatchObject({ setupTokenReceived: false });
+    const setup = await app.inject({ method: 'GET', url: `/auth/setup?token=${app.startupToken.value}` });
+    expect(await options(`shellport_setup=${setCookies(setup).get('shellport_setup')}`)).toMatchObject({ hasOwner: false, setupTokenReceived: true });
+
+    // Another browser pastes the printed setup link into the "Setup link or token" field.
+    const setupUrl = `http://shell.local:3000/auth/setup?token=${app.startupToken.value}`;
+    const started = await app.inject({ method: 'POST', url: '/auth/device', payload: { setupToken: setupUrl } });
+    expect(started.statusCode).toBe(201);
+    fake.approveDevice(fake.lastDeviceCode!.userCode, 'owner');
+    const done = await pollUntilSettled(app, `shellport_device=${setCookies(started).get('shellport_device')}`);
+    expect(done.json().status).toBe('approved');
+    expect((await app.db.settings.findUniqueOrThrow({ where: { id: 'singleton' } })).githubUserId).toBe(1001);
+  });
+
   it('waits the interval between polls and adds 5 seconds after slow_down', async () => {
     // The fake judges "too soon" with this clock; the recording sleep advances it as real time would.
     const clock = createTestClock();

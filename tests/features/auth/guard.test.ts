@@ -97,7 +97,7 @@ describe('the auth guard', () => {
     expect(await app.auth.authenticateUpgrade(upgradeRequest({ host, cookie, origin: `http://${host}` }))).toMatchObject({ ok: true });
   });
 
-  it('sets the session cookie httpOnly, SameSite=Lax, and Secure only over https', async () => {
+  it('sets the session cookie httpOnly, SameSite=Lax, and Secure with the __Host- prefix only over https', async () => {
     for (const [publicUrl, secure] of [
       ['http://127.0.0.1:3000', false],
       ['https://shell.example.com', true],
@@ -109,7 +109,8 @@ describe('the auth guard', () => {
       });
       const response = await app.inject({ method: 'GET', url: '/probe/sign-in' });
       const header = String(response.headers['set-cookie']);
-      expect(header).toMatch(/^shellport_session=value;/);
+      expect(header).toMatch(secure ? /^__Host-shellport_session=value;/ : /^shellport_session=value;/);
+      expect(header).not.toContain('Domain=');
       expect(header).toContain('HttpOnly');
       expect(header).toContain('SameSite=Lax');
       expect(header).toContain('Path=/');

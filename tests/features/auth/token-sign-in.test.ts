@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { extractStartupToken } from '../../../src/features/auth/wire.js';
 import { buildTestApp } from '../../helpers/app.js';
 import { setCookies } from '../../helpers/github-sign-in.js';
 
@@ -24,6 +25,30 @@ describe('start-up token sign-in', () => {
     expect(testApp.logText()).not.toContain(token);
     expect(testApp.logText()).not.toContain(session);
     expect(testApp.logText()).toContain('/auth/token?token=%5Bredacted%5D');
+  });
+
+  it('accepts the whole printed link pasted into the token field, as well as the bare token', async () => {
+    const { app } = await buildTestApp({ HOST: '127.0.0.1' });
+    const token = app.startupToken.value;
+    // The sign-in page's form sends whatever was pasted as `token`.
+    const pasted = (value: string) => app.inject({ method: 'GET', url: `/auth/token?token=${encodeURIComponent(value)}` });
+    for (const value of [`http://127.0.0.1:3000/auth/token?token=${token}`, ` ${token}\n`, `/auth/setup?token=${token}`]) {
+      const response = await pasted(value);
+      expect(response.statusCode, value).toBe(302);
+      expect(setCookies(response).get('shellport_session')).toBeTruthy();
+    }
+    const stale = await pasted('http://127.0.0.1:3000/auth/token?token=from-an-earlier-start');
+    expect(stale.statusCode).toBe(401);
+    expect(stale.body).toContain('npm run sign-in-link');
+  });
+
+  it('finds the token in a link, a query string or on its own', () => {
+    expect(extractStartupToken('http://127.0.0.1:3000/auth/token?token=abc_-1')).toBe('abc_-1');
+    expect(extractStartupToken('https://shell.example.com/auth/github?setup_token=abc&x=1')).toBe('abc');
+    expect(extractStartupToken('?token=a%2Db')).toBe('a-b');
+    expect(extractStartupToken('token=abc')).toBe('abc');
+    expect(extractStartupToken('  abc \n')).toBe('abc');
+    expect(extractStartupToken('')).toBe('');
   });
 
   it('refuses a wrong token with 401 and a denied AuthLog row', async () => {

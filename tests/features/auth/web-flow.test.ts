@@ -242,7 +242,11 @@ describe('GitHub web flow', () => {
     ] as const) {
       const { app } = await buildTestApp(fakeGitHubEnv(fake, { GITHUB_ALLOWED_USER: 'owner', PUBLIC_URL: publicUrl }));
       const result = await signInWithGitHub(app, fake, 'owner');
-      const header = [result.callback.headers['set-cookie']].flat().find((value) => String(value).startsWith('shellport_session='))!;
+      // On https the name carries the __Host- prefix (Secure, Path=/, no Domain, this host only).
+      const name = secure ? '__Host-shellport_session' : 'shellport_session';
+      const header = [result.callback.headers['set-cookie']].flat().find((value) => String(value).startsWith(`${name}=`))!;
+      expect(header).toBeDefined();
+      expect(header).not.toContain('Domain=');
       expect(header).toContain('HttpOnly');
       expect(header).toContain('SameSite=Lax');
       expect(header).toContain('Path=/');

@@ -120,6 +120,38 @@ describe('terminal protocol over a plain WebSocket', () => {
     await app.app.terminals.kill(other);
   });
 
+  it('logs a frame that breaks the protocol (not UTF-8, too big) as one warning without a stack, and closes with 1007 or 1009', async () => {
+    const app = await startTerminalApp({ TERMINAL_MAX_INPUT_BYTES: '1024' });
+    const open = async () => {
+      const client = await openWs(app, { cookie: app.cookie, origin: app.origin });
+      await waitUntil(() => client.events.find((e) => e.event === 'terminal:ready'));
+      return client;
+    };
+    const garbled = await open();
+    garbled.ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
+    await waitUntil(() => garbled.closes.length > 0, 5_000);
+    expect(garbled.closes).toEqual([1007]);
+    // The limit is max(1 MiB, 4 × TERMINAL_MAX_INPUT_BYTES + 4 KiB).
+    const flooding = await open();
+    flooding.ws.send('x'.repeat(1024 * 1024 + 1));
+    await waitUntil(() => flooding.closes.length > 0, 5_000);
+    expect(flooding.closes).toEqual([1009]);
+
+    const lines = app.logLines().filter((line) => String(line.msg).startsWith('terminal websocket'));
+    expect(lines.map((line) => [line.level, line.code])).toEqual([
+      [40, 'WS_ERR_INVALID_UTF8'],
+      [40, 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'],
+    ]);
+    for (const line of lines) {
+      expect(line.err).toBeUndefined();
+      expect(JSON.stringify(line)).not.toContain('    at ');
+    }
+    expect(app.logLines().filter((line) => (line.level as number) >= 50)).toEqual([]);
+    // Other connections are unaffected.
+    const healthy = await open();
+    expect(healthy.ws.readyState).toBe(WebSocket.OPEN);
+  });
+
   it('refuses a foreign or missing Origin and a missing sign-in before upgrading', async () => {
     const app = await startTerminalApp();
     expect((await openWs(app, { cookie: app.cookie, origin: "https://evil.example" })).opened).toBe(403);
