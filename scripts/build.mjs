@@ -5,7 +5,7 @@
 //  - the web app: src/web/main.ts (+ CSS, xterm.js) bundled into public/assets/ with content
 //    hashes in the file names, and public/index.html pointing at them.
 // Type checking is `npm run typecheck`. `--web` or `--server` builds only that part.
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -38,7 +38,6 @@ async function buildServer() {
 /** Bundles the web app into `outDir` (default public/); returns the asset file names. */
 export async function buildWeb(outDir = path.join(root, 'public')) {
   const assetsDir = path.join(outDir, 'assets');
-  rmSync(assetsDir, { recursive: true, force: true });
   mkdirSync(assetsDir, { recursive: true });
   const result = await build({
     entryPoints: [path.join(webSrc, 'main.ts')],
@@ -61,8 +60,23 @@ export async function buildWeb(outDir = path.join(root, 'public')) {
   const html = readFileSync(path.join(webSrc, 'index.html'), 'utf8')
     .replace('<!-- stylesheet -->', `<link rel="stylesheet" href="/assets/${style}">`)
     .replace('<!-- script -->', `<script type="module" src="/assets/${script}"></script>`);
-  writeFileSync(path.join(outDir, 'index.html'), html);
+  // Replaced by a rename, and older assets kept a while: a page (or a test run beside this build) that
+  // loaded the previous index.html still finds the files it names.
+  const index = path.join(outDir, 'index.html');
+  writeFileSync(`${index}.${process.pid}.tmp`, html);
+  renameSync(`${index}.${process.pid}.tmp`, index);
+  pruneOldAssets(assetsDir, new Set(outputs));
   return { script, style };
+}
+
+/** Deletes assets of earlier builds once they are ten minutes old. */
+function pruneOldAssets(assetsDir, keep) {
+  const cutoff = Date.now() - 10 * 60_000;
+  for (const name of readdirSync(assetsDir)) {
+    if (keep.has(name)) continue;
+    const file = path.join(assetsDir, name);
+    if (statSync(file).mtimeMs < cutoff) rmSync(file, { force: true });
+  }
 }
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);

@@ -54,7 +54,7 @@ describe('behind a reverse proxy', () => {
       headers: { host: PUBLIC_HOST },
     });
     expect(response.status).toBe(302);
-    const session = [response.headers['set-cookie'] ?? []].flat().find((c) => c.startsWith('shellport_session='));
+    const session = [response.headers['set-cookie'] ?? []].flat().find((c) => c.startsWith('__Host-shellport_session='));
     expect(session).toBeDefined();
     expect(session).toMatch(/;\s*Secure/i);
     expect(session).toMatch(/;\s*HttpOnly/i);

@@ -1,8 +1,8 @@
 // The project's deploy/Caddyfile, run by a real Caddy (Debian's `caddy` package, installed by .ci/run)
 // in front of the real app on loopback: it passes the browser's address on (TRUST_PROXY) and
 // WebSocket upgrades through. TLS is switched off for the test (plain-http PUBLIC_URL for Caddy);
-// everything else is the file as shipped. Skipped, visibly, where caddy is not installed.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+// everything else is the file as shipped. Skipped, visibly, where caddy is not installed; failed in CI.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -14,11 +14,12 @@ import WebSocket from 'ws';
 import { PUBLIC_ROUTE } from '../../src/http/route-config.js';
 import { buildTestApp, signInAsOwner } from '../helpers/app.js';
 import { ROOT } from './files.js';
+import { hasTool } from './tools.js';
 import { plainWebSocketHandshake, socketIoHandshake } from './terminal-handshakes.js';
 import { requestFrom } from './forwarding-proxy.js';
 import { freePort, waitForPort } from '../helpers/ports.js';
 
-const hasCaddy = spawnSync('caddy', ['version']).status === 0;
+const hasCaddy = hasTool('caddy', ['version']);
 const running: ChildProcess[] = [];
 const dirs: string[] = [];
 afterEach(async () => {

@@ -93,7 +93,7 @@ describe('the Docker image recipe, performed outside Docker (slow)', () => {
       server.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
       const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
       try {
-        const url = await waitFor(() => /Shellport is running: open (http:\/\/\S+)/.exec(output)?.[1], 30_000, () => output);
+        const url = await waitFor(() => /Shellport is running: open (http:\/\/[^\s"]+)/.exec(output)?.[1], 30_000, () => output);
         const health = await fetch(`${url}/healthz`);
         expect(health.status).toBe(200);
         const version = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -106,6 +106,16 @@ describe('the Docker image recipe, performed outside Docker (slow)', () => {
         const page = await fetch(`${url}/`);
         expect(page.status).toBe(200);
         expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+        // The sign-in link is in no log line; the operator command prints it from the compiled code.
+        const link = spawnSync('npm', ['run', '--silent', 'sign-in-link'], {
+          cwd: runDir,
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH, HOME: work, ...stageEnv(runtime), HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir },
+        });
+        expect(link.status, `${link.stdout}\n${link.stderr}`).toBe(0);
+        const token = new RegExp(`${url}/auth/token\\?token=([\\w-]+)`).exec(link.stdout)?.[1];
+        expect(token, link.stdout).toBeDefined();
+        expect(output).not.toContain(token);
       } finally {
         server.kill('SIGTERM');
       }

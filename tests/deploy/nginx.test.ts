@@ -2,7 +2,7 @@
 // throwaway self-signed certificate in front of the real app: HTTPS end to end, the HTTP→HTTPS
 // redirect, the browser's address forwarded (TRUST_PROXY), Secure cookies and WebSocket upgrades over
 // wss. The test changes only what must differ on a test machine: listening ports, certificate
-// paths and the app's port. Skipped, visibly, where nginx or openssl is not installed.
+// paths and the app's port. Skipped, visibly, where nginx or openssl is not installed; failed in CI.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,11 +15,12 @@ import WebSocket from 'ws';
 import { PUBLIC_ROUTE } from '../../src/http/route-config.js';
 import { buildTestApp, signInAsOwner } from '../helpers/app.js';
 import { ROOT } from './files.js';
+import { hasTool } from './tools.js';
 import { plainWebSocketHandshake, socketIoHandshake } from './terminal-handshakes.js';
 import { requestFrom, type PlainResponse } from './forwarding-proxy.js';
 import { freePort, waitForPort } from '../helpers/ports.js';
 
-const hasNginx = spawnSync('nginx', ['-v']).status === 0 && spawnSync('openssl', ['version']).status === 0;
+const hasNginx = hasTool('nginx', ['-v']) && hasTool('openssl', ['version']);
 const PUBLIC_HOST = 'shell.example.com';
 const running: ChildProcess[] = [];
 const dirs: string[] = [];
@@ -118,7 +119,7 @@ describe.runIf(hasNginx)('deploy/nginx.conf with a real nginx and TLS', () => {
 
     const signIn = await httpsFrom('127.0.0.2', httpsPort, `/auth/token?token=${encodeURIComponent(app.startupToken.value)}`);
     expect(signIn.status).toBe(302);
-    const session = [signIn.headers['set-cookie'] ?? []].flat().find((c) => c.startsWith('shellport_session='));
+    const session = [signIn.headers['set-cookie'] ?? []].flat().find((c) => c.startsWith('__Host-shellport_session='));
     expect(session).toMatch(/;\s*Secure/i);
     const [login] = await app.db.authLog.findMany({ where: { action: 'login' } });
     expect(login?.ip).toBe('127.0.0.2');

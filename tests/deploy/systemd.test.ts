@@ -1,5 +1,5 @@
 // scripts/shellport.service and scripts/install.sh: systemd accepts the unit (systemd-analyze, when the
-// machine has it), the unit carries the hardening and paths the deployment relies on, and the install
+// machine has it; CI must), the unit carries the hardening and paths the deployment relies on, and the install
 // helper agrees with the unit and writes a settings file the app accepts.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { parseEnv } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { envSchema, loadConfig } from '../../src/config/index.js';
 import { durationSeconds, parseUnit, readRepoFile, ROOT } from './files.js';
+import { hasTool } from './tools.js';
 
 const unitText = readRepoFile('scripts/shellport.service');
 const unit = parseUnit(unitText);
@@ -26,7 +27,7 @@ function scriptVariable(name: string): string {
   return match[1]!.replace(/\$(\w+)/g, (_, other: string) => scriptVariable(other));
 }
 
-const hasSystemdAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
+const hasSystemdAnalyze = hasTool('systemd-analyze', ['--version']);
 const work = mkdtempSync(path.join(tmpdir(), 'shellport-unit-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

@@ -17,6 +17,7 @@ import { startFakeGitHub, type FakeGitHub } from '../fake-github/index.js';
 import { createBareRepo, createLargeBareRepo, type BareRepoSpec } from '../fake-github/repos.js';
 import { fakeGitHubEnv } from '../helpers/github-sign-in.js';
 import { freePort } from '../helpers/ports.js';
+import { isConsoleProblem } from './console-problems.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const OWNER_LOGIN = 'octocat';
@@ -159,7 +160,7 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E & { close(
       const list: string[] = [];
       problems.set(page, list);
       page.on('console', (message) => {
-        if (message.type() === 'error' || message.type() === 'warning') list.push(describeMessage(message));
+        if (isConsoleProblem(message.type(), message.text())) list.push(describeMessage(message));
       });
       page.on('pageerror', (error) => list.push(`uncaught: ${error.stack ?? error.message}`));
       page.setDefaultTimeout(10_000);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { afterEach } from 'vitest';
+
 import { buildApp, type BuildAppOptions } from '../../src/app.js';
 import { loadConfig, type Config, type Env } from '../../src/config/index.js';
 import type { Clock } from '../../src/infra/clock.js';
@@ -41,10 +41,15 @@ export function createTestClock(start = new Date()): TestClock {
 const openApps: FastifyInstance[] = [];
 const tempDirs: string[] = [];
 
-afterEach(async () => {
+/**
+ * Closes the apps and removes the temp directories of the test that just ran. Registered for every
+ * test file by tests/setup/cleanup.ts: with a shared module cache (vitest.config.ts) a hook registered
+ * here, at module level, would run for the first file that imports this module only.
+ */
+export async function closeTestResources(): Promise<void> {
   for (const app of openApps.splice(0)) await app.close();
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+}
 
 /** A temp directory removed after the current test. */
 export function makeTempDir(prefix = 'shellport-test-'): string {

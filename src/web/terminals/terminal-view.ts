@@ -1,6 +1,5 @@
-// One terminal session in the browser: an xterm.js instance plus the client half of
-// docs/protocol.md — attach/re-attach from the last seq, exact de-duplication by offset, reset and
-// behind handling, and acknowledgements driven by xterm's write callbacks (flow control).
+// One terminal in the browser: an xterm.js instance rendering a TerminalStream (stream-client.ts, the
+// DOM-free client half of docs/protocol.md), with search, the exit bar, the size notice and WebGL.
 import { FitAddon } from '@xterm/addon-fit';
 import { type ISearchOptions, SearchAddon } from '@xterm/addon-search';
 import { Unicode11Addon } from '@xterm/addon-unicode11';
@@ -12,14 +11,10 @@ import { describeEnd, endedKeyAction } from './ended-terminal.js';
 import { enableProgramCopy } from './program-copy.js';
 import { gateQueryAnswers, isFocusReport } from './query-gate.js';
 import { matchShortcut, type ScreenAction } from './shortcuts.js';
-import { type StreamSegment, StreamRoles } from './stream-roles.js';
+import { type ParsingFlags, TerminalStream } from './stream-client.js';
 import { MINIMUM_CONTRAST, SEARCH_DECORATIONS, XTERM_THEMES, type TerminalTheme } from './theme.js';
-import type { ServerEvents, TerminalTransport } from './transport.js';
+import type { TerminalTransport } from './transport.js';
 
-/** Acknowledge at least every this many processed bytes, and when output stops (debounced). */
-const ACK_EVERY_BYTES = 64 * 1024;
-const ACK_DEBOUNCE_MS = 50;
-const DEFAULT_MAX_INPUT_BYTES = 64 * 1024;
 /**
  * Rows a little taller than the font: at 1.0 the DOM renderer clips the underscore of DejaVu Sans Mono
  * at several sizes (10, 14, 19, 23 px), so `snake_case` read as `snake case`.
@@ -72,30 +67,11 @@ function isWebglAccelerated(): boolean {
 }
 let webglSupport: boolean | undefined;
 
-function chunkInput(data: string, maxBytes: number): string[] {
-  // At most 3 UTF-8 bytes per UTF-16 code unit; never split a surrogate pair.
-  const maxUnits = Math.max(1, Math.floor(maxBytes / 3));
-  if (data.length <= maxUnits) return [data];
-  const chunks: string[] = [];
-  let start = 0;
-  while (start < data.length) {
-    let end = Math.min(data.length, start + maxUnits);
-    const last = data.charCodeAt(end - 1);
-    if (end < data.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
-    chunks.push(data.slice(start, end));
-    start = end;
-  }
-  return chunks;
-}
-
 export class TerminalView {
   readonly element: HTMLElement;
   readonly term: Terminal;
-  session: TerminalInfo;
   /** Window title set by the shell (OSC 0/2). */
   title = '';
-  /** What the UI shows about the connection of this terminal. */
-  error: string | null = null;
   /** What its tab shows about output the owner has not seen yet (the screen sets and clears it). */
   unseen: Activity | null = null;
   private readonly transport: TerminalTransport;
@@ -111,28 +87,14 @@ export class TerminalView {
   private readonly sizeNotice: HTMLButtonElement;
   private webgl: WebglAddon | null = null;
   private readonly cleanups: Array<() => void> = [];
-  /** End of the bytes handed to xterm (what the next attach asks to continue from). */
-  private receivedSeq = 0;
-  /** End of the bytes xterm has processed (its write callback ran). */
-  private processedSeq = 0;
-  private ackedSeq = 0;
-  private ackTimer: ReturnType<typeof setTimeout> | null = null;
-  private attached = false;
-  private attachGeneration = 0;
-  /** Which output is live and which this client may answer queries in (docs/protocol.md, "Answering queries"). */
-  private readonly roles = new StreamRoles();
-  /** What the output last handed to xterm may do, and what the output xterm is parsing now may: a replay must not ring, copy or answer again. */
-  private writing: Pick<StreamSegment, 'live' | 'mayAnswer'> = { live: false, mayAnswer: false };
-  private parsingLive = false;
-  private parsingMayAnswer = false;
+  /** The protocol client: what this terminal has, acknowledged and may answer. */
+  private readonly stream: TerminalStream;
+  /** What the output xterm is parsing now may do: a replay must not ring, copy or answer again. */
+  private parsing: ParsingFlags = { live: false, mayAnswer: false };
   private redrawUntil = 0;
-  private pendingInput: string[] = [];
   /** Keys typed into the ended terminal since the last Enter: a lone Enter starts it again, a typed line does not. */
   private typedSinceEnd = false;
-  /** Inputs queued while disconnected that never reached the shell, because it ended meanwhile. */
-  private droppedInputs = 0;
   private exitHint!: HTMLElement;
-  private maxInputBytes = DEFAULT_MAX_INPUT_BYTES;
   private opened = false;
   private disposed = false;
   private resizeObserver: ResizeObserver | null = null;
@@ -141,11 +103,10 @@ export class TerminalView {
   constructor(options: TerminalViewOptions) {
     this.options = options;
     this.theme = options.theme;
-    this.session = options.session;
     this.transport = options.transport;
     this.element = document.createElement('div');
     this.element.className = 'term-view';
-    this.element.dataset.sessionId = this.session.id;
+    this.element.dataset.sessionId = options.session.id;
     this.host = document.createElement('div');
     this.host.className = 'term-xterm';
 
@@ -218,11 +179,11 @@ export class TerminalView {
     this.term.loadAddon(new WebLinksAddon());
     this.term.attachCustomKeyEventHandler((event) => event.type !== 'keydown' || !this.handleShortcut(event));
     this.cleanups.push(
-      disposeOf(gateQueryAnswers(this.term.parser, () => this.parsingMayAnswer)),
+      disposeOf(gateQueryAnswers(this.term.parser, () => this.parsing.mayAnswer)),
       disposeOf(this.term.onData((data) => this.onTermData(data))),
       disposeOf(this.term.onBinary((data) => this.sendInput(data))),
-      disposeOf(this.term.onBell(() => this.parsingLive && this.options.onActivity(this, 'bell'))),
-      enableProgramCopy(this.term, this.element, () => this.parsingLive),
+      disposeOf(this.term.onBell(() => this.parsing.live && this.options.onActivity(this, 'bell'))),
+      enableProgramCopy(this.term, this.element, () => this.parsing.live),
       disposeOf(
         this.term.onTitleChange((title) => {
           this.title = title;
@@ -238,21 +199,30 @@ export class TerminalView {
         }),
       ),
     );
-    this.cleanups.push(
-      this.transport.on('terminal:output', (payload) => payload.sessionId === this.session.id && this.onOutput(payload)),
-      this.transport.on('terminal:reset', (payload) => payload.sessionId === this.session.id && this.onReset(payload.seq)),
-      this.transport.on('terminal:behind', (payload) => payload.sessionId === this.session.id && this.onBehind(payload)),
-      this.transport.on('terminal:exit', (payload) => payload.sessionId === this.session.id && this.onExit(payload)),
-      this.transport.on('terminal:resized', (payload) => payload.sessionId === this.session.id && this.onResizedElsewhere(payload)),
-      this.transport.on('terminal:answering', (payload) => payload.sessionId === this.session.id && this.roles.noteRole(payload.seq, payload.answering)),
-      this.transport.on('terminal:ready', (info) => {
-        this.maxInputBytes = info.maxInputBytes;
-      }),
-      this.transport.on('terminal:error', (payload) => {
-        if (payload.sessionId !== this.session.id) return;
-        if (payload.error.code === 'not_attached' && this.transport.state === 'connected') void this.attach();
-      }),
+    this.stream = new TerminalStream(
+      options.session,
+      this.transport,
+      {
+        write: (data, processed) => this.term.write(data, processed),
+        reset: () => this.term.reset(),
+        size: () => ({ cols: this.term.cols, rows: this.term.rows }),
+      },
+      {
+        parsing: (flags) => {
+          this.parsing = flags;
+        },
+        liveOutput: () => {
+          if (performance.now() >= this.redrawUntil) this.options.onActivity(this, 'output');
+        },
+        attached: (previous) => this.onAttached(previous),
+        exited: ({ exitCode, reason }) => {
+          this.showExit(exitCode, reason);
+          this.options.onChange(this);
+        },
+        resizedElsewhere: (cols, rows) => this.onResizedElsewhere(cols, rows),
+      },
     );
+    this.cleanups.push(() => this.stream.dispose());
     this.element.addEventListener('focusin', () => this.options.onFocus(this));
     this.host.addEventListener('focusin', () => this.takeSizeBack());
     this.host.addEventListener('pointerdown', () => this.takeSizeBack());
@@ -295,7 +265,7 @@ export class TerminalView {
 
   /** Inputs (keystrokes, pastes) typed while detached, sent once attached again. */
   get queuedInputs(): number {
-    return this.pendingInput.length;
+    return this.stream.queuedInputs;
   }
 
   get isRunning(): boolean {
@@ -303,83 +273,50 @@ export class TerminalView {
   }
 
   get isAttached(): boolean {
-    return this.attached;
+    return this.stream.isAttached;
+  }
+
+  get session(): TerminalInfo {
+    return this.stream.session;
+  }
+
+  /** What the UI shows about the connection of this terminal. */
+  get error(): string | null {
+    return this.stream.error;
   }
 
   /** (Re-)attaches from the last byte handed to xterm, so nothing is duplicated or lost. */
   async attach(): Promise<void> {
     if (this.disposed || !this.opened) return;
-    const generation = ++this.attachGeneration;
-    this.attached = false;
-    this.roles.startAttach();
-    const before = this.session;
-    const dims = this.dimensions();
-    const answer = await this.transport.request('terminal:attach', {
-      sessionId: this.session.id,
-      lastSeq: this.receivedSeq > 0 ? this.receivedSeq : null,
-      ...dims,
-    });
-    if (this.disposed || generation !== this.attachGeneration) return;
-    if (!answer.ok) {
-      this.error = answer.error.code === 'not_found' ? 'This terminal no longer exists on the server.' : answer.error.message;
-      this.options.onChange(this);
-      return;
-    }
-    this.error = null;
-    this.session = answer.session;
-    // The replay ends where the stream ended when the server answered (null: an ended terminal, all replay).
-    this.roles.replayEndsAt(answer.seq);
-    // Without a reset the stream continues at `from`; with one, terminal:reset (which follows) says where.
-    if (!answer.reset && answer.from > this.receivedSeq) {
-      this.receivedSeq = answer.from;
-      this.processedSeq = Math.max(this.processedSeq, answer.from);
-    }
-    this.attached = this.session.status === 'active';
-    if (this.attached) {
-      if (this.session.cols !== before.cols || this.session.rows !== before.rows) this.expectRedraw();
-      // A resize while the attach was on its way was not sent: send the size xterm has now.
-      if (dims.cols !== this.term.cols || dims.rows !== this.term.rows) this.sendResize(this.term.cols, this.term.rows);
-      const queued = this.pendingInput.splice(0);
-      for (const data of queued) this.sendInput(data);
-    }
-    this.options.onChange(this);
+    await this.stream.attach();
   }
 
   /** The transport dropped: nothing is attached until the next `attach()`. */
   connectionLost(): void {
-    this.attached = false;
-    this.attachGeneration++;
-    this.roles.connectionLost();
-    if (this.ackTimer) clearTimeout(this.ackTimer);
-    this.ackTimer = null;
-    // Acks for the old connection are meaningless; the next attach starts from receivedSeq.
-    this.ackedSeq = this.processedSeq;
+    this.stream.connectionLost();
+  }
+
+  private onAttached(previous: TerminalInfo): void {
+    const { session } = this.stream;
+    if (this.stream.isAttached && (session.cols !== previous.cols || session.rows !== previous.rows)) this.expectRedraw();
+    this.options.onChange(this);
   }
 
   /** What xterm sends: keys, pastes, mouse and focus reports, and (only where the query gate let it) answers to queries. */
   private onTermData(data: string): void {
     // A focus report before this client has caught up would go to a program the replay only remembers.
-    if (isFocusReport(data) && !this.roles.isLiveAt(this.processedSeq)) return;
+    if (isFocusReport(data) && !this.stream.isCaughtUp) return;
     this.sendInput(this.options.transformInput(data));
   }
 
   sendInput(data: string): void {
     if (!data || this.disposed) return;
-    if (this.session.status !== 'active') {
+    if (!this.stream.send(data)) {
       this.answerEndedInput(data);
       return;
     }
     // The server applies this client's size before its input: the notice is out of date.
     this.sizeNotice.hidden = true;
-    if (!this.attached) {
-      this.pendingInput.push(data);
-      return;
-    }
-    for (const chunk of chunkInput(data, this.maxInputBytes)) {
-      if (!this.transport.notify('terminal:input', { sessionId: this.session.id, data: chunk })) {
-        this.pendingInput.push(chunk);
-      }
-    }
   }
 
   refit(): void {
@@ -412,11 +349,8 @@ export class TerminalView {
 
   setSession(session: TerminalInfo): void {
     const wasActive = this.session.status === 'active';
-    this.session = session;
-    if (wasActive && session.status === 'terminated' && !this.attached) {
-      this.dropQueuedInput();
-      this.showExit(session.exitCode, session.endReason);
-    }
+    this.stream.update(session);
+    if (wasActive && session.status === 'terminated' && !this.stream.isAttached) this.showExit(session.exitCode, session.endReason);
     this.options.onChange(this);
   }
 
@@ -431,7 +365,6 @@ export class TerminalView {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    if (this.ackTimer) clearTimeout(this.ackTimer);
     this.resizeObserver?.disconnect();
     if (this.refitFrame !== 0) cancelAnimationFrame(this.refitFrame);
     for (const cleanup of this.cleanups.splice(0)) cleanup();
@@ -482,15 +415,9 @@ export class TerminalView {
     void navigator.clipboard?.writeText(text).catch(() => undefined);
   }
 
-  private dimensions(): { cols?: number; rows?: number } {
-    const { cols, rows } = this.term;
-    return cols >= 1 && rows >= 1 && cols <= 1000 && rows <= 1000 ? { cols, rows } : {};
-  }
 
   private sendResize(cols: number, rows: number): void {
-    if (this.attached && cols >= 1 && rows >= 1 && cols <= 1000 && rows <= 1000) {
-      if (this.transport.notify('terminal:resize', { sessionId: this.session.id, cols, rows })) this.expectRedraw();
-    }
+    if (this.stream.resize(cols, rows)) this.expectRedraw();
   }
 
   /** The terminal got a new size: its programs redraw, which is not news for the tab (REDRAW_MS). */
@@ -499,7 +426,7 @@ export class TerminalView {
   }
 
   /** Another client's size won (docs/protocol.md, Size): say so, and how to take it back. */
-  private onResizedElsewhere({ cols, rows }: ServerEvents['terminal:resized']): void {
+  private onResizedElsewhere(cols: number, rows: number): void {
     this.expectRedraw();
     if (cols === this.term.cols && rows === this.term.rows) {
       this.sizeNotice.hidden = true;
@@ -530,85 +457,13 @@ export class TerminalView {
     else if (action.hint) this.exitHint.hidden = false;
   }
 
-  private onOutput({ seq, data }: ServerEvents['terminal:output']): void {
-    const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
-    const start = seq - bytes.length;
-    if (seq <= this.receivedSeq) return; // already have all of it
-    const from = Math.max(start, this.receivedSeq);
-    this.receivedSeq = seq;
-    let live = false;
-    for (const segment of this.roles.take(from, seq)) {
-      this.setWriting(segment);
-      live ||= segment.live;
-      const to = segment.to;
-      this.term.write(bytes.subarray(segment.from - start, to - start), () => {
-        this.processedSeq = Math.max(this.processedSeq, to);
-        this.scheduleAck();
-      });
-    }
-    if (live && performance.now() >= this.redrawUntil) this.options.onActivity(this, 'output');
-  }
 
-  /** In write order: from here on xterm parses output that may (or may not) ring, copy and answer. */
-  private setWriting({ live, mayAnswer }: Pick<StreamSegment, 'live' | 'mayAnswer'>): void {
-    if (live === this.writing.live && mayAnswer === this.writing.mayAnswer) return;
-    this.writing = { live, mayAnswer };
-    this.term.write('', () => {
-      this.parsingLive = live;
-      this.parsingMayAnswer = mayAnswer;
-    });
-  }
 
-  private onReset(seq: number): void {
-    // In write order: whatever was queued before the reset is processed first, then the screen clears.
-    this.receivedSeq = seq;
-    this.term.write('', () => {
-      this.term.reset();
-      this.processedSeq = seq;
-      this.ackedSeq = Math.min(this.ackedSeq, seq);
-    });
-  }
 
-  private onBehind({ seq }: ServerEvents['terminal:behind']): void {
-    // The server waits for an ack of everything it sent; ack as soon as xterm has processed it.
-    this.term.write('', () => {
-      this.processedSeq = Math.max(this.processedSeq, Math.min(seq, this.receivedSeq));
-      this.flushAck();
-    });
-  }
 
-  private onExit({ exitCode, reason }: ServerEvents['terminal:exit']): void {
-    this.attached = false;
-    this.dropQueuedInput();
-    this.term.write('', () => {
-      this.flushAck();
-      this.session = { ...this.session, status: 'terminated', exitCode, endReason: reason };
-      this.showExit(exitCode, reason);
-      this.options.onChange(this);
-    });
-  }
 
-  private scheduleAck(): void {
-    if (this.processedSeq - this.ackedSeq >= ACK_EVERY_BYTES) {
-      this.flushAck();
-      return;
-    }
-    if (this.ackTimer) clearTimeout(this.ackTimer);
-    this.ackTimer = setTimeout(() => this.flushAck(), ACK_DEBOUNCE_MS);
-  }
 
-  private flushAck(): void {
-    if (this.ackTimer) clearTimeout(this.ackTimer);
-    this.ackTimer = null;
-    if (this.processedSeq <= this.ackedSeq || this.disposed) return;
-    if (this.transport.notify('terminal:ack', { sessionId: this.session.id, seq: this.processedSeq })) this.ackedSeq = this.processedSeq;
-  }
 
-  /** Input typed while the connection was down, for a terminal that ended meanwhile: dropped, and the exit bar says so. */
-  private dropQueuedInput(): void {
-    this.droppedInputs += this.pendingInput.length;
-    this.pendingInput = [];
-  }
 
   private showExit(exitCode: number | null, reason: string | null): void {
     this.exitBar.replaceChildren();
@@ -631,10 +486,11 @@ export class TerminalView {
     buttons.className = 'term-exit-buttons';
     buttons.append(again, close);
     this.exitBar.append(text, this.exitHint, buttons);
-    if (this.droppedInputs > 0) {
+    const { droppedInputs } = this.stream;
+    if (droppedInputs > 0) {
       const dropped = document.createElement('span');
       dropped.className = 'term-exit-hint';
-      dropped.textContent = `${this.droppedInputs === 1 ? 'One input' : `${this.droppedInputs} inputs`} typed while disconnected did not reach it: the shell had ended.`;
+      dropped.textContent = `${droppedInputs === 1 ? 'One input' : `${droppedInputs} inputs`} typed while disconnected did not reach it: the shell had ended.`;
       this.exitBar.append(dropped);
     }
     this.exitBar.hidden = false;

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
-import { afterEach, vi } from 'vitest';
+import { vi } from 'vitest';
 import type { Env } from '../../../src/config/index.js';
 import { listSegments } from '../../../src/features/terminals/scrollback-files.js';
 import { buildTestApp, makeTempDir, signInAsOwner, type TestApp } from '../../helpers/app.js';
@@ -31,9 +31,11 @@ export interface StreamState {
 }
 
 const openSockets: Socket[] = [];
-afterEach(() => {
+
+/** Disconnects the test's Socket.IO clients (registered for every file by tests/setup/cleanup.ts). */
+export function disconnectTestSockets(): void {
   for (const socket of openSockets.splice(0)) socket.disconnect();
-});
+}
 
 type AckResponse = { ok: true; [key: string]: unknown } | { ok: false; error: { code: string; message: string } };
 
