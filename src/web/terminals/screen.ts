@@ -9,6 +9,19 @@ import { ElsewhereMenu, type WorkspaceNames } from './elsewhere.js';
 import { clampFontSize } from './font-size.js';
 import { icon, type IconName } from './icons.js';
 import { createKeyBar } from './keybar.js';
+import {
+  addTab,
+  closeTab as closeTabIn,
+  focusedTab,
+  focusPane as focusPaneOf,
+  neighbourTab,
+  openTab,
+  replaceTab,
+  restoreLayout,
+  selectTab as selectTabIn,
+  turnSplit,
+  unsplit as unsplitLayout,
+} from './layout-model.js';
 import { emptyLayout, loadLayout, saveLayout, type SplitDirection, type TerminalLayout } from './layout-store.js';
 import { keysFor, matchShortcut, shortcutSheet, type ScreenAction } from './shortcuts.js';
 import { TerminalView, type Activity } from './terminal-view.js';
@@ -366,31 +379,15 @@ export class TerminalsScreen {
     this.elsewhere?.reset(answer.sessions);
     const sessions = answer.sessions.filter((session) => session.workspaceId === workspaceId);
     const byId = new Map(sessions.map((session) => [session.id, session]));
-    const saved = loadLayout(workspaceId);
-    const layout = emptyLayout();
-    if (saved) {
-      layout.tabs = saved.tabs.filter((id) => byId.has(id));
-      layout.panes = [saved.panes[0] && byId.has(saved.panes[0]) ? saved.panes[0] : null, saved.panes[1] && byId.has(saved.panes[1]) ? saved.panes[1] : null];
-      layout.split = saved.split;
-      layout.focused = saved.focused;
-    }
-    if (this.options.sessionId) {
-      const wanted = byId.get(this.options.sessionId);
-      if (wanted) {
-        if (!layout.tabs.includes(wanted.id)) layout.tabs.push(wanted.id);
-        if (layout.panes[1 - layout.focused] === wanted.id) layout.focused = layout.focused === 0 ? 1 : 0;
-        else layout.panes[layout.focused] = wanted.id;
-      } else {
-        this.showNotice('That terminal is not in this workspace any more; here are the others.');
-      }
-    }
-    if (layout.tabs.length === 0 && !saved) {
-      const running = sessions.filter((session) => session.status === 'active').slice(0, MAX_AUTO_OPEN).reverse();
-      layout.tabs = running.map((session) => session.id);
-    }
+    const wanted = this.options.sessionId;
+    if (wanted && !byId.has(wanted)) this.showNotice('That terminal is not in this workspace any more; here are the others.');
+    const layout = restoreLayout(
+      loadLayout(workspaceId),
+      sessions.map((session) => ({ id: session.id, running: session.status === 'active' })),
+      { ...(wanted ? { wanted } : {}), autoOpen: MAX_AUTO_OPEN },
+    );
     this.layout = layout;
     for (const id of layout.tabs) this.addView(byId.get(id)!);
-    this.normalise();
     const anyRunning = layout.tabs.some((id) => byId.get(id)?.status === 'active');
     // Nothing left running here (a restart ended it all): a working shell in front, the ended ones still readable in their tabs.
     if (layout.tabs.length === 0 || (!anyRunning && !this.options.sessionId)) await this.newTerminal(0);
@@ -414,7 +411,7 @@ export class TerminalsScreen {
         const slot = this.layout.panes.indexOf(focused.session.id);
         if (slot === 0 || slot === 1) {
           if (this.layout.focused !== slot) {
-            this.layout.focused = slot;
+            this.layout = focusPaneOf(this.layout, slot);
             this.save();
           }
           this.markFocusedPane();
@@ -447,10 +444,7 @@ export class TerminalsScreen {
     }
     this.hideNotice();
     const view = this.addView(answer.session);
-    this.layout.tabs.push(answer.session.id);
-    this.layout.panes[pane] = answer.session.id;
-    this.layout.focused = pane;
-    if (split) this.layout.split = split;
+    this.layout = openTab(this.layout, answer.session.id, pane, split);
     this.render();
     view.focus();
     return view;
@@ -465,9 +459,7 @@ export class TerminalsScreen {
         return true;
       case 'next-tab':
       case 'previous-tab': {
-        const { tabs } = this.layout;
-        const current = tabs.indexOf(this.layout.panes[this.layout.focused] ?? '');
-        const next = tabs[(current + (action === 'next-tab' ? 1 : -1) + tabs.length) % tabs.length];
+        const next = neighbourTab(this.layout, action === 'next-tab' ? 1 : -1);
         if (next) this.selectTab(next);
         return true;
       }
@@ -491,9 +483,7 @@ export class TerminalsScreen {
   }
 
   private selectTab(id: string): void {
-    const other = this.layout.focused === 0 ? 1 : 0;
-    if (this.layout.split !== 'none' && this.layout.panes[other] === id) this.layout.focused = other;
-    else this.layout.panes[this.layout.focused] = id;
+    this.layout = selectTabIn(this.layout, id);
     this.render();
     this.views.get(id)?.focus();
   }
@@ -504,7 +494,7 @@ export class TerminalsScreen {
    */
   private async split(direction: Exclude<SplitDirection, 'none'>): Promise<void> {
     if (this.layout.split !== 'none') {
-      this.layout.split = direction;
+      this.layout = turnSplit(this.layout, direction);
       this.render();
       return;
     }
@@ -526,8 +516,7 @@ export class TerminalsScreen {
   }
 
   private unsplit(): void {
-    const keep = this.layout.panes[this.layout.focused] ?? this.layout.panes[0];
-    this.layout = { ...this.layout, split: 'none', panes: [keep, null], focused: 0 };
+    this.layout = unsplitLayout(this.layout);
     this.render();
     this.focusedView()?.focus();
   }
@@ -591,15 +580,7 @@ export class TerminalsScreen {
     const id = view.session.id;
     this.views.delete(id);
     view.dispose();
-    const index = this.layout.tabs.indexOf(id);
-    this.layout.tabs = this.layout.tabs.filter((tab) => tab !== id);
-    for (const pane of [0, 1] as const) {
-      if (this.layout.panes[pane] !== id) continue;
-      const shown = this.layout.panes[pane === 0 ? 1 : 0];
-      const next = this.layout.tabs.filter((tab) => tab !== shown);
-      this.layout.panes[pane] = next[Math.min(Math.max(index - 1, 0), next.length - 1)] ?? null;
-    }
-    this.normalise();
+    this.layout = closeTabIn(this.layout, id);
     this.render();
     this.focusedView()?.focus();
   }
@@ -625,16 +606,14 @@ export class TerminalsScreen {
     if (this.views.get(oldId) !== ended) {
       // Closed while starting: the new terminal still gets a tab rather than running unseen.
       this.addView(answer.session);
-      this.layout.tabs.push(answer.session.id);
-      this.normalise();
+      this.layout = addTab(this.layout, answer.session.id);
       this.render();
       return;
     }
     this.views.delete(oldId);
     ended.dispose();
     const view = this.addView(answer.session);
-    this.layout.tabs = this.layout.tabs.map((id) => (id === oldId ? answer.session.id : id));
-    this.layout.panes = this.layout.panes.map((id) => (id === oldId ? answer.session.id : id)) as TerminalLayout['panes'];
+    this.layout = replaceTab(this.layout, oldId, answer.session.id);
     this.render();
     view.focus();
   }
@@ -660,31 +639,12 @@ export class TerminalsScreen {
     this.options.onFontSizeChange?.(next);
   }
 
-  /** Keeps panes pointing at open tabs, and a single pane when there is nothing to split. */
-  private normalise(): void {
-    const { layout } = this;
-    if (!layout.panes[0] || !layout.tabs.includes(layout.panes[0])) layout.panes[0] = layout.tabs.find((id) => id !== layout.panes[1]) ?? null;
-    if (layout.panes[1] && !layout.tabs.includes(layout.panes[1])) layout.panes[1] = null;
-    if (layout.panes[1] === layout.panes[0]) layout.panes[1] = null;
-    if (layout.split !== 'none' && !layout.panes[1]) {
-      layout.panes[1] = layout.tabs.find((id) => id !== layout.panes[0]) ?? null;
-      if (!layout.panes[1]) layout.split = 'none';
-    }
-    if (layout.split === 'none') {
-      if (layout.focused === 1 && layout.panes[1]) layout.panes[0] = layout.panes[1];
-      layout.panes[1] = null;
-      layout.focused = 0;
-    }
-    if (!layout.panes[layout.focused]) layout.focused = 0;
-  }
-
   private focusedView(): TerminalView | undefined {
-    const id = this.layout.panes[this.layout.focused] ?? this.layout.panes[0];
+    const id = focusedTab(this.layout);
     return id ? this.views.get(id) : undefined;
   }
 
   private render(): void {
-    this.normalise();
     const { layout } = this;
     this.panes.dataset.split = layout.split;
     for (const [id, view] of this.views) {
