@@ -5,7 +5,7 @@ import type { ConnectionLimits } from '../config/server.js';
 
 /** How often a request whose body is still arriving is checked. */
 const CHECK_EVERY_MS = 1000;
-/** After answering a request whose body never finished: time for the answer to leave before the socket goes. */
+/** After answering a request whose body has not finished: how long the rest may take to arrive. */
 const LINGER_MS = 1000;
 
 export interface SlowClientsOptions {
@@ -33,10 +33,13 @@ export const slowClientsPlugin = fp(
     app.addHook('onResponse', async (request) => {
       const raw = request.raw;
       if (!hasBody(request) || raw.complete || raw.headers.upgrade) return;
-      // Answered before the body finished (refused, too large, failed): reading the rest helps no one.
+      // Answered before the body finished (refused, too large, failed): Node reads the rest to keep
+      // the connection, which a client trickling its body would hold open forever. A body that is
+      // nearly there still arrives; one that is not by then ends the connection.
       const socket = raw.socket;
-      socket.end();
-      setTimeout(() => socket.destroy(), LINGER_MS).unref();
+      setTimeout(() => {
+        if (!raw.complete) socket.destroy();
+      }, LINGER_MS).unref();
     });
   },
   { name: 'slow-clients' },

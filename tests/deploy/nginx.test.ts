@@ -17,7 +17,7 @@ import { buildTestApp, signInAsOwner } from '../helpers/app.js';
 import { ROOT } from './files.js';
 import { hasTool } from './tools.js';
 import { plainWebSocketHandshake, socketIoHandshake } from './terminal-handshakes.js';
-import { requestFrom, type PlainResponse } from './forwarding-proxy.js';
+import { requestFrom } from './forwarding-proxy.js';
 import { freePort, waitForPort } from '../helpers/ports.js';
 
 const hasNginx = hasTool('nginx', ['-v']) && hasTool('openssl', ['version']);

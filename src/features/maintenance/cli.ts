@@ -2,12 +2,13 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
-import { loadConfigOrExit, type Config } from '../../config/index.js';
+import { loadConfigOrExit } from '../../config/index.js';
 import { systemClock } from '../../infra/clock.js';
 import { createPrismaClient } from '../../infra/database/client.js';
 import { migrateDatabaseFile } from '../../infra/database/plugin.js';
 import { createLoggerOptions } from '../../infra/logger.js';
 import { createScheduler } from '../../infra/scheduler.js';
+import { BackupKeyError, readBackupKey } from './backup-encryption.js';
 import { RestoreRefusedError, restoreBackup } from './restore.js';
 import { createMaintenanceService } from './service.js';
 
@@ -15,7 +16,8 @@ const USAGE = `Usage: npm run <command>
   npm run backup                 take a verified, compressed backup now (the server may be running)
   npm run prune                  delete rows past their retention now
   npm run vacuum                 VACUUM, optimize and checkpoint the database now
-  npm run restore -- <file>      replace the database with a backup (stop the server first)
+  npm run restore -- <file>      replace the database with a backup (stop the server first;
+                                 an encrypted one needs BACKUP_KEY_FILE set to its key)
   npm run backups                list the backups in BACKUP_DIR`;
 
 const JOB_COMMANDS = new Set(['backup', 'prune', 'vacuum', 'metrics']);
@@ -28,6 +30,18 @@ const JOB_COMMANDS = new Set(['backup', 'prune', 'vacuum', 'metrics']);
  * refused, 2 wrong usage.
  */
 export async function runCli(argv: string[]): Promise<number> {
+  try {
+    return await runCommand(argv);
+  } catch (error) {
+    if (error instanceof BackupKeyError) {
+      process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+async function runCommand(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   if (!command || command === 'help' || command === '--help') {
     process.stdout.write(`${USAGE}\n`);
@@ -47,7 +61,8 @@ export async function runCli(argv: string[]): Promise<number> {
     const candidate = path.resolve(file);
     const backupFile = existsSync(candidate) || file.includes('/') ? candidate : path.join(config.maintenance.backupDir, file);
     try {
-      const result = await restoreBackup(backupFile, { databaseFile, clock: systemClock, log });
+      const backupKey = config.maintenance.backupKeyFile ? readBackupKey(config.maintenance.backupKeyFile) : null;
+      const result = await restoreBackup(backupFile, { databaseFile, clock: systemClock, log, backupKey });
       process.stdout.write(
         `Restored ${backupFile} into ${databaseFile}.` +
           (result.previousDatabase ? ` The previous database is kept as ${result.previousDatabase}.` : '') +

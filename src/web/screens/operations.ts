@@ -5,7 +5,7 @@ import { h, svg } from '../app/dom.js';
 import { formatBytes } from '../../infra/units.js';
 import { dateTime, describeSchedule, timeAgo } from '../app/format.js';
 import { toast } from '../app/toast.js';
-import type { AuthLogEntry, BackupList, JobInfo, JobList, MetricSeries, ReadinessReport } from '../app/types.js';
+import type { AuthLogEntry, BackupList, JobList, MetricSeries, ReadinessReport } from '../app/types.js';
 import { layoutMetricChart } from './metric-chart.js';
 
 // "12.5 %", "5 %": one decimal where there is one.

@@ -5,7 +5,7 @@ import { api, ApiError } from '../app/api.js';
 import { onDeviceThemeChange, resolveTheme } from '../app/theme.js';
 import type { Workspace } from '../app/types.js';
 import { deviceFontSize, deviceStorage, fontSizeForDevice, rememberDeviceFontSize } from '../terminals/font-size.js';
-import { mountTerminals, type TerminalsHandle } from '../terminals/index.js';
+import { mountTerminals } from '../terminals/index.js';
 
 export const terminalsScreen: Screen = {
   title: 'Terminals',

@@ -1,6 +1,6 @@
-// The terminal protocol (docs/protocol.md) seen from the browser, behind a small interface with two
-// transports carrying the same events: the plain WebSocket one here (the app's) and Socket.IO
-// (socket-io-transport.ts, a module of its own so that the app's bundle does not carry it).
+// The terminal protocol (docs/protocol.md) seen from the browser, behind a small interface: the plain
+// WebSocket transport here is the app's. (Socket.IO clients speak the same events; the app does not
+// need one, so none is bundled.)
 import {
   CLOSE_SIGNED_OUT,
   FRAME_OUTPUT,
