@@ -7,8 +7,9 @@ import { buildGitHubConfig, githubEnv, type GitHubConfig } from './github.js';
 import { buildLoggingConfig, loggingEnv, type LoggingConfig } from './logging.js';
 import { buildMaintenanceConfig, maintenanceEnv, type MaintenanceConfig } from './maintenance.js';
 import { buildMetricsConfig, metricsEnv, type MetricsConfig } from './metrics.js';
+import { readSecretFiles } from './secret-files.js';
 import { buildServerConfig, serverEnv, type ServerConfig } from './server.js';
-import { buildStorageConfig, storageEnv, type StorageConfig } from './storage.js';
+import { buildStorageConfig, dataDirProblem, storageEnv, type StorageConfig } from './storage.js';
 import { buildTerminalsConfig, terminalsEnv, type TerminalsConfig } from './terminals.js';
 import { buildWorkspacesConfig, workspacesEnv, type WorkspacesConfig } from './workspaces.js';
 
@@ -59,19 +60,28 @@ export class ConfigError extends Error {
 
 /** Parses environment variables into the typed, frozen config passed to buildApp(). */
 export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
-  const result = envSchema.safeParse(env);
+  // Secrets given as `<NAME>_FILE` are read first, so the schema checks a value from a file like any other.
+  const secrets = readSecretFiles(env);
+  const result = envSchema.safeParse(secrets.env);
+  const problems: ConfigProblem[] = [...secrets.problems];
   if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => {
-        const variable = String(issue.path[0] ?? '(config)');
-        // Never echo a secret back to the console, even a malformed one.
-        const given = /SECRET|PASSWORD|TOKEN/.test(variable) && env[variable] !== undefined ? '(hidden)' : env[variable];
-        return { variable, given, expected: issue.message };
-      }),
-    );
+    for (const issue of result.error.issues) {
+      const variable = String(issue.path[0] ?? '(config)');
+      const file = secrets.fromFile.get(variable);
+      if (file) {
+        problems.push({ variable: file.variable, given: file.path, expected: `a file holding ${issue.message}` });
+        continue;
+      }
+      // Never echo a secret back to the console, even a malformed one.
+      const given = /SECRET|PASSWORD|TOKEN/.test(variable) && env[variable] !== undefined ? '(hidden)' : env[variable];
+      problems.push({ variable, given, expected: issue.message });
+    }
   }
+  if (!result.success || problems.length > 0) throw new ConfigError(problems);
   const parsed = result.data;
   const storage = buildStorageConfig(parsed, options.cwd ?? process.cwd());
+  const dataDirRefused = dataDirProblem(storage.dataDir);
+  if (dataDirRefused) throw new ConfigError([{ variable: 'DATA_DIR', given: env.DATA_DIR, expected: dataDirRefused }]);
   return deepFreeze({
     server: buildServerConfig(parsed),
     storage,

@@ -36,6 +36,13 @@ export const maintenanceEnv = {
   VACUUM_SCHEDULE: cronSchedule('0 3 * * 0'),
   METRICS_SCHEDULE: cronSchedule('* * * * *'),
   BACKUP_DIR: z.preprocess(emptyToUndefined, z.string().optional()),
+  BACKUP_KEY_FILE: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine((value) => path.isAbsolute(value), { error: 'an absolute path to a file holding base64 of 32 random bytes, kept outside DATA_DIR' })
+      .optional(),
+  ),
   BACKUP_RETENTION_COUNT: integer({ min: 1, max: 1000, default: 7 }),
   BACKUP_MAX_AGE_HOURS: integer({ min: 1, max: 8760, default: 26 }),
   PRUNE_TERMINATED_SESSIONS_DAYS: integer({ min: 1, max: 3650, default: 7 }),
@@ -61,6 +68,8 @@ export interface MaintenanceConfig {
   schedules: JobSchedules;
   /** Absolute path of the directory that holds the gzip backups. */
   backupDir: string;
+  /** Backups are encrypted under the key in this file (kept apart from them); null: plain gzip. */
+  backupKeyFile: string | null;
   /** How many of the newest backups are kept. */
   backupRetentionCount: number;
   /** /readyz warns when the newest backup is older than this. */
@@ -86,6 +95,7 @@ export function buildMaintenanceConfig(env: MaintenanceEnv, dataDir: string): Ma
       metrics: env.METRICS_SCHEDULE,
     },
     backupDir: path.resolve(dataDir, env.BACKUP_DIR ?? 'backups'),
+    backupKeyFile: env.BACKUP_KEY_FILE ?? null,
     backupRetentionCount: env.BACKUP_RETENTION_COUNT,
     backupMaxAgeMs: env.BACKUP_MAX_AGE_HOURS * 3_600_000,
     retention: {

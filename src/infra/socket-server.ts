@@ -1,9 +1,12 @@
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Server, type Socket } from 'socket.io';
 import { endConnectionsOnSignOut } from '../features/auth/connection-watch.js';
 import type { AuthSession } from '../generated/prisma/client.js';
+import type { AppError } from '../http/errors.js';
+import { PUBLIC_ROUTE } from '../http/route-config.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -35,6 +38,7 @@ type CheckedRequest = IncomingMessage & { [kAuthSession]?: AuthSession };
  */
 export const socketServerPlugin = fp(
   async (app: FastifyInstance, options: SocketServerOptions) => {
+    const fastifyListeners = app.server.listeners('request') as ((request: IncomingMessage, response: ServerResponse) => void)[];
     const io = new Server(app.server, {
       path: '/socket.io',
       serveClient: false,
@@ -59,6 +63,36 @@ export const socketServerPlugin = fp(
             callback('internal error', false);
           });
       },
+    });
+
+    // Engine.IO takes over the server's 'request' listeners and answers /socket.io/ itself, so the
+    // Host check (421 unknown_host) and the security headers of Fastify's onRequest hooks never ran
+    // there. Fastify gets its listener back, and the route below hands /socket.io/ requests to
+    // Engine.IO once those hooks have passed (before any body is read).
+    app.server.removeAllListeners('request');
+    for (const listener of fastifyListeners) app.server.on('request', listener);
+    app.route({
+      method: ['GET', 'POST', 'OPTIONS'],
+      url: '/socket.io/*',
+      config: PUBLIC_ROUTE,
+      onRequest: async (request, reply) => {
+        reply.hijack();
+        io.engine.handleRequest(request.raw, reply.raw);
+      },
+      handler: async () => undefined,
+    });
+    // Upgrades never reach Fastify's hooks: the same Host rule as Engine.IO middleware, which runs
+    // before the handshake and allowRequest (HTTP requests met it in Fastify already). A 101
+    // carries no document, so the page security headers mean nothing there.
+    io.engine.use((request: IncomingMessage, _response: ServerResponse, next: (error?: Error) => void) => {
+      try {
+        app.ensureServedHost(request.headers.host);
+      } catch (error) {
+        app.log.info({ host: request.headers.host ?? null }, 'socket handshake refused: unknown host');
+        refuseUpgrade(request.socket, error as AppError);
+        return;
+      }
+      next();
     });
 
     const requireSession = (socket: Socket, next: (error?: Error) => void) => {
@@ -99,5 +133,16 @@ export const socketServerPlugin = fp(
       for (const namespace of io._nsps.values()) namespace.removeAllListeners();
     });
   },
-  { name: 'socket-server', dependencies: ['auth-guard'] },
+  { name: 'socket-server', dependencies: ['security', 'auth-guard'] },
 );
+
+/** Answers a refused upgrade on its raw socket, in the app's error shape, and closes it. */
+function refuseUpgrade(socket: Duplex, error: AppError): void {
+  if (!socket.writable) return;
+  const body = JSON.stringify({ error: { code: error.code, message: error.message } });
+  socket.end(
+    `HTTP/1.1 ${error.statusCode} ${STATUS_CODES[error.statusCode] ?? ''}\r\n` +
+      'Connection: close\r\nContent-Type: application/json; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}

@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
+import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { envSchema, loadConfig } from '../../src/config/index.js';
 import { buildTestApp } from '../helpers/app.js';
@@ -53,6 +54,14 @@ function aptPackages(s: typeof build): string[] {
 function healthcheckCommand(): string[] {
   const [healthcheck] = instructionsOf(runtime, 'HEALTHCHECK');
   return execForm(healthcheck!.args.slice(healthcheck!.args.indexOf('CMD')));
+}
+
+/** Whether an IPv4 address lies in a CIDR block. */
+function isInCidr(address: string, cidr: string): boolean {
+  const toNumber = (ip: string) => ip.split('.').reduce((value, octet) => value * 256 + Number(octet), 0);
+  const [base, bits] = cidr.split('/');
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(toNumber(address) / size) === Math.floor(toNumber(base!) / size);
 }
 
 describe('Dockerfile', () => {
@@ -184,9 +193,42 @@ describe('docker-compose.yml', () => {
     expect(app.ports).toEqual([`127.0.0.1:3000:${config.server.port}`]);
   });
 
-  it('trusts forwarded headers only from private (Docker) networks by default, and .env can change that', () => {
-    expect(loadConfig(composeEnvironment(app)).server.trustProxy).toEqual(['172.16.0.0/12', '192.168.0.0/16']);
+  // Issue 18: trusting all of Docker's private ranges let any container, or anything reaching the
+  // published port through the gateway, write the client address into X-Forwarded-For.
+  it('trusts forwarded headers only from Caddy’s own fixed address, and .env can change that', async () => {
+    const network = compose.networks?.default?.ipam?.config?.[0];
+    expect(network?.subnet).toMatch(/^\d+\.\d+\.\d+\.\d+\/\d+$/);
+    const caddyNetworks = compose.services.caddy!.networks as Record<string, { ipv4_address?: string } | null>;
+    const caddyAddress = caddyNetworks.default?.ipv4_address;
+    expect(caddyAddress).toBeDefined();
+    // Caddy's address is in the subnet, and neither the gateway nor one Docker hands out to others.
+    expect(isInCidr(caddyAddress!, network!.subnet!)).toBe(true);
+    expect(caddyAddress).not.toBe(network!.gateway);
+    expect(isInCidr(caddyAddress!, network!.ip_range!)).toBe(false);
+    expect(isInCidr(network!.gateway!, network!.subnet!)).toBe(true);
+    expect(isInCidr(network!.ip_range!.split('/')[0]!, network!.subnet!)).toBe(true);
+    // The app is on the same network, with an address Docker picks from ip_range.
+    expect(app.networks === undefined || Object.keys(app.networks).includes('default')).toBe(true);
+
+    const { trustProxy } = loadConfig(composeEnvironment(app)).server;
+    expect(trustProxy).toEqual([caddyAddress]);
+    // What Fastify then believes, from Caddy, from the host's port forwarding and from another container.
+    const server = Fastify({ trustProxy: trustProxy as string[] });
+    server.get('/ip', async (request) => request.ip);
+    const ipFrom = async (remoteAddress: string) =>
+      (await server.inject({ url: '/ip', remoteAddress, headers: { 'x-forwarded-for': '203.0.113.7' } })).body;
+    expect(await ipFrom(caddyAddress!)).toBe('203.0.113.7');
+    expect(await ipFrom(network!.gateway!)).toBe(network!.gateway);
+    const neighbour = network!.ip_range!.replace(/\.\d+\/\d+$/, '.130');
+    expect(await ipFrom(neighbour)).toBe(neighbour);
+    await server.close();
+
     expect(loadConfig(composeEnvironment(app, { TRUST_PROXY: '10.0.0.0/8' })).server.trustProxy).toEqual(['10.0.0.0/8']);
+    // docs/deploy.md names the same address and how to change it.
+    const guide = readRepoFile('docs/deploy.md');
+    expect(guide).toContain(`TRUST_PROXY=${caddyAddress}`);
+    expect(guide).toContain(network!.subnet!);
+    expect(guide).not.toContain('172.16.0.0/12');
   });
 
   it('runs as configured by deploy/docker.env.example copied to .env', () => {
@@ -198,7 +240,7 @@ describe('docker-compose.yml', () => {
     const config = loadConfig({ ...dotEnv, ...composeEnvironment(app, dotEnv) });
     expect(config.server.publicUrl).toBe('https://shell.example.com');
     expect(config.server.isHttps).toBe(true);
-    expect(config.server.trustProxy).toEqual(['172.16.0.0/12', '192.168.0.0/16']);
+    expect(config.server.trustProxy).toEqual(['172.16.212.2']);
     expect(config.storage.dataDir).toBe('/data');
     expect(composeEnvironment(compose.services.caddy!, dotEnv).PUBLIC_URL).toBe('https://shell.example.com');
   });

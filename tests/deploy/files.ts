@@ -134,11 +134,13 @@ export interface ComposeService {
   healthcheck?: { test: string[] | string; interval?: string; timeout?: string; start_period?: string; retries?: number };
   stop_grace_period?: string;
   depends_on?: unknown;
+  networks?: string[] | Record<string, { ipv4_address?: string } | null>;
 }
 
 export interface ComposeFile {
   services: Record<string, ComposeService>;
   volumes?: Record<string, unknown>;
+  networks?: Record<string, { ipam?: { config?: { subnet?: string; ip_range?: string; gateway?: string }[] } } | null>;
 }
 
 export function readCompose(): ComposeFile {

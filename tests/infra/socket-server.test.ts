@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+import { io } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { injectAsOwner, signInAsOwner } from '../helpers/app.js';
@@ -29,7 +31,64 @@ function connectError(app: TerminalTestApp, options: Parameters<typeof connectSo
   });
 }
 
+/** A plain HTTP request to the app (no client rewrites Host): status, headers and body. */
+function rawGet(app: TerminalTestApp, url: string, headers: Record<string, string>) {
+  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+    const request = httpRequest({ host: '127.0.0.1', port: app.port, path: url, headers }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+/** A real Socket.IO client; resolves 'connected' or the connect_error message. */
+function socketIoHandshake(app: TerminalTestApp, headers: Record<string, string>): Promise<string> {
+  const socket = io(`http://127.0.0.1:${app.port}/terminals`, { transports: ['websocket'], extraHeaders: headers, reconnection: false, forceNew: true });
+  return new Promise<string>((resolve) => {
+    socket.once('connect', () => resolve('connected'));
+    socket.once('connect_error', (error) => resolve(error.message));
+  }).finally(() => socket.close());
+}
+
 describe('the socket server', () => {
+  // Engine.IO answers /socket.io/ before Fastify: the review found neither the Host rule nor the
+  // security headers there (issue 18, finding 9).
+  it('applies the Host check and the security headers to /socket.io/ over plain HTTP', async () => {
+    const app = await startTerminalApp({ PUBLIC_URL: 'https://shell.example.com' });
+    const polling = '/socket.io/?EIO=4&transport=polling';
+
+    const foreign = await rawGet(app, polling, { host: 'evil.example', origin: 'https://shell.example.com' });
+    expect(foreign.status).toBe(421);
+    expect(JSON.parse(foreign.body).error.code).toBe('unknown_host');
+
+    // Our own name: Engine.IO answers (long polling is off), with the same headers as every page.
+    const ours = await rawGet(app, polling, { host: 'shell.example.com', origin: 'https://shell.example.com' });
+    expect(ours.status).toBe(400);
+    expect(JSON.parse(ours.body)).toMatchObject({ message: 'Transport unknown' });
+    for (const answer of [foreign, ours]) {
+      expect(answer.headers['content-security-policy']).toContain("default-src 'self'");
+      expect(answer.headers['x-frame-options']).toBe('DENY');
+      expect(answer.headers['x-content-type-options']).toBe('nosniff');
+      expect(answer.headers['strict-transport-security']).toContain('max-age=');
+    }
+    // Everything else still reaches Fastify.
+    expect((await rawGet(app, '/healthz', { host: 'shell.example.com' })).status).toBe(200);
+  });
+
+  it('refuses a Socket.IO handshake that names a foreign Host, even with our Origin and a valid session', async () => {
+    const app = await startTerminalApp({ PUBLIC_URL: 'https://shell.example.com' });
+    const ours = { origin: 'https://shell.example.com', cookie: app.cookie };
+    expect(await socketIoHandshake(app, { ...ours, host: 'shell.example.com' })).toBe('connected');
+    expect(await socketIoHandshake(app, { ...ours, host: 'evil.example' })).toBe('websocket error');
+    expect(await rawHandshake(app, { ...ours, host: 'evil.example:443' })).toBe(421);
+    expect(await rawHandshake(app, { ...ours, host: 'shell.example.com' })).toBe(101);
+    expect(app.logText()).toContain('socket handshake refused: unknown host');
+  });
+
   it('accepts our origin with a session cookie, over a raw WebSocket too', async () => {
     const app = await startTerminalApp();
     expect(await rawHandshake(app, { origin: app.origin, cookie: app.cookie })).toBe(101);

@@ -6,6 +6,13 @@ import type { Config } from '../../config/index.js';
 import { AppError } from '../../http/errors.js';
 import { isServedHost } from './origin.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Throws the 421 `unknown_host` AppError unless a Host header names this server (origin.ts isServedHost). */
+    ensureServedHost(host: string | undefined): void;
+  }
+}
+
 /**
  * The Content-Security-Policy: everything from Shellport itself and nothing from anywhere else.
  * - scripts: only our bundled files ('self'), no inline script, no eval;
@@ -47,8 +54,8 @@ export const securityPlugin = fp(
       // For browsers without CSP frame-ancestors; says the same as its 'none'.
       xFrameOptions: { action: 'deny' },
     });
-    app.addHook('onRequest', async (request) => {
-      if (!isServedHost(request.headers.host, config.server)) {
+    const ensureServedHost = (host: string | undefined) => {
+      if (!isServedHost(host, config.server)) {
         throw new AppError(
           421,
           'unknown_host',
@@ -56,7 +63,10 @@ export const securityPlugin = fp(
             'If that name is how you reach Shellport, set PUBLIC_URL to it (docs/configuration.md).',
         );
       }
-    });
+    };
+    // Also for the Socket.IO handshakes, which Engine.IO answers without Fastify's hooks.
+    app.decorate('ensureServedHost', ensureServedHost);
+    app.addHook('onRequest', async (request) => ensureServedHost(request.headers.host));
     await app.register(rateLimit, {
       global: false,
       // request.ip honours TRUST_PROXY, so behind a proxy each client has its own budget.

@@ -9,11 +9,14 @@ import { createGunzip, createGzip } from 'node:zlib';
 import BetterSqlite3 from 'better-sqlite3';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../../infra/clock.js';
+import { decryptBackupFile, gzipAndEncryptFile, isEncryptedBackup, type BackupKey } from './backup-encryption.js';
 
 export const BACKUP_PREFIX = 'shellport-';
 export const BACKUP_SUFFIX = '.db.gz';
-// shellport-20261123T020000Z.db.gz: sorts by name in time order.
-const BACKUP_NAME = /^shellport-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z(?:-(\d+))?\.db\.gz$/;
+/** Added to the name of a backup encrypted under BACKUP_KEY_FILE (backup-encryption.ts). */
+export const ENCRYPTED_SUFFIX = '.enc';
+// shellport-20261123T020000Z.db.gz(.enc): sorts by name in time order.
+const BACKUP_NAME = /^shellport-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z(?:-(\d+))?\.db\.gz(\.enc)?$/;
 // Pages copied per step of the online backup: small enough to keep the event loop responsive.
 const PAGES_PER_STEP = 256;
 const PROGRESS_LOG_INTERVAL_MS = 2_000;
@@ -26,6 +29,8 @@ export interface BackupFile {
   createdAt: Date;
   /** Only backups that passed `PRAGMA integrity_check` are ever given their final name. */
   verified: true;
+  /** Encrypted under BACKUP_KEY_FILE (`.db.gz.enc`); otherwise plain gzip. */
+  encrypted: boolean;
 }
 
 export interface BackupResult {
@@ -42,6 +47,8 @@ export interface BackupServiceDeps {
   backupDir: string;
   retentionCount: number;
   clock: Clock;
+  /** BACKUP_KEY_FILE's key: backups are encrypted under it; null writes plain gzip. */
+  backupKey?: BackupKey | null;
 }
 
 export class BackupVerificationError extends Error {
@@ -51,9 +58,9 @@ export class BackupVerificationError extends Error {
   }
 }
 
-export function backupName(date: Date, attempt = 0): string {
+export function backupName(date: Date, attempt = 0, isEncrypted = false): string {
   const stamp = date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
-  return `${BACKUP_PREFIX}${stamp}${attempt > 0 ? `-${attempt}` : ''}${BACKUP_SUFFIX}`;
+  return `${BACKUP_PREFIX}${stamp}${attempt > 0 ? `-${attempt}` : ''}${BACKUP_SUFFIX}${isEncrypted ? ENCRYPTED_SUFFIX : ''}`;
 }
 
 export function parseBackupName(name: string): Date | null {
@@ -129,8 +136,9 @@ export async function gunzipFile(source: string, destination: string): Promise<v
   await pipeline(createReadStream(source), createGunzip(), createWriteStream(destination, { mode: 0o600 }));
 }
 
-async function gzipFile(source: string, destination: string): Promise<void> {
-  await pipeline(createReadStream(source), createGzip({ level: 6 }), createWriteStream(destination, { mode: 0o600, flags: 'wx' }));
+async function gzipFile(source: string, destination: string, backupKey: BackupKey | null): Promise<void> {
+  if (backupKey) await gzipAndEncryptFile(source, destination, backupKey);
+  else await pipeline(createReadStream(source), createGzip({ level: 6 }), createWriteStream(destination, { mode: 0o600, flags: 'wx' }));
   // Flush to disk before the rename makes it visible as a finished backup.
   const handle = await open(destination, 'r');
   try {
@@ -148,7 +156,7 @@ async function fileSize(file: string): Promise<number> {
 }
 
 /** Online, verified, compressed backups of the live database, and their retention. */
-export function createBackupService({ databaseFile, backupDir, retentionCount, clock }: BackupServiceDeps) {
+export function createBackupService({ databaseFile, backupDir, retentionCount, clock, backupKey = null }: BackupServiceDeps) {
   async function ensureBackupDir() {
     await mkdir(backupDir, { recursive: true, mode: 0o700 });
   }
@@ -165,7 +173,7 @@ export function createBackupService({ databaseFile, backupDir, retentionCount, c
       const file = path.join(backupDir, name);
       const info = await stat(file).catch(() => null);
       if (!info?.isFile()) continue;
-      files.push({ name, path: file, sizeBytes: info.size, createdAt, verified: true });
+      files.push({ name, path: file, sizeBytes: info.size, createdAt, verified: true, encrypted: name.endsWith(ENCRYPTED_SUFFIX) });
     }
     // Newest first; the name's timestamp (and the -N suffix within a second) decides.
     return files.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.name.localeCompare(a.name));
@@ -181,8 +189,9 @@ export function createBackupService({ databaseFile, backupDir, retentionCount, c
 
   async function pickName(now: Date): Promise<string> {
     for (let attempt = 0; attempt < 100; attempt += 1) {
-      const name = backupName(now, attempt);
-      if ((await fileSize(path.join(backupDir, name))) === 0) return name;
+      // Taken by a plain or an encrypted backup alike: the two never share a time stamp and number.
+      const taken = await Promise.all([false, true].map((isEncrypted) => fileSize(path.join(backupDir, backupName(now, attempt, isEncrypted)))));
+      if (taken.every((size) => size === 0)) return backupName(now, attempt, backupKey !== null);
     }
     throw new Error('Too many backups in the same second.');
   }
@@ -202,7 +211,7 @@ export function createBackupService({ databaseFile, backupDir, retentionCount, c
       await ensureBackupDir();
       const name = await pickName(clock.now());
       const tag = randomBytes(4).toString('hex');
-      const tempDb = path.join(backupDir, `.tmp-${tag}-${name.replace(BACKUP_SUFFIX, '.db')}`);
+      const tempDb = path.join(backupDir, `.tmp-${tag}-${name.replace(/\.db\.gz(\.enc)?$/, '.db')}`);
       const tempGz = path.join(backupDir, `.tmp-${tag}-${name}`);
       const finalPath = path.join(backupDir, name);
       const source = new BetterSqlite3(databaseFile, { fileMustExist: true, timeout: 5_000 });
@@ -231,11 +240,11 @@ export function createBackupService({ databaseFile, backupDir, retentionCount, c
         }
         await verifyDatabaseFileInWorker(tempDb);
         const databaseBytes = await fileSize(tempDb);
-        await gzipFile(tempDb, tempGz);
+        await gzipFile(tempDb, tempGz, backupKey);
         await rename(tempGz, finalPath);
         const sizeBytes = await fileSize(finalPath);
         const removed = await applyRetention();
-        log.info({ file: name, sizeBytes, databaseBytes, pages: progress.totalPages, removed }, 'backup written and verified');
+        log.info({ file: name, sizeBytes, databaseBytes, pages: progress.totalPages, removed, encrypted: backupKey !== null }, 'backup written and verified');
         return { file: finalPath, name, sizeBytes, databaseBytes, pages: progress.totalPages, removed };
       } finally {
         if (source.inTransaction) source.exec('ROLLBACK');
@@ -250,10 +259,15 @@ export function createBackupService({ databaseFile, backupDir, retentionCount, c
 
 export type BackupService = ReturnType<typeof createBackupService>;
 
-/** Expands a .gz backup (or copies a plain .db) to `destination` and verifies it. */
-export async function extractBackup(source: string, destination: string): Promise<void> {
+/**
+ * Expands a backup to `destination` and verifies it: an encrypted one (with `backupKey`, else
+ * BackupDecryptionError), a .gz, or a plain .db.
+ */
+export async function extractBackup(source: string, destination: string, backupKey: BackupKey | null = null): Promise<void> {
   const header = await readHeader(source);
-  if (header[0] === 0x1f && header[1] === 0x8b) {
+  if (await isEncryptedBackup(source)) {
+    await decryptBackupFile(source, destination, backupKey);
+  } else if (header[0] === 0x1f && header[1] === 0x8b) {
     try {
       await gunzipFile(source, destination);
     } catch (error) {

@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../../infra/clock.js';
 import { migrateDatabaseFile } from '../../infra/database/plugin.js';
+import { BackupDecryptionError, type BackupKey } from './backup-encryption.js';
 import { BackupVerificationError, extractBackup } from './backups.js';
 
 export class RestoreRefusedError extends Error {
@@ -31,6 +32,8 @@ export interface RestoreDeps {
   migrationsDir?: string;
   clock: Clock;
   log: FastifyBaseLogger;
+  /** BACKUP_KEY_FILE's key, for backups encrypted under it. */
+  backupKey?: BackupKey | null;
 }
 
 /**
@@ -78,7 +81,7 @@ async function exists(file: string): Promise<boolean> {
  * aside by hard link (the live path is never missing); migrate the verified copy forward and end
  * its sign-in sessions; rename it over the live path (atomic on one file system).
  */
-export async function restoreBackup(backupFile: string, { databaseFile, migrationsDir, clock, log }: RestoreDeps): Promise<RestoreResult> {
+export async function restoreBackup(backupFile: string, { databaseFile, migrationsDir, clock, log, backupKey = null }: RestoreDeps): Promise<RestoreResult> {
   if (!(await exists(backupFile))) throw new RestoreRefusedError(`No such backup file: ${backupFile}.`);
   if (isDatabaseInUse(databaseFile)) {
     throw new RestoreRefusedError(
@@ -91,8 +94,11 @@ export async function restoreBackup(backupFile: string, { databaseFile, migratio
   const staging = path.join(directory, `.restore-${randomBytes(4).toString('hex')}.db`);
   try {
     try {
-      await extractBackup(backupFile, staging);
+      await extractBackup(backupFile, staging, backupKey);
     } catch (error) {
+      if (error instanceof BackupDecryptionError) {
+        throw new RestoreRefusedError(`The backup ${backupFile} cannot be opened: ${error.message}. Nothing was changed.`);
+      }
       if (error instanceof BackupVerificationError) {
         throw new RestoreRefusedError(`The backup ${backupFile} is corrupt or not a Shellport backup: ${error.message}. Nothing was changed.`);
       }

@@ -5,6 +5,7 @@ import type { JobRunRecord } from '../../infra/scheduler.js';
 import { formatDuration } from '../../infra/units.js';
 import { AppError } from '../../http/errors.js';
 import type { CheckResult, ReadinessRegistry } from '../health/readiness.js';
+import { checkDataProtection } from './data-protection.js';
 import { metricsRoutes } from './metrics-routes.js';
 import { jobParamsSchema } from './schemas.js';
 import { createMaintenanceService, type MaintenanceService } from './service.js';
@@ -68,6 +69,9 @@ export async function maintenanceRoutes(app: FastifyInstance, { config, clock, r
   });
   service.registerJobs(app.scheduler);
   readiness.add('backup', createBackupReadinessCheck(service, config, clock, clock.now()));
+  readiness.add('dataProtection', () => checkDataProtection(config));
+  const protection = checkDataProtection(config);
+  if (protection.status !== 'ok') app.log.warn({ backupDir: config.maintenance.backupDir }, protection.message);
   app.addHook('onReady', async () => {
     await service.refreshBackupGauges().catch((error: unknown) => app.log.warn({ err: error }, 'could not read BACKUP_DIR'));
   });

@@ -3,6 +3,7 @@ import type { Clock } from '../../infra/clock.js';
 import type { Database } from '../../infra/database/client.js';
 import type { Metrics } from '../../infra/metrics.js';
 import type { Scheduler } from '../../infra/scheduler.js';
+import { readBackupKey } from './backup-encryption.js';
 import { createBackupService } from './backups.js';
 import { MAINTENANCE_JOBS, type MaintenanceDeps } from './jobs/index.js';
 import { createMetricsSampler } from './metrics-sampler.js';
@@ -22,7 +23,8 @@ export interface MaintenanceServiceDeps {
 /**
  * Backups, pruning, VACUUM and the metrics sampler, and the jobs that run them. The server and the
  * CLI both build this and hand the jobs to a scheduler, so `npm run backup` and
- * `POST /api/maintenance/jobs/backup/run` run the same code.
+ * `POST /api/maintenance/jobs/backup/run` run the same code. Throws BackupKeyError when
+ * BACKUP_KEY_FILE is set but unusable: better at start-up than at the night's backup.
  */
 export function createMaintenanceService({ config, db, clock, metrics, onAuthSessionsEnded }: MaintenanceServiceDeps) {
   const { storage, maintenance } = config;
@@ -31,6 +33,7 @@ export function createMaintenanceService({ config, db, clock, metrics, onAuthSes
     backupDir: maintenance.backupDir,
     retentionCount: maintenance.backupRetentionCount,
     clock,
+    backupKey: maintenance.backupKeyFile ? readBackupKey(maintenance.backupKeyFile) : null,
   });
 
   /** Sets the backup gauges from the files in BACKUP_DIR (a CLI backup shows up too). */

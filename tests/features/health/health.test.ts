@@ -14,12 +14,13 @@ describe('GET /healthz', () => {
 
 describe('GET /readyz', () => {
   it('reports every check and answers 200 when all pass', async () => {
-    const { app } = await buildTestApp();
+    // The vault key in the environment, not beside the backups: dataProtection has nothing to warn about.
+    const { app } = await buildTestApp({ SHELLPORT_SECRET_KEY: Buffer.alloc(32, 1).toString('base64') });
     const response = await app.inject({ method: 'GET', url: '/readyz' });
     expect(response.statusCode).toBe(200);
     const report = response.json();
     expect(report.status).toBe('ready');
-    expect(Object.keys(report.checks).sort()).toEqual(['backup', 'dataDir', 'database', 'diskSpace', 'fileDescriptors', 'migrations', 'scrollback']);
+    expect(Object.keys(report.checks).sort()).toEqual(['backup', 'dataDir', 'dataProtection', 'database', 'diskSpace', 'fileDescriptors', 'migrations', 'scrollback']);
     for (const check of Object.values(report.checks)) expect(check).toMatchObject({ status: 'ok', message: expect.any(String) });
   });
 
