@@ -1,9 +1,20 @@
 // The terminals screen's layout as a value: tabs, the one or two panes showing them, the split and
 // the focused pane. Every change is a small named operation that returns a new, valid layout (never
 // an edit in place repaired afterwards). DOM-free: screen.ts renders it, layout-store.ts keeps it.
-import type { SplitDirection, TerminalLayout } from './layout-store.js';
-
+export type SplitDirection = 'none' | 'row' | 'column';
 export type PaneSlot = 0 | 1;
+
+export interface TerminalLayout {
+  tabs: string[];
+  /** Session shown in each pane; pane 1 is used only when split. */
+  panes: [string | null, string | null];
+  split: SplitDirection;
+  focused: PaneSlot;
+}
+
+export function emptyLayout(): TerminalLayout {
+  return { tabs: [], panes: [null, null], split: 'none', focused: 0 };
+}
 
 /**
  * The rules every layout keeps: pane 0 shows a tab whenever there is one; pane 1 is used only when
@@ -117,7 +128,7 @@ export function restoreLayout(
   options: { wanted?: string; autoOpen: number },
 ): TerminalLayout {
   const known = new Set(available.map((terminal) => terminal.id));
-  let layout: TerminalLayout = { tabs: [], panes: [null, null], split: 'none', focused: 0 };
+  let layout = emptyLayout();
   if (saved) {
     const keep = (id: string | null) => (id && known.has(id) ? id : null);
     layout = { tabs: saved.tabs.filter((id) => known.has(id)), panes: [keep(saved.panes[0]), keep(saved.panes[1])], split: saved.split, focused: saved.focused };

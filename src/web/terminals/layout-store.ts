@@ -1,21 +1,13 @@
 // Per-browser memory of the terminals screen: a client id in localStorage and, per workspace, the
 // open tabs and panes, restored on reload as far as the server still has the sessions.
 
-export type SplitDirection = 'none' | 'row' | 'column';
+import type { SplitDirection, TerminalLayout } from './layout-model.js';
 
-export interface TerminalLayout {
-  tabs: string[];
-  /** Session shown in each pane; pane 1 is used only when split. */
-  panes: [string | null, string | null];
-  split: SplitDirection;
-  focused: 0 | 1;
-}
+export type { SplitDirection, TerminalLayout } from './layout-model.js';
 
 const CLIENT_ID_KEY = 'shellport.clientId';
 
-export function emptyLayout(): TerminalLayout {
-  return { tabs: [], panes: [null, null], split: 'none', focused: 0 };
-}
+export { emptyLayout } from './layout-model.js';
 
 function storage(): Storage | null {
   try {

@@ -5,7 +5,7 @@
 // it into xterm.js; the unit tests drive it with an in-memory transport and screen.
 import type { TerminalInfo } from '../../features/terminals/wire.js';
 import { StreamRoles, type StreamSegment } from './stream-roles.js';
-import type { ServerEvents, TerminalTransport } from './transport.js';
+import type { ServerEvents, TerminalTransport } from './transport-contract.js';
 
 /** Acknowledge at least every this many processed bytes, and when output stops (debounced). */
 export const ACK_EVERY_BYTES = 64 * 1024;

@@ -1,40 +1,10 @@
 // The terminal protocol (docs/protocol.md) seen from the browser, behind a small interface: the plain
 // WebSocket transport here is the app's. (Socket.IO clients speak the same events; the app does not
 // need one, so none is bundled.)
-import {
-  CLOSE_SIGNED_OUT,
-  FRAME_OUTPUT,
-  type Notices,
-  PROTOCOL_VERSION,
-  type ProtocolError,
-  type Requests,
-  type ServerEvents as ServerEventsOf,
-  TERMINALS_WS_PATH,
-} from '../../features/terminals/wire.js';
+import { CLOSE_SIGNED_OUT, FRAME_OUTPUT, PROTOCOL_VERSION, TERMINALS_WS_PATH } from '../../features/terminals/wire.js';
+import type { Answer, ConnectionState, ServerEvents, TerminalTransport } from './transport-contract.js';
 
-export type { Notices, Requests };
-/** Server → client events as the browser receives them: output bytes arrive as an ArrayBuffer or a view. */
-export type ServerEvents = ServerEventsOf<ArrayBuffer | Uint8Array>;
-
-export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'offline';
-
-export type Answer<T> = ({ ok: true } & T) | { ok: false; error: ProtocolError };
-
-export interface TerminalTransport {
-  readonly state: ConnectionState;
-  /** While reconnecting: when the next automatic attempt starts (ms since the epoch); null while none waits. Not every transport knows. */
-  readonly nextAttemptAt?: number | null;
-  on<E extends keyof ServerEvents>(event: E, handler: (payload: ServerEvents[E]) => void): () => void;
-  /** Fires on every (re)connection, after the server said `terminal:ready`: re-attach here. */
-  onReady(handler: () => void): () => void;
-  onState(handler: (state: ConnectionState) => void): () => void;
-  request<E extends keyof Requests>(event: E, payload: Requests[E]['payload']): Promise<Answer<Requests[E]['result']>>;
-  /** Sends when connected; returns false (and sends nothing) while the connection is down. */
-  notify<E extends keyof Notices>(event: E, payload: Notices[E]): boolean;
-  /** Tries to connect now (after the automatic attempts gave up, to skip the wait before the next one, or when the browser is back online). */
-  reconnect(): void;
-  close(): void;
-}
+export type { Answer, ConnectionState, Notices, Requests, ServerEvents, TerminalTransport } from './transport-contract.js';
 
 export const REQUEST_TIMEOUT_MS = 15_000;
 export const RECONNECT_DELAY_MS = 300;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   addTab,
   closeTab,
+  emptyLayout,
   focusedTab,
   focusPane,
   neighbourTab,
@@ -12,8 +13,8 @@ import {
   turnSplit,
   unsplit,
   validLayout,
+  type TerminalLayout,
 } from '../../../src/web/terminals/layout-model.js';
-import { emptyLayout, type TerminalLayout } from '../../../src/web/terminals/layout-store.js';
 
 const layout = (overrides: Partial<TerminalLayout>): TerminalLayout => ({ ...emptyLayout(), ...overrides });
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TerminalInfo } from '../../../src/features/terminals/wire.js';
 import { ACK_EVERY_BYTES, chunkInput, TerminalStream, type ParsingFlags } from '../../../src/web/terminals/stream-client.js';
-import type { Answer, ConnectionState, Notices, Requests, ServerEvents, TerminalTransport } from '../../../src/web/terminals/transport.js';
+import type { Answer, ConnectionState, Notices, Requests, ServerEvents, TerminalTransport } from '../../../src/web/terminals/transport-contract.js';
 
 const SESSION: TerminalInfo = {
   id: 'a1b2c3d4-0000-4000-8000-000000000001',
