@@ -104,7 +104,7 @@ export function renderStartupBanner(info: StartupBannerInfo): string {
   const row = (label: string, value: string, note?: string) =>
     [`  ${label.padEnd(9)} ${value}`, ...(note ? [`  ${''.padEnd(9)} ${note}`] : [])];
   const lines = ['', `Shellport is running: open ${info.url}`, ''];
-  if (info.signInUrl) lines.push(...row('Sign in', info.signInUrl, 'a new link at every start; it signs this browser in without GitHub'));
+  if (info.signInUrl) lines.push(...row('Sign in', info.signInUrl, 'it signs one browser in, without GitHub, once; then a new link replaces it'));
   if (info.setupUrl) {
     lines.push(...row('Claim', info.setupUrl, 'no owner yet: the GitHub account that signs in from this link becomes the owner'));
   }
@@ -115,7 +115,7 @@ export function renderStartupBanner(info: StartupBannerInfo): string {
         : row('Sign in', 'no way to sign in is on: set GITHUB_CLIENT_ID or TOKEN_SIGN_IN=true (docs/configuration.md)')),
     );
   }
-  if (info.signInUrl || info.setupUrl) lines.push(...row('Again', `${info.linkCommand} prints the link again`));
+  if (info.signInUrl || info.setupUrl) lines.push(...row('Again', `${info.linkCommand} prints the link again (a new one after each use)`));
   lines.push(...row('Data', info.dataDir));
   lines.push(
     ...row(

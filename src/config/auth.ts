@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { emptyToUndefined, integer } from './env.js';
+import { secretFilePath } from './secret-files.js';
 
 export const authEnv = {
   SESSION_IDLE_TIMEOUT_MINUTES: integer({ min: 1, max: 525_600, default: 7 * 24 * 60 }),
@@ -14,7 +15,12 @@ export const authEnv = {
       })
       .optional(),
   ),
+  SHELLPORT_SECRET_KEY_FILE: secretFilePath(),
   TOKEN_SIGN_IN: z.preprocess(
+    emptyToUndefined,
+    z.enum(['auto', 'true', 'false'], { error: 'auto, true or false' }).default('auto'),
+  ),
+  GITHUB_DEVICE_FLOW: z.preprocess(
     emptyToUndefined,
     z.enum(['auto', 'true', 'false'], { error: 'auto, true or false' }).default('auto'),
   ),
@@ -40,6 +46,11 @@ export interface AuthConfig {
    * `auto` accepts it only while the server is local-only (loopback HOST and PUBLIC_URL, no proxy trusted).
    */
   tokenSignIn: 'auto' | 'true' | 'false';
+  /**
+   * Whether GitHub's device flow ("Use a device code") is offered. `auto` offers it only when the web flow
+   * is not configured (GITHUB_CLIENT_ID without GITHUB_CLIENT_SECRET); it always needs GITHUB_CLIENT_ID.
+   */
+  deviceFlow: 'auto' | 'true' | 'false';
   /** Sign-in endpoints accept this many requests per client address per window. */
   signInRateLimit: { max: number; windowMs: number };
   /**
@@ -55,6 +66,7 @@ export function buildAuthConfig(env: AuthEnv): AuthConfig {
     sessionMaxAgeMs: env.SESSION_MAX_AGE_HOURS * 3_600_000,
     secretKey: env.SHELLPORT_SECRET_KEY ?? null,
     tokenSignIn: env.TOKEN_SIGN_IN,
+    deviceFlow: env.GITHUB_DEVICE_FLOW,
     signInRateLimit: { max: env.SIGN_IN_RATE_LIMIT_MAX, windowMs: env.SIGN_IN_RATE_LIMIT_WINDOW_SECONDS * 1000 },
     pendingSignIns: {
       deviceFlowsPerAddress: env.SIGN_IN_DEVICE_FLOWS_PER_ADDRESS,

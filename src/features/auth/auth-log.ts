@@ -1,7 +1,11 @@
 import type { Database } from '../../infra/database/client.js';
 import type { Clock } from '../../infra/clock.js';
 
-export type AuthAction = 'login' | 'logout' | 'denied' | 'token_refresh' | 'api_access';
+/**
+ * `git_credential`: a terminal's git asked for the owner's token (src/features/workspaces/credentials.ts).
+ * `sign_in_request`: a signed-in browser approved or turned down another browser's device-code sign-in.
+ */
+export type AuthAction = 'login' | 'logout' | 'denied' | 'token_refresh' | 'api_access' | 'git_credential' | 'sign_in_request';
 
 export interface AuthEvent {
   action: AuthAction;

@@ -66,3 +66,14 @@ export function isCrossSiteRequest(
   if (headers.origin !== undefined) return !isOwnOrigin(headers.origin, headers.host, server);
   return false;
 }
+
+/**
+ * Whether a request that starts a sign-in was sent by another site: a link, form or redirect on a page
+ * elsewhere. Such starts are refused, or any page could sign the owner in again at will (issue 18).
+ * Shellport's own pages send `same-origin`, a typed address or a bookmark `none`; a client without
+ * Sec-Fetch-Site (not a current browser) passes.
+ */
+export function isCrossSiteStart(headers: { 'sec-fetch-site'?: string | string[] | undefined }): boolean {
+  const fetchSite = headers['sec-fetch-site'];
+  return fetchSite === 'cross-site' || fetchSite === 'same-site';
+}

@@ -12,6 +12,14 @@ export interface OwnerState {
   githubLogin: string | null;
 }
 
+/**
+ * Whether the server has an owner, or one is configured (GITHUB_ALLOWED_USER): then nobody can claim it,
+ * and a device-code sign-in needs a token or a signed-in browser's approval.
+ */
+export function hasOwner(owner: OwnerState, allowedUser: AllowedUser | null): boolean {
+  return owner.githubUserId !== null || owner.githubLogin !== null || allowedUser !== null;
+}
+
 const NOT_OWNER = 'This Shellport server belongs to another GitHub account. Only its owner can sign in.';
 
 /**
@@ -55,7 +63,7 @@ export function decideOwner(owner: OwnerState, identity: GitHubIdentity, allowed
     allowed: false,
     reason: 'setup_token_required',
     message:
-      'This server has no owner yet. To claim it, open the setup URL the server printed on its console at start-up ' +
-      '(it contains a one-time setup token), or set GITHUB_ALLOWED_USER to your GitHub login or id.',
+      'This server has no owner yet. To claim it, open its setup link (the start-up banner shows it, and ' +
+      '`npm run sign-in-link` prints the current one), or set GITHUB_ALLOWED_USER to your GitHub login or id.',
   };
 }

@@ -28,7 +28,7 @@ export function renderMessagePage({ title, message, action = { href: '/sign-in',
 }): string {
   return `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="dark light"><title>${escapeHtml(title)} · Shellport</title><style>${PAGE_STYLE}</style></head>
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="dark light"><link rel="icon" href="/favicon.svg" type="image/svg+xml"><title>${escapeHtml(title)} · Shellport</title><style>${PAGE_STYLE}</style></head>
 <body>
 <main>
 <section class="card" aria-labelledby="page-title">

@@ -9,11 +9,22 @@ import { loadSettings } from '../github/access.js';
 import { OAuthError } from '../github/oauth.js';
 import { recordAuthEvent } from './auth-log.js';
 import { addressGroup, exceededCap } from './client-address.js';
-import { createDeviceFlows, DeviceFlowLimitError, type DeviceFlow } from './device-flow.js';
+import { createDeviceFlows, DeviceFlowLimitError, isDeviceFlowEnabled, type DeviceFlow } from './device-flow.js';
+import { createLinkGrants, type LinkGrantPurpose } from './link-grants.js';
+import { isCrossSiteStart } from './origin.js';
+import { hasOwner } from './owner.js';
 import { renderMessagePage } from './pages.js';
 import { signInRateLimit } from './security.js';
 import { clientOf, createSignInService } from './sign-in.js';
-import { extractStartupToken, type AuthLogEntry, type AuthOptions, type AuthSessionInfo, type DeviceState, type Me } from './wire.js';
+import {
+  extractStartupToken,
+  type AuthLogEntry,
+  type AuthOptions,
+  type AuthSessionInfo,
+  type DeviceState,
+  type Me,
+  type SignInRequest,
+} from './wire.js';
 
 export interface AuthRoutesOptions {
   config: Config;
@@ -23,8 +34,11 @@ export interface AuthRoutesOptions {
 const PRINT_AGAIN = 'Where Shellport runs, the command npm run sign-in-link prints the current link.';
 const STATE_COOKIE = 'shellport_oauth_state';
 const DEVICE_COOKIE = 'shellport_device';
+/** A browser that opened the setup link: its next GitHub sign-in may claim the server. */
 const SETUP_COOKIE = 'shellport_setup';
-const SETUP_COOKIE_MAX_AGE_S = 30 * 60;
+/** A browser that opened the sign-in link while it does not sign in: its next device-code sign-in needs no approval. */
+const LINK_COOKIE = 'shellport_sign_in_link';
+const LINK_GRANT_TTL_MS = 30 * 60_000;
 const WEB_FLOW_TTL_MS = 10 * 60_000;
 
 /** A start-up token as typed or pasted: the whole printed link, or the token alone (extractStartupToken). */
@@ -37,7 +51,9 @@ const callbackQuery = z.object({
 });
 const tokenQuery = z.object({ token: startupTokenInput.optional() });
 const sessionParams = z.object({ id: z.uuid({ error: 'a session id' }) });
-const deviceStartBody = z.object({ setupToken: startupTokenInput.optional() }).optional();
+/** `setupToken` claims a server without owner; `token` (the sign-in link's) skips the approval on one with an owner. */
+const deviceStartBody = z.object({ setupToken: startupTokenInput.optional(), token: startupTokenInput.optional() }).optional();
+const signInRequestParams = z.object({ id: z.string().regex(/^[\w-]{8,64}$/, { error: 'a sign-in request id' }) });
 const logQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
 
 interface PendingWebFlow {
@@ -81,6 +97,8 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
   const rateLimited = { ...PUBLIC_ROUTE, ...signInRateLimit(config) };
   const tempCookie = { httpOnly: true, sameSite: 'lax' as const, secure: config.server.isHttps };
   const webFlows = new Map<string, PendingWebFlow>();
+  const grants = createLinkGrants({ ttlMs: LINK_GRANT_TTL_MS });
+  const deviceFlowEnabled = isDeviceFlowEnabled(config);
 
   const deviceFlows = createDeviceFlows({
     oauth,
@@ -95,18 +113,58 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
   app.addHook('onClose', async () => {
     await deviceFlows.close();
     webFlows.clear();
+    grants.clear();
   });
 
   const page = (reply: FastifyReply, status: number, title: string, message: string) =>
     reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderMessagePage({ title, message }));
 
+  const isOwned = async () => hasOwner(await loadSettings(app.db), config.github.allowedUser);
+
+  /** Leaves a grant in this browser for what opening a start-up link allows (link-grants.ts). */
+  function grant(reply: FastifyReply, cookie: string, purpose: LinkGrantPurpose) {
+    reply.setCookie(cookie, grants.issue(purpose), { ...tempCookie, path: '/auth', maxAge: LINK_GRANT_TTL_MS / 1000 });
+  }
+
+  const hasGrant = (request: FastifyRequest, cookie: string, purpose: LinkGrantPurpose) => grants.holds(request.cookies[cookie], purpose);
+
+  /** Ends this browser's grant in `cookie`, if any: it has served, or can serve no more. */
+  function dropGrant(request: FastifyRequest, reply: FastifyReply, cookie: string) {
+    const id = request.cookies[cookie];
+    if (id === undefined) return;
+    grants.drop(id);
+    reply.clearCookie(cookie, { ...tempCookie, path: '/auth' });
+  }
+
+  /** After a sign-in: the setup grant has served; once the server has an owner, nobody's can serve again. */
+  async function afterSignIn(request: FastifyRequest, reply: FastifyReply) {
+    dropGrant(request, reply, SETUP_COOKIE);
+    if (await isOwned()) {
+      grants.dropAll('claim');
+      // The setup link goes from the link file.
+      await app.startupToken.republish();
+    }
+  }
+
   /**
-   * Whether this browser may claim an unowned server: it shows the setup token (in the request or in the
-   * cookie /auth/setup gave it), or is already signed in (which only the token holder can be before a claim).
+   * Whether this browser may claim an unowned server: it shows the setup token (which that uses up), holds
+   * the grant /auth/setup gave it, or is already signed in (which only the token holder can be before a claim).
    */
   async function canClaim(request: FastifyRequest, setupToken: string | undefined): Promise<boolean> {
-    if (app.startupToken.matches(setupToken) || app.startupToken.matches(request.cookies[SETUP_COOKIE])) return true;
+    if (await app.startupToken.consumeSetup(setupToken)) return true;
+    if (hasGrant(request, SETUP_COOKIE, 'claim')) return true;
     return (await app.auth.sessionOf(request)) !== null;
+  }
+
+  function ensureDeviceFlowOn() {
+    ensureGitHubConfigured(false);
+    if (!deviceFlowEnabled) {
+      throw new AppError(
+        409,
+        'device_flow_off',
+        'Sign-in with a device code is turned off on this server (GITHUB_DEVICE_FLOW, see docs/configuration.md): sign in with GitHub instead.',
+      );
+    }
   }
 
   function ensureGitHubConfigured(needsSecret: boolean) {
@@ -124,36 +182,56 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
   // What the sign-in page can offer, and whether this browser is signed in already (so that the app
   // need not probe /api/me and have the browser log a 401).
   app.get('/auth/options', { config: PUBLIC_ROUTE }, async (request, reply): Promise<AuthOptions> => {
-    const settings = await loadSettings(app.db);
+    const owned = await isOwned();
     reply.header('cache-control', 'no-store');
+    const setupTokenReceived = !owned && hasGrant(request, SETUP_COOKIE, 'claim');
+    const signInLinkReceived = owned && deviceFlowEnabled && hasGrant(request, LINK_COOKIE, 'device');
+    // A cookie that can serve no more goes (after the claim, after a restart).
+    if (!setupTokenReceived) dropGrant(request, reply, SETUP_COOKIE);
+    if (!signInLinkReceived) dropGrant(request, reply, LINK_COOKIE);
     return {
       signedIn: (await app.auth.sessionOf(request)) !== null,
       github: {
         webFlow: config.github.clientId !== null && config.github.clientSecret !== null,
-        deviceFlow: config.github.clientId !== null,
+        deviceFlow: deviceFlowEnabled,
         url: config.github.webUrl,
       },
       tokenSignIn: app.startupToken.isTokenSignInEnabled,
-      hasOwner: settings.githubUserId !== null || settings.githubLogin !== null || config.github.allowedUser !== null,
-      setupTokenReceived: app.startupToken.matches(request.cookies[SETUP_COOKIE]),
+      hasOwner: owned,
+      setupTokenReceived,
+      signInLinkReceived,
     };
   });
 
-  // The "claim this server" URL printed at start-up: remembers the setup token for the next
-  // GitHub sign-in (web or device flow) in this browser, then shows the sign-in page.
+  // The "claim this server" URL: uses up its token (a new link replaces it) and lets the next GitHub
+  // sign-in (web or device flow) of this browser claim the server, then shows the sign-in page.
   app.get('/auth/setup', { config: rateLimited }, async (request, reply) => {
     const { token } = tokenQuery.parse(request.query);
-    if (!app.startupToken.matches(token)) {
+    if (!(await app.startupToken.consumeSetup(token))) {
       await recordAuthEvent(app.db, clock, { action: 'denied', success: false, ...clientOf(request), details: { method: 'setup', reason: 'wrong_token' } });
-      return page(reply, 401, 'Wrong setup link', `This setup link is not the current one: its token changes at every start of the server. ${PRINT_AGAIN}`);
+      return page(
+        reply,
+        401,
+        'Wrong setup link',
+        `This setup link is not the current one: each works once, and a new one replaces it at every use and every start of the server. ${PRINT_AGAIN}`,
+      );
     }
-    reply.setCookie(SETUP_COOKIE, token!, { ...tempCookie, path: '/auth', maxAge: SETUP_COOKIE_MAX_AGE_S });
+    grant(reply, SETUP_COOKIE, 'claim');
     return reply.header('cache-control', 'no-store').redirect('/sign-in');
   });
 
   // --- GitHub web flow -------------------------------------------------------------------------
 
   app.get('/auth/github', { config: rateLimited }, async (request, reply) => {
+    if (isCrossSiteStart(request.headers)) {
+      await recordAuthEvent(app.db, clock, { action: 'denied', success: false, ...clientOf(request), details: { method: 'github_web', reason: 'cross_site_start' } });
+      return page(
+        reply,
+        403,
+        'Sign-in refused',
+        'A sign-in can only start from Shellport\'s own sign-in page, not from a link on another site. Open Shellport and sign in there.',
+      );
+    }
     ensureGitHubConfigured(true);
     const query = githubStartQuery.parse(request.query);
     // Before the caps are checked, so that no await falls between the check and the new entry.
@@ -219,6 +297,7 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
     const result = await signIn.authorizeGitHubUser(tokens, { canClaim: flow.canClaim, method: 'github_web', client });
     if (!result.ok) return page(reply, 403, 'Sign-in refused', result.message);
     await signIn.startSession(request, reply);
+    await afterSignIn(request, reply);
     return reply.header('cache-control', 'no-store').redirect('/');
   });
 
@@ -226,6 +305,7 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
 
   const deviceView = (flow: DeviceFlow): DeviceState => ({
     status: flow.status,
+    requestCode: flow.requestCode,
     userCode: flow.userCode,
     verificationUri: flow.verificationUri,
     expiresAt: new Date(flow.expiresAt).toISOString(),
@@ -233,12 +313,44 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
     message: flow.message,
   });
 
+  /**
+   * Who may start a device-code sign-in, and whether it must wait for a signed-in browser's approval.
+   * Without an owner: only the setup token's holder (as for the web flow). With one: a signed-in browser,
+   * or the sign-in link's holder, start at once; any other browser waits for approval, so that a stranger
+   * cannot talk the owner into entering their code at GitHub and get a session (issue 18).
+   */
+  async function deviceStartRights(request: FastifyRequest, body: z.infer<typeof deviceStartBody>) {
+    const client = clientOf(request);
+    const refuse = async (reason: string, message: string): Promise<never> => {
+      await recordAuthEvent(app.db, clock, { action: 'denied', success: false, ...client, details: { method: 'github_device', reason } });
+      throw new AppError(403, 'setup_token_required', message);
+    };
+    if (!(await isOwned())) {
+      if (await canClaim(request, body?.setupToken)) return { canClaim: true, needsApproval: false, usesLinkGrant: false };
+      return refuse(
+        body?.setupToken ? 'wrong_token' : 'setup_token_required',
+        body?.setupToken
+          ? `This setup link is not the current one: each works once. ${PRINT_AGAIN}`
+          : `This server has no owner yet: open its setup link first, or paste it on the sign-in page. ${PRINT_AGAIN}`,
+      );
+    }
+    if (body?.token !== undefined) {
+      if (await app.startupToken.consumeSignIn(body.token)) return { canClaim: false, needsApproval: false, usesLinkGrant: false };
+      await recordAuthEvent(app.db, clock, { action: 'denied', success: false, ...client, details: { method: 'github_device', reason: 'wrong_token' } });
+      throw new AppError(401, 'wrong_token', `This sign-in link is not the current one: each works once. ${PRINT_AGAIN}`);
+    }
+    if ((await app.auth.sessionOf(request)) !== null) return { canClaim: false, needsApproval: false, usesLinkGrant: false };
+    const usesLinkGrant = hasGrant(request, LINK_COOKIE, 'device');
+    return { canClaim: false, needsApproval: !usesLinkGrant, usesLinkGrant };
+  }
+
   app.post('/auth/device', { config: rateLimited }, async (request, reply) => {
-    ensureGitHubConfigured(false);
+    ensureDeviceFlowOn();
     const body = deviceStartBody.parse(request.body ?? undefined);
+    const rights = await deviceStartRights(request, body);
     let flow: DeviceFlow;
     try {
-      flow = await deviceFlows.start({ canClaim: await canClaim(request, body?.setupToken), client: clientOf(request) });
+      flow = await deviceFlows.start({ canClaim: rights.canClaim, needsApproval: rights.needsApproval, client: clientOf(request) });
     } catch (error) {
       if (error instanceof OAuthError) {
         throw new AppError(
@@ -254,7 +366,10 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
       request.log.error({ err: error }, 'could not start the device flow');
       throw new AppError(502, 'github_unavailable', 'GitHub could not be reached to start the sign-in. Try again in a minute.');
     }
-    reply.setCookie(DEVICE_COOKIE, flow.id, { ...tempCookie, path: '/auth/device', maxAge: Math.ceil((flow.expiresAt - Date.now()) / 1000) });
+    // The grant has served: one link, one sign-in.
+    if (rights.usesLinkGrant) dropGrant(request, reply, LINK_COOKIE);
+    // The flow may wait for approval, then for the code to be entered at GitHub.
+    reply.setCookie(DEVICE_COOKIE, flow.id, { ...tempCookie, path: '/auth/device', maxAge: 30 * 60 });
     return reply.code(201).header('cache-control', 'no-store').send(deviceView(flow));
   });
 
@@ -264,11 +379,61 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
     const id = request.cookies[DEVICE_COOKIE];
     const flow = deviceFlows.ask(id);
     if (!id || !flow) throw notFound('No device sign-in is in progress in this browser. Start one from the sign-in page.');
-    if (flow.status === 'pending') return deviceView(flow);
+    if (flow.status === 'awaiting_approval' || flow.status === 'pending') return deviceView(flow);
     deviceFlows.take(id);
     reply.clearCookie(DEVICE_COOKIE, { ...tempCookie, path: '/auth/device' });
-    if (flow.status === 'approved') await signIn.startSession(request, reply);
+    if (flow.status === 'approved') {
+      await signIn.startSession(request, reply);
+      await afterSignIn(request, reply);
+    }
     return deviceView(flow);
+  });
+
+  // --- Approving another browser's device-code sign-in (signed-in browsers only) ------------------
+
+  app.get('/api/auth/sign-in-requests', async (_request, reply): Promise<{ requests: SignInRequest[] }> => {
+    reply.header('cache-control', 'no-store');
+    return {
+      requests: deviceFlows.awaitingApproval().map((flow) => ({
+        id: flow.requestId,
+        code: flow.requestCode,
+        ip: flow.client.ip,
+        userAgent: flow.client.userAgent,
+        createdAt: new Date(flow.createdAt).toISOString(),
+        expiresAt: new Date(flow.expiresAt).toISOString(),
+      })),
+    };
+  });
+
+  const answerSignInRequest = async (request: FastifyRequest, flow: DeviceFlow, approved: boolean) => {
+    const details = { decision: approved ? 'approved' : 'denied', code: flow.requestCode, requestIp: flow.client.ip, requestUserAgent: flow.client.userAgent };
+    await recordAuthEvent(app.db, clock, { action: 'sign_in_request', success: approved, ...clientOf(request), details });
+    request.log.info({ decision: details.decision, requestIp: flow.client.ip }, 'device-code sign-in request answered');
+  };
+  const noSuchRequest = () => notFound('No sign-in request waits under this id: it was answered already, or it ended. Ask for a new one.');
+
+  app.post('/api/auth/sign-in-requests/:id/approve', async (request, reply) => {
+    const { id } = signInRequestParams.parse(request.params);
+    let flow: DeviceFlow | null;
+    try {
+      flow = await deviceFlows.approve(id);
+    } catch (error) {
+      request.log.error({ err: error }, 'could not get a device code for an approved sign-in request');
+      throw error instanceof OAuthError
+        ? new AppError(502, 'github_device_flow_refused', `GitHub refused to start a device sign-in (${error.code}). Check that "Enable Device Flow" is ticked in the OAuth App's settings.`)
+        : new AppError(502, 'github_unavailable', 'GitHub could not be reached to start the sign-in. Try again in a minute.');
+    }
+    if (!flow) throw noSuchRequest();
+    await answerSignInRequest(request, flow, true);
+    return reply.code(204).send();
+  });
+
+  app.post('/api/auth/sign-in-requests/:id/deny', async (request, reply) => {
+    const { id } = signInRequestParams.parse(request.params);
+    const flow = deviceFlows.deny(id);
+    if (!flow) throw noSuchRequest();
+    await answerSignInRequest(request, flow, false);
+    return reply.code(204).send();
   });
 
   // --- Start-up token sign-in ------------------------------------------------------------------
@@ -276,6 +441,21 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
   app.get('/auth/token', { config: rateLimited }, async (request, reply) => {
     const { token } = tokenQuery.parse(request.query);
     const client = clientOf(request);
+    const wrongLink = async () => {
+      await recordAuthEvent(app.db, clock, { action: 'denied', success: false, ...client, details: { method: 'token', reason: 'wrong_token' } });
+      return page(
+        reply,
+        401,
+        'Wrong sign-in link',
+        `This sign-in link or token is not the current one: each works once, and a new one replaces it at every use and every start of the server. ${PRINT_AGAIN}`,
+      );
+    };
+    if (!app.startupToken.isTokenSignInEnabled && deviceFlowEnabled && (await isOwned())) {
+      // The link does not sign in here, but spares this browser's next device-code sign-in the approval.
+      if (!(await app.startupToken.consumeSignIn(token))) return wrongLink();
+      grant(reply, LINK_COOKIE, 'device');
+      return reply.header('cache-control', 'no-store').redirect('/sign-in');
+    }
     if (!app.startupToken.isTokenSignInEnabled) {
       await recordAuthEvent(app.db, clock, { action: 'denied', success: false, ...client, details: { method: 'token', reason: 'token_sign_in_disabled' } });
       return page(
@@ -285,10 +465,7 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
         'This server accepts the start-up sign-in URL only while it is local-only (HOST and PUBLIC_URL on loopback, TRUST_PROXY=false) or when TOKEN_SIGN_IN=true. Sign in with GitHub instead.',
       );
     }
-    if (!app.startupToken.matches(token)) {
-      await recordAuthEvent(app.db, clock, { action: 'denied', success: false, ...client, details: { method: 'token', reason: 'wrong_token' } });
-      return page(reply, 401, 'Wrong sign-in link', `This sign-in link or token is not the current one: it changes at every start of the server. ${PRINT_AGAIN}`);
-    }
+    if (!(await app.startupToken.consumeSignIn(token))) return wrongLink();
     await signIn.startSession(request, reply);
     await recordAuthEvent(app.db, clock, { action: 'login', success: true, ...client, details: { method: 'token' } });
     // Redirecting drops the token from the address bar.
@@ -351,7 +528,7 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
         state: await app.github.connectionState(),
         url: config.github.webUrl,
         webFlow: config.github.clientId !== null && config.github.clientSecret !== null,
-        deviceFlow: config.github.clientId !== null,
+        deviceFlow: deviceFlowEnabled,
       },
       session: { id: session.id, createdAt: session.createdAt.toISOString(), expiresAt: session.expiresAt.toISOString() },
     };

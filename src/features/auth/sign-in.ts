@@ -65,12 +65,11 @@ export function createSignInService({ db, clock, auth, github, githubConfig, log
     },
 
     /**
-     * Gives the browser a fresh session id (rotation at sign-in defeats session fixation) and ends
-     * the session it had before, if any.
+     * Gives the browser a fresh session id (rotation at sign-in defeats session fixation). A session the
+     * browser had before is left running, not ended: its terminal connections stay open (a page elsewhere
+     * that makes the owner sign in again must not close them, issue 18); unused, it idles out.
      */
     async startSession(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-      const previous = await auth.sessionOf(request);
-      if (previous) await auth.sessions.revoke(previous.id);
       const { token } = await auth.sessions.create(clientOf(request));
       auth.setSessionCookie(reply, token);
     },

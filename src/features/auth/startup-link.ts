@@ -5,7 +5,8 @@ import { z } from 'zod';
 /**
  * The sign-in links of the running server, in DATA_DIR with mode 0600, so that `npm run sign-in-link`
  * can print them again after the console has scrolled, and so that no log line needs the token.
- * The server writes the file once it listens and removes it when it closes.
+ * The server writes the file once it listens, again whenever a link has been used (each works once),
+ * and removes it when it closes.
  */
 export const STARTUP_LINK_FILE = 'sign-in-link.json';
 
@@ -14,6 +15,11 @@ export const startupLinksSchema = z.object({
   url: z.string(),
   /** The start-up sign-in URL (`/auth/token?token=…`), when token sign-in is on. */
   signInUrl: z.string().nullable(),
+  /**
+   * The same URL when token sign-in is off but the device flow is on: it lets the browser that opens it
+   * start a device-code sign-in without a signed-in browser's approval.
+   */
+  deviceSignInUrl: z.string().nullable().default(null),
   /** The "claim this server" URL (`/auth/setup?token=…`), while nobody owns the server. */
   setupUrl: z.string().nullable(),
 });
@@ -33,13 +39,18 @@ export function startupLinkFile(dataDir: string): string {
 /** The links as sentences, one a line (the command's output). */
 export function describeStartupLinks(links: StartupLinks): string[] {
   const lines: string[] = [];
-  if (links.signInUrl) lines.push(`Sign in to Shellport with this URL (its token changes at every start): ${links.signInUrl}`);
-  if (links.setupUrl) lines.push(`No owner yet. Claim this server by signing in with GitHub from this URL: ${links.setupUrl}`);
+  if (links.signInUrl) lines.push(`Sign in to Shellport with this URL (it works once; run this command again for a new one): ${links.signInUrl}`);
+  if (links.deviceSignInUrl) {
+    lines.push(
+      `To sign in with a device code from a browser that no signed-in browser can approve, open this URL in it first (it works once): ${links.deviceSignInUrl}`,
+    );
+  }
+  if (links.setupUrl) lines.push(`No owner yet. Claim this server by signing in with GitHub from this URL (it works once): ${links.setupUrl}`);
   return lines;
 }
 
 /** Replaces the file at once (write aside, then rename), readable by the server's user only. */
-export function writeStartupLinkFile(file: string, record: StartupLinkRecord): void {
+export function writeStartupLinkFile(file: string, record: z.input<typeof startupLinkRecordSchema>): void {
   const temporary = `${file}.${process.pid}.tmp`;
   writeFileSync(temporary, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
   chmodSync(temporary, 0o600);

@@ -7,8 +7,13 @@ export interface AuthOptions {
   github: { webFlow: boolean; deviceFlow: boolean; url: string };
   tokenSignIn: boolean;
   hasOwner: boolean;
-  /** This browser opened the setup link (/auth/setup) of this start: its next GitHub sign-in may claim the server. */
+  /** This browser opened the current setup link (/auth/setup): its next GitHub sign-in may claim the server. */
   setupTokenReceived: boolean;
+  /**
+   * This browser opened the current sign-in link while the link itself does not sign in (token sign-in
+   * off): its next device-code sign-in needs no approval from a signed-in browser.
+   */
+  signInLinkReceived: boolean;
 }
 
 /**
@@ -28,9 +33,13 @@ export function extractStartupToken(input: string): string {
 
 /** POST /auth/device and GET /auth/device: a device-flow sign-in in progress. */
 export interface DeviceState {
-  status: 'pending' | 'approved' | 'denied' | 'expired' | 'refused' | 'failed';
-  userCode: string;
-  verificationUri: string;
+  /** `awaiting_approval`: a signed-in browser must approve it before GitHub is asked for a code. */
+  status: 'awaiting_approval' | 'pending' | 'approved' | 'denied' | 'expired' | 'refused' | 'failed';
+  /** Shown next to the request on the approval page (Settings → Sign-in requests) of a signed-in browser. */
+  requestCode: string;
+  /** GitHub's code and where to enter it: null while the sign-in awaits approval. */
+  userCode: string | null;
+  verificationUri: string | null;
   expiresAt: string;
   intervalSeconds: number;
   message: string | null;
@@ -54,6 +63,18 @@ export interface AuthSessionInfo {
   userAgent: string | null;
   /** The session of the browser asking. */
   current: boolean;
+}
+
+/** One entry of GET /api/auth/sign-in-requests: a device-code sign-in waiting for this browser's approval. */
+export interface SignInRequest {
+  id: string;
+  /** The code the requesting page shows. */
+  code: string;
+  /** Address and user agent of the browser that asks. */
+  ip: string;
+  userAgent: string | null;
+  createdAt: string;
+  expiresAt: string;
 }
 
 /** One entry of GET /api/auth/log. */

@@ -10,7 +10,7 @@ import { PUBLIC_ROUTE } from '../../http/route-config.js';
 export const PUBLIC_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../public');
 
 /** Paths the browser app handles itself; each serves index.html. */
-export const APP_PATHS = ['/', '/sign-in', '/workspaces', '/workspaces/*', '/terminals', '/terminals/*', '/settings', '/operations'];
+export const APP_PATHS = ['/', '/sign-in', '/workspaces', '/workspaces/*', '/terminals', '/terminals/*', '/settings', '/sign-in-requests', '/operations'];
 
 const NOT_PAGES = ['/api/', '/assets/', '/auth/', '/ws/'];
 

@@ -17,6 +17,13 @@ export function timeAgo(iso: string | null | undefined, fallback = 'never'): str
   return 'just now';
 }
 
+/** "Chromium on Linux" from a user agent, good enough to tell browsers apart. */
+export function summariseAgent(agent: string): string {
+  const browser = /Edg\//.test(agent) ? 'Edge' : /Firefox\//.test(agent) ? 'Firefox' : /Chrom(e|ium)\//.test(agent) ? 'Chromium' : /Safari\//.test(agent) ? 'Safari' : 'Browser';
+  const os = /Android/.test(agent) ? 'Android' : /iPhone|iPad/.test(agent) ? 'iOS' : /Mac OS X/.test(agent) ? 'macOS' : /Windows/.test(agent) ? 'Windows' : /Linux/.test(agent) ? 'Linux' : '';
+  return os ? `${browser} on ${os}` : browser;
+}
+
 export function dateTime(iso: string | null | undefined): string {
   return iso ? new Date(iso).toLocaleString() : '—';
 }

@@ -3,6 +3,7 @@ import { addWorkspaceScreen } from '../screens/add-workspace.js';
 import { notFoundScreen } from '../screens/not-found.js';
 import { operationsScreen } from '../screens/operations.js';
 import { settingsScreen } from '../screens/settings.js';
+import { signInRequestsScreen } from '../screens/sign-in-requests.js';
 import { signInScreen } from '../screens/sign-in.js';
 import { terminalsScreen } from '../screens/terminals.js';
 import { workspacesScreen } from '../screens/workspaces.js';
@@ -22,6 +23,7 @@ const routes: Route<Screen | 'home'>[] = [
   { pattern: '/terminals', value: terminalsScreen },
   { pattern: '/terminals/:workspaceId', value: terminalsScreen },
   { pattern: '/settings', value: settingsScreen },
+  { pattern: '/sign-in-requests', value: signInRequestsScreen },
   { pattern: '/operations', value: operationsScreen },
 ];
 

@@ -3,7 +3,7 @@
 import type { RepoSummary } from '../../features/github/wire.js';
 import type { BranchesView, EnvVariableView, GitStatusView, WorkspaceView } from '../../features/workspaces/wire.js';
 
-export type { AuthLogEntry, AuthOptions, AuthSessionInfo, DeviceState, Me } from '../../features/auth/wire.js';
+export type { AuthLogEntry, AuthOptions, AuthSessionInfo, DeviceState, Me, SignInRequest } from '../../features/auth/wire.js';
 export type { ReadinessReport } from '../../features/health/wire.js';
 export type { BackupInfo, BackupList, JobList, JobView as JobInfo, MetricSeriesView as MetricSeries } from '../../features/maintenance/wire.js';
 export type { SettingsResponse, UserSettings } from '../../features/settings/wire.js';

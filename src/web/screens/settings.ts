@@ -1,8 +1,8 @@
-// Settings: theme, terminal font size, default shell and the leave prompt; sign-in sessions; the GitHub connection.
+// Settings: theme, terminal font size, default shell and the leave prompt; sign-in sessions and requests; the GitHub connection.
 import { api, describeError } from '../app/api.js';
 import type { Screen } from '../app/context.js';
 import { field, h, setFieldError } from '../app/dom.js';
-import { timeAgo } from '../app/format.js';
+import { summariseAgent, timeAgo } from '../app/format.js';
 import { checkFontSize, checkScrollbackLines } from '../app/input-checks.js';
 import { THEME_LABELS, THEMES } from '../app/theme.js';
 import { toast } from '../app/toast.js';
@@ -11,6 +11,7 @@ import { GITHUB_STATE_TEXT } from '../../features/github/wire.js';
 import { MAX_FONT_SIZE, MAX_SCROLLBACK_LINES, MIN_FONT_SIZE, MIN_SCROLLBACK_LINES } from '../../features/settings/wire.js';
 import { deviceStorage, forgetDeviceFontSize } from '../terminals/font-size.js';
 import { connectAction } from './github-status.js';
+import { signInRequestsSection } from './sign-in-requests.js';
 
 export const settingsScreen: Screen = {
   title: 'Settings',
@@ -177,13 +178,8 @@ export const settingsScreen: Screen = {
         h('div', { class: 'actions' }, signOutAll),
       ),
     );
+    // Device-code sign-ins waiting for this browser's approval (where the device flow is on).
+    if (context.me?.github.deviceFlow) main.append(signInRequestsSection(context, 'h2'));
     await loadSessions();
   },
 };
-
-/** "Chrome on Linux" from a user agent, good enough to tell browsers apart. */
-function summariseAgent(agent: string): string {
-  const browser = /Edg\//.test(agent) ? 'Edge' : /Firefox\//.test(agent) ? 'Firefox' : /Chrom(e|ium)\//.test(agent) ? 'Chromium' : /Safari\//.test(agent) ? 'Safari' : 'Browser';
-  const os = /Android/.test(agent) ? 'Android' : /iPhone|iPad/.test(agent) ? 'iOS' : /Mac OS X/.test(agent) ? 'macOS' : /Windows/.test(agent) ? 'Windows' : /Linux/.test(agent) ? 'Linux' : '';
-  return os ? `${browser} on ${os}` : browser;
-}

@@ -1,5 +1,6 @@
-// Sign-in: GitHub web flow, device code (with copy button, updating by itself), and the start-up
-// link when the server offers it (the only way on a local install without GitHub, and a normal one).
+// Sign-in: GitHub web flow, device code (with copy button, updating by itself; on a server with an
+// owner, approved first from a signed-in browser unless the sign-in link vouches for this one), and
+// the start-up link when the server offers it (the only way on a local install without GitHub, and a normal one).
 import { extractStartupToken } from '../../features/auth/wire.js';
 import { api, ApiError, describeError } from '../app/api.js';
 import type { Screen } from '../app/context.js';
@@ -8,12 +9,18 @@ import type { AuthOptions, DeviceState } from '../app/types.js';
 
 const LINK_COMMAND = 'npm run sign-in-link';
 
-const FINAL_MESSAGES: Record<Exclude<DeviceState['status'], 'pending' | 'approved'>, string> = {
-  denied: 'The sign-in was cancelled on GitHub. Start again when you are ready.',
+const FINAL_MESSAGES: Record<Exclude<DeviceState['status'], 'awaiting_approval' | 'pending' | 'approved'>, string> = {
+  denied: 'The sign-in was turned down. Start again when you are ready.',
   expired: 'The code expired before it was entered. Start again to get a new code.',
   refused: 'This GitHub account may not use this Shellport server.',
   failed: 'The sign-in did not complete. Start again.',
 };
+
+/** What a finished device sign-in says: the server's own words where it has them. */
+function finalMessage(state: DeviceState & { status: keyof typeof FINAL_MESSAGES }): string {
+  if (!state.message) return FINAL_MESSAGES[state.status];
+  return state.status === 'refused' ? `${FINAL_MESSAGES.refused} ${state.message}` : `${state.message} Start again when you are ready.`;
+}
 
 export const signInScreen: Screen = {
   title: 'Sign in',
@@ -51,12 +58,27 @@ export const signInScreen: Screen = {
       ? field('Setup link or token', setupToken, `Open the setup link Shellport printed when it started, or paste it here (${LINK_COMMAND} prints it again).`)
       : null;
     const setupValue = () => extractStartupToken(setupToken.value);
+    // On a server with an owner, a device-code sign-in from this browser waits for a signed-in browser's
+    // approval, unless it brings the sign-in link (only offered where that link does not sign in by itself).
+    const linkToken = h('input', { type: 'password', name: 'sign_in_link', autocomplete: 'off', spellcheck: 'false' });
+    const needsApproval = options.hasOwner && options.github.deviceFlow && !options.signInLinkReceived;
+    const linkField =
+      needsApproval && !options.tokenSignIn
+        ? field(
+            'Sign-in link (optional)',
+            linkToken,
+            `No browser signed in to approve this one? Where Shellport runs, ${LINK_COMMAND} prints a link: open it here, or paste it.`,
+          )
+        : null;
 
     const github = options.github;
     const hasGitHub = github.webFlow || github.deviceFlow;
     if (hasGitHub) {
       if (options.hasOwner) {
         card.append(h('p', {}, 'Sign in with the GitHub account that owns this server.'));
+        if (options.signInLinkReceived) {
+          card.append(h('p', { class: 'setup-received' }, 'Sign-in link received: your device-code sign-in needs no approval from another browser.'));
+        }
       } else if (options.setupTokenReceived) {
         card.append(h('p', { class: 'setup-received' }, 'Setup link received. The GitHub account you sign in with now becomes the owner of this server.'));
       } else {
@@ -94,27 +116,76 @@ export const signInScreen: Screen = {
     if (github.deviceFlow) {
       const deviceArea = h('div', { class: 'device-area' });
       const start = h('button', { type: 'button' }, 'Use a device code');
+      let shownCode: string | null = null;
       const showFinal = (text: string, isError: boolean) => {
         status.replaceChildren(h('p', { class: isError ? 'error-text' : '' }, text));
         start.textContent = 'Start again';
         start.disabled = false;
       };
+      // Waiting for a signed-in browser: say where to approve, and which code to look for there.
+      const showAwaiting = (state: DeviceState) => {
+        shownCode = null;
+        deviceArea.replaceChildren(
+          h('p', {}, 'This sign-in needs approval from a browser where you are already signed in to Shellport.'),
+          h('p', {}, 'There, open Settings → Sign-in requests (', h('code', {}, `${location.origin}/sign-in-requests`), ') and approve the request that shows this code:'),
+          h('div', { class: 'device-code-row' }, h('output', { class: 'device-code request-code', 'aria-label': 'Your request code' }, state.requestCode)),
+          h('p', { class: 'hint' }, `The request is valid until ${new Date(state.expiresAt).toLocaleTimeString()}. This page goes on by itself once it is approved.`),
+        );
+        status.replaceChildren(h('p', {}, 'Waiting for approval…'));
+      };
+      const showCode = (state: DeviceState & { userCode: string; verificationUri: string }) => {
+        shownCode = state.userCode;
+        const code = h('output', { class: 'device-code', 'aria-label': 'Your device code' }, state.userCode);
+        const copy = h('button', { type: 'button' }, 'Copy code');
+        copy.addEventListener('click', async () => {
+          try {
+            await navigator.clipboard.writeText(state.userCode);
+            copy.textContent = 'Copied';
+          } catch {
+            window.getSelection()?.selectAllChildren(code);
+            copy.textContent = 'Press Ctrl+C to copy';
+          }
+        });
+        deviceArea.replaceChildren(
+          h('p', {}, 'Enter this code on GitHub:'),
+          h('div', { class: 'device-code-row' }, code, copy),
+          h('p', {}, h('a', { href: state.verificationUri, target: '_blank', rel: 'noopener noreferrer' }, `Open ${state.verificationUri}`)),
+          h('p', { class: 'hint' }, `The code is valid until ${new Date(state.expiresAt).toLocaleTimeString()}. This page updates by itself once you approve.`),
+        );
+        status.replaceChildren(h('p', {}, 'Waiting for you to approve on GitHub…'));
+      };
+      /** Shows a flow in progress; false once it has finished (then the page moves on or says why). */
+      const show = (state: DeviceState): boolean => {
+        if (state.status === 'awaiting_approval') {
+          if (!deviceArea.querySelector('.request-code')) showAwaiting(state);
+          return true;
+        }
+        if (state.status === 'pending') {
+          if (state.userCode && state.verificationUri) {
+            if (shownCode !== state.userCode) showCode({ ...state, userCode: state.userCode, verificationUri: state.verificationUri });
+          } else {
+            deviceArea.replaceChildren();
+            status.replaceChildren(h('p', {}, 'Approved. Asking GitHub for a code…'));
+          }
+          return true;
+        }
+        if (state.status === 'approved') {
+          status.replaceChildren(h('p', {}, 'Approved. Signing you in…'));
+          location.assign('/');
+          return false;
+        }
+        deviceArea.replaceChildren();
+        shownCode = null;
+        showFinal(finalMessage({ ...state, status: state.status }), true);
+        return false;
+      };
       const poll = async (intervalSeconds: number) => {
         if (disposed) return;
         try {
           const state = await api<DeviceState>('/auth/device', { allowUnauthorized: true });
-          if (disposed) return;
-          if (state.status === 'pending') {
-            pollTimer = window.setTimeout(() => void poll(state.intervalSeconds || intervalSeconds), Math.max(1, state.intervalSeconds || intervalSeconds) * 1000);
-            return;
-          }
-          if (state.status === 'approved') {
-            status.replaceChildren(h('p', {}, 'Approved. Signing you in…'));
-            location.assign('/');
-            return;
-          }
-          deviceArea.replaceChildren();
-          showFinal(state.message ? `${FINAL_MESSAGES[state.status]} ${state.message}` : FINAL_MESSAGES[state.status], true);
+          if (disposed || !show(state)) return;
+          const next = state.intervalSeconds || intervalSeconds;
+          pollTimer = window.setTimeout(() => void poll(next), Math.max(1, next) * 1000);
         } catch (error) {
           if (disposed) return;
           if (error instanceof ApiError && error.status === 404) {
@@ -130,28 +201,19 @@ export const signInScreen: Screen = {
       start.addEventListener('click', async () => {
         start.disabled = true;
         window.clearTimeout(pollTimer);
-        status.replaceChildren(h('p', {}, 'Asking GitHub for a code…'));
+        status.replaceChildren(h('p', {}, 'Starting the sign-in…'));
         try {
-          const token = setupValue();
-          const state = await api<DeviceState>('/auth/device', { method: 'POST', body: token ? { setupToken: token } : {}, allowUnauthorized: true });
-          const code = h('output', { class: 'device-code', 'aria-label': 'Your device code' }, state.userCode);
-          const copy = h('button', { type: 'button' }, 'Copy code');
-          copy.addEventListener('click', async () => {
-            try {
-              await navigator.clipboard.writeText(state.userCode);
-              copy.textContent = 'Copied';
-            } catch {
-              window.getSelection()?.selectAllChildren(code);
-              copy.textContent = 'Press Ctrl+C to copy';
-            }
-          });
-          deviceArea.replaceChildren(
-            h('p', {}, 'Enter this code on GitHub:'),
-            h('div', { class: 'device-code-row' }, code, copy),
-            h('p', {}, h('a', { href: state.verificationUri, target: '_blank', rel: 'noopener noreferrer' }, `Open ${state.verificationUri}`)),
-            h('p', { class: 'hint' }, `The code is valid until ${new Date(state.expiresAt).toLocaleTimeString()}. This page updates by itself once you approve.`),
-          );
-          status.replaceChildren(h('p', {}, 'Waiting for you to approve on GitHub…'));
+          const body: { setupToken?: string; token?: string } = {};
+          const setup = setupValue();
+          if (setup) body.setupToken = setup;
+          const link = linkField ? extractStartupToken(linkToken.value) : '';
+          if (link) body.token = link;
+          const state = await api<DeviceState>('/auth/device', { method: 'POST', body, allowUnauthorized: true });
+          // A sign-in link works once: it is spent now.
+          linkToken.value = '';
+          shownCode = null;
+          deviceArea.replaceChildren();
+          show(state);
           start.textContent = 'Get a new code';
           start.disabled = false;
           pollTimer = window.setTimeout(() => void poll(state.intervalSeconds), Math.max(1, state.intervalSeconds) * 1000);
@@ -162,6 +224,7 @@ export const signInScreen: Screen = {
       // The status (waiting, refused, expired) belongs with the code, above any other way to sign in;
       // once there is a code, "Get a new code" comes after it, where it is not tapped by mistake.
       card.append(deviceArea, status, h('div', { class: 'actions' }, start));
+      if (linkField) card.append(linkField);
     }
 
     if (options.tokenSignIn) {

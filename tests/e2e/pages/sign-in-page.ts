@@ -27,6 +27,22 @@ export class SignInPage {
     return this.page.getByLabel('Setup link or token');
   }
 
+  /** The code a device-code sign-in waiting for approval shows, to be found on the approval page. */
+  get requestCode() {
+    return this.page.getByLabel('Your request code');
+  }
+
+  /** GitHub's code, once the device-code sign-in may go on to GitHub. */
+  get deviceCode() {
+    return this.page.getByLabel('Your device code');
+  }
+
+  /** Clicks "Use a device code" and waits until the page shows either a request code or GitHub's code. */
+  async startDeviceCode(): Promise<void> {
+    await this.deviceCodeButton.click();
+    await this.page.locator('.device-code').waitFor();
+  }
+
   /** Pastes `link` (the whole printed link, or the token) into the start-up link form and waits for the workspaces screen. */
   async signInWithStartupLink(link: string): Promise<void> {
     await this.startupLinkField.fill(link);

@@ -25,7 +25,7 @@ async function ownedDataDir(extra: Record<string, string> = {}) {
   const dataDir = makeTempDir();
   const env = { DATA_DIR: dataDir, ...fakeGitHubEnv(fake), ...extra };
   const testApp = await buildTestApp(env);
-  await signInWithGitHub(testApp.app, fake, 'owner', { setupToken: testApp.app.startupToken.value });
+  await signInWithGitHub(testApp.app, fake, 'owner', { setupToken: testApp.app.startupToken.setupValue });
   const token = await testApp.app.github.getAccessToken();
   const before = await testApp.app.db.settings.findUniqueOrThrow({ where: { id: 'singleton' } });
   await testApp.app.close();
@@ -171,6 +171,6 @@ describe('owner re-binding', () => {
     await rebindOwner(testConfig(env, dataDir), { kind: 'unbind' });
     const second = await buildTestApp(env);
     expect((await signInWithGitHub(second.app, fake, 'heir')).callback.statusCode).toBe(403);
-    expect((await signInWithGitHub(second.app, fake, 'owner', { setupToken: second.app.startupToken.value })).cookie).not.toBeNull();
+    expect((await signInWithGitHub(second.app, fake, 'owner', { setupToken: second.app.startupToken.setupValue })).cookie).not.toBeNull();
   });
 });

@@ -59,9 +59,14 @@ describe('start-up sign-in URL', () => {
     expect(response.status).toBe(302);
     expect(response.headers.get('set-cookie')).toMatch(/^shellport_session=[\w-]{43};/);
 
+    // The link worked once: the command prints the new one that replaced it.
     const command = signInLinkCommand(dataDir);
     expect(command.status, command.stderr).toBe(0);
-    expect(command.stdout).toContain(`Sign in to Shellport with this URL (its token changes at every start): ${signInUrl}`);
+    const [, fresh] = /^Sign in to Shellport with this URL \(it works once; run this command again for a new one\): (\S+)$/m.exec(command.stdout) ?? [];
+    expect(fresh, command.stdout).toMatch(new RegExp(`^${url}/auth/token\\?token=[\\w-]{32}$`));
+    expect(fresh).not.toBe(signInUrl);
+    expect((await fetch(signInUrl, { redirect: 'manual' })).status).toBe(401);
+    const freshToken = new URL(fresh!).searchParams.get('token')!;
 
     child.kill('SIGTERM');
     await exited;
@@ -71,6 +76,7 @@ describe('start-up sign-in URL', () => {
     for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
     expect(lines.find((line) => line.includes('npm run sign-in-link'))).toContain(file);
     expect(output).not.toContain(token);
+    expect(output).not.toContain(freshToken);
     expect(existsSync(file)).toBe(false);
     const afterwards = signInLinkCommand(dataDir);
     expect(afterwards.status).toBe(1);

@@ -16,11 +16,11 @@ describe('the sign-in link file (npm run sign-in-link)', () => {
     writeFileSync(file, '{}', { mode: 0o644 });
 
     const published = await app.startupToken.publish(URL_BASE);
-    expect(published).toEqual({ url: URL_BASE, signInUrl: `${URL_BASE}/auth/token?token=${token}`, setupUrl: null, file });
+    expect(published).toEqual({ url: URL_BASE, signInUrl: `${URL_BASE}/auth/token?token=${token}`, deviceSignInUrl: null, setupUrl: null, file });
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(readSignInLinks(dataDir)).toEqual({
       ok: true,
-      lines: [`Sign in to Shellport with this URL (its token changes at every start): ${URL_BASE}/auth/token?token=${token}`],
+      lines: [`Sign in to Shellport with this URL (it works once; run this command again for a new one): ${URL_BASE}/auth/token?token=${token}`],
     });
     expect(testApp.logText()).not.toContain(token);
 
@@ -34,14 +34,22 @@ describe('the sign-in link file (npm run sign-in-link)', () => {
     await claimable.app.startupToken.publish(URL_BASE);
     expect(readSignInLinks(claimable.dataDir)).toEqual({
       ok: true,
-      lines: [`No owner yet. Claim this server by signing in with GitHub from this URL: ${URL_BASE}/auth/setup?token=${claimable.app.startupToken.value}`],
+      lines: [`No owner yet. Claim this server by signing in with GitHub from this URL (it works once): ${URL_BASE}/auth/setup?token=${claimable.app.startupToken.setupValue}`],
     });
 
-    const linkless = await buildTestApp({ HOST: '0.0.0.0', GITHUB_ALLOWED_USER: 'octocat', GITHUB_CLIENT_ID: 'Iv1.example' });
+    const linkless = await buildTestApp({ HOST: '0.0.0.0', GITHUB_ALLOWED_USER: 'octocat', GITHUB_CLIENT_ID: 'Iv1.example', GITHUB_CLIENT_SECRET: 'example-secret' });
     await linkless.app.startupToken.publish(URL_BASE);
     const answer = readSignInLinks(linkless.dataDir);
     expect(answer).toEqual({ ok: true, lines: [expect.stringContaining(`prints no sign-in link`)] });
     expect(JSON.stringify(answer)).not.toContain(linkless.app.startupToken.value);
+
+    // With token sign-in off but the device flow on, the link spares a new browser's device sign-in the approval.
+    const deviceOnly = await buildTestApp({ HOST: '0.0.0.0', GITHUB_ALLOWED_USER: 'octocat', GITHUB_CLIENT_ID: 'Iv1.example' });
+    await deviceOnly.app.startupToken.publish(URL_BASE);
+    expect(readSignInLinks(deviceOnly.dataDir)).toEqual({
+      ok: true,
+      lines: [`To sign in with a device code from a browser that no signed-in browser can approve, open this URL in it first (it works once): ${URL_BASE}/auth/token?token=${deviceOnly.app.startupToken.value}`],
+    });
   });
 
   it('refuses a file left by a server that died, and one it did not write', () => {

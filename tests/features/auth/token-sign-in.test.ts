@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readSignInLinks } from '../../../src/features/auth/startup-link.js';
 import { extractStartupToken } from '../../../src/features/auth/wire.js';
 import { buildTestApp } from '../../helpers/app.js';
 import { setCookies } from '../../helpers/github-sign-in.js';
@@ -9,7 +10,7 @@ describe('start-up token sign-in', () => {
     const { app } = testApp;
     const token = app.startupToken.value;
     const lines = await app.startupToken.describe('http://127.0.0.1:3000');
-    expect(lines).toContainEqual(`Sign in to Shellport with this URL (its token changes at every start): http://127.0.0.1:3000/auth/token?token=${token}`);
+    expect(lines).toContainEqual(`Sign in to Shellport with this URL (it works once; run this command again for a new one): http://127.0.0.1:3000/auth/token?token=${token}`);
 
     const response = await app.inject({ method: 'GET', url: `/auth/token?token=${token}`, headers: { 'user-agent': 'test-browser' } });
     expect(response.statusCode).toBe(302);
@@ -29,10 +30,10 @@ describe('start-up token sign-in', () => {
 
   it('accepts the whole printed link pasted into the token field, as well as the bare token', async () => {
     const { app } = await buildTestApp({ HOST: '127.0.0.1' });
-    const token = app.startupToken.value;
-    // The sign-in page's form sends whatever was pasted as `token`.
+    // The sign-in page's form sends whatever was pasted as `token`; each link works once.
     const pasted = (value: string) => app.inject({ method: 'GET', url: `/auth/token?token=${encodeURIComponent(value)}` });
-    for (const value of [`http://127.0.0.1:3000/auth/token?token=${token}`, ` ${token}\n`, `/auth/setup?token=${token}`]) {
+    for (const shape of [(token: string) => `http://127.0.0.1:3000/auth/token?token=${token}`, (token: string) => ` ${token}\n`, (token: string) => `?token=${token}`]) {
+      const value = shape(app.startupToken.value);
       const response = await pasted(value);
       expect(response.statusCode, value).toBe(302);
       expect(setCookies(response).get('shellport_session')).toBeTruthy();
@@ -49,6 +50,33 @@ describe('start-up token sign-in', () => {
     expect(extractStartupToken('token=abc')).toBe('abc');
     expect(extractStartupToken('  abc \n')).toBe('abc');
     expect(extractStartupToken('')).toBe('');
+  });
+
+  it('works once: a new link replaces it, in the link file too, and the used one is refused', async () => {
+    const testApp = await buildTestApp({ HOST: '127.0.0.1' });
+    const { app, dataDir } = testApp;
+    await app.startupToken.publish('http://127.0.0.1:3000');
+    const used = app.startupToken.value;
+    const first = await app.inject({ method: 'GET', url: `/auth/token?token=${used}`, headers: { 'user-agent': 'browser-a' } });
+    expect(first.statusCode).toBe(302);
+    expect(setCookies(first).get('shellport_session')).toBeTruthy();
+
+    // Another browser with the same link gets nothing.
+    const second = await app.inject({ method: 'GET', url: `/auth/token?token=${used}`, headers: { 'user-agent': 'browser-b' } });
+    expect(second.statusCode).toBe(401);
+    expect(second.body).toContain('each works once');
+    expect(setCookies(second).get('shellport_session')).toBeUndefined();
+
+    // npm run sign-in-link prints the new one, which works (once).
+    const fresh = app.startupToken.value;
+    expect(fresh).not.toBe(used);
+    const printed = readSignInLinks(dataDir);
+    expect(printed).toEqual({ ok: true, lines: [expect.stringContaining(`/auth/token?token=${fresh}`)] });
+    expect(JSON.stringify(printed)).not.toContain(used);
+    expect((await app.inject({ method: 'GET', url: `/auth/token?token=${fresh}` })).statusCode).toBe(302);
+    expect((await app.inject({ method: 'GET', url: `/auth/token?token=${fresh}` })).statusCode).toBe(401);
+    // Neither token is in a log line.
+    for (const token of [used, fresh, app.startupToken.value]) expect(testApp.logText()).not.toContain(token);
   });
 
   it('refuses a wrong token with 401 and a denied AuthLog row', async () => {

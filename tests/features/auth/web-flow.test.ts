@@ -42,7 +42,8 @@ describe('GitHub web flow', () => {
     expect(me.statusCode).toBe(200);
     expect(me.json()).toMatchObject({
       owner: { githubId: 1001, login: 'owner', name: 'The Owner', avatarUrl: 'https://avatars.example/1001' },
-      github: { state: 'connected', webFlow: true, deviceFlow: true },
+      // With the web flow configured, the device flow is off unless GITHUB_DEVICE_FLOW=true.
+      github: { state: 'connected', webFlow: true, deviceFlow: false },
     });
 
     // The token GitHub issued works through app.github, is not plaintext in the database file, and never reaches a log.
@@ -184,7 +185,7 @@ describe('GitHub web flow', () => {
     const testApp = await buildTestApp(fakeGitHubEnv(fake));
     const { app } = testApp;
     const lines = await app.startupToken.describe('http://127.0.0.1:3000');
-    expect(lines.join('\n')).toContain(`Claim this server by signing in with GitHub from this URL: http://127.0.0.1:3000/auth/setup?token=${app.startupToken.value}`);
+    expect(lines.join('\n')).toContain(`Claim this server by signing in with GitHub from this URL (it works once): http://127.0.0.1:3000/auth/setup?token=${app.startupToken.setupValue}`);
 
     const noToken = await signInWithGitHub(app, fake, 'stranger');
     expect(noToken.callback.statusCode).toBe(403);
@@ -192,7 +193,7 @@ describe('GitHub web flow', () => {
     const wrongToken = await signInWithGitHub(app, fake, 'stranger', { setupToken: 'guess' });
     expect(wrongToken.callback.statusCode).toBe(403);
 
-    const claim = await signInWithGitHub(app, fake, 'owner', { setupToken: app.startupToken.value });
+    const claim = await signInWithGitHub(app, fake, 'owner', { setupToken: app.startupToken.setupValue });
     expect(claim.cookie).not.toBeNull();
     const settings = await app.db.settings.findUniqueOrThrow({ where: { id: 'singleton' } });
     expect(settings.githubUserId).toBe(1001);
@@ -202,13 +203,48 @@ describe('GitHub web flow', () => {
     expect(await app.startupToken.describe('http://127.0.0.1:3000')).not.toContainEqual(expect.stringContaining('/auth/setup'));
 
     // Claimed: the setup token no longer helps anyone else.
-    const late = await signInWithGitHub(app, fake, 'stranger', { setupToken: app.startupToken.value });
+    const late = await signInWithGitHub(app, fake, 'stranger', { setupToken: app.startupToken.setupValue });
     expect(late.callback.statusCode).toBe(403);
     expect(JSON.parse((await app.db.authLog.findFirstOrThrow({ where: { action: 'denied' }, orderBy: { id: 'desc' } })).details)).toMatchObject({
       reason: 'not_owner',
     });
     expect((await signInWithGitHub(app, fake, 'owner')).cookie).not.toBeNull();
-    expectNoSecretsInLogs(testApp, [app.startupToken.value]);
+    expectNoSecretsInLogs(testApp, [app.startupToken.value, app.startupToken.setupValue]);
+  });
+
+  it('has a setup link apart from the sign-in link: it works once, and its cookie goes once the claim is made', async () => {
+    const testApp = await buildTestApp(fakeGitHubEnv(fake, { HOST: '127.0.0.1' }));
+    const { app } = testApp;
+    const setupToken = app.startupToken.setupValue;
+    const signInToken = app.startupToken.value;
+    expect(setupToken).not.toBe(signInToken);
+    // Neither token opens the other's door.
+    expect((await app.inject({ method: 'GET', url: `/auth/setup?token=${signInToken}` })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'GET', url: `/auth/token?token=${setupToken}` })).statusCode).toBe(401);
+
+    const setup = await app.inject({ method: 'GET', url: `/auth/setup?token=${setupToken}` });
+    expect(setup.statusCode).toBe(302);
+    // The cookie holds a grant of its own, not the token; the token is used up and a new one replaces it.
+    const grant = setCookies(setup).get('shellport_setup')!;
+    expect(grant).toMatch(/^[\w-]{43}$/);
+    expect(grant).not.toBe(setupToken);
+    expect(app.startupToken.setupValue).not.toBe(setupToken);
+    const again = await app.inject({ method: 'GET', url: `/auth/setup?token=${setupToken}` });
+    expect(again.statusCode).toBe(401);
+    expect(setCookies(again).get('shellport_setup')).toBeUndefined();
+    const options = async (cookie: string) => (await app.inject({ method: 'GET', url: '/auth/options', headers: { cookie } })).json() as { setupTokenReceived: boolean };
+    expect(await options(`shellport_setup=${grant}`)).toMatchObject({ setupTokenReceived: true });
+
+    const claim = await signInWithGitHub(app, fake, 'owner', { cookie: `shellport_setup=${grant}` });
+    expect(claim.callback.statusCode).toBe(302);
+    expect(setCookies(claim.callback).get('shellport_setup')).toBe('');
+    expect((await app.db.settings.findUniqueOrThrow({ where: { id: 'singleton' } })).githubUserId).toBe(1001);
+    // The grant is spent, and no setup link is offered any more.
+    const after = await app.inject({ method: 'GET', url: '/auth/options', headers: { cookie: `shellport_setup=${grant}` } });
+    expect(after.json()).toMatchObject({ hasOwner: true, setupTokenReceived: false });
+    expect(setCookies(after).get('shellport_setup')).toBe('');
+    expect((await app.startupToken.links('http://127.0.0.1:3000')).setupUrl).toBeNull();
+    expectNoSecretsInLogs(testApp, [setupToken, grant, app.startupToken.setupValue]);
   });
 
   it('lets a browser already signed in with the start-up token claim the server by connecting GitHub', async () => {
@@ -223,16 +259,45 @@ describe('GitHub web flow', () => {
     expect(me.json()).toMatchObject({ owner: { githubId: 1001 }, github: { state: 'connected' } });
   });
 
-  it('rotates the session id at sign-in: the browser\'s previous session ends', async () => {
+  it('rotates the session id at sign-in, and leaves the browser\'s earlier session running, so that its terminals stay connected', async () => {
     const { app } = await buildTestApp(fakeGitHubEnv(fake, { GITHUB_ALLOWED_USER: '1001' }));
     const first = await signInWithGitHub(app, fake, 'owner');
+    // The transports close a session's terminal connections when the store says it ended.
+    const ended: string[][] = [];
+    app.auth.sessions.onEnded((ids) => ended.push([...ids]));
     const second = await signInWithGitHub(app, fake, 'owner', { cookie: first.cookie! });
     expect(second.cookie).not.toBeNull();
     expect(second.cookie).not.toBe(first.cookie);
     const probe = (cookie: string) => app.inject({ method: 'GET', url: '/api/me', headers: { cookie } }).then((r) => r.statusCode);
-    expect(await probe(first.cookie!)).toBe(401);
+    expect(await probe(first.cookie!)).toBe(200);
     expect(await probe(second.cookie!)).toBe(200);
-    expect(await app.db.authSession.count()).toBe(1);
+    expect(await app.db.authSession.count()).toBe(2);
+    expect(ended).toEqual([]);
+  });
+
+  it('refuses a sign-in started from another site (Sec-Fetch-Site), and starts one from Shellport\'s own page, a bookmark or a typed address', async () => {
+    const { app } = await buildTestApp(fakeGitHubEnv(fake, { GITHUB_ALLOWED_USER: '1001' }));
+    const start = (fetchSite?: string) =>
+      app.inject({ method: 'GET', url: '/auth/github', headers: { accept: 'text/html', ...(fetchSite ? { 'sec-fetch-site': fetchSite } : {}) } });
+    for (const fetchSite of ['cross-site', 'same-site']) {
+      const refused = await start(fetchSite);
+      expect(refused.statusCode, fetchSite).toBe(403);
+      expect(refused.headers.location).toBeUndefined();
+      expect(refused.body).toContain('only start from Shellport');
+      expect(setCookies(refused).get('shellport_oauth_state')).toBeUndefined();
+    }
+    const denied = await app.db.authLog.findMany({ where: { action: 'denied' } });
+    expect(denied.map((row) => JSON.parse(row.details))).toEqual([
+      { method: 'github_web', reason: 'cross_site_start' },
+      { method: 'github_web', reason: 'cross_site_start' },
+    ]);
+    for (const fetchSite of ['same-origin', 'none', undefined]) {
+      const started = await start(fetchSite);
+      expect(started.statusCode, String(fetchSite)).toBe(302);
+      expect(String(started.headers.location)).toMatch(new RegExp(`^${fake.url}/login/oauth/authorize\\?`));
+    }
+    // Signed in from the app itself, it still goes all the way.
+    expect((await signInWithGitHub(app, fake, 'owner', { headers: { 'sec-fetch-site': 'same-origin' } })).cookie).not.toBeNull();
   });
 
   it('sets the session cookie httpOnly, SameSite=Lax, Path=/, and Secure when PUBLIC_URL is https', async () => {

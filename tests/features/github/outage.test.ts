@@ -2,6 +2,7 @@
 // refresh say GitHub could not be reached, and no log line carries what the failed request carried
 // (client secret, code, PKCE verifier, device code, refresh token).
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Env } from '../../../src/config/index.js';
 import { startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
 import { buildTestApp, type TestApp, type TestClock } from '../../helpers/app.js';
 import { fakeGitHubEnv, setCookies, signInWithGitHub } from '../../helpers/github-sign-in.js';
@@ -11,12 +12,12 @@ afterEach(async () => {
   for (const fake of fakes.splice(0)) await fake.close();
 });
 
-async function appWithFake(options: Parameters<typeof startFakeGitHub>[0] = {}): Promise<TestApp & { fake: FakeGitHub }> {
+async function appWithFake(options: Parameters<typeof startFakeGitHub>[0] = {}, env: Env = {}): Promise<TestApp & { fake: FakeGitHub }> {
   let appClock: TestClock | undefined;
   const fake = await startFakeGitHub({ ...options, clock: { now: () => appClock?.now() ?? new Date() } });
   fakes.push(fake);
   fake.addUser({ login: 'owner', id: 1001 });
-  const testApp = await buildTestApp(fakeGitHubEnv(fake, { GITHUB_ALLOWED_USER: 'owner' }));
+  const testApp = await buildTestApp(fakeGitHubEnv(fake, { GITHUB_ALLOWED_USER: 'owner', ...env }));
   appClock = testApp.clock;
   return { ...testApp, fake };
 }
@@ -74,8 +75,9 @@ describe('GitHub sign-in endpoints during an outage', () => {
   });
 
   it('device flow: polling through the outage logs no device code', async () => {
-    const testApp = await appWithFake({ deviceInterval: 0 });
-    const started = await testApp.app.inject({ method: 'POST', url: '/auth/device' });
+    const testApp = await appWithFake({ deviceInterval: 0 }, { GITHUB_DEVICE_FLOW: 'true' });
+    // Started with the sign-in link's token: a server with an owner asks GitHub for nobody else's.
+    const started = await testApp.app.inject({ method: 'POST', url: '/auth/device', payload: { token: testApp.app.startupToken.value } });
     expect(started.statusCode).toBe(201);
     const cookie = `shellport_device=${setCookies(started).get('shellport_device')}`;
     testApp.fake.setSignInOutage(503);
