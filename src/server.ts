@@ -70,7 +70,7 @@ async function main() {
     return;
   }
   app.log.info({ url, dataDir: config.storage.dataDir }, `Shellport is running: open ${url}`);
-  if ((links.signInUrl || links.setupUrl) && links.file) {
+  if ((links.signInUrl || links.setupUrl || links.deviceSignInUrl) && links.file) {
     app.log.info({ file: links.file }, `The sign-in link changes at every start: print it with \`${LINK_COMMAND}\` (it is in ${links.file}, mode 0600)`);
   }
 }

@@ -28,11 +28,11 @@ export const slowClientsPlugin = fp(
     if (!behindProxy) capConnectionsPerAddress(app, limits.maxConnectionsPerAddress);
 
     app.addHook('onRequest', async (request) => {
-      if (hasBody(request)) watchBody(request, limits, request.routeOptions.config?.streamingBody === true);
+      if (hasBody(request) && isNetworkSocket(request)) watchBody(request, limits, request.routeOptions.config?.streamingBody === true);
     });
     app.addHook('onResponse', async (request) => {
       const raw = request.raw;
-      if (!hasBody(request) || raw.complete || raw.headers.upgrade) return;
+      if (!hasBody(request) || raw.complete || raw.headers.upgrade || !isNetworkSocket(request)) return;
       // Answered before the body finished (refused, too large, failed): Node reads the rest to keep
       // the connection, which a client trickling its body would hold open forever. A body that is
       // nearly there still arrives; one that is not by then ends the connection.
@@ -44,6 +44,12 @@ export const slowClientsPlugin = fp(
   },
   { name: 'slow-clients' },
 );
+
+/** A real connection (inject() hands requests a stand-in socket that cannot be destroyed). */
+function isNetworkSocket(request: FastifyRequest): boolean {
+  const socket = request.raw.socket as Partial<Socket> | undefined;
+  return typeof socket?.destroy === 'function' && typeof socket.bytesRead === 'number';
+}
 
 function hasBody(request: FastifyRequest): boolean {
   const { headers } = request.raw;

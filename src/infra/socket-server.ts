@@ -2,8 +2,7 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { Server, type Socket } from 'socket.io';
-import { endConnectionsOnSignOut } from '../features/auth/connection-watch.js';
+import { type Namespace, Server, type Socket } from 'socket.io';
 import type { AuthSession } from '../generated/prisma/client.js';
 import type { AppError } from '../http/errors.js';
 import { PUBLIC_ROUTE } from '../http/route-config.js';
@@ -23,8 +22,6 @@ export interface AuthenticatedSocketData {
 export interface SocketServerOptions {
   /** Largest message a client may send, in bytes; a bigger one closes its connection. */
   maxHttpBufferSize: number;
-  /** How often connected sockets' sign-in sessions are checked again (a revoked one is disconnected). */
-  revalidateIntervalMs?: number;
 }
 
 const kAuthSession = Symbol('shellport.authSession');
@@ -104,33 +101,23 @@ export const socketServerPlugin = fp(
       (socket.data as AuthenticatedSocketData).authSession = session;
       next();
     };
+    // Every namespace, tracked through the public event (not Socket.IO's private registry), for shutdown.
+    const namespaces = new Set<Namespace>([io.of('/')]);
     io.use(requireSession);
-    io.on('new_namespace', (namespace) => namespace.use(requireSession));
-
-    // `disconnect(true)` closes the connection, and clients do not reconnect after it.
-    const stopWatching = endConnectionsOnSignOut({
-      auth: app.auth,
-      log: app.log,
-      revalidateIntervalMs: options.revalidateIntervalMs ?? 60_000,
-      connections: () =>
-        [...io._nsps.values()].flatMap((namespace) =>
-          [...namespace.sockets.values()].flatMap((socket) => {
-            const session = (socket.data as Partial<AuthenticatedSocketData>).authSession;
-            return session ? [{ request: socket.request, authSessionId: session.id, end: () => socket.disconnect(true) }] : [];
-          }),
-        ),
+    io.on('new_namespace', (namespace) => {
+      namespaces.add(namespace);
+      namespace.use(requireSession);
     });
 
     app.decorate('io', io);
     // Open WebSockets would keep the HTTP server from closing.
     app.addHook('preClose', async () => {
-      stopWatching();
-      for (const namespace of io._nsps.values()) namespace.disconnectSockets(true);
+      for (const namespace of namespaces) namespace.disconnectSockets(true);
       io.engine.close();
     });
     app.addHook('onClose', async () => {
       // Fastify closes the HTTP server itself; io.close() would close it a second time.
-      for (const namespace of io._nsps.values()) namespace.removeAllListeners();
+      for (const namespace of namespaces) namespace.removeAllListeners();
     });
   },
   { name: 'socket-server', dependencies: ['security', 'auth-guard'] },

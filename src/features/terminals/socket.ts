@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Namespace, Server, Socket } from 'socket.io';
 import type { TerminalsConfig } from '../../config/terminals.js';
+import { endConnectionsOnSignOut } from '../auth/connection-watch.js';
 import type { AuthGuard } from '../auth/guard.js';
 import type { AuthenticatedSocketData } from '../../infra/socket-server.js';
 import { type AckFn, openTerminalConnection } from './connection.js';
@@ -19,13 +20,15 @@ export interface TerminalSocketDeps {
   auth: AuthGuard;
   config: TerminalsConfig;
   log: FastifyBaseLogger;
+  /** How often connected sockets' sign-in sessions are checked again (a revoked one is disconnected). */
+  revalidateIntervalMs?: number;
 }
 
 /**
  * The /terminals Socket.IO namespace: each socket is one terminal connection (connection.ts);
  * Socket.IO carries its events, acknowledgements and binary output.
  */
-export function registerTerminalSocketHandlers({ io, manager, auth, config, log }: TerminalSocketDeps): () => void {
+export function registerTerminalSocketHandlers({ io, manager, auth, config, log, revalidateIntervalMs = 60_000 }: TerminalSocketDeps): () => void {
   const namespace = io.of(TERMINALS_NAMESPACE) as unknown as Namespace<
     Record<string, (...args: unknown[]) => void>,
     TerminalServerEvents,
@@ -33,6 +36,14 @@ export function registerTerminalSocketHandlers({ io, manager, auth, config, log 
     AuthenticatedSocketData
   >;
   const unsubscribe = manager.onChange((session) => namespace.emit('terminal:updated', { session }));
+  // A socket ends with its sign-in: `disconnect(true)` closes it, and clients do not reconnect after it.
+  const stopWatching = endConnectionsOnSignOut({
+    auth,
+    log,
+    revalidateIntervalMs,
+    connections: () =>
+      [...namespace.sockets.values()].map((socket) => ({ request: socket.request, authSessionId: socket.data.authSession.id, end: () => void socket.disconnect(true) })),
+  });
 
   namespace.on('connection', (socket: TerminalSocket) => {
     // Engine.IO's transport: busy while a write is in flight, 'ready' when it can take more.
@@ -77,5 +88,8 @@ export function registerTerminalSocketHandlers({ io, manager, auth, config, log 
     });
   });
 
-  return unsubscribe;
+  return () => {
+    stopWatching();
+    unsubscribe();
+  };
 }
