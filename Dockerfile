@@ -39,12 +39,15 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends git bash openssh-client ca-certificates tini less procps ${EXTRA_PACKAGES} \
  && rm -rf /var/lib/apt/lists/*
 
-# The owner's shells run as this user; its home is where a terminal without a workspace starts.
+# Two accounts (docs/security.md, "What a program in a terminal can reach"). The server runs as root:
+# it keeps /data (database, vault key, backups, terminal output) to itself, mode 0700, and starts the
+# owner's shells, its git commands and uploads as `shellport` (TERMINAL_USER below), which owns its
+# home and the workspaces in it and cannot read /data or the server's process. Root is needed to
+# switch accounts; the shells keep no capability.
 ARG SHELLPORT_UID=1001
 RUN useradd --create-home --home-dir /home/shellport --shell /bin/bash --uid ${SHELLPORT_UID} --user-group shellport \
- && mkdir -p /data \
- && chown shellport:shellport /data \
- && chmod 0700 /data
+ && install -d -m 0700 -o shellport -g shellport /home/shellport/workspaces \
+ && install -d -m 0700 -o root -g root /data
 
 # The application stays owned by root: the shells can read it but not change it.
 WORKDIR /app
@@ -59,10 +62,11 @@ COPY --from=build /app/scripts ./scripts
 ENV HOST=0.0.0.0 \
     PORT=3000 \
     DATA_DIR=/data \
+    TERMINAL_USER=shellport \
+    WORKSPACES_DIR=/home/shellport/workspaces \
     LANG=C.UTF-8
 VOLUME ["/data"]
 EXPOSE 3000
-USER shellport
 
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]

@@ -11,9 +11,11 @@
 # Layout (matches scripts/shellport.service):
 #   /opt/shellport/releases/<version>-<time>   one built release each, owned by root
 #   /opt/shellport/current                     symlink to the active release
-#   /etc/shellport/shellport.env               settings (created once, never overwritten)
-#   /var/lib/shellport                         home of the shellport user; data in ./data
-# See docs/deploy.md.
+#   /etc/shellport/shellport.env               settings (created once, never overwritten; root's only)
+#   /var/lib/shellport/data                    DATA_DIR: the server's (root), mode 0700
+#   /var/lib/shellport/home                    home of the shellport account the shells run as,
+#                                              with the workspaces in ./workspaces
+# An install from before the two accounts is moved to this layout (separate_accounts). See docs/deploy.md.
 set -euo pipefail
 
 PREFIX=/opt/shellport
@@ -21,8 +23,11 @@ ETC_DIR=/etc/shellport
 ENV_FILE=$ETC_DIR/shellport.env
 STATE_DIR=/var/lib/shellport
 DATA_DIR=$STATE_DIR/data
+SHELLS_HOME=$STATE_DIR/home
+WORKSPACES_DIR=$SHELLS_HOME/workspaces
 UNIT_FILE=/etc/systemd/system/shellport.service
-SERVICE_USER=shellport
+# The account the owner's shells run as (TERMINAL_USER in the unit); the server runs as root.
+SHELLS_USER=shellport
 KEEP_RELEASES=3
 MIN_NODE=20.19.0
 
@@ -31,7 +36,7 @@ action=install
 start=yes
 restore_database=no
 
-usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
 
@@ -109,6 +114,9 @@ rollback() {
   [ -n "$current" ] || die "no release is installed"
   previous=$(releases | { grep -v '\.rolled-back$' || true; } | awk -v cur="$current" '$0 < cur' | tail -n 1)
   [ -n "$previous" ] || die "no release older than $(basename "$current") to roll back to"
+  if ! grep -q '^Environment=TERMINAL_USER=' "$previous/scripts/shellport.service"; then
+    die "$(basename "$previous") predates the two accounts (server and shells): rolling back to it needs the data handed back to one account first (docs/deploy.md, \"Upgrades and rollbacks\")"
+  fi
   stop_service
   if [ "$restore_database" = yes ]; then
     local copy
@@ -117,11 +125,12 @@ rollback() {
     local aside
     aside="$STATE_DIR/pre-upgrade/replaced-$(date -u +%Y%m%dT%H%M%SZ)"
     say "moving the current database to $aside and restoring the copy from before the upgrade"
-    install -d -m 0700 -o "$SERVICE_USER" -g "$SERVICE_USER" "$aside"
+    install -d -m 0700 -o root -g root "$aside"
     find "$DATA_DIR" -maxdepth 1 -name '*.db*' -exec mv -t "$aside" {} +
     cp -p "$copy"/* "$DATA_DIR"/
   fi
   say "switching to $(basename "$previous")"
+  install_unit "$previous"
   ln -sfn "$previous" "$PREFIX/current"
   # Remember the release we left, so installing the same checkout again is an explicit choice.
   mv "$current" "$current.rolled-back"
@@ -155,10 +164,18 @@ build_release() {
   printf '%s\n' "$release"
 }
 
+install_unit() { # the unit of a release, with the node binary found here
+  sed "s#^ExecStart=/usr/bin/node #ExecStart=$node_bin #" "$1/scripts/shellport.service" >"$UNIT_FILE"
+  chmod 0644 "$UNIT_FILE"
+}
+
 write_env_file() {
-  install -d -m 0750 -o root -g "$SERVICE_USER" "$ETC_DIR"
+  # Root's only: the shells' account must not read the secrets in it (systemd reads it as root).
+  install -d -m 0700 -o root -g root "$ETC_DIR"
   if [ -f "$ENV_FILE" ]; then
     say "keeping $ENV_FILE"
+    chown root:root "$ENV_FILE"
+    chmod 0600 "$ENV_FILE"
     return
   fi
   say "writing $ENV_FILE: set PUBLIC_URL and GitHub sign-in there (docs/deploy.md)"
@@ -175,7 +192,8 @@ PUBLIC_URL=
 # The reverse proxy on this host is the only one whose X-Forwarded-For is believed.
 TRUST_PROXY=127.0.0.1,::1
 
-# GitHub sign-in (docs/deploy.md, "GitHub OAuth App").
+# GitHub sign-in (docs/deploy.md, "GitHub OAuth App"). The client secret can instead come from a file
+# (LoadCredential= in the unit, GITHUB_CLIENT_SECRET_FILE; docs/configuration.md).
 GITHUB_CLIENT_ID=
 GITHUB_CLIENT_SECRET=
 GITHUB_ALLOWED_USER=
@@ -188,8 +206,44 @@ GITHUB_ALLOWED_USER=
 
 LOG_LEVEL=info
 EOF
-  chown root:"$SERVICE_USER" "$ENV_FILE"
-  chmod 0640 "$ENV_FILE"
+  chown root:root "$ENV_FILE"
+  chmod 0600 "$ENV_FILE"
+}
+
+# Before the two accounts (issue 18) the server and the shells were one account, shellport, whose home
+# was $STATE_DIR and which owned DATA_DIR, the workspaces inside it. Now DATA_DIR is root's and the shells'
+# home is $SHELLS_HOME, the workspaces in it (the server finds moved workspaces at start). Run while the
+# service is stopped; does nothing once done. chown -h: a symbolic link is changed, never what it points to.
+separate_accounts() {
+  if [ "$(getent passwd "$SHELLS_USER" | cut -d: -f6)" != "$SHELLS_HOME" ]; then
+    say "moving the home of $SHELLS_USER from $STATE_DIR to $SHELLS_HOME"
+    local entry
+    for entry in "$STATE_DIR"/* "$STATE_DIR"/.[!.]* "$STATE_DIR"/..?*; do
+      [ -e "$entry" ] || [ -L "$entry" ] || continue
+      case "$(basename "$entry")" in data | home | pre-upgrade) continue ;; esac
+      mv "$entry" "$SHELLS_HOME"/
+    done
+    usermod --home "$SHELLS_HOME" "$SHELLS_USER"
+    chown -hR "$SHELLS_USER:$SHELLS_USER" "$SHELLS_HOME"
+  fi
+  chown root:root "$STATE_DIR"
+  chmod 0711 "$STATE_DIR"
+  if [ -d "$DATA_DIR/workspaces" ] && [ ! -L "$DATA_DIR/workspaces" ]; then
+    if [ -n "$(ls -A "$WORKSPACES_DIR" 2>/dev/null || true)" ]; then
+      die "both $DATA_DIR/workspaces and $WORKSPACES_DIR hold workspaces: merge them into $WORKSPACES_DIR by hand, then run this again"
+    fi
+    say "moving the workspaces from $DATA_DIR/workspaces to $WORKSPACES_DIR"
+    rmdir "$WORKSPACES_DIR" 2>/dev/null || true
+    mv "$DATA_DIR/workspaces" "$WORKSPACES_DIR"
+    chown -hR "$SHELLS_USER:$SHELLS_USER" "$WORKSPACES_DIR"
+  fi
+  if [ -n "$(find "$DATA_DIR" "$STATE_DIR/pre-upgrade" ! -user root -print -quit 2>/dev/null)" ]; then
+    say "making $DATA_DIR the server's (root) alone"
+    chown -hR root:root "$DATA_DIR"
+    [ ! -d "$STATE_DIR/pre-upgrade" ] || chown -hR root:root "$STATE_DIR/pre-upgrade"
+  fi
+  chmod 0700 "$DATA_DIR"
+  [ -d "$WORKSPACES_DIR" ] || install -d -m 0700 -o "$SHELLS_USER" -g "$SHELLS_USER" "$WORKSPACES_DIR"
 }
 
 install_release() {
@@ -201,11 +255,14 @@ install_release() {
     say "no apt-get: make sure git, bash, ssh, python3, make and g++ are installed"
   fi
 
-  if ! id "$SERVICE_USER" >/dev/null 2>&1; then
-    say "creating the $SERVICE_USER user (home $STATE_DIR)"
-    useradd --system --user-group --home-dir "$STATE_DIR" --create-home --shell /bin/bash "$SERVICE_USER"
+  # Existing directories change hands only once the service has stopped (separate_accounts).
+  [ -d "$STATE_DIR" ] || install -d -m 0711 -o root -g root "$STATE_DIR"
+  if ! id "$SHELLS_USER" >/dev/null 2>&1; then
+    say "creating the $SHELLS_USER account for the shells (home $SHELLS_HOME)"
+    useradd --system --user-group --home-dir "$SHELLS_HOME" --create-home --shell /bin/bash "$SHELLS_USER"
   fi
-  install -d -m 0700 -o "$SERVICE_USER" -g "$SERVICE_USER" "$STATE_DIR" "$DATA_DIR"
+  [ -d "$DATA_DIR" ] || install -d -m 0700 -o root -g root "$DATA_DIR"
+  [ -d "$SHELLS_HOME" ] || install -d -m 0700 -o "$SHELLS_USER" -g "$SHELLS_USER" "$SHELLS_HOME"
   write_env_file
 
   install -d -m 0755 "$PREFIX" "$PREFIX/releases"
@@ -220,12 +277,12 @@ install_release() {
     local copy
     copy="$STATE_DIR/pre-upgrade/$(basename "$release")"
     say "copying the database to $copy before upgrading"
-    install -d -m 0700 -o "$SERVICE_USER" -g "$SERVICE_USER" "$STATE_DIR/pre-upgrade" "$copy"
+    install -d -m 0700 -o root -g root "$STATE_DIR/pre-upgrade" "$copy"
     find "$DATA_DIR" -maxdepth 1 -name '*.db*' -exec cp -p -t "$copy" {} +
   fi
 
-  sed "s#^ExecStart=/usr/bin/node #ExecStart=$node_bin #" "$release/scripts/shellport.service" >"$UNIT_FILE"
-  chmod 0644 "$UNIT_FILE"
+  separate_accounts
+  install_unit "$release"
   ln -sfn "$release" "$PREFIX/current"
   say "active release: $(basename "$release")"
 

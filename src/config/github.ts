@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import { emptyToUndefined, httpUrl, optionalString } from './env.js';
+import { emptyToUndefined, httpUrl, integer, optionalString } from './env.js';
+import { secretFilePath } from './secret-files.js';
 
 export const githubEnv = {
   GITHUB_CLIENT_ID: optionalString(),
   GITHUB_CLIENT_SECRET: optionalString(),
+  GITHUB_CLIENT_SECRET_FILE: secretFilePath(),
   GITHUB_URL: httpUrl(),
   GITHUB_API_URL: httpUrl(),
   GITHUB_ALLOWED_USER: z.preprocess(
@@ -21,6 +23,7 @@ export const githubEnv = {
       .regex(/^[\w:, -]*$/, { error: 'OAuth scopes separated by spaces or commas, such as "repo read:user"' })
       .default('repo read:user'),
   ),
+  GITHUB_TIMEOUT_MS: integer({ min: 500, max: 300_000, default: 15_000 }),
 };
 
 type GitHubEnv = z.infer<z.ZodObject<typeof githubEnv>>;
@@ -39,6 +42,11 @@ export interface GitHubConfig {
   /** The only GitHub user who may sign in; null means "claimed by the first sign-in with the setup token". */
   allowedUser: AllowedUser | null;
   scopes: string[];
+  /**
+   * The longest any one call to GitHub may take (REST, OAuth, git over HTTP without a byte arriving):
+   * the API then answers 504 github_timeout instead of waiting.
+   */
+  timeoutMs: number;
 }
 
 export function buildGitHubConfig(env: GitHubEnv): GitHubConfig {
@@ -52,5 +60,6 @@ export function buildGitHubConfig(env: GitHubEnv): GitHubConfig {
     allowedUser:
       allowed === undefined ? null : /^\d+$/.test(allowed) ? { kind: 'id', id: Number(allowed) } : { kind: 'login', login: allowed.toLowerCase() },
     scopes: env.GITHUB_SCOPES.split(/[\s,]+/).filter(Boolean),
+    timeoutMs: env.GITHUB_TIMEOUT_MS,
   };
 }

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { emptyToUndefined } from './env.js';
+import { secretFilePath } from './secret-files.js';
 
 export const metricsEnv = {
   METRICS_TOKEN: z.preprocess(
     emptyToUndefined,
     z.string().min(16, { error: 'at least 16 characters (generate one with `openssl rand -hex 32`)' }).optional(),
   ),
+  METRICS_TOKEN_FILE: secretFilePath(),
 };
 
 export interface MetricsConfig {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { emptyToUndefined, integer } from './env.js';
+import { terminalUser, type TerminalUser } from './terminal-user.js';
 
 /**
  * Server environment variables a shell may inherit. Everything else in the server's environment
@@ -35,6 +36,7 @@ export const terminalsEnv = {
       })
       .default([]),
   ),
+  TERMINAL_USER: terminalUser(),
 };
 
 type TerminalsEnv = z.infer<z.ZodObject<typeof terminalsEnv>>;
@@ -74,6 +76,11 @@ export interface TerminalsConfig {
   shellsFile: string;
   /** The part of the server environment shells inherit (see INHERITED_ENV_NAMES and TERMINAL_PASS_ENV). */
   baseEnv: Readonly<Record<string, string>>;
+  /**
+   * TERMINAL_USER: the account shells (and the server's git and file work in workspaces) run as when
+   * it is not the server's own; null: the server's own account. `baseEnv` then has its HOME, USER, LOGNAME.
+   */
+  user: TerminalUser | null;
 }
 
 /** Builds the terminals section; `rawEnv` supplies the allow-listed variables shells inherit. */
@@ -87,6 +94,11 @@ export function buildTerminalsConfig(env: TerminalsEnv, rawEnv: Record<string, s
   for (const name of Object.keys(rawEnv)) if (LOCALE_VARIABLE.test(name)) inherit(name);
   for (const name of env.TERMINAL_PASS_ENV) inherit(name);
   baseEnv.PATH ??= FALLBACK_PATH;
+  if (env.TERMINAL_USER) {
+    baseEnv.HOME = env.TERMINAL_USER.home;
+    baseEnv.USER = env.TERMINAL_USER.name;
+    baseEnv.LOGNAME = env.TERMINAL_USER.name;
+  }
 
   const high = env.TERMINAL_FLOW_HIGH_WATERMARK_KB * 1024;
   // The ring must hold everything a counted client has not acknowledged plus the chunk in flight,
@@ -112,5 +124,6 @@ export function buildTerminalsConfig(env: TerminalsEnv, rawEnv: Record<string, s
     uploadMaxBytes: env.UPLOAD_MAX_MB * 1024 * 1024,
     shellsFile: env.TERMINAL_SHELLS_FILE,
     baseEnv,
+    user: env.TERMINAL_USER,
   };
 }

@@ -66,9 +66,21 @@ function toErrorReply(error: FastifyError | Error, request: FastifyRequest): { s
   };
 }
 
-/** One error shape everywhere: `{ error: { code, message, details } }`. */
+/**
+ * One error shape everywhere: `{ error: { code, message, details } }`. While the server closes, the
+ * answers to requests still in flight (often 503 `server_shutting_down`, their calls to GitHub or git
+ * aborted) end their connections: Node's close waits for every open connection, and a keep-alive one
+ * would otherwise hold the shutdown for Fastify's keep-alive timeout (72 s).
+ */
 export const errorHandlerPlugin = fp(
   async (app: FastifyInstance) => {
+    let closing = false;
+    app.addHook('preClose', async () => {
+      closing = true;
+    });
+    app.addHook('onSend', async (_request, reply) => {
+      if (closing) reply.header('connection', 'close');
+    });
     app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const { status, body } = toErrorReply(error, request);
       if (status >= 500) request.log.error({ err: error }, 'request failed');

@@ -2,6 +2,7 @@ import { writeSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import * as nodePty from 'node-pty';
+import { adoptUserGroups, spawnIdentity, type TerminalUser } from './terminal-user.js';
 
 /** One running pseudo-terminal. Output arrives as raw bytes, never decoded. */
 export interface PtyProcess {
@@ -139,7 +140,14 @@ const hasProc = () =>
     .then(() => true)
     .catch(() => false);
 
-export function createPtyHost(): PtyHost {
+export interface PtyHostOptions {
+  /** TERMINAL_USER: shells run as this account when it is not the server's own (the server is then root). */
+  user?: TerminalUser | null;
+}
+
+export function createPtyHost({ user = null }: PtyHostOptions = {}): PtyHost {
+  const identity = spawnIdentity(user);
+  adoptUserGroups(user);
   const freshSessions = createSessionScanner();
   const members = async (sid: number) => (await freshSessions()).get(sid) ?? [];
   return {
@@ -150,6 +158,7 @@ export function createPtyHost(): PtyHost {
         rows: options.rows,
         cwd: options.cwd,
         env: options.env,
+        ...identity,
         // Raw bytes: a UTF-8 sequence split across two reads must reach the browser intact.
         encoding: null,
       });

@@ -121,21 +121,30 @@ describe('Dockerfile', () => {
     expect(instructionsOf(build, 'WORKDIR').at(-1)!.args).toBe('/app');
   });
 
-  it('runs as a non-root user that owns /data and has a home for the shells', () => {
-    const user = instructionsOf(runtime, 'USER').at(-1)!.args;
-    expect(user).not.toMatch(/^(root|0)(:|$)/);
+  // Issue 18: shells as another account than the server, which keeps /data and its process to itself.
+  it('runs the server as root with /data its own, and the shells as an account that owns its home and the workspaces', () => {
+    // No USER: root, which the server needs to start each shell as TERMINAL_USER.
+    expect(instructionsOf(runtime, 'USER')).toEqual([]);
     const useradd = runCommands(runtime).find((c) => c.startsWith('useradd'))!;
-    expect(useradd.split(/\s+/).at(-1)).toBe(user);
+    const shells = useradd.split(/\s+/).at(-1)!;
+    expect(shells).not.toMatch(/^(root|0)$/);
+    expect(runtimeEnv.TERMINAL_USER).toBe(shells);
     expect(useradd).toMatch(/--home-dir \/home\/shellport\b/);
     expect(useradd).toContain('--create-home');
-    expect(runCommands(runtime)).toContain(`chown ${user}:${user} ${runtimeEnv.DATA_DIR}`);
+    expect(runtimeEnv.WORKSPACES_DIR).toBe('/home/shellport/workspaces');
+    expect(runCommands(runtime)).toContain(`install -d -m 0700 -o ${shells} -g ${shells} ${runtimeEnv.WORKSPACES_DIR}`);
+    expect(runCommands(runtime)).toContain(`install -d -m 0700 -o root -g root ${runtimeEnv.DATA_DIR}`);
+    // The workspaces are outside DATA_DIR, so the start-up check of the two-account layout passes.
+    expect(path.relative(runtimeEnv.DATA_DIR!, runtimeEnv.WORKSPACES_DIR!).startsWith('..')).toBe(true);
   });
 
   it('sets only variables the app knows, and they configure it as the image declares', () => {
     for (const name of Object.keys(runtimeEnv)) {
       expect(CONFIG_VARIABLES.has(name) || SHELL_VARIABLES.has(name), `${name} is a Shellport config variable`).toBe(true);
     }
-    const config = loadConfig(runtimeEnv);
+    // This machine has no account named like the image's TERMINAL_USER: its lookup is left out here.
+    const { TERMINAL_USER: _shells, ...hostEnv } = runtimeEnv;
+    const config = loadConfig(hostEnv);
     expect(config.server.host).toBe('0.0.0.0');
     expect(config.server.port).toBe(exposedPort());
     expect(config.storage.dataDir).toBe('/data');

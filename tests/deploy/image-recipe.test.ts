@@ -79,13 +79,15 @@ describe('the Docker image recipe, performed outside Docker (slow)', () => {
       expect(existsSync(path.join(runDir, 'src'))).toBe(false);
 
       // Start the CMD the way the image does, with the image's environment but a temp DATA_DIR,
-      // loopback and a free port.
+      // loopback and a free port; shells as this machine's user, which has no `shellport` account
+      // (tests/features/terminals/terminal-user.test.ts runs the two-account layout).
       const [command, ...args] = execForm(instructionsOf(runtime, 'CMD').at(-1)!.args);
       expect(command).toBe('node');
       const dataDir = path.join(work, 'data');
+      const imageEnv = { ...stageEnv(runtime), TERMINAL_USER: '', WORKSPACES_DIR: path.join(work, 'workspaces') };
       const server = spawn(process.execPath, args, {
         cwd: runDir,
-        env: { PATH: process.env.PATH, HOME: work, ...stageEnv(runtime), HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir },
+        env: { PATH: process.env.PATH, HOME: work, ...imageEnv, HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';
@@ -110,7 +112,7 @@ describe('the Docker image recipe, performed outside Docker (slow)', () => {
         const link = spawnSync('npm', ['run', '--silent', 'sign-in-link'], {
           cwd: runDir,
           encoding: 'utf8',
-          env: { PATH: process.env.PATH, HOME: work, ...stageEnv(runtime), HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir },
+          env: { PATH: process.env.PATH, HOME: work, ...imageEnv, HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir },
         });
         expect(link.status, `${link.stdout}\n${link.stderr}`).toBe(0);
         const token = new RegExp(`${url}/auth/token\\?token=([\\w-]+)`).exec(link.stdout)?.[1];
@@ -127,7 +129,7 @@ describe('the Docker image recipe, performed outside Docker (slow)', () => {
       const backup = spawnSync('npm', ['run', 'backup'], {
         cwd: runDir,
         encoding: 'utf8',
-        env: { PATH: process.env.PATH, HOME: work, ...stageEnv(runtime), DATA_DIR: dataDir },
+        env: { PATH: process.env.PATH, HOME: work, ...imageEnv, DATA_DIR: dataDir },
       });
       expect(backup.status, `${backup.stdout}\n${backup.stderr}`).toBe(0);
     },

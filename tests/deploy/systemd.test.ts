@@ -19,6 +19,12 @@ const one = (key: string) => {
   expect(values, `[Service] ${key}`).toBeDefined();
   return values!.at(-1)!;
 };
+/** The value the unit's Environment= lines give `name`. */
+const environment = (name: string) => {
+  const assignment = (service.Environment ?? []).filter((line) => line.startsWith(`${name}=`)).at(-1);
+  expect(assignment, `Environment=${name}=…`).toBeDefined();
+  return assignment!.slice(name.length + 1);
+};
 const script = readRepoFile('scripts/install.sh');
 /** A top-level `NAME=value` assignment in install.sh, with $OTHER references expanded. */
 function scriptVariable(name: string): string {
@@ -53,9 +59,7 @@ describe('the systemd unit', () => {
     expect(Number(level)).toBeLessThan(5);
   });
 
-  it('runs dist/server.js as the dedicated user, restarting on failure, settings from the environment file', () => {
-    expect(one('User')).toBe('shellport');
-    expect(one('Group')).toBe('shellport');
+  it('runs dist/server.js, restarting on failure, settings from the environment file', () => {
     expect(one('Restart')).toBe('on-failure');
     const workingDirectory = one('WorkingDirectory');
     expect(one('ExecStart')).toBe(`/usr/bin/node --enable-source-maps --max-semi-space-size=1 ${workingDirectory}/dist/server.js`);
@@ -69,14 +73,33 @@ describe('the systemd unit', () => {
     expect(one('ProtectSystem')).toBe('strict');
     expect(one('ProtectHome')).toBe('true');
     expect(one('PrivateTmp')).toBe('true');
-    expect(one('CapabilityBoundingSet')).toBe('');
     expect(service.MemoryDenyWriteExecute).toBeUndefined(); // would break V8's JIT
     const writable = one('ReadWritePaths').split(/\s+/);
-    const dataDir = /^DATA_DIR=(.+)$/.exec(one('Environment'))![1]!;
+    const dataDir = environment('DATA_DIR');
     expect(dataDir).toBe(scriptVariable('DATA_DIR'));
     expect(writable.some((dir) => dataDir === dir || dataDir.startsWith(`${dir}/`))).toBe(true);
     expect(writable).toContain(scriptVariable('STATE_DIR'));
     expect(`/var/lib/${one('StateDirectory')}`).toBe(scriptVariable('STATE_DIR'));
+  });
+
+  // Issue 18: the shells must not read DATA_DIR, the key, the database or the server's process.
+  it('runs the server as root with only the capabilities to run the shells as another account, which owns the workspaces', () => {
+    expect(service.User).toBeUndefined();
+    expect(service.DynamicUser).toBeUndefined();
+    expect(one('CapabilityBoundingSet').split(/\s+/).sort()).toEqual(['CAP_DAC_READ_SEARCH', 'CAP_KILL', 'CAP_SETGID', 'CAP_SETUID']);
+    expect(one('AmbientCapabilities')).toBe('');
+    expect(environment('TERMINAL_USER')).toBe(scriptVariable('SHELLS_USER'));
+    const workspaces = environment('WORKSPACES_DIR');
+    expect(workspaces).toBe(scriptVariable('WORKSPACES_DIR'));
+    expect(path.dirname(workspaces)).toBe(scriptVariable('SHELLS_HOME'));
+    // Both under the sandbox's writable state directory, the workspaces outside DATA_DIR.
+    expect(path.relative(environment('DATA_DIR'), workspaces).startsWith('..')).toBe(true);
+    expect(workspaces.startsWith(`${scriptVariable('STATE_DIR')}/`)).toBe(true);
+    // The shells' account passes through the state directory to its home; DATA_DIR below it is 0700.
+    expect(one('StateDirectoryMode')).toBe('0711');
+    expect(script).toContain('install -d -m 0700 -o root -g root "$DATA_DIR"');
+    // The environment file holds secrets: root's only.
+    expect(script).toMatch(/chown root:root "\$ENV_FILE"\n\s*chmod 0600 "\$ENV_FILE"/);
   });
 
   it('lets Shellport shut down gracefully before systemd kills what is left', () => {

@@ -134,6 +134,57 @@ describe('fake GitHub: outages', () => {
   });
 });
 
+describe('fake GitHub: hanging', () => {
+  it('holds the requests of the hung scopes: for good, or answered after afterMs; released by setHang(null); a client that gives up ends its own', async () => {
+    const fake = await start();
+    fake.addUser({ login: 'octocat' });
+    const { accessToken } = fake.issueToken('octocat');
+    const api = (signal?: AbortSignal) => fetch(`${fake.apiUrl}/user`, { headers: { authorization: `token ${accessToken}` }, signal });
+
+    fake.setHang({ scopes: ['api'] });
+    const held = api();
+    // Another scope is not held.
+    const device = await fetch(`${fake.url}/login/device/code`, { method: 'POST', body: new URLSearchParams({ client_id: fake.clientId }) });
+    expect(device.status).toBe(200);
+    await expect.poll(() => fake.heldRequests.map((request) => request.path)).toEqual(['/api/v3/user']);
+    const gaveUp = new AbortController();
+    const abandoned = api(gaveUp.signal).catch((error: Error) => error.name);
+    await expect.poll(() => fake.heldRequests.length).toBe(2);
+    gaveUp.abort();
+    expect(await abandoned).toBe('AbortError');
+    await expect.poll(() => fake.heldRequests.length).toBe(1);
+
+    fake.setHang(null);
+    const released = await held;
+    expect(released.status).toBe(200);
+    expect(((await released.json()) as { login: string }).login).toBe('octocat');
+    expect(fake.requests.filter((request) => request.path === '/api/v3/user').map((request) => [request.held, request.status])).toEqual([
+      [true, 200],
+      [true, undefined],
+    ]);
+
+    fake.setHang({ afterMs: 300 });
+    const started = Date.now();
+    expect((await api()).status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+    expect(fake.heldRequests).toEqual([]);
+  });
+
+  it('holds git smart HTTP too, until the client gives up', async () => {
+    const fake = await start();
+    fake.addUser({ login: 'octocat' });
+    const bare = await createBareRepo(path.join(tempDir(), 'hello.git'), { branches: { main: ['first'] } });
+    fake.addRepo({ owner: 'octocat', name: 'hello', bare: bare.path });
+    fake.setHang({ scopes: ['git'] });
+    const env = gitTestEnv(tempDir(), { GIT_CONFIG_COUNT: '2', GIT_CONFIG_KEY_0: 'http.lowSpeedLimit', GIT_CONFIG_VALUE_0: '1', GIT_CONFIG_KEY_1: 'http.lowSpeedTime', GIT_CONFIG_VALUE_1: '1' });
+    const clone = await runGit(['clone', '--quiet', `${fake.url}/octocat/hello.git`, path.join(tempDir(), 'hello')], { env });
+    expect(clone.code).not.toBe(0);
+    expect(clone.stderr).toMatch(/Operation too slow/);
+    expect(fake.requests.at(-1)).toMatchObject({ path: '/octocat/hello.git/info/refs', held: true });
+    await expect.poll(() => fake.heldRequests).toEqual([]);
+  });
+});
+
 describe('fake GitHub: device flow', () => {
   it('answers pending, slows down by 5 s, then grants once; denied and expired codes fail as on GitHub', async () => {
     const clock = manualClock();

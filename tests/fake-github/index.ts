@@ -8,9 +8,9 @@ import { parseParams, readTextBody, sendText } from './http-util.js';
 import { findDevice, handleAccessToken, handleAuthorize, handleDeviceCode, handleDevicePage, type OAuthContext } from './oauth.js';
 import { apiNotFound, handleApi, type ApiContext } from './rest-api.js';
 import { FakeStore } from './store.js';
-import type { AddRepoInput, FakeGitHubOptions, FakeRepo, FakeUser, IssuedToken, RecordedRequest } from './types.js';
+import type { AddRepoInput, FakeGitHubOptions, FakeRepo, FakeUser, Hang, HangScope, IssuedToken, RecordedRequest } from './types.js';
 
-export type { AddRepoInput, FakeGitHubOptions, FakeRepo, FakeUser, IssuedToken, RecordedRequest, TokenKind } from './types.js';
+export type { AddRepoInput, FakeGitHubOptions, FakeRepo, FakeUser, Hang, HangScope, IssuedToken, RecordedRequest, TokenKind } from './types.js';
 
 export interface FakeGitHub {
   /** Web base (github.com equivalent), e.g. http://127.0.0.1:PORT */
@@ -43,6 +43,15 @@ export interface FakeGitHub {
    * this HTTP status with an HTML error page, as github.com does during an outage (e.g. 502, 503).
    */
   setSignInOutage(status: number | null): void;
+  /**
+   * While set, GitHub accepts the requests of these scopes (default all: `api`, `sign-in`, `git`) and
+   * holds them: never answered without `afterMs`, else answered as usual after `afterMs`. Held
+   * requests are in `requests` with `held: true` (and no status until answered). `setHang(null)` lets
+   * the requests still held go on and be answered; a client that gives up ends its own.
+   */
+  setHang(hang: Hang | null): void;
+  /** Requests held by setHang() right now (accepted, not yet answered). */
+  readonly heldRequests: RecordedRequest[];
   /** Every request received, in order. */
   readonly requests: RecordedRequest[];
   /** Requests to routes the fake does not know (strict mode) and requests that made the fake throw. */
@@ -59,6 +68,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const requests: RecordedRequest[] = [];
   const unexpectedRequests: RecordedRequest[] = [];
   let signInOutage: number | null = null;
+  let hang: Hang | null = null;
+  const held = new Map<RecordedRequest, (outcome: 'answer' | 'gone') => void>();
 
   // Filled in once the server listens and the port is known.
   let oauth!: OAuthContext;
@@ -81,6 +92,30 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     return entry;
   };
 
+  const scopeOf = (path: string): HangScope | null =>
+    isGitPath(path) ? 'git' : path.startsWith('/login/') ? 'sign-in' : path === '/api/v3' || path.startsWith('/api/v3/') ? 'api' : null;
+
+  /** Holds a request while a hang covers it; 'gone' when the client left (or the fake closed) meanwhile. */
+  const holdIfHung = (entry: RecordedRequest, res: ServerResponse): Promise<'answer' | 'gone'> => {
+    const scope = scopeOf(entry.path);
+    if (!hang || !scope || !(hang.scopes ?? ['api', 'sign-in', 'git']).includes(scope)) return Promise.resolve('answer');
+    entry.held = true;
+    const afterMs = hang.afterMs;
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (outcome: 'answer' | 'gone') => {
+        if (!held.delete(entry)) return;
+        clearTimeout(timer);
+        res.off('close', onClose);
+        resolve(outcome);
+      };
+      const onClose = () => settle('gone');
+      held.set(entry, settle);
+      res.on('close', onClose);
+      if (afterMs !== undefined) timer = setTimeout(() => settle('answer'), afterMs);
+    });
+  };
+
   const notFound = (entry: RecordedRequest, res: ServerResponse) => {
     if (strict) unexpectedRequests.push(entry);
     if (entry.path.startsWith('/api/v3')) apiNotFound(res);
@@ -91,12 +126,14 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     const url = new URL(req.url ?? '/', 'http://fake.invalid');
     const method = req.method ?? 'GET';
     if (isGitPath(url.pathname)) {
-      record(req, res, url, undefined);
+      const entry = record(req, res, url, undefined);
+      if ((await holdIfHung(entry, res)) === 'gone') return;
       await handleGit(git, req, res, url);
       return;
     }
     const body = await readTextBody(req);
     const entry = record(req, res, url, body);
+    if ((await holdIfHung(entry, res)) === 'gone') return;
     const path = url.pathname;
     try {
       if (signInOutage !== null && method === 'POST' && path.startsWith('/login/')) {
@@ -200,9 +237,17 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     setSignInOutage: (status) => {
       signInOutage = status;
     },
+    setHang: (next) => {
+      hang = next;
+      if (next === null) for (const settle of [...held.values()]) settle('answer');
+    },
+    get heldRequests() {
+      return [...held.keys()];
+    },
     requests,
     unexpectedRequests,
     close: async () => {
+      for (const settle of [...held.values()]) settle('gone');
       for (const child of git.children) child.kill('SIGKILL');
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

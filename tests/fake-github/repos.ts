@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 
-export type CommitSpec = string | { message: string; files?: Record<string, string | null> };
+/** A file's content, `null` to delete it, or a submodule: a gitlink (mode 160000) to that commit. */
+export type FileSpec = string | null | { gitlink: string };
+
+export type CommitSpec = string | { message: string; files?: Record<string, FileSpec> };
 
 export interface BareRepoSpec {
   /** Branch name => commits, oldest first. Non-default branches start from the default branch's last commit. */
@@ -134,7 +137,7 @@ export async function createBareRepo(dir: string, spec: BareRepoSpec): Promise<B
         for (const [index, commit] of commits.entries()) {
           mark += 1;
           const message = typeof commit === 'string' ? commit : commit.message;
-          const files: Record<string, string | null> =
+          const files: Record<string, FileSpec> =
             typeof commit === 'string' || !commit.files ? { [`notes/${branch}-${index + 1}.txt`]: `${message}\n` } : commit.files;
           if (branch === defaultBranch && index === 0 && (typeof commit === 'string' || !commit.files)) {
             files['README.md'] = `# ${path.basename(dir, '.git')}\n`;
@@ -145,6 +148,10 @@ export async function createBareRepo(dir: string, spec: BareRepoSpec): Promise<B
           await write(stdin, dataBlock(`${message}\n`));
           text = parent > 0 ? `from :${parent}\n` : '';
           for (const [file, content] of Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1))) {
+            if (content !== null && typeof content === 'object') {
+              text += `M 160000 ${content.gitlink} ${file}\n`;
+              continue;
+            }
             text += content === null ? `D ${file}\n` : `M 100644 inline ${file}\n`;
             await write(stdin, text);
             text = '';

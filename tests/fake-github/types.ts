@@ -19,6 +19,16 @@ export interface FakeGitHubOptions {
   clock?: { now(): Date };
 }
 
+/** What setHang() covers: the REST API (/api/v3), the sign-in endpoints (/login/*), git smart HTTP. */
+export type HangScope = 'api' | 'sign-in' | 'git';
+
+export interface Hang {
+  /** Default: all three. */
+  scopes?: HangScope[];
+  /** Answer after this long; unset: never answer (until setHang(null) or the client gives up). */
+  afterMs?: number;
+}
+
 export interface FakeUser {
   login: string;
   id: number;
@@ -76,6 +86,8 @@ export interface RecordedRequest {
   status?: number;
   /** Set when handling the request threw inside the fake (the request is then also in unexpectedRequests). */
   error?: string;
+  /** Set when setHang() held the request (answered late, or never). */
+  held?: boolean;
 }
 
 export interface IssuedToken {

@@ -6,6 +6,7 @@ import { AppError } from '../../http/errors.js';
 import type { Clock } from '../../infra/clock.js';
 import type { Database } from '../../infra/database/client.js';
 import type { Vault } from '../../infra/vault.js';
+import { deadlinePlugin, eitherSignal, type OutboundLimits } from './deadline.js';
 import { OAuthError, createOAuthClient, type GitHubIdentity, type OAuthClient, type TokenSet } from './oauth.js';
 import type { GitHubConnectionState } from './wire.js';
 
@@ -20,6 +21,8 @@ import type { GitHubConnectionState } from './wire.js';
  *                                             connection as needing renewal and throws github_reauth_required).
  *   octokit(): Promise<Octokit>               REST client on GITHUB_API_URL; each request gets a fresh token and a
  *                                             401 triggers one refresh and one retry. Rate limits are not retried.
+ *                                             Each request, its retries and renewal included, has GITHUB_TIMEOUT_MS
+ *                                             (then AppError 504 `github_timeout`) and ends at shutdown (503).
  *   webUrl / apiUrl                           GITHUB_URL (git clone URLs: `${webUrl}/owner/repo.git`) and GITHUB_API_URL.
  *   connectionState()                         'connected' | 'needs_renewal' | 'not_configured' | 'not_connected' |
  *                                             'unreachable': the one status every screen shows. A stored token is
@@ -49,6 +52,8 @@ export interface GitHubAccessDeps {
   clock: Clock;
   log: FastifyBaseLogger;
   oauth?: OAuthClient;
+  /** Aborted when the server shuts down: every call to GitHub still waiting ends (see the plugin). */
+  shutdown?: AbortSignal;
   /** How long a check of the stored token against GitHub stands, and how long it may take. */
   statusCheck?: { cacheMs: number; deadlineMs: number };
 }
@@ -75,9 +80,13 @@ export function createGitHubAccess({
   config,
   clock,
   log,
-  oauth = createOAuthClient({ config, clock }),
-  statusCheck = { cacheMs: STATUS_CACHE_MS, deadlineMs: STATUS_DEADLINE_MS },
+  shutdown = new AbortController().signal,
+  oauth = createOAuthClient({ config, clock, limits: { timeoutMs: config.timeoutMs, shutdown } }),
+  statusCheck = { cacheMs: STATUS_CACHE_MS, deadlineMs: Math.min(STATUS_DEADLINE_MS, config.timeoutMs) },
 }: GitHubAccessDeps) {
+  const limits: OutboundLimits = { timeoutMs: config.timeoutMs, shutdown };
+  // Registered last, the deadline wraps octokit's retries and the renewal below (deadline.ts).
+  const TimedOctokit = Octokit.plugin(deadlinePlugin(limits));
   let refreshInFlight: Promise<string> | null = null;
   // The last check against GitHub, for the stored token it checked (its ciphertext: a new token is checked anew).
   let lastCheck: { storedToken: string; at: number; state: ConnectionState } | null = null;
@@ -127,6 +136,8 @@ export function createGitHubAccess({
           await markNeedsRenewal(`GitHub refused the refresh: ${error.code}`);
           throw reauthRequired();
         }
+        // The deadline's own answer (504 github_timeout, 503 at shutdown) says more than "unavailable".
+        if (error instanceof AppError) throw error;
         log.warn({ err: error }, 'GitHub token refresh failed; will retry on next use');
         throw unavailable();
       }
@@ -190,7 +201,7 @@ export function createGitHubAccess({
       const token = await getAccessToken();
       const response = await fetch(`${config.apiUrl}/rate_limit`, {
         headers: { authorization: `token ${token}`, accept: 'application/vnd.github+json', 'user-agent': 'shellport' },
-        signal: AbortSignal.timeout(statusCheck.deadlineMs),
+        signal: eitherSignal(shutdown, AbortSignal.timeout(statusCheck.deadlineMs)),
       });
       await response.body?.cancel();
       if (response.status === 401) await refreshAfterUnauthorized(token);
@@ -207,7 +218,7 @@ export function createGitHubAccess({
         if (error.code === 'github_not_configured') return 'not_configured';
       }
       // A timeout is the deadline's own warning (checkWithGitHub).
-      if ((error as Error).name !== 'TimeoutError') log.warn({ reason: error instanceof AppError ? error.code : (error as Error).name }, 'GitHub could not be reached to check the connection');
+      if ((error as Error).name !== 'TimeoutError' && !shutdown.aborted) log.warn({ reason: error instanceof AppError ? error.code : (error as Error).name }, 'GitHub could not be reached to check the connection');
       return 'unreachable';
     }
   }
@@ -277,7 +288,7 @@ export function createGitHubAccess({
 
   async function octokit(): Promise<Octokit> {
     await getAccessToken(); // fail early with a clear AppError when there is no usable connection
-    return new Octokit({
+    return new TimedOctokit({
       baseUrl: config.apiUrl,
       userAgent: 'shellport',
       authStrategy: () => ({

@@ -2,7 +2,9 @@ import { createDeviceCode, exchangeDeviceCode, exchangeWebFlowCode, getWebFlowAu
 import { request as octokitRequest } from '@octokit/request';
 import { Octokit } from 'octokit';
 import type { GitHubConfig } from '../../config/github.js';
+import { AppError } from '../../http/errors.js';
 import type { Clock } from '../../infra/clock.js';
+import { deadlinePlugin, withDeadline, type OutboundLimits } from './deadline.js';
 
 /** What GitHub hands back from any token grant. Expiry fields are set only for expiring (GitHub App) tokens. */
 export interface TokenSet {
@@ -65,9 +67,22 @@ export interface DeviceCode {
  * GitHub's OAuth endpoints through @octokit/oauth-methods. Those derive the OAuth host from their
  * `request`'s baseUrl (github.com for api.github.com, else the base URL without /api/v3), so they get
  * a request based on GITHUB_URL, the web host, where /login/oauth/* lives on github.com and GHES alike.
+ *
+ * Every call has GITHUB_TIMEOUT_MS (`limits`) and ends at shutdown: it then rejects with the
+ * deadline's AppError (504 github_timeout, 503 server_shutting_down) rather than an OAuthError or
+ * GitHubUnreachableError.
  */
-export function createOAuthClient({ config, clock }: { config: GitHubConfig; clock: Clock }) {
+export function createOAuthClient({
+  config,
+  clock,
+  limits = { timeoutMs: config.timeoutMs, shutdown: new AbortController().signal },
+}: {
+  config: GitHubConfig;
+  clock: Clock;
+  limits?: OutboundLimits;
+}) {
   const webRequest = octokitRequest.defaults({ baseUrl: config.webUrl, headers: { 'user-agent': 'shellport' } });
+  const TimedOctokit = Octokit.plugin(deadlinePlugin(limits));
 
   function requireClientId(): string {
     if (!config.clientId) throw new OAuthError('not_configured', 'GITHUB_CLIENT_ID is not set.');
@@ -90,10 +105,12 @@ export function createOAuthClient({ config, clock }: { config: GitHubConfig; clo
     };
   }
 
-  async function call<T>(operation: () => Promise<T>): Promise<T> {
+  /** One call to a sign-in endpoint through `request` (webRequest with the call's deadline). */
+  async function call<T>(operation: (request: typeof webRequest) => Promise<T>): Promise<T> {
     try {
-      return await operation();
+      return await withDeadline(limits, (signal) => operation(webRequest.defaults({ request: { signal } })));
     } catch (error) {
+      if (error instanceof AppError) throw error;
       const data = (error as { response?: { data?: Record<string, unknown> } }).response?.data;
       if (data && typeof data.error === 'string') {
         throw new OAuthError(data.error, String(data.error_description ?? data.error), typeof data.interval === 'number' ? data.interval : undefined);
@@ -124,16 +141,22 @@ export function createOAuthClient({ config, clock }: { config: GitHubConfig; clo
     },
 
     async exchangeCode({ code, redirectUrl, codeVerifier }: { code: string; redirectUrl: string; codeVerifier: string }): Promise<TokenSet> {
-      // oauth-methods has no PKCE option; a request default becomes one more body parameter.
-      const request = webRequest.defaults({ code_verifier: codeVerifier });
-      const response = await call(() =>
-        exchangeWebFlowCode({ clientType: 'oauth-app', clientId: requireClientId(), clientSecret: requireSecret(), code, redirectUrl, request }),
+      const response = await call((request) =>
+        exchangeWebFlowCode({
+          clientType: 'oauth-app',
+          clientId: requireClientId(),
+          clientSecret: requireSecret(),
+          code,
+          redirectUrl,
+          // oauth-methods has no PKCE option; a request default becomes one more body parameter.
+          request: request.defaults({ code_verifier: codeVerifier }),
+        }),
       );
       return toTokenSet(response.data as unknown as Record<string, unknown>);
     },
 
     async createDeviceCode(): Promise<DeviceCode> {
-      const response = await call(() => createDeviceCode({ clientType: 'oauth-app', clientId: requireClientId(), scopes: config.scopes, request: webRequest }));
+      const response = await call((request) => createDeviceCode({ clientType: 'oauth-app', clientId: requireClientId(), scopes: config.scopes, request }));
       const data = response.data;
       return {
         deviceCode: data.device_code,
@@ -146,20 +169,20 @@ export function createOAuthClient({ config, clock }: { config: GitHubConfig; clo
 
     /** One poll of the device flow; throws OAuthError authorization_pending, slow_down, expired_token, access_denied… */
     async exchangeDeviceCode(deviceCode: string): Promise<TokenSet> {
-      const response = await call(() => exchangeDeviceCode({ clientType: 'oauth-app', clientId: requireClientId(), code: deviceCode, request: webRequest }));
+      const response = await call((request) => exchangeDeviceCode({ clientType: 'oauth-app', clientId: requireClientId(), code: deviceCode, request }));
       return toTokenSet(response.data as unknown as Record<string, unknown>);
     },
 
     async refresh(refreshTokenValue: string): Promise<TokenSet> {
-      const response = await call(() =>
-        refreshToken({ clientType: 'github-app', clientId: requireClientId(), clientSecret: requireSecret(), refreshToken: refreshTokenValue, request: webRequest }),
+      const response = await call((request) =>
+        refreshToken({ clientType: 'github-app', clientId: requireClientId(), clientSecret: requireSecret(), refreshToken: refreshTokenValue, request }),
       );
       return toTokenSet(response.data as unknown as Record<string, unknown>);
     },
 
     /** GET /user with a token that is not stored yet (sign-in decides whether to keep it). */
     async fetchIdentity(accessToken: string): Promise<GitHubIdentity> {
-      const octokit = new Octokit({ auth: accessToken, baseUrl: config.apiUrl, userAgent: 'shellport', retry: { enabled: false }, throttle: { enabled: false } });
+      const octokit = new TimedOctokit({ auth: accessToken, baseUrl: config.apiUrl, userAgent: 'shellport', retry: { enabled: false }, throttle: { enabled: false } });
       const { data } = await octokit.rest.users.getAuthenticated();
       return { id: data.id, login: data.login, name: data.name ?? null, avatarUrl: data.avatar_url || null };
     },

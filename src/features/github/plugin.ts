@@ -19,7 +19,13 @@ export interface GitHubPluginOptions {
 /** Decorates `app.github`, created once per app over the database and the vault. */
 export const githubPlugin = fp(
   async (app: FastifyInstance, { config, clock }: GitHubPluginOptions) => {
-    app.decorate('github', createGitHubAccess({ db: app.db, vault: app.vault, config, clock, log: app.log.child({ component: 'github' }) }));
+    const shutdown = new AbortController();
+    app.decorate('github', createGitHubAccess({ db: app.db, vault: app.vault, config, clock, log: app.log.child({ component: 'github' }), shutdown: shutdown.signal }));
+    // preClose, not onClose: Fastify waits for the requests in flight before onClose, so a request
+    // waiting on a GitHub that does not answer would hold the whole shutdown (terminals, database).
+    app.addHook('preClose', async () => {
+      shutdown.abort();
+    });
   },
   { name: 'github', dependencies: ['database', 'vault'] },
 );

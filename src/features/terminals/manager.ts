@@ -409,12 +409,18 @@ export function createTerminalManager(deps: TerminalManagerDeps) {
       };
     },
 
-    /** The absolute path of the shell's current directory, read from /proc (the shell may have `cd`ed anywhere). */
-    async workingDirectory(id: string): Promise<string> {
+    /** The pid of the terminal's running shell; 404 for an unknown terminal, 409 for one that has ended. */
+    async shellPid(id: string): Promise<number> {
       const live = sessions.get(id);
       if (!live) await findRow(id);
       const pid = live?.isRunning ? live.pid : null;
       if (pid === null) throw sessionEnded(id);
+      return pid;
+    },
+
+    /** The absolute path of the shell's current directory, read from /proc (the shell may have `cd`ed anywhere). */
+    async workingDirectory(id: string): Promise<string> {
+      const pid = await manager.shellPid(id);
       try {
         return await readlink(`/proc/${pid}/cwd`);
       } catch (error) {

@@ -43,7 +43,7 @@ export const terminalsPlugin = fp(
       clock: options.clock,
       log,
       metrics: app.metrics,
-      ptyHost: options.ptyHost ?? createPtyHost(),
+      ptyHost: options.ptyHost ?? createPtyHost({ user: options.config.terminals.user }),
       contextProvider: options.contextProvider ?? createDefaultContextProvider({ db: app.db, dataDir: options.config.storage.dataDir }),
     });
     await manager.recoverAfterRestart();
@@ -58,7 +58,7 @@ export const terminalsPlugin = fp(
     );
     const unsubscribe = registerTerminalSocketHandlers({ io: app.io, manager, auth: app.auth, config: options.config.terminals, log });
     await app.register(terminalRoutes, { manager });
-    await app.register(terminalUploadRoutes, { manager, maxBytes: options.config.terminals.uploadMaxBytes });
+    await app.register(terminalUploadRoutes, { manager, maxBytes: options.config.terminals.uploadMaxBytes, user: options.config.terminals.user });
     await app.register(terminalWebSocketRoute, {
       manager,
       auth: app.auth,

@@ -29,9 +29,9 @@ export const fileTooLarge = (maxBytes: number) =>
     maxBytes,
   });
 
-const uploadAborted = () => new AppError(400, 'upload_aborted', 'The upload was interrupted before the whole file arrived; nothing was written.');
+export const uploadAborted = () => new AppError(400, 'upload_aborted', 'The upload was interrupted before the whole file arrived; nothing was written.');
 
-const fileExists = (target: string) =>
+export const fileExists = (target: string) =>
   conflict('file_exists', `${target} already exists; upload again with overwrite=true to replace it.`, { path: target });
 
 /**
@@ -113,7 +113,7 @@ async function linkWithoutReplacing(temp: string, target: string): Promise<void>
 }
 
 /** A file-system failure in words, with what to do next. */
-function describeFsError(error: NodeJS.ErrnoException, dir: string, name: string): AppError | Error {
+export function describeFsError(error: NodeJS.ErrnoException, dir: string, name: string): AppError | Error {
   switch (error.code) {
     case 'ENOSPC':
     case 'EDQUOT':

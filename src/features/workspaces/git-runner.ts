@@ -1,6 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { AppError } from '../../http/errors.js';
+import { spawnIdentity, type TerminalUser } from '../../infra/terminal-user.js';
+import { githubTimeout, inSeconds } from '../github/deadline.js';
 
 /*
  * Every git command the server runs goes through here: simple-git 4 (argument arrays, no shell,
@@ -10,6 +12,12 @@ import { AppError } from '../../http/errors.js';
  * (https://git-scm.com/docs/git-config#Documentation/git-config.txt-httpextraHeader, scoped to the
  * GitHub host by git's URL matching). So it is never in argv (the process list), .git/config, the
  * remote URL or a log line, and every error text is scrubbed of it before it goes anywhere.
+ *
+ * The same environment turns off submodule recursion (a repository's .gitmodules, say one with
+ * `update = !cmd`, which git refuses outright, must not break the server's own status, fetch or pull)
+ * and bounds every HTTP transfer: nothing arriving for GITHUB_TIMEOUT_MS aborts it (git's
+ * http.lowSpeedLimit/lowSpeedTime), and a command printing nothing for its stall timeout is killed.
+ * close() stops every command still running (server shutdown).
  */
 
 export interface GitProgress {
@@ -28,6 +36,8 @@ export interface GitRunOptions {
   token?: string;
   signal?: AbortSignal;
   onProgress?: (progress: GitProgress) => void;
+  /** Kill git after it has printed nothing for this long; default the runner's stallTimeoutMs (GIT_STALL_TIMEOUT_SECONDS). */
+  stallTimeoutMs?: number;
 }
 
 export interface GitRunnerDeps {
@@ -35,7 +45,11 @@ export interface GitRunnerDeps {
   baseEnv: Readonly<Record<string, string>>;
   githubWebUrl: string;
   stallTimeoutMs: number;
+  /** GITHUB_TIMEOUT_MS: an HTTP transfer during which nothing arrives for this long is aborted. */
+  networkTimeoutMs: number;
   log: FastifyBaseLogger;
+  /** TERMINAL_USER: git runs as this account (which owns the workspaces) when it is not the server's own. */
+  user?: TerminalUser | null;
 }
 
 /** A git command failed; `stderr` is already scrubbed of secrets. */
@@ -44,6 +58,8 @@ export class GitCommandError extends Error {
     message: string,
     readonly stderr: string,
     readonly aborted: boolean,
+    /** The server stopped answering: git's low-speed limit, or no output for the stall timeout. */
+    readonly timedOut = false,
   ) {
     super(message);
     this.name = 'GitCommandError';
@@ -95,8 +111,13 @@ export function createProgressParser(onProgress: (progress: GitProgress) => void
   };
 }
 
-export function createGitRunner({ baseEnv, githubWebUrl, stallTimeoutMs, log }: GitRunnerDeps) {
+// curl's words when http.lowSpeedTime passed without data ("Operation too slow. Less than 1 bytes/sec…").
+const TRANSFER_STALLED = /operation too slow|curl 28\b/i;
+
+export function createGitRunner({ baseEnv, githubWebUrl, stallTimeoutMs, networkTimeoutMs, log, user = null }: GitRunnerDeps) {
+  const identity = spawnIdentity(user);
   const githubPrefix = `${githubWebUrl.replace(/\/+$/, '')}/`;
+  const closed = new AbortController();
 
   function environment(token: string | undefined): Record<string, string> {
     const env: Record<string, string> = {
@@ -107,7 +128,14 @@ export function createGitRunner({ baseEnv, githubWebUrl, stallTimeoutMs, log }: 
       GIT_ALLOW_PROTOCOL: 'https:http',
       LC_ALL: 'C',
     };
-    const config: Array<[string, string]> = [];
+    const config: Array<[string, string]> = [
+      ['submodule.recurse', 'false'],
+      ['fetch.recurseSubmodules', 'false'],
+      // Aborted when less than 1 byte a second arrives for the whole deadline: a server that stopped
+      // answering, not a slow one (GitHub sends progress or keep-alives while it prepares a pack).
+      ['http.lowSpeedLimit', '1'],
+      ['http.lowSpeedTime', String(Math.max(1, Math.ceil(networkTimeoutMs / 1000)))],
+    ];
     if (token) config.push([`http.${githubPrefix}.extraHeader`, basicAuthHeader(token)]);
     if (config.length > 0) {
       env.GIT_CONFIG_COUNT = String(config.length);
@@ -124,8 +152,9 @@ export function createGitRunner({ baseEnv, githubWebUrl, stallTimeoutMs, log }: 
     const git = simpleGit({
       baseDir,
       maxConcurrentProcesses: 1,
-      abort: options.signal,
-      timeout: { block: stallTimeoutMs },
+      ...('uid' in identity ? { spawnOptions: identity } : {}),
+      abort: options.signal ? AbortSignal.any([options.signal, closed.signal]) : closed.signal,
+      timeout: { block: options.stallTimeoutMs ?? stallTimeoutMs },
       // The only environment-borne config is our own extraHeader (checked by simple-git like any other).
       unsafe: { allowUnsafeConfigEnvCount: true },
       allowEnvironment: Object.keys(env).filter((key) => key.startsWith('GIT_')),
@@ -146,61 +175,80 @@ export function createGitRunner({ baseEnv, githubWebUrl, stallTimeoutMs, log }: 
     } catch (error) {
       const raw = error instanceof Error ? error.message : String(error);
       const text = scrubSecrets(raw, [options.token]).trim();
-      const aborted = options.signal?.aborted === true || /abort/i.test((error as { task?: unknown; plugin?: string }).plugin ?? '');
-      log.debug({ command: args[0], aborted }, 'git command failed');
-      throw new GitCommandError(text || `git ${args[0]} failed`, text, aborted);
+      const plugin = (error as { plugin?: string }).plugin ?? '';
+      const aborted = options.signal?.aborted === true || closed.signal.aborted || /abort/i.test(plugin);
+      const timedOut = !aborted && (plugin === 'timeout' || TRANSFER_STALLED.test(text));
+      log.debug({ command: args[0], aborted, timedOut }, 'git command failed');
+      throw new GitCommandError(text || `git ${args[0]} failed`, text, aborted, timedOut);
     }
   }
 
-  return { run, environment };
+  return {
+    run,
+    environment,
+    networkTimeoutMs,
+    /** Stops every git command running now or started later (server shutdown). */
+    close(): void {
+      closed.abort();
+    },
+  };
 }
 
 export type GitRunner = ReturnType<typeof createGitRunner>;
 
-/** Turns git's stderr into an API error that says what happened and what to do. */
-export function describeGitFailure(error: unknown, action: string): AppError {
+/**
+ * Turns git's stderr into an API error that says what happened and what to do; git's own last lines
+ * go with it as `details.gitMessage` (a hint when the explanation is not enough). `server` names the
+ * remote in a timeout: GitHub (504 github_timeout) or another git server (504 git_server_timeout).
+ */
+export function describeGitFailure(error: unknown, action: string, server: { isGitHub: boolean; timeoutMs: number } | null = null): AppError {
   if (error instanceof AppError) return error;
+  if (error instanceof GitCommandError && error.timedOut && server) {
+    if (server.isGitHub) return githubTimeout(server.timeoutMs, action);
+    return new AppError(504, 'git_server_timeout', `${action} failed: the git server did not answer within ${inSeconds(server.timeoutMs)}; try again later.`);
+  }
   const stderr = error instanceof GitCommandError ? error.stderr : '';
   const lastLines = stderr
-    .split('\n')
+    .split(/[\r\n]/)
     .map((line) => line.trim())
-    .filter((line) => line && !/^(cloning into|remote: (counting|compressing|enumerating|total))/i.test(line))
+    .filter((line) => line && !/^(cloning into|remote: (counting|compressing|enumerating|total))/i.test(line) && !PROGRESS_LINE.test(line))
     .slice(-3)
     .join(' ');
+  const fail = (status: number, code: string, message: string) => new AppError(status, code, message, lastLines ? { gitMessage: lastLines } : undefined);
   if (/repository '.*' not found|repository not found|HTTP 404|returned error: 404/i.test(stderr)) {
-    return new AppError(404, 'repository_not_found', `${action} failed: the repository does not exist, or your GitHub token cannot read it. Check the name and your access on GitHub.`);
+    return fail(404, 'repository_not_found', `${action} failed: the repository does not exist, or your GitHub token cannot read it. Check the name and your access on GitHub.`);
   }
   if (/authentication failed|could not read username|HTTP 401|returned error: 401|terminal prompts disabled/i.test(stderr)) {
-    return new AppError(
+    return fail(
       401,
       'git_authentication_failed',
       `${action} failed: the git server refused the credentials. If this is a GitHub repository, sign in with GitHub again to renew the token; other servers need a public URL.`,
     );
   }
   if (/HTTP 403|returned error: 403|permission to .* denied/i.test(stderr)) {
-    return new AppError(403, 'git_permission_denied', `${action} failed: your GitHub account has no access for this operation.`);
+    return fail(403, 'git_permission_denied', `${action} failed: your GitHub account has no access for this operation.`);
   }
   if (/not possible to fast-forward|diverging branches|not possible because you have unmerged files/i.test(stderr)) {
-    return new AppError(
+    return fail(
       409,
       'pull_not_fast_forward',
       `${action} refused: the branch has diverged from its upstream and cannot be fast-forwarded. Open a terminal in the workspace to merge or rebase.`,
     );
   }
   if (/would be overwritten|please commit your changes or stash them/i.test(stderr)) {
-    return new AppError(409, 'local_changes', `${action} refused: uncommitted changes would be overwritten. Commit or stash them in a terminal first.`);
+    return fail(409, 'local_changes', `${action} refused: uncommitted changes would be overwritten. Commit or stash them in a terminal first.`);
   }
   if (/no tracking information|no upstream/i.test(stderr)) {
-    return new AppError(409, 'no_upstream', `${action} refused: the current branch has no upstream branch on origin.`);
+    return fail(409, 'no_upstream', `${action} refused: the current branch has no upstream branch on origin.`);
   }
   if (/invalid reference|did not match any|not a commit|unknown revision/i.test(stderr)) {
-    return new AppError(404, 'branch_not_found', `${action} failed: no such branch locally or on origin.`);
+    return fail(404, 'branch_not_found', `${action} failed: no such branch locally or on origin.`);
   }
   if (/could not resolve host|couldn't connect|connection refused|timed out|failed to connect/i.test(stderr)) {
-    return new AppError(502, 'git_server_unreachable', `${action} failed: the git server could not be reached. Check the URL's host name and port, or try again later if the server is down.`);
+    return fail(502, 'git_server_unreachable', `${action} failed: the git server could not be reached. Check the URL's host name and port, or try again later if the server is down.`);
   }
   if (error instanceof GitCommandError && error.aborted) {
-    return new AppError(409, 'git_cancelled', `${action} was cancelled.`);
+    return fail(409, 'git_cancelled', `${action} was cancelled.`);
   }
-  return new AppError(502, 'git_failed', `${action} failed${lastLines ? `: ${lastLines}` : '.'}`);
+  return fail(502, 'git_failed', `${action} failed${lastLines ? `; git said: ${lastLines}` : '.'}`);
 }

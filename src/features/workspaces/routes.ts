@@ -198,7 +198,7 @@ export async function workspaceRoutes(app: FastifyInstance) {
     const authorization = request.headers.authorization ?? '';
     const secret = /^Bearer ([A-Za-z0-9_-]+)$/.exec(authorization)?.[1];
     const body = credentialRequestBody.parse(request.body ?? {});
-    const answer = await credentials.answer(secret, body);
+    const answer = await credentials.answer(secret, body, { ip: socket.remoteAddress ?? null });
     return reply.header('cache-control', 'no-store').type('text/plain; charset=utf-8').send(answer);
   });
 }

@@ -1,4 +1,4 @@
-import { mkdir, rename, rm, stat, statfs } from 'node:fs/promises';
+import { mkdir, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { StorageConfig } from '../../config/storage.js';
@@ -8,8 +8,10 @@ import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../infra/clock.js';
 import type { Database } from '../../infra/database/client.js';
 import type { Metrics } from '../../infra/metrics.js';
+import { createUserFiles, type UserFiles } from '../../infra/terminal-user.js';
 import type { Vault } from '../../infra/vault.js';
 import type { GitHubAccess } from '../github/access.js';
+import { shuttingDown } from '../github/deadline.js';
 import { toGitHubApiError } from '../github/repos.js';
 import type { CloneEvents } from './clone-events.js';
 import { createCloneQueue } from './clone-queue.js';
@@ -36,6 +38,11 @@ export interface WorkspaceServiceDeps {
   log: FastifyBaseLogger;
   /** Called when a workspace is deleted, so its terminal credentials stop working. */
   onWorkspaceDeleted?: (workspaceId: string) => void;
+  /**
+   * Creating, moving and deleting directories under WORKSPACES_DIR: as the shells' account when it
+   * is not the server's (TERMINAL_USER, src/infra/terminal-user.ts); default the server's own fs calls.
+   */
+  files?: UserFiles;
 }
 
 const MAX_ENV_VARS = 200;
@@ -49,10 +56,14 @@ const busy = (operation: string) =>
 export function createWorkspaceService(deps: WorkspaceServiceDeps) {
   const { db, vault, github, git, events, metrics, config, clock, log } = deps;
   const root = config.workspaces.rootDir;
+  const files = deps.files ?? createUserFiles(null);
   const githubOrigin = new URL(github.webUrl).origin;
   const operations = new Map<string, string>();
   let terminals: WorkspaceTerminals | null = null;
   let closing = false;
+  // A fetch or pull holds a request: git printing nothing for this long is killed, even when its
+  // HTTP low-speed limit did not catch the stall (git.networkTimeoutMs covers the transfer itself).
+  const requestStallMs = Math.min(config.workspaces.gitStallTimeoutMs, 2 * git.networkTimeoutMs);
   const queue = createCloneQueue({
     concurrency: config.workspaces.cloneConcurrency,
     onRunningChange: (running) => metrics.clonesInProgress.set(running),
@@ -109,9 +120,13 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
     }
   }
 
-  /** describeGitFailure; when GitHub's git refused the token, the GitHub status asks GitHub again next time. */
+  /**
+   * describeGitFailure for a command that talked to the workspace's remote (a timeout names GitHub or
+   * "the git server"); when GitHub's git refused the token, the GitHub status asks GitHub again next time.
+   */
   function gitFailure(error: unknown, action: string, workspace: Workspace): AppError {
-    const failure = describeGitFailure(error, action);
+    if (closing) return shuttingDown();
+    const failure = describeGitFailure(error, action, { isGitHub: usesGitHubToken(workspace.cloneUrl), timeoutMs: git.networkTimeoutMs });
     if (failure.code === 'git_authentication_failed' && usesGitHubToken(workspace.cloneUrl)) github.forgetStatusCheck();
     return failure;
   }
@@ -270,8 +285,8 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
       publish({ ...base, phase: 'starting', percent: 0, state: 'cloning' });
       await ensureDiskSpace();
       await ensureConfined(root, workspace.localPath);
-      await rm(tempDir, { recursive: true, force: true });
-      await mkdir(path.dirname(tempDir), { recursive: true });
+      await files.remove(tempDir);
+      await files.mkdir(path.dirname(tempDir));
       const token = await tokenFor(workspace.cloneUrl);
       await git.run(path.dirname(tempDir), ['clone', '--progress', '--no-recurse-submodules', '--', workspace.cloneUrl, tempDir], {
         token,
@@ -280,8 +295,8 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
       });
       if (signal.aborted) throw new Error('cancelled');
       const target = await ensureConfined(root, workspace.localPath);
-      await mkdir(path.dirname(target), { recursive: true });
-      await rename(tempDir, target);
+      await files.mkdir(path.dirname(target));
+      await files.rename(tempDir, target);
       const branch = (await git.run(target, ['rev-parse', '--abbrev-ref', 'HEAD']).catch(() => '')).trim();
       const now = clock.now();
       await db.workspace.update({
@@ -291,7 +306,7 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
       publish({ ...base, phase: 'done', percent: 100, state: 'ready' });
       log.info({ workspaceId: workspace.id, name: workspace.name }, 'workspace cloned');
     } catch (error) {
-      await rm(tempDir, { recursive: true, force: true }).catch(() => {});
+      await files.remove(tempDir).catch(() => {});
       const cancelled = signal.aborted;
       const message = closing ? INTERRUPTED_MESSAGE : cancelled ? CANCELLED_MESSAGE : gitFailure(error, 'Clone', workspace).message;
       await db.workspace
@@ -387,7 +402,9 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
   }
 
   async function readStatus(dir: string): Promise<GitStatusView> {
-    const out = await git.run(dir, ['--no-optional-locks', 'status', '--porcelain=v2', '--branch']).catch((error: unknown) => {
+    // Submodules are the owner's business in a terminal: looking into them reads .gitmodules, which
+    // git refuses outright when it holds `update = !command` (and the status would fail with it).
+    const out = await git.run(dir, ['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '--ignore-submodules=all']).catch((error: unknown) => {
       throw describeGitFailure(error, 'Reading the status');
     });
     const view: GitStatusView = { branch: null, detached: false, commit: null, upstream: null, ahead: 0, behind: 0, changedFiles: 0, staged: 0, modified: 0, untracked: 0, conflicted: 0 };
@@ -424,7 +441,11 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
   async function fetch(id: string): Promise<GitStatusView> {
     return withReadyWorkspace(id, 'fetch', async (workspace, dir) => {
       try {
-        await git.run(dir, ['fetch', '--prune', '--', 'origin'], { token: await tokenFor(workspace.cloneUrl) });
+        // --progress keeps git talking while a large fetch runs, so only a stalled one meets the stall timeout.
+        await git.run(dir, ['fetch', '--progress', '--prune', '--no-recurse-submodules', '--', 'origin'], {
+          token: await tokenFor(workspace.cloneUrl),
+          stallTimeoutMs: requestStallMs,
+        });
       } catch (error) {
         throw gitFailure(error, 'Fetch', workspace);
       }
@@ -436,7 +457,11 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
   async function pull(id: string): Promise<GitStatusView> {
     return withReadyWorkspace(id, 'pull', async (workspace, dir) => {
       try {
-        await git.run(dir, ['pull', '--ff-only', '--no-rebase', '--no-recurse-submodules'], { token: await tokenFor(workspace.cloneUrl) });
+        // --no-stat: the summary after the merge reads .gitmodules (see readStatus).
+        await git.run(dir, ['pull', '--progress', '--ff-only', '--no-rebase', '--no-recurse-submodules', '--no-stat'], {
+          token: await tokenFor(workspace.cloneUrl),
+          stallTimeoutMs: requestStallMs,
+        });
       } catch (error) {
         throw gitFailure(error, 'Pull', workspace);
       }
@@ -474,7 +499,8 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
     return withReadyWorkspace(id, 'switch branch', async (_workspace, dir) => {
       try {
         // A branch that exists only on origin becomes a local tracking branch (git switch's --guess).
-        await git.run(dir, ['switch', '--', branch]);
+        // --quiet: the summary of local changes after switching reads .gitmodules (see readStatus).
+        await git.run(dir, ['switch', '--quiet', '--no-recurse-submodules', '--', branch]);
       } catch (error) {
         throw describeGitFailure(error, `Switching to ${branch}`);
       }
@@ -504,8 +530,8 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
       // in its place is removed, not followed.
       if (path.dirname(path.dirname(path.resolve(workspace.localPath))) !== path.resolve(root)) throw outsideWorkspaces();
       await ensureConfined(root, path.dirname(workspace.localPath));
-      await rm(workspace.localPath, { recursive: true, force: true });
-      await rm(path.join(root, CLONES_DIR, id), { recursive: true, force: true });
+      await files.remove(workspace.localPath);
+      await files.remove(path.join(root, CLONES_DIR, id));
       await db.workspace.delete({ where: { id } });
       log.info({ workspaceId: id, name: workspace.name }, 'workspace deleted');
     } finally {
@@ -565,12 +591,31 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
 
   /** Start-up: clones cut short by a restart are marked failed and their partial directories removed. */
   async function recover(): Promise<void> {
-    await rm(path.join(root, CLONES_DIR), { recursive: true, force: true });
+    // The root first: with TERMINAL_USER it is made by (and belongs to) the shells' account.
+    await files.mkdir(root);
+    await files.remove(path.join(root, CLONES_DIR));
     const { count } = await db.workspace.updateMany({
       where: { cloneState: { in: ['pending', 'cloning'] } },
       data: { cloneState: 'error', cloneError: INTERRUPTED_MESSAGE },
     });
     if (count > 0) log.warn({ count }, 'clones interrupted by a restart were marked failed');
+    await followMovedRoot();
+  }
+
+  /**
+   * WORKSPACES_DIR changed and the directories were moved along (the upgrade to two accounts moves
+   * them out of DATA_DIR, docs/deploy.md): a workspace whose directory is gone from its old place but
+   * is at `<root>/<owner>/<name>` is pointed there.
+   */
+  async function followMovedRoot(): Promise<void> {
+    for (const workspace of await db.workspace.findMany({ select: { id: true, name: true, localPath: true } })) {
+      const moved = path.join(root, path.basename(path.dirname(workspace.localPath)), path.basename(workspace.localPath));
+      if (moved === workspace.localPath || (await stat(workspace.localPath).catch(() => null))) continue;
+      if (!(await stat(moved).catch(() => null))?.isDirectory()) continue;
+      if (!(await ensureConfined(root, moved).then(() => true, () => false))) continue;
+      await db.workspace.update({ where: { id: workspace.id }, data: { localPath: moved } });
+      log.info({ workspaceId: workspace.id, name: workspace.name, from: workspace.localPath, to: moved }, 'workspace directory found under the new WORKSPACES_DIR');
+    }
   }
 
   return {
@@ -594,9 +639,10 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
     useTerminals(manager: WorkspaceTerminals): void {
       terminals = manager;
     },
-    /** Cancels every clone and waits for them (app shutdown). */
+    /** Stops every git command, cancels every clone and waits for them (app shutdown; may be called twice). */
     close: async () => {
       closing = true;
+      git.close();
       await queue.cancelAll();
     },
     freeBytes,

@@ -30,17 +30,20 @@ export function loopbackCredentialUrl(address: string | AddressInfo | null): str
 
 /**
  * The git part of a terminal's environment: a credential helper for the GitHub host only (the empty
- * first entry resets helpers from the owner's other git config for that host), the endpoint and
- * the session's secret. Nothing here is the token.
+ * first entry resets helpers from the owner's other git config for that host), the repository path
+ * in each request (useHttpPath: the server answers only for the workspace's own repository), the
+ * endpoint and the session's secret. Nothing here is the token.
  */
 export function gitCredentialEnv(options: { webUrl: string; nodePath: string; helperPath: string; credentialUrl: string; secret: string }): Record<string, string> {
-  const key = `credential.${options.webUrl.replace(/\/+$/, '')}.helper`;
+  const section = `credential.${options.webUrl.replace(/\/+$/, '')}`;
   return {
-    GIT_CONFIG_COUNT: '2',
-    GIT_CONFIG_KEY_0: key,
+    GIT_CONFIG_COUNT: '3',
+    GIT_CONFIG_KEY_0: `${section}.helper`,
     GIT_CONFIG_VALUE_0: '',
-    GIT_CONFIG_KEY_1: key,
+    GIT_CONFIG_KEY_1: `${section}.helper`,
     GIT_CONFIG_VALUE_1: `!${shellQuote(options.nodePath)} ${shellQuote(options.helperPath)}`,
+    GIT_CONFIG_KEY_2: `${section}.useHttpPath`,
+    GIT_CONFIG_VALUE_2: 'true',
     SHELLPORT_CREDENTIAL_URL: options.credentialUrl,
     SHELLPORT_CREDENTIAL_SECRET: options.secret,
   };
