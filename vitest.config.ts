@@ -8,6 +8,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * reading the repository's own files. A new test file lands in integration unless listed here.
  */
 const UNIT = [
+  'tests/architecture/**/*.test.ts',
   'tests/config/**/*.test.ts',
   'tests/web/**/*.test.ts',
   'tests/e2e/console-problems.test.ts',
@@ -18,7 +19,7 @@ const UNIT = [
   'tests/features/web/messages.test.ts',
   'tests/features/web/styles.test.ts',
   'tests/features/workspaces/progress.test.ts',
-  'tests/infra/units.test.ts',
+  'tests/shared/**/*.test.ts',
 ];
 /** browser: the real app driven by Debian's Chromium (playwright-core). */
 const BROWSER = ['tests/e2e/**/*.test.ts'];

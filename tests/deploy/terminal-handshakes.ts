@@ -2,7 +2,7 @@
 // namespace and the plain WebSocket route the web app uses. Each resolves to 'connected' or why not.
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
-import { TERMINALS_WS_PATH } from '../../src/features/terminals/wire.js';
+import { TERMINALS_WS_PATH } from '../../src/shared/terminals.js';
 
 export interface Handshake {
   origin: string;

@@ -3,7 +3,7 @@
 // (theme), operations, errors in words, and a phone-sized layout. Screenshots go to test-artifacts/.
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { GITHUB_STATE_TEXT } from '../../src/features/github/wire.js';
+import { GITHUB_STATE_TEXT } from '../../src/shared/github.js';
 import { useE2E } from './fixture.js';
 import { AppShell } from './pages/app-shell.js';
 import { OperationsPage } from './pages/operations-page.js';

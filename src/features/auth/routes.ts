@@ -24,7 +24,7 @@ import {
   type DeviceState,
   type Me,
   type SignInRequest,
-} from './wire.js';
+} from '../../shared/auth.js';
 
 export interface AuthRoutesOptions {
   config: Config;

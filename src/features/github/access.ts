@@ -8,7 +8,7 @@ import type { Database } from '../../infra/database/client.js';
 import type { Vault } from '../../infra/vault.js';
 import { deadlinePlugin, eitherSignal, type OutboundLimits } from './deadline.js';
 import { OAuthError, createOAuthClient, type GitHubIdentity, type OAuthClient, type TokenSet } from './oauth.js';
-import type { GitHubConnectionState } from './wire.js';
+import type { GitHubConnectionState } from '../../shared/github.js';
 
 /*
  * GitHub access for every feature, created once per app and decorated as `app.github`:

@@ -2,7 +2,7 @@ import { AppError } from '../../http/errors.js';
 import type { Clock } from '../../infra/clock.js';
 import type { Database } from '../../infra/database/client.js';
 import type { GitHubAccess } from './access.js';
-import type { RepoSummary } from './wire.js';
+import type { RepoSummary } from '../../shared/github.js';
 
 interface GitHubRepoJson {
   id: number;

@@ -1,6 +1,6 @@
-import type { CheckResult, ReadinessReport } from './wire.js';
+import type { CheckResult, ReadinessReport } from '../../shared/health.js';
 
-export type { CheckResult, CheckStatus, ReadinessReport } from './wire.js';
+export type { CheckResult, CheckStatus, ReadinessReport } from '../../shared/health.js';
 
 export type ReadinessCheck = () => Promise<CheckResult> | CheckResult;
 

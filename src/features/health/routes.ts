@@ -5,7 +5,7 @@ import { checkOperatorAccess } from '../auth/operator-access.js';
 import type { ReadinessRegistry } from './readiness.js';
 import { readOpenFileLimits } from '../../infra/file-descriptors.js';
 import { createHealthService } from './service.js';
-import type { ReadinessReport, ReadinessSummary } from './wire.js';
+import type { ReadinessReport, ReadinessSummary } from '../../shared/health.js';
 
 export interface HealthRoutesOptions {
   config: Config;

@@ -6,7 +6,7 @@ import type { StorageConfig } from '../../config/storage.js';
 import type { Database } from '../../infra/database/client.js';
 import { findPendingMigrations, readMigrations } from '../../infra/database/migrate.js';
 import { countOpenFileDescriptors, readOpenFileLimits, type FileLimits } from '../../infra/file-descriptors.js';
-import { formatBytes } from '../../infra/units.js';
+import { formatBytes } from '../../shared/units.js';
 import type { CheckResult } from './readiness.js';
 
 export interface HealthDeps {

@@ -6,7 +6,7 @@ import { PUBLIC_ROUTE } from '../../http/route-config.js';
 import type { Clock } from '../../infra/clock.js';
 import { readSeries, type Series } from './metrics-series.js';
 import { DEFAULT_WINDOW_MS, metricsQuerySchema, resolveTime } from './schemas.js';
-import type { MetricSeriesView } from './wire.js';
+import type { MetricSeriesView } from '../../shared/maintenance.js';
 
 export interface MetricsRoutesOptions {
   config: Config;

@@ -2,14 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config/index.js';
 import type { Clock } from '../../infra/clock.js';
 import type { JobRunRecord } from '../../infra/scheduler.js';
-import { formatDuration } from '../../infra/units.js';
+import { formatDuration } from '../../shared/units.js';
 import { AppError } from '../../http/errors.js';
 import type { CheckResult, ReadinessRegistry } from '../health/readiness.js';
 import { checkDataProtection } from './data-protection.js';
 import { metricsRoutes } from './metrics-routes.js';
 import { jobParamsSchema } from './schemas.js';
 import { createMaintenanceService, type MaintenanceService } from './service.js';
-import type { BackupList, JobList, JobRunView } from './wire.js';
+import type { BackupList, JobList, JobRunView } from '../../shared/maintenance.js';
 
 export interface MaintenanceRoutesOptions {
   config: Config;

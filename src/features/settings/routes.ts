@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config/index.js';
 import { settingsPatchSchema } from './schemas.js';
 import { createSettingsService } from './service.js';
-import type { SettingsResponse } from './wire.js';
+import type { SettingsResponse } from '../../shared/settings.js';
 
 export interface SettingsRoutesOptions {
   config: Config;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_FONT_SIZE, MAX_SCROLLBACK_LINES, MIN_FONT_SIZE, MIN_SCROLLBACK_LINES, THEMES } from './wire.js';
+import { MAX_FONT_SIZE, MAX_SCROLLBACK_LINES, MIN_FONT_SIZE, MIN_SCROLLBACK_LINES, THEMES } from '../../shared/settings.js';
 
 /** PATCH /api/settings: any subset; `defaultShell: null` goes back to bash. */
 export const settingsPatchSchema = z

@@ -5,7 +5,7 @@ import { loadSettings } from '../github/access.js';
 import { findShell, listAllowedShells } from '../terminals/context.js';
 import { storedPreferencesSchema, type SettingsPatch } from './schemas.js';
 import { listShellChoices, matchingChoice } from './shell-choices.js';
-import { DEFAULT_FONT_SIZE, DEFAULT_SCROLLBACK_LINES, THEMES, type Theme, type UserSettings } from './wire.js';
+import { DEFAULT_FONT_SIZE, DEFAULT_SCROLLBACK_LINES, THEMES, type Theme, type UserSettings } from '../../shared/settings.js';
 
 export interface SettingsServiceDeps {
   db: Database;

@@ -16,7 +16,7 @@ import {
   sessionRefSchema,
 } from './schemas.js';
 import type { Attachment, OutputSink } from './session.js';
-import { type Notices, PROTOCOL_VERSION, type ProtocolError, type Requests, type ServerEvents } from './wire.js';
+import { type Notices, PROTOCOL_VERSION, type ProtocolError, type Requests, type ServerEvents } from '../../shared/terminals.js';
 
 export type AckFn = (response: unknown) => void;
 
@@ -30,7 +30,7 @@ interface HandlerResult<Reply = object> {
 
 type ClientEvent = keyof Requests | keyof Notices;
 type PayloadOf<E extends ClientEvent> = E extends keyof Requests ? Requests[E]['payload'] : E extends keyof Notices ? Notices[E] : never;
-/** What a handler gives back: the acknowledgement's body for a request (wire.ts), nothing for a notice. */
+/** What a handler gives back: the acknowledgement's body for a request (src/shared/terminals.ts), nothing for a notice. */
 type OutcomeOf<E extends ClientEvent> = E extends keyof Requests
   ? object extends Requests[E]['result']
     ? HandlerResult<Requests[E]['result']> | void
@@ -155,7 +155,7 @@ export function openTerminalConnection({ manager, auth, config, log }: TerminalC
    */
   function on<E extends ClientEvent, S extends ZodType>(
     event: E,
-    // Refuses, at compile time, a schema that would reject what wire.ts tells clients to send.
+    // Refuses, at compile time, a schema that would reject what src/shared/terminals.ts tells clients to send.
     schema: S & (PayloadOf<E> extends z.input<S> ? unknown : never),
     handler: (payload: z.output<S>) => OutcomeOf<E> | Promise<OutcomeOf<E>>,
     plainlyValid?: (payload: unknown) => payload is z.output<S>,

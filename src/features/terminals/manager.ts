@@ -14,7 +14,7 @@ import { createOutputStore, type OutputRange, type OutputStore } from './output-
 import { MAX_DIMENSION, type CreateTerminalInput, type ListTerminalsFilter } from './schemas.js';
 import { listStoredSessions, removeScrollback } from './scrollback-files.js';
 import { TerminalSession, type Attachment, type OutputSink, type SessionEnd } from './session.js';
-import type { TerminalInfo } from './wire.js';
+import type { TerminalInfo } from '../../shared/terminals.js';
 
 export interface TerminalManagerDeps {
   db: Database;

@@ -1,5 +1,5 @@
 import { statfs } from 'node:fs/promises';
-import { formatBytes } from '../../infra/units.js';
+import { formatBytes } from '../../shared/units.js';
 import type { CheckResult } from '../health/readiness.js';
 import type { OutputStore } from './output-store.js';
 

@@ -6,7 +6,7 @@ import type { AuthGuard } from '../auth/guard.js';
 import type { AuthenticatedSocketData } from '../../infra/socket-server.js';
 import { type AckFn, openTerminalConnection } from './connection.js';
 import type { TerminalManager } from './manager.js';
-import type { ServerEvents } from './wire.js';
+import type { ServerEvents } from '../../shared/terminals.js';
 
 export const TERMINALS_NAMESPACE = '/terminals';
 

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError, conflict } from '../../http/errors.js';
-import { formatBytes } from '../../infra/units.js';
+import { formatBytes } from '../../shared/units.js';
 
 export interface SaveUploadOptions {
   /** Absolute directory to write into (the shell's current directory). */

@@ -10,7 +10,7 @@ import { endConnectionsOnSignOut, type SignedInConnection } from '../auth/connec
 import type { AuthGuard } from '../auth/guard.js';
 import { openTerminalConnection } from './connection.js';
 import type { TerminalManager } from './manager.js';
-import { CLOSE_SIGNED_OUT, FRAME_OUTPUT, TERMINALS_WS_PATH } from './wire.js';
+import { CLOSE_SIGNED_OUT, FRAME_OUTPUT, TERMINALS_WS_PATH } from '../../shared/terminals.js';
 
 const envelopeSchema = z.strictObject({
   event: z.string().min(1).max(64),

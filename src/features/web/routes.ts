@@ -5,12 +5,13 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { AppError, notFound } from '../../http/errors.js';
 import { PUBLIC_ROUTE } from '../../http/route-config.js';
+import { APP_ROUTES } from '../../shared/app-paths.js';
 
 /** public/ next to package.json, from src/ (tsx, tests) and from dist/ alike. */
 export const PUBLIC_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../public');
 
-/** Paths the browser app handles itself; each serves index.html. */
-export const APP_PATHS = ['/', '/sign-in', '/workspaces', '/workspaces/*', '/terminals', '/terminals/*', '/settings', '/sign-in-requests', '/operations'];
+/** Paths the browser app handles itself (src/shared/app-paths.ts); each serves index.html. */
+export const APP_PATHS: readonly string[] = Object.values(APP_ROUTES);
 
 const NOT_PAGES = ['/api/', '/assets/', '/auth/', '/ws/'];
 

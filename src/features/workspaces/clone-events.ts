@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { CloneEvent } from './wire.js';
+import type { CloneEvent } from '../../shared/workspaces.js';
 
 /** In-memory fan-out of clone events; remembers each running clone's latest event for late subscribers. */
 export function createCloneEvents() {

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../http/errors.js';
 import { PUBLIC_ROUTE } from '../../http/route-config.js';
-import type { CloneEvent } from './wire.js';
+import type { CloneEvent } from '../../shared/workspaces.js';
 import { isLoopbackAddress } from './credentials.js';
 import {
   createWorkspaceBody,

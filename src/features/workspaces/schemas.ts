@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ENV_NAME_PATTERN, ENV_NAME_RULE, isReservedEnvName, RESERVED_ENV_NAME_RULE } from './wire.js';
+import { ENV_NAME_PATTERN, ENV_NAME_RULE, isReservedEnvName, RESERVED_ENV_NAME_RULE } from '../../shared/workspaces.js';
 
 /*
  * Every input of the workspaces API. Names that end up in git's argv or in a path are checked here

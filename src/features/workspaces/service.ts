@@ -18,7 +18,7 @@ import { createCloneQueue } from './clone-queue.js';
 import { describeGitFailure, type GitRunner } from './git-runner.js';
 import { ensureConfined, isSafeSegment, outsideWorkspaces, workspacePathFor } from './paths.js';
 import { isValidBranchName, isValidGitHubOwner, isValidGitHubRepoName, type CreateWorkspaceBody } from './schemas.js';
-import type { BranchesView, CloneEvent, CloneState, EnvVariableView, GitStatusView, WorkspaceStatus, WorkspaceView } from './wire.js';
+import type { BranchesView, CloneEvent, CloneState, EnvVariableView, GitStatusView, WorkspaceStatus, WorkspaceView } from '../../shared/workspaces.js';
 
 /** What the workspaces feature needs from the terminals feature (its manager implements it). */
 export interface WorkspaceTerminals {

@@ -1,8 +1,8 @@
 // Checks the browser makes before sending a form, with the limits the server's schemas use (the wire
 // modules), so that a mistake is explained next to the field instead of after a refused request. The
 // server still validates everything. Imports only wire modules, so the unit tests can run it.
-import { MAX_FONT_SIZE, MAX_SCROLLBACK_LINES, MIN_FONT_SIZE, MIN_SCROLLBACK_LINES } from '../../features/settings/wire.js';
-import { ENV_NAME_PATTERN, ENV_NAME_RULE, isReservedEnvName, RESERVED_ENV_NAME_RULE } from '../../features/workspaces/wire.js';
+import { MAX_FONT_SIZE, MAX_SCROLLBACK_LINES, MIN_FONT_SIZE, MIN_SCROLLBACK_LINES } from '../../shared/settings.js';
+import { ENV_NAME_PATTERN, ENV_NAME_RULE, isReservedEnvName, RESERVED_ENV_NAME_RULE } from '../../shared/workspaces.js';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
 

@@ -1,5 +1,5 @@
 // Client-side routing with the History API over the paths the server answers with index.html
-// (APP_PATHS in src/features/web/routes.ts).
+// (APP_ROUTES in src/shared/app-paths.ts, which the server's web routes serve as well).
 
 export interface Route<T> {
   pattern: string;

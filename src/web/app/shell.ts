@@ -10,22 +10,25 @@ import { workspacesScreen } from '../screens/workspaces.js';
 import { api, ApiError, describeError, setUnauthorizedHandler } from './api.js';
 import type { Screen, ScreenContext } from './context.js';
 import { h, svg } from './dom.js';
+import { APP_ROUTES, type AppRoute } from '../../shared/app-paths.js';
 import { interceptLinks, matchRoute, type Route } from './router.js';
 import { applyTheme, storedTheme } from './theme.js';
 import { toast } from './toast.js';
 import type { AuthOptions, Me, SettingsResponse, UserSettings } from './types.js';
 
-const routes: Route<Screen | 'home'>[] = [
-  { pattern: '/', value: 'home' },
-  { pattern: '/sign-in', value: signInScreen },
-  { pattern: '/workspaces', value: workspacesScreen },
-  { pattern: '/workspaces/new', value: addWorkspaceScreen },
-  { pattern: '/terminals', value: terminalsScreen },
-  { pattern: '/terminals/:workspaceId', value: terminalsScreen },
-  { pattern: '/settings', value: settingsScreen },
-  { pattern: '/sign-in-requests', value: signInRequestsScreen },
-  { pattern: '/operations', value: operationsScreen },
-];
+/** The screen of each page the server serves (src/shared/app-paths.ts: the compiler asks for every one). */
+const SCREENS: Record<AppRoute, Screen | 'home'> = {
+  home: 'home',
+  signIn: signInScreen,
+  workspaces: workspacesScreen,
+  addWorkspace: addWorkspaceScreen,
+  terminals: terminalsScreen,
+  workspaceTerminals: terminalsScreen,
+  settings: settingsScreen,
+  signInRequests: signInRequestsScreen,
+  operations: operationsScreen,
+};
+const routes: Route<Screen | 'home'>[] = (Object.keys(APP_ROUTES) as AppRoute[]).map((name) => ({ pattern: APP_ROUTES[name], value: SCREENS[name] }));
 
 const NAV: { path: string; label: string }[] = [
   { path: '/workspaces', label: 'Workspaces' },

@@ -1,7 +1,7 @@
 // Themes are sets of CSS variables (styles.css) chosen by <html data-theme="…">. The server's
 // settings are the truth; localStorage keeps the last one so a reload paints in the right colours.
 // `system` is no set of its own: it resolves to light or dark as the device prefers, and follows it.
-import { THEMES, type Theme } from '../../features/settings/wire.js';
+import { THEMES, type Theme } from '../../shared/settings.js';
 
 export { THEMES, type Theme };
 /** What a page is painted in. */

@@ -2,7 +2,7 @@
 // screen that shows it: Settings, Add workspace and Workspaces (issue 16).
 import { h } from '../app/dom.js';
 import type { Me } from '../app/types.js';
-import { GITHUB_STATE_TEXT } from '../../features/github/wire.js';
+import { GITHUB_STATE_TEXT } from '../../shared/github.js';
 
 type GitHubState = Me['github']['state'];
 

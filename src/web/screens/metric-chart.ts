@@ -1,7 +1,7 @@
 // The pure part of the Operations screen's metric charts (issue 16: flat lines without axes said
 // nothing): the y axis from 0 to a round maximum in the metric's unit, the x axis from the window's
 // start to its end, and the line in between. DOM-free, so that it is unit-tested in Node.
-import type { MetricSeriesView } from '../../features/maintenance/wire.js';
+import type { MetricSeriesView } from '../../shared/maintenance.js';
 
 export interface MetricChartOptions {
   /** The plot area, in SVG user units (y grows downwards). */

@@ -2,7 +2,7 @@
 import { api, describeError, errorFromBody } from '../app/api.js';
 import type { Screen } from '../app/context.js';
 import { h, svg } from '../app/dom.js';
-import { formatBytes } from '../../infra/units.js';
+import { formatBytes } from '../../shared/units.js';
 import { dateTime, describeSchedule, timeAgo } from '../app/format.js';
 import { toast } from '../app/toast.js';
 import type { AuthLogEntry, BackupList, JobList, MetricSeries, ReadinessReport } from '../app/types.js';

@@ -1,7 +1,7 @@
 // Sign-in: GitHub web flow, device code (with copy button, updating by itself; on a server with an
 // owner, approved first from a signed-in browser unless the sign-in link vouches for this one), and
 // the start-up link when the server offers it (the only way on a local install without GitHub, and a normal one).
-import { extractStartupToken } from '../../features/auth/wire.js';
+import { extractStartupToken } from '../../shared/auth.js';
 import { api, ApiError, describeError } from '../app/api.js';
 import type { Screen } from '../app/context.js';
 import { field, h, setFieldError } from '../app/dom.js';

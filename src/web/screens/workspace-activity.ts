@@ -1,6 +1,6 @@
 // What a workspace is doing, in a few words for its card (issue 16: "Idle" said little). DOM-free, so
 // that its wording is unit-tested in Node.
-import type { GitStatusView, WorkspaceView } from '../../features/workspaces/wire.js';
+import type { GitStatusView, WorkspaceView } from '../../shared/workspaces.js';
 
 const DAY_MS = 86_400_000;
 

@@ -1,6 +1,6 @@
 // On the home terminals screen, which shows only home-directory shells: the workspaces that have
 // terminals running, with how many, each a link to its terminals. Hidden while there are none.
-import type { TerminalInfo } from '../../features/terminals/wire.js';
+import type { TerminalInfo } from '../../shared/terminals.js';
 
 /** Workspace names by id (the terminal protocol knows only ids). */
 export type WorkspaceNames = () => Promise<ReadonlyMap<string, string>>;

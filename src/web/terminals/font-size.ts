@@ -2,7 +2,7 @@
 // size only, kept in its localStorage, so that a larger text on the desktop leaves the phone's
 // columns alone. The owner's setting (GET /api/settings) is the size of a device that chose none.
 // DOM-free: callers pass the storage (deviceStorage() in the browser, a stand-in in unit tests).
-import { DEFAULT_FONT_SIZE, MAX_FONT_SIZE, MIN_FONT_SIZE } from '../../features/settings/wire.js';
+import { DEFAULT_FONT_SIZE, MAX_FONT_SIZE, MIN_FONT_SIZE } from '../../shared/settings.js';
 
 /** The part of localStorage this needs; null where the browser refuses storage. */
 export interface KeyValueStorage {

@@ -3,7 +3,7 @@
 // https://invisible-island.net/xterm/ctlseqs/ctlseqs.html. Writes only: a read request (Pd `?`) is
 // never answered, so a program (or a file being cat'ed) cannot read the owner's clipboard.
 import type { Terminal } from '@xterm/xterm';
-import { formatBytes } from '../../infra/units.js';
+import { formatBytes } from '../../shared/units.js';
 
 /** The most a program may copy at once (decoded); more is refused with a notice. */
 const MAX_COPY_BYTES = 1024 * 1024;

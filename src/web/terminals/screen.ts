@@ -1,7 +1,7 @@
 // The terminals screen: tabs (one per session), up to two panes side by side or stacked, the
 // toolbar, the connection indicator, the phone key bar and layout persistence.
-import { DEFAULT_SCROLLBACK_LINES } from '../../features/settings/wire.js';
-import type { TerminalInfo } from '../../features/terminals/wire.js';
+import { DEFAULT_SCROLLBACK_LINES } from '../../shared/settings.js';
+import type { TerminalInfo } from '../../shared/terminals.js';
 import { menuButton } from '../app/menu.js';
 import { askDialog, showSheet } from './dialog.js';
 import { chooseFilesToUpload, enableFileUploads } from './upload.js';

@@ -3,7 +3,7 @@
 // driven by the emulator's write callbacks (flow control), input queued while detached, and which
 // output may ring, copy or answer queries (stream-roles.ts). The view (terminal-view.ts) renders
 // it into xterm.js; the unit tests drive it with an in-memory transport and screen.
-import type { TerminalInfo } from '../../features/terminals/wire.js';
+import type { TerminalInfo } from '../../shared/terminals.js';
 import { StreamRoles, type StreamSegment } from './stream-roles.js';
 import type { ServerEvents, TerminalTransport } from './transport-contract.js';
 

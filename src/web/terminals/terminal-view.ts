@@ -6,7 +6,7 @@ import { Unicode11Addon } from '@xterm/addon-unicode11';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { WebglAddon } from '@xterm/addon-webgl';
 import { Terminal } from '@xterm/xterm';
-import type { TerminalInfo } from '../../features/terminals/wire.js';
+import type { TerminalInfo } from '../../shared/terminals.js';
 import { describeEnd, endedKeyAction } from './ended-terminal.js';
 import { enableProgramCopy } from './program-copy.js';
 import { gateQueryAnswers, isFocusReport } from './query-gate.js';

@@ -1,6 +1,6 @@
 // The browser's view of a terminal transport, without a DOM: what the stream client (stream-client.ts)
 // and the screen use, and what transport.ts implements over a plain WebSocket.
-import type { Notices, ProtocolError, Requests, ServerEvents as ServerEventsOf } from '../../features/terminals/wire.js';
+import type { Notices, ProtocolError, Requests, ServerEvents as ServerEventsOf } from '../../shared/terminals.js';
 
 export type { Notices, Requests };
 /** Server → client events as the browser receives them: output bytes arrive as an ArrayBuffer or a view. */

@@ -1,7 +1,7 @@
 // The terminal protocol (docs/protocol.md) seen from the browser, behind a small interface: the plain
 // WebSocket transport here is the app's. (Socket.IO clients speak the same events; the app does not
 // need one, so none is bundled.)
-import { CLOSE_SIGNED_OUT, FRAME_OUTPUT, PROTOCOL_VERSION, TERMINALS_WS_PATH } from '../../features/terminals/wire.js';
+import { CLOSE_SIGNED_OUT, FRAME_OUTPUT, PROTOCOL_VERSION, TERMINALS_WS_PATH } from '../../shared/terminals.js';
 import type { Answer, ConnectionState, ServerEvents, TerminalTransport } from './transport-contract.js';
 
 export type { Answer, ConnectionState, Notices, Requests, ServerEvents, TerminalTransport } from './transport-contract.js';

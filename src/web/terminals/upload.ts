@@ -1,7 +1,7 @@
 // Files into a terminal's current directory: dropped on it, pasted into it, or chosen with the
 // toolbar's "Upload files…" (the only way on a phone). POST /api/terminals/:id/files (docs/api.md).
-import type { TerminalInfo } from '../../features/terminals/wire.js';
-import { formatBytes } from '../../infra/units.js';
+import type { TerminalInfo } from '../../shared/terminals.js';
+import { formatBytes } from '../../shared/units.js';
 import { errorFromBody } from '../app/api.js';
 import { toast, updateToast } from '../app/toast.js';
 import { askDialog } from './dialog.js';

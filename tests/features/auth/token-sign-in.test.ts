@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readSignInLinks } from '../../../src/features/auth/startup-link.js';
-import { extractStartupToken } from '../../../src/features/auth/wire.js';
+import { extractStartupToken } from '../../../src/shared/auth.js';
 import { buildTestApp } from '../../helpers/app.js';
 import { setCookies } from '../../helpers/github-sign-in.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Socket } from 'node:net';
-import { CLOSE_SIGNED_OUT, TERMINALS_WS_PATH } from '../../../src/features/terminals/wire.js';
+import { CLOSE_SIGNED_OUT, TERMINALS_WS_PATH } from '../../../src/shared/terminals.js';
 import { signInAsOwner } from '../../helpers/app.js';
 import { connectClient, startTerminalApp, waitUntil, type TerminalTestApp } from './helpers.js';
 

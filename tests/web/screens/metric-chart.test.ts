@@ -1,8 +1,8 @@
 // The Operations screen's metric charts: axes from 0 to a round maximum in the metric's unit, the
 // window's start and end times, and a line that neither invents values across gaps nor hides a lone sample.
 import { describe, expect, it } from 'vitest';
-import type { MetricSeriesView } from '../../../src/features/maintenance/wire.js';
-import { formatBytes } from '../../../src/infra/units.js';
+import type { MetricSeriesView } from '../../../src/shared/maintenance.js';
+import { formatBytes } from '../../../src/shared/units.js';
 import { axisMax, layoutMetricChart, niceCeiling, timeLabel } from '../../../src/web/screens/metric-chart.js';
 
 const HOUR = 3_600_000;

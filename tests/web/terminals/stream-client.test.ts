@@ -1,7 +1,7 @@
 // The protocol client without a DOM: an in-memory transport (the server's side of the messages) and
 // an in-memory screen whose writes are "parsed" when the test says so, as xterm.js parses later.
 import { describe, expect, it } from 'vitest';
-import type { TerminalInfo } from '../../../src/features/terminals/wire.js';
+import type { TerminalInfo } from '../../../src/shared/terminals.js';
 import { ACK_EVERY_BYTES, chunkInput, TerminalStream, type ParsingFlags } from '../../../src/web/terminals/stream-client.js';
 import type { Answer, ConnectionState, Notices, Requests, ServerEvents, TerminalTransport } from '../../../src/web/terminals/transport-contract.js';
 

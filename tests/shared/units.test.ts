@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration } from '../../src/infra/units.js';
+import { formatBytes, formatDuration } from '../../src/shared/units.js';
 
 describe('units for operators', () => {
   it('gives sizes in binary units with at most three figures', () => {

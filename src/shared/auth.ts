@@ -48,7 +48,7 @@ export interface DeviceState {
 /** GET /api/me. */
 export interface Me {
   owner: { githubId: number; login: string | null; name: string | null; avatarUrl: string | null } | null;
-  /** state: checked against GitHub (see GitHubConnectionState in features/github/wire.ts, whose words the screens show). */
+  /** state: checked against GitHub (see GitHubConnectionState in shared/github.ts, whose words the screens show). */
   github: { state: 'connected' | 'needs_renewal' | 'not_connected' | 'not_configured' | 'unreachable'; url: string; webFlow: boolean; deviceFlow: boolean };
   session: { id: string; createdAt: string; expiresAt: string };
 }
