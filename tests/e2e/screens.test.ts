@@ -15,7 +15,6 @@ import { createWorkspace, isWorkspacesList, WorkspacesPage } from './pages/works
 // Browser globals used inside page.evaluate() callbacks (the Node type-check has no DOM library).
 declare const document: any;
 declare const window: any;
-declare const navigator: any;
 declare const getComputedStyle: any;
 declare const MutationObserver: any;
 
@@ -55,43 +54,6 @@ describe('web app screens', () => {
     // Signed in, the sign-in screen has nothing to offer: it moves on.
     await page.goto('/sign-in');
     await page.waitForURL('**/workspaces');
-    expect(e2e.consoleProblems(page)).toEqual([]);
-  });
-
-  it('signs in with a device code that updates by itself, and tells a refused user why', async () => {
-    const e2e = fixture();
-    e2e.fake.addUser({ login: 'mallory' });
-    const page = await e2e.newPage();
-    const signIn = new SignInPage(page);
-    await signIn.open();
-
-    // A GitHub account that is not the owner: refused, in words.
-    await signIn.deviceCodeButton.click();
-    const code = page.getByRole('status', { name: 'Your device code' });
-    await code.waitFor();
-    e2e.fake.approveDevice((await code.textContent())!, 'mallory');
-    await page.getByText('This GitHub account may not use this Shellport server.').waitFor({ timeout: 15_000 });
-
-    // The owner: the code, its copy button and GitHub's link; approval signs the page in by itself.
-    await page.getByRole('button', { name: 'Start again' }).click();
-    await code.waitFor();
-    const userCode = (await code.textContent())!;
-    // "Waiting…" sits with the code it is about, before the start-up token's form (which this loopback server offers).
-    const waiting = page.getByText('Waiting for you to approve on GitHub…');
-    await waiting.waitFor();
-    await expect(page.locator('form.token-form').count()).resolves.toBe(1);
-    await expect(waiting.evaluate((element) => Boolean(element.compareDocumentPosition(document.querySelector('form.token-form')) & 4))).resolves.toBe(true);
-    // "Get a new code" comes after the code, not above it where a tap meant for the code could land.
-    const newCode = page.getByRole('button', { name: 'Get a new code' });
-    await expect(code.evaluate((element, button) => Boolean(element.compareDocumentPosition(button!) & 4), await newCode.elementHandle())).resolves.toBe(true);
-    await page.getByRole('button', { name: 'Copy code' }).click();
-    await page.getByRole('button', { name: 'Copied' }).waitFor();
-    await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(userCode);
-    await expect(page.getByRole('link', { name: /login\/device/ }).getAttribute('href')).resolves.toBe(`${e2e.fake.url}/login/device`);
-    await e2e.screenshot(page, 'sign-in-device-code');
-    e2e.fake.approveDevice(userCode, 'octocat');
-    await page.waitForURL('**/workspaces', { timeout: 15_000 });
-    await page.getByRole('heading', { name: 'Workspaces', level: 1 }).waitFor();
     expect(e2e.consoleProblems(page)).toEqual([]);
   });
 

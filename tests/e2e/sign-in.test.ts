@@ -9,6 +9,10 @@ import { OWNER_LOGIN, useE2E } from './fixture.js';
 import { SignInPage } from './pages/sign-in-page.js';
 import { SignInRequestsPage } from './pages/sign-in-requests-page.js';
 
+// Browser globals used inside evaluate() callbacks (the Node type-check has no DOM library).
+declare const document: { querySelector(selector: string): unknown };
+declare const navigator: { clipboard: { readText(): Promise<string> } };
+
 describe('signing in on a local install without GitHub', () => {
   const fixture = useE2E({ env: { GITHUB_CLIENT_ID: '', GITHUB_CLIENT_SECRET: '', GITHUB_ALLOWED_USER: '' } });
 
@@ -128,6 +132,53 @@ describe('a device-code sign-in on a server with an owner', () => {
     expect(answers.map((row) => JSON.parse(row.details))).toEqual([expect.objectContaining({ decision: 'approved', code })]);
     expect(e2e.consoleProblems(laptop)).toEqual([]);
     expect(e2e.consoleProblems(phone)).toEqual([]);
+  });
+
+  it('once approved, shows GitHub’s device code, signs in by itself, and tells a refused GitHub account why', async () => {
+    const e2e = fixture();
+    e2e.fake.addUser({ login: 'mallory' });
+    // A signed-in laptop approves each request of this browser (the rest of the flow is GitHub's).
+    const laptop = await e2e.newPage();
+    await e2e.signIn(laptop);
+    const requests = new SignInRequestsPage(laptop);
+    await requests.open();
+    const page = await e2e.newPage();
+    const signIn = new SignInPage(page);
+    await signIn.open();
+    const approveRequest = async () => requests.approve((await signIn.requestCode.textContent())!);
+
+    // A GitHub account that is not the owner: refused, in words.
+    await signIn.startDeviceCode();
+    await approveRequest();
+    const code = page.getByRole('status', { name: 'Your device code' });
+    await code.waitFor({ timeout: 15_000 });
+    e2e.fake.approveDevice((await code.textContent())!, 'mallory');
+    await page.getByText('This GitHub account may not use this Shellport server.').waitFor({ timeout: 15_000 });
+
+    // The owner: the code, its copy button and GitHub's link; approval signs the page in by itself.
+    await page.getByRole('button', { name: 'Start again' }).click();
+    await signIn.requestCode.waitFor();
+    await approveRequest();
+    await code.waitFor({ timeout: 15_000 });
+    const userCode = (await code.textContent())!;
+    // "Waiting…" sits with the code it is about, before the start-up token's form (which this loopback server offers).
+    const waiting = page.getByText('Waiting for you to approve on GitHub…');
+    await waiting.waitFor();
+    await expect(page.locator('form.token-form').count()).resolves.toBe(1);
+    await expect(waiting.evaluate((element) => Boolean(element.compareDocumentPosition(document.querySelector('form.token-form')) & 4))).resolves.toBe(true);
+    // "Get a new code" comes after the code, not above it where a tap meant for the code could land.
+    const newCode = page.getByRole('button', { name: 'Get a new code' });
+    await expect(code.evaluate((element, button) => Boolean(element.compareDocumentPosition(button!) & 4), await newCode.elementHandle())).resolves.toBe(true);
+    await page.getByRole('button', { name: 'Copy code' }).click();
+    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(userCode);
+    await expect(page.getByRole('link', { name: /login\/device/ }).getAttribute('href')).resolves.toBe(`${e2e.fake.url}/login/device`);
+    await e2e.screenshot(page, 'sign-in-device-code');
+    e2e.fake.approveDevice(userCode, 'octocat');
+    await page.waitForURL('**/workspaces', { timeout: 15_000 });
+    await page.getByRole('heading', { name: 'Workspaces', level: 1 }).waitFor();
+    expect(e2e.consoleProblems(page)).toEqual([]);
+    expect(e2e.consoleProblems(laptop)).toEqual([]);
   });
 
   it('tells the waiting browser when a signed-in browser turns it down', async () => {
