@@ -12,6 +12,7 @@ import { githubPlugin } from './features/github/plugin.js';
 import { githubRepoRoutes } from './features/github/repos-routes.js';
 import { maintenanceRoutes } from './features/maintenance/routes.js';
 import { settingsRoutes } from './features/settings/routes.js';
+import { createSettingsService } from './features/settings/service.js';
 import { terminalsPlugin } from './features/terminals/plugin.js';
 import { webRoutes } from './features/web/routes.js';
 import { workspacesPlugin } from './features/workspaces/plugin.js';
@@ -79,12 +80,14 @@ export async function buildApp({ config, logStream, consoleFormat = 'json', migr
   await app.register(webRoutes);
   await app.register(authRoutes, { config, clock });
   await app.register(maintenanceRoutes, { config, clock, readiness });
-  await app.register(terminalsPlugin, { config, clock, contextProvider: app.workspaces.terminalContext, readiness });
+  // The settings feature owns the Settings row; the terminals ask it for the default shell.
+  const settings = createSettingsService({ db: app.db, config });
+  await app.register(terminalsPlugin, { config, clock, contextProvider: app.workspaces.terminalContext, defaultShell: settings.defaultShell, readiness });
   // Deleting a workspace ends its terminals through the terminal manager.
-  app.workspaces.service.useTerminals(app.terminals);
+  app.workspaces.service.onWorkspaceDeleted((workspaceId) => app.terminals.deleteWorkspaceSessions(workspaceId));
   await app.register(githubRepoRoutes, { config, clock });
   await app.register(workspaceRoutes);
-  await app.register(settingsRoutes, { config });
+  await app.register(settingsRoutes, { service: settings });
 
   return app;
 }

@@ -13,7 +13,7 @@ import {
   readKeyFile,
   writeKeyFile,
 } from '../../infra/vault.js';
-import { SETTINGS_ID } from '../github/access.js';
+import { SETTINGS_ID } from '../settings/row.js';
 
 /*
  * Recovery commands run with the server stopped (see docs/security.md):

@@ -5,8 +5,8 @@ import type { Config } from '../../config/index.js';
 import { AppError, notFound } from '../../http/errors.js';
 import { PUBLIC_ROUTE } from '../../http/route-config.js';
 import type { Clock } from '../../infra/clock.js';
-import { loadSettings } from '../github/access.js';
 import { OAuthError } from '../github/oauth.js';
+import { loadSettings } from '../settings/row.js';
 import { recordAuthEvent } from './auth-log.js';
 import { addressGroup, exceededCap } from './client-address.js';
 import { createDeviceFlows, DeviceFlowLimitError, isDeviceFlowEnabled, type DeviceFlow } from './device-flow.js';
@@ -59,6 +59,7 @@ const logQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).defau
 interface PendingWebFlow {
   codeVerifier: string;
   canClaim: boolean;
+  /** Milliseconds on the app's clock, which decides when the flow expires. */
   createdAt: number;
   /** The starting client's address group (client-address.ts), for the per-address cap. */
   group: string;
@@ -236,7 +237,7 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
     const query = githubStartQuery.parse(request.query);
     // Before the caps are checked, so that no await falls between the check and the new entry.
     const mayClaim = await canClaim(request, query.setup_token);
-    const now = Date.now();
+    const now = clock.now().getTime();
     for (const [state, flow] of webFlows) if (now - flow.createdAt > WEB_FLOW_TTL_MS) webFlows.delete(state);
     // A browser starting again replaces its state cookie, so its previous flow could never complete.
     const previousState = request.cookies[STATE_COOKIE];
@@ -274,7 +275,7 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
     }
     const flow = webFlows.get(query.state);
     webFlows.delete(query.state);
-    if (!flow || Date.now() - flow.createdAt > WEB_FLOW_TTL_MS) {
+    if (!flow || clock.now().getTime() - flow.createdAt > WEB_FLOW_TTL_MS) {
       return deny('state_unknown', 400, 'Sign-in could not be verified', 'This sign-in has expired or was already used. Start again from the sign-in page.');
     }
     if (query.error || !query.code) {

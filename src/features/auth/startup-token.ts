@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../../config/index.js';
-import { loadSettings } from '../github/access.js';
+import { loadSettings } from '../settings/row.js';
 import { isDeviceFlowEnabled } from './device-flow.js';
 import { hasOwner } from './owner.js';
 import { describeStartupLinks, removeStartupLinkFile, startupLinkFile, writeStartupLinkFile, type StartupLinks } from './startup-link.js';

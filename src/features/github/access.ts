@@ -6,6 +6,7 @@ import { AppError } from '../../http/errors.js';
 import type { Clock } from '../../infra/clock.js';
 import type { Database } from '../../infra/database/client.js';
 import type { Vault } from '../../infra/vault.js';
+import { loadSettings, SETTINGS_ID } from '../settings/row.js';
 import { deadlinePlugin, eitherSignal, type OutboundLimits } from './deadline.js';
 import { OAuthError, createOAuthClient, type GitHubIdentity, type OAuthClient, type TokenSet } from './oauth.js';
 import type { GitHubConnectionState } from '../../shared/github.js';
@@ -37,7 +38,6 @@ import type { GitHubConnectionState } from '../../shared/github.js';
 
 export type ConnectionState = GitHubConnectionState;
 
-export const SETTINGS_ID = 'singleton';
 // An expiring token is refreshed when it has less than this left, so a clone never starts with a dying token.
 const REFRESH_MARGIN_MS = 5 * 60_000;
 // Screens ask for the status on every load: GitHub is asked at most once a minute per token, and a slow
@@ -65,14 +65,6 @@ export const reauthRequired = () =>
 const notConfigured = () =>
   new AppError(409, 'github_not_configured', 'GitHub sign-in is not configured: set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (see docs/configuration.md).');
 const unavailable = () => new AppError(502, 'github_unavailable', 'GitHub could not be reached to renew the token; try again in a minute.');
-
-/** The one Settings row, created on first use. */
-export async function loadSettings(db: Database): Promise<Settings> {
-  const existing = await db.settings.findUnique({ where: { id: SETTINGS_ID } });
-  if (existing) return existing;
-  // Two first requests may race to create it; the loser reads the winner's row.
-  return db.settings.create({ data: { id: SETTINGS_ID } }).catch(() => db.settings.findUniqueOrThrow({ where: { id: SETTINGS_ID } }));
-}
 
 export function createGitHubAccess({
   db,

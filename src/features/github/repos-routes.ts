@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config/index.js';
 import type { Clock } from '../../infra/clock.js';
-import { reposQuery } from '../workspaces/schemas.js';
 import { createRepoBrowser } from './repos.js';
+import { reposQuery } from './schemas.js';
 
 export interface RepoRoutesOptions {
   config: Config;

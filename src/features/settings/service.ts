@@ -1,8 +1,8 @@
 import type { Config } from '../../config/index.js';
 import { badRequest } from '../../http/errors.js';
 import type { Database } from '../../infra/database/client.js';
-import { loadSettings } from '../github/access.js';
 import { findShell, listAllowedShells } from '../terminals/context.js';
+import { loadSettings, SETTINGS_ID } from './row.js';
 import { storedPreferencesSchema, type SettingsPatch } from './schemas.js';
 import { listShellChoices, matchingChoice } from './shell-choices.js';
 import { DEFAULT_FONT_SIZE, DEFAULT_SCROLLBACK_LINES, THEMES, type Theme, type UserSettings } from '../../shared/settings.js';
@@ -76,7 +76,13 @@ export function createSettingsService({ db, config }: SettingsServiceDeps) {
     return toUserSettings(updated.theme, parsePreferences(updated.preferences));
   }
 
-  return { read, update, allowedShells, shellChoices };
+  /** The default shell as stored (the terminals check it against the allowed shells), or null; creates no row. */
+  async function defaultShell(): Promise<string | null> {
+    const row = await db.settings.findUnique({ where: { id: SETTINGS_ID }, select: { preferences: true } });
+    return (row && storedPreferencesSchema.parse(parsePreferences(row.preferences)).defaultShell) || null;
+  }
+
+  return { read, update, allowedShells, shellChoices, defaultShell };
 }
 
 export type SettingsService = ReturnType<typeof createSettingsService>;

@@ -26,6 +26,8 @@ export interface TerminalManagerDeps {
   metrics: Metrics;
   ptyHost: PtyHost;
   contextProvider: TerminalContextProvider;
+  /** The owner's default shell as stored (the settings feature owns it), or null for bash. */
+  defaultShell: () => Promise<string | null>;
 }
 
 export interface AttachOptions {
@@ -66,7 +68,7 @@ export function ensureSize(cols: unknown, rows: unknown): void {
  * nothing else touches a PTY.
  */
 export function createTerminalManager(deps: TerminalManagerDeps) {
-  const { db, scrollbackDir, config, clock, log, metrics, ptyHost, contextProvider } = deps;
+  const { db, scrollbackDir, config, clock, log, metrics, ptyHost, contextProvider, defaultShell } = deps;
   const sessions = new Map<string, TerminalSession>();
   const loading = new Map<string, Promise<TerminalSession>>();
   const listeners = new Set<(session: TerminalInfo) => void>();
@@ -128,17 +130,6 @@ export function createTerminalManager(deps: TerminalManagerDeps) {
     }
   }
 
-  async function defaultShellPreference(): Promise<string | null> {
-    const settings = await db.settings.findUnique({ where: { id: 'singleton' }, select: { preferences: true } });
-    if (!settings) return null;
-    try {
-      const preferences = JSON.parse(settings.preferences) as { defaultShell?: unknown };
-      return typeof preferences.defaultShell === 'string' && preferences.defaultShell ? preferences.defaultShell : null;
-    } catch {
-      return null;
-    }
-  }
-
   async function chooseShell(requested: string | undefined): Promise<string> {
     const allowed = await listAllowedShells(config.shellsFile, config.baseEnv.PATH ?? '');
     if (requested) {
@@ -148,7 +139,7 @@ export function createTerminalManager(deps: TerminalManagerDeps) {
       }
       return shell;
     }
-    const preferred = await defaultShellPreference();
+    const preferred = await defaultShell();
     const shell = (preferred && findShell(preferred, allowed)) || findShell('bash', allowed) || findShell('sh', allowed);
     if (preferred && shell && findShell(preferred, allowed) === null) log.warn({ preferred }, 'the configured default shell is not allowed; using bash');
     if (!shell) throw new AppError(500, 'no_shell', `No usable shell: neither bash nor sh is installed and ${config.shellsFile} lists none.`);

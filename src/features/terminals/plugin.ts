@@ -25,6 +25,8 @@ export interface TerminalsPluginOptions {
   /** Working directory and variables per terminal; the workspaces feature passes its own. */
   contextProvider?: TerminalContextProvider;
   ptyHost?: PtyHost;
+  /** The owner's default shell as stored, or null: the settings feature's `defaultShell`. */
+  defaultShell: () => Promise<string | null>;
   /** Where the `scrollback` check goes (/readyz). */
   readiness?: ReadinessRegistry;
 }
@@ -45,6 +47,7 @@ export const terminalsPlugin = fp(
       metrics: app.metrics,
       ptyHost: options.ptyHost ?? createPtyHost({ user: options.config.terminals.user }),
       contextProvider: options.contextProvider ?? createDefaultContextProvider({ db: app.db, dataDir: options.config.storage.dataDir }),
+      defaultShell: options.defaultShell,
     });
     await manager.recoverAfterRestart();
     app.decorate('terminals', manager);

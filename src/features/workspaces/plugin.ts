@@ -31,8 +31,8 @@ export interface WorkspacesPluginOptions {
 
 /**
  * Decorates `app.workspaces`, created once per app. Registered before the terminals feature (which
- * takes `app.workspaces.terminalContext`); the terminals manager is attached afterwards with
- * `app.workspaces.service.useTerminals(manager)` so deleting a workspace ends its terminals.
+ * takes `app.workspaces.terminalContext`); the composition root then registers the terminals'
+ * clean-up with `app.workspaces.service.onWorkspaceDeleted(hook)`, so neither feature imports the other.
  */
 export const workspacesPlugin = fp(
   async (app: FastifyInstance, { config, clock }: WorkspacesPluginOptions) => {
@@ -65,7 +65,7 @@ export const workspacesPlugin = fp(
       config,
       clock,
       log,
-      onWorkspaceDeleted: (id) => credentials.revokeWorkspace(id),
+      revokeCredentials: (id) => credentials.revokeWorkspace(id),
       files: createUserFiles(user),
     });
     const terminalContext = createTerminalContextProvider({

@@ -20,11 +20,11 @@ import { ensureConfined, isSafeSegment, outsideWorkspaces, workspacePathFor } fr
 import { isValidBranchName, isValidGitHubOwner, isValidGitHubRepoName, type CreateWorkspaceBody } from './schemas.js';
 import type { BranchesView, CloneEvent, CloneState, EnvVariableView, GitStatusView, WorkspaceStatus, WorkspaceView } from '../../shared/workspaces.js';
 
-/** What the workspaces feature needs from the terminals feature (its manager implements it). */
-export interface WorkspaceTerminals {
-  /** Ends the workspace's terminals (kills the shells), then deletes their records and stored output. */
-  deleteWorkspaceSessions(workspaceId: string): Promise<unknown> | unknown;
-}
+/**
+ * Work another feature does when a workspace is deleted, awaited before its directory is removed
+ * (the composition root registers the terminals' clean-up: end the shells, delete their records).
+ */
+export type WorkspaceDeletedHook = (workspaceId: string) => Promise<unknown> | unknown;
 
 export interface WorkspaceServiceDeps {
   db: Database;
@@ -36,8 +36,8 @@ export interface WorkspaceServiceDeps {
   config: { workspaces: WorkspacesConfig; storage: StorageConfig };
   clock: Clock;
   log: FastifyBaseLogger;
-  /** Called when a workspace is deleted, so its terminal credentials stop working. */
-  onWorkspaceDeleted?: (workspaceId: string) => void;
+  /** Called when a workspace is deleted, after the deleted hooks, so its terminal credentials stop working. */
+  revokeCredentials?: (workspaceId: string) => void;
   /**
    * Creating, moving and deleting directories under WORKSPACES_DIR: as the shells' account when it
    * is not the server's (TERMINAL_USER, src/infra/terminal-user.ts); default the server's own fs calls.
@@ -59,7 +59,7 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
   const files = deps.files ?? createUserFiles(null);
   const githubOrigin = new URL(github.webUrl).origin;
   const operations = new Map<string, string>();
-  let terminals: WorkspaceTerminals | null = null;
+  const deletedHooks: WorkspaceDeletedHook[] = [];
   let closing = false;
   // A fetch or pull holds a request: git printing nothing for this long is killed, even when its
   // HTTP low-speed limit did not catch the stall (git.networkTimeoutMs covers the transfer itself).
@@ -524,8 +524,8 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
     await queue.cancel(id);
     const release = acquire(id, 'delete');
     try {
-      await terminals?.deleteWorkspaceSessions(id);
-      deps.onWorkspaceDeleted?.(id);
+      for (const hook of deletedHooks) await hook(id);
+      deps.revokeCredentials?.(id);
       // Only `<root>/<owner>/<name>` itself, with its parent confined to the root; a symbolic link
       // in its place is removed, not followed.
       if (path.dirname(path.dirname(path.resolve(workspace.localPath))) !== path.resolve(root)) throw outsideWorkspaces();
@@ -635,9 +635,9 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
     deleteEnv,
     terminalContext,
     recover,
-    /** The terminals feature's manager, attached once it exists (delete ends a workspace's terminals through it). */
-    useTerminals(manager: WorkspaceTerminals): void {
-      terminals = manager;
+    /** Adds work to do when a workspace is deleted, in the order added; a hook that throws stops the deletion. */
+    onWorkspaceDeleted(hook: WorkspaceDeletedHook): void {
+      deletedHooks.push(hook);
     },
     /** Stops every git command, cancels every clone and waits for them (app shutdown; may be called twice). */
     close: async () => {
