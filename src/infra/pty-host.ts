@@ -113,15 +113,25 @@ function signal(pids: Iterable<number>, name: NodeJS.Signals) {
 }
 
 /**
+ * The PTY's master fd when node-pty has no write of its own queued, else null. The one place that
+ * reads node-pty internals (`fd` and `_writeStream._writeQueue` are outside its typed API): should a
+ * release rename them, this returns null, writes take node-pty's slower path, and the test of this
+ * function in tests/infra/pty-host.test.ts fails.
+ */
+export function ptyMasterFdIfIdle(pty: nodePty.IPty): number | null {
+  const internals = pty as unknown as { fd?: unknown; _writeStream?: { _writeQueue?: unknown[] } };
+  return typeof internals.fd === 'number' && internals._writeStream?._writeQueue?.length === 0 ? internals.fd : null;
+}
+
+/**
  * Writes input straight to the PTY's (non-blocking) master fd when nothing is queued: node-pty's
  * own write goes through the libuv thread pool, which adds a hop to every keystroke's echo.
  * Whatever the kernel does not take at once (EAGAIN, a partial write) goes to node-pty's queue,
  * so order is kept.
  */
 function writeNow(pty: nodePty.IPty, data: string | Buffer): void {
-  const internals = pty as unknown as { fd?: unknown; _writeStream?: { _writeQueue?: unknown[] } };
-  const fd = internals.fd;
-  if (typeof fd !== 'number' || internals._writeStream?._writeQueue?.length !== 0) {
+  const fd = ptyMasterFdIfIdle(pty);
+  if (fd === null) {
     pty.write(data);
     return;
   }

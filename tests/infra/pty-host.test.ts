@@ -1,5 +1,7 @@
+import { fstatSync } from 'node:fs';
+import * as nodePty from 'node-pty';
 import { describe, expect, it } from 'vitest';
-import { createSessionScanner, scanSessions } from '../../src/infra/pty-host.js';
+import { createSessionScanner, ptyMasterFdIfIdle, scanSessions } from '../../src/infra/pty-host.js';
 
 describe('the shared /proc session scanner', () => {
   it('runs one scan at a time, shared by every caller that asked while it waited, and each caller gets a scan started after it asked', async () => {
@@ -33,5 +35,21 @@ describe('the shared /proc session scanner', () => {
     const sessions = await scanSessions();
     const all = [...sessions.values()].flat();
     expect(all).toContain(process.pid);
+  });
+});
+
+describe('the direct keystroke write path', () => {
+  it("finds node-pty's master fd while it has no write queued, and none while it has (node-pty internals it relies on)", async () => {
+    const pty = nodePty.spawn('/bin/sh', ['-c', 'sleep 5'], { cols: 80, rows: 24, cwd: '/', env: { PATH: '/usr/bin:/bin' } });
+    try {
+      const fd = ptyMasterFdIfIdle(pty);
+      expect(fd, "node-pty's `fd` or `_writeStream._writeQueue` changed: keystrokes lose their direct write (see ptyMasterFdIfIdle in src/infra/pty-host.ts)").toEqual(expect.any(Number));
+      expect(fstatSync(fd!).isCharacterDevice()).toBe(true);
+      // node-pty's own write stays queued until the thread pool has written it.
+      pty.write('x');
+      expect(ptyMasterFdIfIdle(pty), "node-pty's write queue is no longer `_writeStream._writeQueue`: direct writes could overtake queued ones").toBeNull();
+    } finally {
+      pty.kill('SIGKILL');
+    }
   });
 });

@@ -1,6 +1,9 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FastifyBaseLogger } from 'fastify';
 import { ensureScrollbackRoot, readScrollback, removeScrollback, scrollbackBounds, type OutputRange } from './scrollback-files.js';
+import type { WriteResult, WriterData, WriterMessage } from './scrollback-writer.js';
 
 export type { OutputRange } from './scrollback-files.js';
 
@@ -40,121 +43,32 @@ export interface OutputStoreOptions {
 const MAX_OPEN_SEGMENTS = 64;
 
 /**
- * The writer thread: appends each write to the terminal's open segment (a new one once it holds
- * `segmentBytes`, or when the write does not continue it), then deletes segments that lie wholly
- * below the trim floor. Plain JavaScript evaluated as a worker so that it runs the same under tsx,
- * Vitest and the esbuild bundle. Segment names: scrollback-files.ts.
+ * How to start the writer thread (scrollback-writer.ts). From dist/ (scripts/build.mjs compiles
+ * every file of src/): the compiled module beside this one. From src/ (tsx, Vitest): Node 20 runs no
+ * TypeScript in a worker (and ignores `--import tsx` in a worker's execArgv for its entry module), so
+ * the source is bundled with esbuild (a dev dependency, there whenever src/ runs) into a script the
+ * worker evaluates; once per process, since registering tsx in each thread cost half a second a start.
  */
-const WRITER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const fs = require('node:fs');
-const path = require('node:path');
-const { root, segmentBytes, maxOpen } = workerData;
-const slot = Buffer.from(workerData.slot);
-const open = new Map();
-const nameOf = (start) => String(start).padStart(16, '0') + '.out';
-const SEGMENT = /^\\d{16}\\.out$/;
-function closeSegment(id) {
-  const segment = open.get(id);
-  if (!segment) return;
-  open.delete(id);
-  fs.closeSync(segment.fd);
+function writerEntry(): { entry: URL | string; eval: boolean } {
+  if (!import.meta.url.endsWith('.ts')) return { entry: new URL('./scrollback-writer.js', import.meta.url), eval: false };
+  return { entry: bundledWriterSource(), eval: true };
 }
-/** The last segment on disk, if it ends at from and has room (its file was closed to save descriptors). */
-function reopenLast(dir, from) {
-  const last = fs.readdirSync(dir).filter((name) => SEGMENT.test(name)).sort().pop();
-  if (!last) return null;
-  const start = Number(last.slice(0, 16));
-  const file = path.join(dir, last);
-  const size = fs.statSync(file).size;
-  if (start + size !== from || size >= segmentBytes) return null;
-  return { fd: fs.openSync(file, 'a'), start, size };
-}
-/** The segment that continues at from and has room, or a new one starting there. */
-function segmentFor(id, from) {
-  const current = open.get(id);
-  if (current) {
-    open.delete(id);
-    if (current.start + current.size === from && current.size < segmentBytes) {
-      open.set(id, current);
-      return current;
-    }
-    fs.closeSync(current.fd);
-  }
-  const dir = path.join(root, id);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const segment = (current ? null : reopenLast(dir, from)) || { fd: fs.openSync(path.join(dir, nameOf(from)), 'w', 0o600), start: from, size: 0 };
-  open.set(id, segment);
-  while (open.size > maxOpen) closeSegment(open.keys().next().value);
-  return segment;
-}
-/** Appends slot[0, length) as offsets [from, from + length), split at segment boundaries. */
-function append(id, from, length) {
-  let done = 0;
-  while (done < length) {
-    const segment = segmentFor(id, from + done);
-    const end = done + Math.min(length - done, segmentBytes - segment.size);
-    try {
-      while (done < end) {
-        const n = fs.writeSync(segment.fd, slot, done, end - done);
-        segment.size += n;
-        done += n;
-      }
-    } catch (error) {
-      // What follows goes to a fresh segment: this one may end in part of the failed write.
-      closeSegment(id);
-      throw error;
-    }
-  }
-}
-/** Deletes the oldest segments that end at or below floor; returns the first offset still stored. */
-function trim(id, floor) {
-  const dir = path.join(root, id);
-  const names = fs.readdirSync(dir).filter((name) => SEGMENT.test(name)).sort();
-  const current = open.get(id);
-  for (const name of names) {
-    const start = Number(name.slice(0, 16));
-    if (current && current.start === start) return start;
-    const file = path.join(dir, name);
-    if (start + fs.statSync(file).size > floor) return start;
-    fs.unlinkSync(file);
-  }
-  return null;
-}
-parentPort.on('message', (m) => {
-  if (m.type === 'close') {
-    for (const id of [...open.keys()]) closeSegment(id);
-    parentPort.close();
-    return;
-  }
-  if (m.type === 'forget') {
-    closeSegment(m.id);
-    return;
-  }
-  let error = null;
-  let retainedStart = null;
-  try {
-    append(m.id, m.from, m.to - m.from);
-  } catch (e) {
-    error = String((e && e.message) || e);
-  }
-  if (m.trimFloor !== null) {
-    try {
-      retainedStart = trim(m.id, m.trimFloor);
-    } catch (e) {
-      error = error || String((e && e.message) || e);
-    }
-  }
-  parentPort.postMessage({ id: m.id, to: m.to, error, retainedStart });
-});
-`;
 
-interface WriteResult {
-  id: string;
-  to: number;
-  error: string | null;
-  /** After a trim: the first offset still stored. */
-  retainedStart: number | null;
+let bundledWriter: string | null = null;
+function bundledWriterSource(): string {
+  if (bundledWriter === null) {
+    const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
+    const result = esbuild.buildSync({
+      entryPoints: [fileURLToPath(new URL('./scrollback-writer.ts', import.meta.url))],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      write: false,
+      logLevel: 'silent',
+    });
+    bundledWriter = result.outputFiles[0]!.text;
+  }
+  return bundledWriter;
 }
 
 /**
@@ -191,10 +105,9 @@ export function createOutputStore({ root, log, batchBytes, intervalMs, retainedB
   let writer: Worker | null = null;
 
   function startWriter(): Worker {
-    const worker = new Worker(WRITER_SOURCE, {
-      eval: true,
-      workerData: { root, segmentBytes, maxOpen: maxOpenSegments, slot },
-    });
+    const { entry, eval: isSource } = writerEntry();
+    const workerData: WriterData = { root, segmentBytes, maxOpen: maxOpenSegments, slot };
+    const worker = new Worker(entry, { eval: isSource, workerData });
     worker.unref();
     worker.on('message', (result: WriteResult) => onWritten(result));
     worker.on('error', (error) => log.error({ err: error }, 'the terminal output writer failed'));
@@ -271,7 +184,7 @@ export function createOutputStore({ root, log, batchBytes, intervalMs, retainedB
       const trimFloor = to - target.retainedStart >= retainedBytes + segmentBytes ? to - retainedBytes : null;
       inFlight = target;
       writer ??= startWriter();
-      writer.postMessage({ type: 'write', id: target.id, from, to, trimFloor });
+      writer.postMessage({ type: 'write', id: target.id, from, to, trimFloor } satisfies WriterMessage);
       return;
     }
     for (const waiter of [...waiters]) waiter();
@@ -329,13 +242,13 @@ export function createOutputStore({ root, log, batchBytes, intervalMs, retainedB
     /** The terminal will write no more (it ended): its open segment file is closed. */
     release(sessionId: string): void {
       failing.delete(sessionId);
-      writer?.postMessage({ type: 'forget', id: sessionId });
+      writer?.postMessage({ type: 'forget', id: sessionId } satisfies WriterMessage);
     },
 
     /** Deletes a terminal's stored output; the bytes it held. */
     remove(sessionId: string): number {
       failing.delete(sessionId);
-      writer?.postMessage({ type: 'forget', id: sessionId });
+      writer?.postMessage({ type: 'forget', id: sessionId } satisfies WriterMessage);
       return removeScrollback(root, sessionId);
     },
 
@@ -354,7 +267,7 @@ export function createOutputStore({ root, log, batchBytes, intervalMs, retainedB
       writer = null;
       if (worker) {
         const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-        worker.postMessage({ type: 'close' });
+        worker.postMessage({ type: 'close' } satisfies WriterMessage);
         await exited;
       }
     },

@@ -31,6 +31,12 @@ export const SEGMENT_DIGITS = 16;
 
 export const segmentFileName = (start: number) => `${String(start).padStart(SEGMENT_DIGITS, '0')}.out`;
 
+/** The start offset a segment file's name gives, or null when the name is not a segment's. */
+export function segmentStartOf(name: string): number | null {
+  const match = SEGMENT_NAME.exec(name);
+  return match ? Number(match[1]) : null;
+}
+
 /** The directory of a terminal's output; refuses an id that could leave SCROLLBACK_DIR. */
 export function sessionScrollbackDir(root: string, sessionId: string): string {
   if (!SESSION_ID.test(sessionId)) throw new Error(`not a terminal id: ${JSON.stringify(sessionId.slice(0, 80))}`);

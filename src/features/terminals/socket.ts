@@ -25,6 +25,27 @@ export interface TerminalSocketDeps {
 }
 
 /**
+ * Calls `listener` whenever Engine.IO's current transport can take more (its 'ready' event), across
+ * an upgrade from polling to WebSocket; returns how to stop. `conn.transport`, its `writable` and the
+ * connection's 'upgrade' are Engine.IO's public API; 'ready' is the event Engine.IO's own socket
+ * flushes on, not documented: tests/features/terminals/socket.test.ts checks it still comes.
+ */
+export function onTransportReady(conn: Socket['conn'], listener: () => void): () => void {
+  let transport = conn.transport;
+  transport.on('ready', listener);
+  const onUpgrade = (next: typeof transport) => {
+    transport.off('ready', listener);
+    transport = next;
+    transport.on('ready', listener);
+  };
+  conn.on('upgrade', onUpgrade);
+  return () => {
+    transport.off('ready', listener);
+    conn.off('upgrade', onUpgrade);
+  };
+}
+
+/**
  * The /terminals Socket.IO namespace: each socket is one terminal connection (connection.ts);
  * Socket.IO carries its events, acknowledgements and binary output.
  */
@@ -46,12 +67,7 @@ export function registerTerminalSocketHandlers({ io, manager, auth, config, log,
   });
 
   namespace.on('connection', (socket: TerminalSocket) => {
-    // Engine.IO's transport: busy while a write is in flight, 'ready' when it can take more.
-    const conn = socket.conn as unknown as {
-      transport: NodeJS.EventEmitter & { writable: boolean };
-      writeBuffer: unknown[];
-      on(event: 'upgrade', listener: (transport: NodeJS.EventEmitter & { writable: boolean }) => void): void;
-    };
+    const conn = socket.conn;
     const emit = socket.emit.bind(socket) as unknown as (event: string, payload: object) => void;
     const connection = openTerminalConnection(
       { manager, auth, config, log },
@@ -61,21 +77,16 @@ export function registerTerminalSocketHandlers({ io, manager, auth, config, log,
         send: emit,
         // Engine.IO queues the attachment: it gets a copy of the borrowed bytes.
         output: (sessionId, seq, data) => emit('terminal:output', { sessionId, seq, data: Buffer.from(data) }),
-        isBusy: () => !conn.transport.writable || conn.writeBuffer.length > 0,
+        // Busy while Engine.IO's transport has a write in flight. Engine.IO sends what it queued as soon
+        // as the transport is writable (before our 'ready' listener runs), so nothing waits queued then.
+        isBusy: () => !conn.transport.writable,
         disconnect: () => void socket.disconnect(true),
         get closed() {
           return socket.disconnected;
         },
       },
     );
-    const onTransportReady = () => connection.pump();
-    let transport = conn.transport;
-    transport.on('ready', onTransportReady);
-    conn.on('upgrade', (next) => {
-      transport.off('ready', onTransportReady);
-      transport = next;
-      transport.on('ready', onTransportReady);
-    });
+    const stopListening = onTransportReady(conn, () => connection.pump());
 
     socket.onAny((event: string, ...args: unknown[]) => {
       const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as AckFn) : null;
@@ -83,7 +94,7 @@ export function registerTerminalSocketHandlers({ io, manager, auth, config, log,
     });
 
     socket.on('disconnect', () => {
-      transport.off('ready', onTransportReady);
+      stopListening();
       connection.close();
     });
   });

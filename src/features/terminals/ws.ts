@@ -122,7 +122,9 @@ export async function terminalWebSocketRoute(app: FastifyInstance, options: Term
       },
     },
     (ws: WebSocket, request: FastifyRequest) => {
-      const tcp = (ws as unknown as { _socket: Duplex & { writableLength: number } })._socket;
+      // The connection's TCP socket, which the upgrade handed to ws. Its `drain` says when the kernel
+      // took what was written; ws.bufferedAmount counts the same bytes but ws has no drain event.
+      const tcp = request.raw.socket;
       let closed = false;
       const send = (message: object) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));

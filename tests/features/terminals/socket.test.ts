@@ -1,4 +1,9 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server } from 'socket.io';
+import { io as connectIo } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
+import { onTransportReady } from '../../../src/features/terminals/socket.js';
 import { connectClient, startTerminalApp, waitUntil } from './helpers.js';
 
 describe('terminals over Socket.IO', () => {
@@ -160,6 +165,32 @@ describe('terminals over Socket.IO', () => {
     } finally {
       for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
       Object.assign(process.env, saved);
+    }
+  });
+
+  it("hears Engine.IO's transport become ready again after writes, before and after the upgrade from polling (Engine.IO internals flow control relies on)", async () => {
+    const http = createServer();
+    const server = new Server(http);
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const client = connectIo(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, { transports: ['polling', 'websocket'], reconnection: false, forceNew: true });
+    try {
+      const conn = await new Promise<Parameters<typeof onTransportReady>[0]>((resolve) => server.once('connection', (socket) => resolve(socket.conn)));
+      const readies: string[] = [];
+      const stop = onTransportReady(conn, () => readies.push(conn.transport.name));
+      const stalled = new Error("Engine.IO no longer emits 'ready' on its transport: terminal output would stall (see onTransportReady in src/features/terminals/socket.ts)");
+      await waitUntil(() => conn.transport.name === 'websocket', 5_000);
+      server.emit('hello', 'x'.repeat(1000));
+      await waitUntil(() => readies.includes('websocket'), 5_000).catch(() => {
+        throw stalled;
+      });
+      expect(readies[0]).toBe('polling');
+      expect(conn.transport.writable).toBe(true);
+      expect(conn.transport.listenerCount('ready')).toBe(2); // Engine.IO's own and ours
+      stop();
+      expect(conn.transport.listenerCount('ready')).toBe(1);
+    } finally {
+      client.disconnect();
+      await server.close();
     }
   });
 });
