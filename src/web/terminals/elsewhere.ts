@@ -1,6 +1,7 @@
 // On the home terminals screen, which shows only home-directory shells: the workspaces that have
 // terminals running, with how many, each a link to its terminals. Hidden while there are none.
 import type { TerminalInfo } from '../../shared/terminals.js';
+import { h } from '../app/dom.js';
 
 /** Workspace names by id (the terminal protocol knows only ids). */
 export type WorkspaceNames = () => Promise<ReadonlyMap<string, string>>;
@@ -23,20 +24,14 @@ export class ElsewhereMenu {
 
   constructor(lookUpNames?: WorkspaceNames) {
     this.lookUpNames = lookUpNames;
-    this.element = document.createElement('details');
-    this.element.className = 'term-elsewhere';
-    this.element.hidden = true;
-    this.summary = document.createElement('summary');
-    const popup = document.createElement('nav');
-    popup.className = 'term-elsewhere-popup';
-    popup.setAttribute('aria-label', TITLE);
-    const heading = document.createElement('p');
-    heading.className = 'term-elsewhere-title';
-    heading.textContent = TITLE;
-    this.list = document.createElement('ul');
-    popup.append(heading, this.list);
-    this.element.append(this.summary, popup);
-    this.element.addEventListener('keydown', (event) => this.closeOnEscape(event));
+    this.summary = h('summary');
+    this.list = h('ul');
+    this.element = h(
+      'details',
+      { class: 'term-elsewhere', hidden: true, onkeydown: (event: KeyboardEvent) => this.closeOnEscape(event) },
+      this.summary,
+      h('nav', { class: 'term-elsewhere-popup', 'aria-label': TITLE }, h('p', { class: 'term-elsewhere-title' }, TITLE), this.list),
+    );
     // Captured: the terminal keeps pointer events on it to itself.
     document.addEventListener('pointerdown', this.onOutsidePointer, true);
   }
@@ -71,10 +66,7 @@ export class ElsewhereMenu {
     if (counts.size === 0) this.element.open = false;
     const total = this.running.size;
     // A phone shows the count alone (terminals.css); the words stay for screen readers.
-    const words = document.createElement('span');
-    words.className = 'term-elsewhere-words';
-    words.textContent = ' in workspaces';
-    this.summary.replaceChildren(String(total), words);
+    this.summary.replaceChildren(String(total), h('span', { class: 'term-elsewhere-words' }, ' in workspaces'));
     this.summary.title = `${TITLE}: ${terminalCount(total)}`;
     const entries = [...counts].map(([id, count]) => ({ id, count, name: this.names.get(id) ?? id }));
     entries.sort((a, b) => a.name.localeCompare(b.name));
@@ -104,18 +96,9 @@ export class ElsewhereMenu {
 }
 
 function workspaceLink({ id, name, count }: { id: string; name: string; count: number }): HTMLElement {
-  const link = document.createElement('a');
-  link.href = `/terminals/${encodeURIComponent(id)}`;
-  const label = document.createElement('span');
-  label.className = 'term-elsewhere-name';
-  label.textContent = name;
-  const number = document.createElement('span');
-  number.className = 'term-elsewhere-count';
-  number.textContent = terminalCount(count);
-  link.append(label, ' ', number);
-  const item = document.createElement('li');
-  item.append(link);
-  return item;
+  const label = h('span', { class: 'term-elsewhere-name' }, name);
+  const number = h('span', { class: 'term-elsewhere-count' }, terminalCount(count));
+  return h('li', {}, h('a', { href: `/terminals/${encodeURIComponent(id)}` }, label, ' ', number));
 }
 
 function terminalCount(count: number): string {

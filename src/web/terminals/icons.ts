@@ -1,6 +1,8 @@
 // The toolbar's icons (and the tabs' bell): small SVGs drawn in the text colour on a 16-pixel grid,
 // so that they look the same in every font. Lines of width 1 sit on half pixels to stay sharp at 16 px.
 
+import { svg } from '../app/dom.js';
+
 type Shape = ['path' | 'rect' | 'circle', Record<string, string | number>];
 
 /** The outline of the close-the-split icons, which divide it into two panes. */
@@ -31,17 +33,8 @@ const ICONS = {
 
 export type IconName = keyof typeof ICONS;
 
-const SVG = 'http://www.w3.org/2000/svg';
+const FRAME_ATTRIBUTES = { viewBox: '0 0 16 16', width: '16', height: '16', fill: 'none', stroke: 'currentColor', 'stroke-width': '1', 'stroke-linecap': 'round', 'stroke-linejoin': 'round', 'aria-hidden': 'true', focusable: 'false' };
 
 export function icon(name: IconName): SVGSVGElement {
-  const svg = document.createElementNS(SVG, 'svg');
-  for (const [attribute, value] of Object.entries({ viewBox: '0 0 16 16', width: '16', height: '16', fill: 'none', stroke: 'currentColor', 'stroke-width': '1', 'stroke-linecap': 'round', 'stroke-linejoin': 'round', 'aria-hidden': 'true', focusable: 'false' })) {
-    svg.setAttribute(attribute, value);
-  }
-  for (const [tag, attributes] of ICONS[name]) {
-    const shape = document.createElementNS(SVG, tag);
-    for (const [attribute, value] of Object.entries(attributes)) shape.setAttribute(attribute, String(value));
-    svg.append(shape);
-  }
-  return svg;
+  return svg('svg', FRAME_ATTRIBUTES, ...ICONS[name].map(([tag, attributes]) => svg(tag, attributes)));
 }

@@ -1,5 +1,6 @@
 // The on-screen key bar for phones and tablets: keys a soft keyboard lacks, with Ctrl and Alt as
 // sticky (one-shot) modifiers that also apply to the next key typed on the soft keyboard.
+import { h } from '../app/dom.js';
 
 export interface KeyBarOptions {
   /** Sends bytes to the focused terminal. */
@@ -33,27 +34,28 @@ export function ctrlKey(char: string): string {
 }
 
 export function createKeyBar(options: KeyBarOptions): KeyBar {
-  const element = document.createElement('div');
-  element.className = 'term-keybar';
-  element.setAttribute('role', 'toolbar');
-  element.setAttribute('aria-label', 'Terminal keys');
+  const element = h('div', { class: 'term-keybar', role: 'toolbar', 'aria-label': 'Terminal keys' });
   let ctrl = false;
   let alt = false;
   const buttons: HTMLButtonElement[] = [];
 
   const key = (text: string, label: string, onPress: () => void, extraClass = '') => {
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = `term-key${extraClass ? ` ${extraClass}` : ''}`;
-    button.textContent = text;
-    button.setAttribute('aria-label', label);
-    // Keep the focus (and the soft keyboard) in the terminal.
-    button.addEventListener('pointerdown', (event) => event.preventDefault());
-    button.addEventListener('mousedown', (event) => event.preventDefault());
-    button.addEventListener('click', () => {
-      onPress();
-      options.refocus();
-    });
+    const button = h(
+      'button',
+      {
+        type: 'button',
+        class: `term-key${extraClass ? ` ${extraClass}` : ''}`,
+        'aria-label': label,
+        // Keep the focus (and the soft keyboard) in the terminal.
+        onpointerdown: (event: Event) => event.preventDefault(),
+        onmousedown: (event: Event) => event.preventDefault(),
+        onclick: () => {
+          onPress();
+          options.refocus();
+        },
+      },
+      text,
+    );
     buttons.push(button);
     element.append(button);
     return button;

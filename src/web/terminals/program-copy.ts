@@ -4,6 +4,7 @@
 // never answered, so a program (or a file being cat'ed) cannot read the owner's clipboard.
 import type { Terminal } from '@xterm/xterm';
 import { formatBytes } from '../../shared/units.js';
+import { h } from '../app/dom.js';
 
 /** The most a program may copy at once (decoded); more is refused with a notice. */
 const MAX_COPY_BYTES = 1024 * 1024;
@@ -36,10 +37,7 @@ function parseCopyRequest(payload: string): CopyRequest {
  * a click or a key (no focus; some browsers always), a notice on `pane` offers to copy with a click.
  */
 export function enableProgramCopy(term: Terminal, pane: HTMLElement, isLive: () => boolean): () => void {
-  const notice = document.createElement('div');
-  notice.className = 'term-copied';
-  notice.setAttribute('role', 'status');
-  notice.hidden = true;
+  const notice = h('div', { class: 'term-copied', role: 'status', hidden: true });
   pane.append(notice);
   let hideTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -49,8 +47,7 @@ export function enableProgramCopy(term: Terminal, pane: HTMLElement, isLive: () 
     notice.replaceChildren();
   };
   const show = (message: string, copy?: string) => {
-    const text = document.createElement('span');
-    text.textContent = message;
+    const text = h('span', {}, message);
     const buttons: HTMLButtonElement[] = [];
     if (copy !== undefined) {
       buttons.push(button('Copy', 'Put what the program copied on the clipboard', 'term-button term-button-primary', () => {
@@ -110,11 +107,5 @@ function copyWithGesture(text: string): void {
 }
 
 function button(text: string, title: string, className: string, onClick: () => void): HTMLButtonElement {
-  const element = document.createElement('button');
-  element.type = 'button';
-  element.className = className;
-  element.textContent = text;
-  element.title = title;
-  element.addEventListener('click', onClick);
-  return element;
+  return h('button', { type: 'button', class: className, title, onclick: onClick }, text);
 }

@@ -2,8 +2,9 @@
 // toolbar, the connection indicator, the phone key bar and layout persistence.
 import { DEFAULT_SCROLLBACK_LINES } from '../../shared/settings.js';
 import type { TerminalInfo } from '../../shared/terminals.js';
+import { h } from '../app/dom.js';
 import { menuButton } from '../app/menu.js';
-import { askDialog, showSheet } from './dialog.js';
+import { askDialog, showSheet } from '../app/dialog.js';
 import { chooseFilesToUpload, enableFileUploads } from './upload.js';
 import { ElsewhereMenu, type WorkspaceNames } from './elsewhere.js';
 import { clampFontSize } from './font-size.js';
@@ -114,19 +115,15 @@ export class TerminalsScreen {
     this.fontSize = clampFontSize(options.fontSize);
     this.theme = options.theme;
 
-    this.root = document.createElement('section');
-    this.root.className = 'term-screen';
-    this.root.dataset.theme = options.theme;
-    this.root.setAttribute('aria-label', 'Terminals');
+    this.root = h('section', { class: 'term-screen', 'data-theme': options.theme, 'aria-label': 'Terminals' });
 
-    const toolbar = document.createElement('div');
-    toolbar.className = 'term-toolbar';
-    this.tabList = document.createElement('div');
-    this.tabList.className = 'term-tabs';
-    this.tabList.setAttribute('role', 'tablist');
-    this.tabList.setAttribute('aria-label', 'Open terminals');
-    this.tabList.title = `In a terminal, ${keysFor('tab-list')} comes back here`;
-    this.tabList.addEventListener('keydown', (event) => this.onTabKey(event));
+    this.tabList = h('div', {
+      class: 'term-tabs',
+      role: 'tablist',
+      'aria-label': 'Open terminals',
+      title: `In a terminal, ${keysFor('tab-list')} comes back here`,
+      onkeydown: (event: KeyboardEvent) => this.onTabKey(event),
+    });
     // The toolbar (issue 16): New terminal stands out after the tabs; the other actions come in
     // groups, and the rarely used ones wait in "More actions". Phones (terminals.css) keep one row:
     // no splits there, and Find and Upload move into the menu.
@@ -162,14 +159,12 @@ export class TerminalsScreen {
     more.button.setAttribute('aria-label', 'More actions');
     more.button.title = 'More actions';
     more.button.replaceChildren(icon('more'));
-    this.status = document.createElement('span');
-    this.status.className = 'term-conn';
-    this.status.setAttribute('role', 'status');
+    this.status = h('span', { class: 'term-conn', role: 'status' });
     this.reconnectButton = this.action('Reconnect', 'Reconnect now', () => this.transport.reconnect());
     this.reconnectButton.hidden = true;
-    const actions = document.createElement('div');
-    actions.className = 'term-actions';
-    actions.append(
+    const actions = h(
+      'div',
+      { class: 'term-actions' },
       group('Split', 'term-split-group', this.splitRowButton, this.splitColumnButton, this.unsplitButton),
       group('Find and upload', 'term-tools-group', findButton, uploadButton),
       group('Text size', 'term-font-group', smaller, larger),
@@ -177,45 +172,26 @@ export class TerminalsScreen {
       this.status,
       this.reconnectButton,
     );
-    this.placeLink = document.createElement('a');
-    this.placeLink.className = 'term-place';
-    this.placeLink.href = '/workspaces';
-    this.placeLink.hidden = true;
+    this.placeLink = h('a', { class: 'term-place', href: '/workspaces', hidden: true });
     this.elsewhere = options.workspaceId === null ? new ElsewhereMenu(options.workspaceNames) : null;
-    toolbar.append(this.placeLink, ...(this.elsewhere ? [this.elsewhere.element] : []), this.tabList, newButton, actions);
+    const toolbar = h('div', { class: 'term-toolbar' }, this.placeLink, this.elsewhere?.element, this.tabList, newButton, actions);
 
-    this.outageBanner = document.createElement('div');
-    this.outageBanner.className = 'term-outage';
-    this.outageBanner.hidden = true;
-    this.outageMessage = document.createElement('p');
-    this.outageMessage.className = 'term-outage-message';
-    this.outageMessage.setAttribute('role', 'status');
+    this.outageMessage = h('p', { class: 'term-outage-message', role: 'status' });
     // Outside the status region: a countdown there would be read out every second.
-    this.outageDetail = document.createElement('span');
-    this.outageDetail.className = 'term-outage-detail';
+    this.outageDetail = h('span', { class: 'term-outage-detail' });
     this.retryButton = this.action('Retry now', 'Retry now', () => this.transport.reconnect());
     this.retryButton.title = 'Connect now instead of waiting for the next attempt';
-    this.outageBanner.append(this.outageMessage, this.outageDetail, this.retryButton);
+    this.outageBanner = h('div', { class: 'term-outage', hidden: true }, this.outageMessage, this.outageDetail, this.retryButton);
 
-    this.notice = document.createElement('p');
-    this.notice.className = 'term-notice';
-    this.notice.setAttribute('role', 'alert');
-    this.notice.hidden = true;
+    this.notice = h('p', { class: 'term-notice', role: 'alert', hidden: true });
 
-    this.panes = document.createElement('div');
-    this.panes.className = 'term-panes';
-    this.empty = document.createElement('div');
-    this.empty.className = 'term-empty';
-    this.empty.hidden = true;
-    const emptyText = document.createElement('p');
-    emptyText.textContent = 'No terminal is open here.';
-    const emptyButton = document.createElement('button');
-    emptyButton.type = 'button';
-    emptyButton.className = 'term-button term-button-primary';
-    emptyButton.textContent = 'New terminal';
-    emptyButton.addEventListener('click', () => void this.newTerminal(0));
-    this.empty.append(emptyText, emptyButton);
-    this.panes.append(this.empty);
+    this.empty = h(
+      'div',
+      { class: 'term-empty', hidden: true },
+      h('p', {}, 'No terminal is open here.'),
+      h('button', { type: 'button', class: 'term-button term-button-primary', onclick: () => void this.newTerminal(0) }, 'New terminal'),
+    );
+    this.panes = h('div', { class: 'term-panes' }, this.empty);
 
     this.keyBar = createKeyBar({
       send: (data) => {
@@ -716,45 +692,38 @@ export class TerminalsScreen {
     const labels = this.tabLabels();
     const tabs = this.layout.tabs.map((id) => {
       const view = this.views.get(id)!;
-      const wrapper = document.createElement('div');
-      wrapper.className = 'term-tab';
-      wrapper.dataset.sessionId = id;
-      wrapper.dataset.status = view.session.status;
       const shownIn = this.layout.panes.indexOf(id);
-      if (shownIn !== -1) wrapper.dataset.pane = String(shownIn);
-      const tab = document.createElement('button');
-      tab.type = 'button';
-      tab.setAttribute('role', 'tab');
-      tab.setAttribute('aria-selected', String(id === focusedId));
-      tab.className = 'term-tab-label';
       const label = labels.get(id) ?? view.label;
-      // In a span: a button centres its content, so a long name lost its start, and it draws no ellipsis.
-      const text = document.createElement('span');
-      text.className = 'term-tab-text';
-      text.textContent = view.session.status === 'terminated' ? `${label} (ended)` : label;
-      tab.append(text);
-      tab.title = view.error ?? `${label} — ${view.session.cwd}\nDouble-click to rename`;
-      if (view.unseen) {
-        const mark = document.createElement('span');
-        mark.className = 'term-tab-mark';
-        mark.dataset.mark = view.unseen;
-        if (view.unseen === 'bell') mark.append(icon('bell'));
-        tab.append(mark);
-        tab.setAttribute('aria-description', UNSEEN_TEXT[view.unseen]);
-        tab.title += `\n${UNSEEN_TEXT[view.unseen]}`;
-      }
-      // The click count, not dblclick: the first click re-renders the tabs, and browsers send
-      // dblclick only when both clicks land on the same element.
-      tab.addEventListener('click', (event) => (event.detail === 2 ? void this.rename(view) : this.selectTab(id)));
-      const close = document.createElement('button');
-      close.type = 'button';
-      close.className = 'term-tab-close';
-      close.textContent = '×';
-      close.setAttribute('aria-label', `Close ${label}`);
-      close.title = `Close ${label}`;
-      close.addEventListener('click', () => void this.closeTab(view));
-      wrapper.append(tab, close);
-      return wrapper;
+      const { unseen } = view;
+      const title = view.error ?? `${label} — ${view.session.cwd}\nDouble-click to rename`;
+      const tab = h(
+        'button',
+        {
+          type: 'button',
+          role: 'tab',
+          'aria-selected': String(id === focusedId),
+          class: 'term-tab-label',
+          title: unseen ? `${title}\n${UNSEEN_TEXT[unseen]}` : title,
+          'aria-description': unseen ? UNSEEN_TEXT[unseen] : null,
+          // The click count, not dblclick: the first click re-renders the tabs, and browsers send
+          // dblclick only when both clicks land on the same element.
+          onclick: (event: MouseEvent) => (event.detail === 2 ? void this.rename(view) : this.selectTab(id)),
+        },
+        // In a span: a button centres its content, so a long name lost its start, and it draws no ellipsis.
+        h('span', { class: 'term-tab-text' }, view.session.status === 'terminated' ? `${label} (ended)` : label),
+        unseen ? h('span', { class: 'term-tab-mark', 'data-mark': unseen }, unseen === 'bell' ? icon('bell') : null) : null,
+      );
+      const close = h(
+        'button',
+        { type: 'button', class: 'term-tab-close', 'aria-label': `Close ${label}`, title: `Close ${label}`, onclick: () => void this.closeTab(view) },
+        '×',
+      );
+      return h(
+        'div',
+        { class: 'term-tab', 'data-session-id': id, 'data-status': view.session.status, 'data-pane': shownIn === -1 ? null : String(shownIn) },
+        tab,
+        close,
+      );
     });
     this.tabList.replaceChildren(...tabs);
     if (activeKey) {
@@ -875,30 +844,16 @@ export class TerminalsScreen {
   }
 
   private action(text: string, label: string, onClick: () => void): HTMLButtonElement {
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = 'term-button';
-    button.textContent = text;
-    button.setAttribute('aria-label', label);
-    button.title = label;
-    button.addEventListener('click', onClick);
-    return button;
+    return h('button', { type: 'button', class: 'term-button', 'aria-label': label, title: label, onclick: onClick }, text);
   }
 
   /** An entry of the "More actions" menu (its text is its name). */
   private menuItem(text: string, onClick: () => void): HTMLButtonElement {
-    const item = document.createElement('button');
-    item.type = 'button';
-    item.textContent = text;
-    item.addEventListener('click', onClick);
-    return item;
+    return h('button', { type: 'button', onclick: onClick }, text);
   }
 
   private iconAction(name: IconName, label: string, onClick: () => void): HTMLButtonElement {
-    const button = this.action('', label, onClick);
-    button.classList.add('term-icon-button');
-    button.append(icon(name));
-    return button;
+    return h('button', { type: 'button', class: 'term-button term-icon-button', 'aria-label': label, title: label, onclick: onClick }, icon(name));
   }
 
   /** The on-screen keyboard shrinks the visual viewport: keep the screen inside it so xterm refits. */
@@ -966,10 +921,5 @@ function queuedText(count: number): string {
 
 /** A named group of toolbar buttons (drawn with a divider after it). */
 function group(label: string, className: string, ...buttons: HTMLElement[]): HTMLElement {
-  const element = document.createElement('div');
-  element.className = `term-group ${className}`;
-  element.setAttribute('role', 'group');
-  element.setAttribute('aria-label', label);
-  element.append(...buttons);
-  return element;
+  return h('div', { class: `term-group ${className}`, role: 'group', 'aria-label': label }, buttons);
 }

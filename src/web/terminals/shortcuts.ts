@@ -1,5 +1,6 @@
 // The keyboard shortcuts of the terminals screen, in one table: the key handlers match keys
 // against it (matchShortcut) and the "Keyboard shortcuts" sheet is drawn from it, so the two agree.
+import { h } from '../app/dom.js';
 
 /** Ctrl+C/V copy and paste where that is the platform's habit; on macOS Cmd does, and Ctrl stays the terminal's. */
 export const isMac = /Mac|iPhone|iPad/.test(navigator.platform);
@@ -87,26 +88,15 @@ export function keysFor(action: TerminalAction): string {
 /** The sheet's content: a list of keys and what they do for each place the focus can be. */
 export function shortcutSheet(): HTMLElement[] {
   return (Object.keys(SECTIONS) as Where[]).map((where) => {
-    const section = document.createElement('section');
-    const heading = document.createElement('h3');
-    heading.textContent = SECTIONS[where];
-    const list = document.createElement('dl');
+    const list = h('dl');
     for (const shortcut of SHORTCUTS) {
       const chords = shortcut.where === where ? chordsOf(shortcut) : [];
       if (chords.length === 0) continue;
-      const keys = document.createElement('dt');
-      chords.forEach((chord, index) => {
-        const kbd = document.createElement('kbd');
-        kbd.textContent = label(chordText(chord));
-        keys.append(...(index > 0 ? [' or '] : []), kbd);
-      });
-      const does = document.createElement('dd');
+      const keys = h('dt', {}, chords.map((chord, index) => [index > 0 ? ' or ' : null, h('kbd', {}, label(chordText(chord)))]).flat());
       const notes = chords.flatMap((chord) => (typeof chord === 'string' ? [] : [`${label(chord.chord)}: ${CONDITION_NOTES[chord.when]}`]));
-      does.textContent = notes.length > 0 ? `${shortcut.does} (${notes.join('; ')})` : shortcut.does;
-      list.append(keys, does);
+      list.append(keys, h('dd', {}, notes.length > 0 ? `${shortcut.does} (${notes.join('; ')})` : shortcut.does));
     }
-    section.append(heading, list);
-    return section;
+    return h('section', {}, h('h3', {}, SECTIONS[where]), list);
   });
 }
 

@@ -7,6 +7,7 @@ import { WebLinksAddon } from '@xterm/addon-web-links';
 import { WebglAddon } from '@xterm/addon-webgl';
 import { Terminal } from '@xterm/xterm';
 import type { TerminalInfo } from '../../shared/terminals.js';
+import { h } from '../app/dom.js';
 import { describeEnd, endedKeyAction } from './ended-terminal.js';
 import { enableProgramCopy } from './program-copy.js';
 import { gateQueryAnswers, isFocusReport } from './query-gate.js';
@@ -104,59 +105,58 @@ export class TerminalView {
     this.options = options;
     this.theme = options.theme;
     this.transport = options.transport;
-    this.element = document.createElement('div');
-    this.element.className = 'term-view';
-    this.element.dataset.sessionId = options.session.id;
-    this.host = document.createElement('div');
-    this.host.className = 'term-xterm';
+    this.host = h('div', { class: 'term-xterm' });
 
-    this.searchBox = document.createElement('form');
-    this.searchBox.className = 'term-search';
-    this.searchBox.hidden = true;
-    this.searchBox.setAttribute('role', 'search');
-    this.searchInput = document.createElement('input');
-    this.searchInput.type = 'search';
-    this.searchInput.placeholder = 'Find';
-    this.searchInput.setAttribute('aria-label', 'Find in terminal');
-    // The newest match first, as the output a person looks for is usually the latest: up is older.
-    const previous = this.button('↑', 'Find previous', () => this.findNext(true));
-    const next = this.button('↓', 'Find next', () => this.findNext(false));
-    const close = this.button('×', 'Close search', () => this.closeSearch());
-    this.searchStatus = document.createElement('span');
-    this.searchStatus.className = 'term-search-status';
-    this.searchStatus.setAttribute('aria-live', 'polite');
-    this.searchBox.append(this.searchInput, this.searchStatus, previous, next, close);
-    this.searchBox.addEventListener('submit', (event) => {
-      event.preventDefault();
-      this.findNext(true);
+    this.searchInput = h('input', {
+      type: 'search',
+      placeholder: 'Find',
+      'aria-label': 'Find in terminal',
+      onkeydown: (event: KeyboardEvent) => {
+        const action = matchShortcut(event, 'search');
+        if (!action) return;
+        event.preventDefault();
+        if (action === 'close-search') this.closeSearch();
+        else this.findNext(false);
+      },
+      oninput: () => {
+        if (this.searchInput.value) this.search.findPrevious(this.searchInput.value, this.searchOptions(true));
+        else {
+          this.search.clearDecorations();
+          this.searchStatus.textContent = '';
+        }
+      },
     });
-    this.searchInput.addEventListener('keydown', (event) => {
-      const action = matchShortcut(event, 'search');
-      if (!action) return;
-      event.preventDefault();
-      if (action === 'close-search') this.closeSearch();
-      else this.findNext(false);
-    });
-    this.searchInput.addEventListener('input', () => {
-      if (this.searchInput.value) this.search.findPrevious(this.searchInput.value, this.searchOptions(true));
-      else {
-        this.search.clearDecorations();
-        this.searchStatus.textContent = '';
-      }
-    });
+    this.searchStatus = h('span', { class: 'term-search-status', 'aria-live': 'polite' });
+    this.searchBox = h(
+      'form',
+      {
+        class: 'term-search',
+        hidden: true,
+        role: 'search',
+        onsubmit: (event: SubmitEvent) => {
+          event.preventDefault();
+          this.findNext(true);
+        },
+      },
+      this.searchInput,
+      this.searchStatus,
+      // The newest match first, as the output a person looks for is usually the latest: up is older.
+      this.button('↑', 'Find previous', () => this.findNext(true)),
+      this.button('↓', 'Find next', () => this.findNext(false)),
+      this.button('×', 'Close search', () => this.closeSearch()),
+    );
 
-    this.exitBar = document.createElement('div');
-    this.exitBar.className = 'term-exit';
-    this.exitBar.hidden = true;
-    this.exitBar.setAttribute('role', 'status');
+    this.exitBar = h('div', { class: 'term-exit', hidden: true, role: 'status' });
+    this.sizeNotice = h('button', { type: 'button', class: 'term-sized', hidden: true, onclick: () => this.takeSizeBack() });
 
-    this.sizeNotice = document.createElement('button');
-    this.sizeNotice.type = 'button';
-    this.sizeNotice.className = 'term-sized';
-    this.sizeNotice.hidden = true;
-    this.sizeNotice.addEventListener('click', () => this.takeSizeBack());
-
-    this.element.append(this.sizeNotice, this.host, this.searchBox, this.exitBar);
+    this.element = h(
+      'div',
+      { class: 'term-view', 'data-session-id': options.session.id },
+      this.sizeNotice,
+      this.host,
+      this.searchBox,
+      this.exitBar,
+    );
 
     this.term = new Terminal({
       fontSize: options.fontSize,
@@ -467,14 +467,9 @@ export class TerminalView {
 
   private showExit(exitCode: number | null, reason: string | null): void {
     this.exitBar.replaceChildren();
-    const text = document.createElement('span');
-    text.className = 'term-exit-text';
-    text.textContent = `${describeEnd(exitCode, reason)} Enter starts a new shell here.`;
+    const text = h('span', { class: 'term-exit-text' }, `${describeEnd(exitCode, reason)} Enter starts a new shell here.`);
     this.typedSinceEnd = false;
-    this.exitHint = document.createElement('span');
-    this.exitHint.className = 'term-exit-hint';
-    this.exitHint.hidden = true;
-    this.exitHint.textContent = 'What you type here goes nowhere: this shell has ended.';
+    this.exitHint = h('span', { class: 'term-exit-hint', hidden: true }, 'What you type here goes nowhere: this shell has ended.');
     // No blinking cursor inviting input that goes nowhere; \x1b[?25l hides it.
     this.term.options.cursorBlink = false;
     this.term.write('\x1b[?25l');
@@ -482,16 +477,11 @@ export class TerminalView {
     const again = this.button('Start again', 'Start again', () => this.options.onStartAgain(this), 'term-button term-button-primary');
     again.title = 'Start a new terminal in the same place';
     const close = this.button('Close tab', 'Close tab', () => this.options.onCloseRequest(this));
-    const buttons = document.createElement('span');
-    buttons.className = 'term-exit-buttons';
-    buttons.append(again, close);
-    this.exitBar.append(text, this.exitHint, buttons);
+    this.exitBar.append(text, this.exitHint, h('span', { class: 'term-exit-buttons' }, again, close));
     const { droppedInputs } = this.stream;
     if (droppedInputs > 0) {
-      const dropped = document.createElement('span');
-      dropped.className = 'term-exit-hint';
-      dropped.textContent = `${droppedInputs === 1 ? 'One input' : `${droppedInputs} inputs`} typed while disconnected did not reach it: the shell had ended.`;
-      this.exitBar.append(dropped);
+      const dropped = `${droppedInputs === 1 ? 'One input' : `${droppedInputs} inputs`} typed while disconnected did not reach it: the shell had ended.`;
+      this.exitBar.append(h('span', { class: 'term-exit-hint' }, dropped));
     }
     this.exitBar.hidden = false;
     this.element.dataset.ended = 'true';
@@ -541,14 +531,7 @@ export class TerminalView {
   }
 
   private button(text: string, label: string, onClick: () => void, className = 'term-button'): HTMLButtonElement {
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = className;
-    button.textContent = text;
-    button.setAttribute('aria-label', label);
-    button.title = label;
-    button.addEventListener('click', onClick);
-    return button;
+    return h('button', { type: 'button', class: className, 'aria-label': label, title: label, onclick: onClick }, text);
   }
 }
 

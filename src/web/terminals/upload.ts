@@ -4,7 +4,8 @@ import type { TerminalInfo } from '../../shared/terminals.js';
 import { formatBytes } from '../../shared/units.js';
 import { errorFromBody } from '../app/api.js';
 import { toast, updateToast } from '../app/toast.js';
-import { askDialog } from './dialog.js';
+import { askDialog } from '../app/dialog.js';
+import { h } from '../app/dom.js';
 import './upload.css';
 
 /** What uploads need of a terminal view. */
@@ -28,10 +29,7 @@ interface SavedFile {
 /** Highlights the terminal while files are dragged over it, and uploads what is dropped or pasted there (until its element goes). */
 export function enableFileUploads(target: UploadTarget): void {
   const { element } = target;
-  const overlay = document.createElement('div');
-  overlay.className = 'term-drop';
-  overlay.hidden = true;
-  overlay.textContent = "Drop to upload into the shell's current directory";
+  const overlay = h('div', { class: 'term-drop', hidden: true }, "Drop to upload into the shell's current directory");
   element.append(overlay);
   // dragenter and dragleave come for every child crossed: only the count says when the drag left.
   let depth = 0;
@@ -85,18 +83,19 @@ export function enableFileUploads(target: UploadTarget): void {
 
 /** Opens the browser's file picker (several files at once) and uploads the chosen files into the terminal. */
 export function chooseFilesToUpload(target: UploadTarget): void {
-  const input = document.createElement('input');
-  input.type = 'file';
-  input.multiple = true;
-  input.hidden = true;
-  input.className = 'term-upload-input';
   const done = () => input.remove();
-  input.addEventListener('change', () => {
-    const files = [...(input.files ?? [])];
-    done();
-    void uploadFiles(target, files);
+  const input = h('input', {
+    type: 'file',
+    multiple: true,
+    hidden: true,
+    class: 'term-upload-input',
+    onchange: () => {
+      const files = [...(input.files ?? [])];
+      done();
+      void uploadFiles(target, files);
+    },
+    oncancel: done,
   });
-  input.addEventListener('cancel', done);
   target.element.append(input);
   input.click();
 }
