@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import { simpleGit, type SimpleGit, type StatusResult } from 'simple-git';
 import { AppError } from '../../http/errors.js';
 import { spawnIdentity, type TerminalUser } from '../../infra/terminal-user.js';
 import { githubTimeout, inSeconds } from '../github/deadline.js';
@@ -38,6 +38,8 @@ export interface GitRunOptions {
   onProgress?: (progress: GitProgress) => void;
   /** Kill git after it has printed nothing for this long; default the runner's stallTimeoutMs (GIT_STALL_TIMEOUT_SECONDS). */
   stallTimeoutMs?: number;
+  /** Take no optional locks (GIT_OPTIONAL_LOCKS=0, git's --no-optional-locks): a read beside another operation. */
+  readOnly?: boolean;
 }
 
 export interface GitRunnerDeps {
@@ -119,9 +121,10 @@ export function createGitRunner({ baseEnv, githubWebUrl, stallTimeoutMs, network
   const githubPrefix = `${githubWebUrl.replace(/\/+$/, '')}/`;
   const closed = new AbortController();
 
-  function environment(token: string | undefined): Record<string, string> {
+  function environment(token: string | undefined, { readOnly = false }: { readOnly?: boolean } = {}): Record<string, string> {
     const env: Record<string, string> = {
       ...baseEnv,
+      ...(readOnly ? { GIT_OPTIONAL_LOCKS: '0' } : {}),
       // Never wait for a password on a terminal nobody looks at.
       GIT_TERMINAL_PROMPT: '0',
       // Only http(s) transports: a pasted ext:: or file:// URL cannot run commands or read the server's disk.
@@ -148,7 +151,7 @@ export function createGitRunner({ baseEnv, githubWebUrl, stallTimeoutMs, network
   }
 
   function client(baseDir: string, options: GitRunOptions): SimpleGit {
-    const env = environment(options.token);
+    const env = environment(options.token, { readOnly: options.readOnly });
     const git = simpleGit({
       baseDir,
       maxConcurrentProcesses: 1,
@@ -168,23 +171,37 @@ export function createGitRunner({ baseEnv, githubWebUrl, stallTimeoutMs, network
     return git;
   }
 
-  /** Runs `git <args>` in `dir`; resolves stdout, rejects GitCommandError with scrubbed stderr. */
-  async function run(dir: string, args: string[], options: GitRunOptions = {}): Promise<string> {
+  /** Runs one simple-git task in `dir`; rejects GitCommandError with scrubbed stderr. */
+  async function attempt<T>(dir: string, command: string, options: GitRunOptions, task: (git: SimpleGit) => Promise<T>): Promise<T> {
     try {
-      return await client(dir, options).raw(args);
+      return await task(client(dir, options));
     } catch (error) {
       const raw = error instanceof Error ? error.message : String(error);
       const text = scrubSecrets(raw, [options.token]).trim();
       const plugin = (error as { plugin?: string }).plugin ?? '';
       const aborted = options.signal?.aborted === true || closed.signal.aborted || /abort/i.test(plugin);
       const timedOut = !aborted && (plugin === 'timeout' || TRANSFER_STALLED.test(text));
-      log.debug({ command: args[0], aborted, timedOut }, 'git command failed');
-      throw new GitCommandError(text || `git ${args[0]} failed`, text, aborted, timedOut);
+      log.debug({ command, aborted, timedOut }, 'git command failed');
+      throw new GitCommandError(text || `git ${command} failed`, text, aborted, timedOut);
     }
+  }
+
+  /** Runs `git <args>` in `dir`; resolves stdout, rejects GitCommandError with scrubbed stderr. */
+  async function run(dir: string, args: string[], options: GitRunOptions = {}): Promise<string> {
+    return attempt(dir, args[0] ?? '', options, (git) => git.raw(args));
+  }
+
+  /**
+   * `git status` as simple-git parses it (branch, tracking, ahead/behind, files with their index and
+   * work-tree letters); `args` go after simple-git's own (`--porcelain -b -u --null`), so they can override them.
+   */
+  async function status(dir: string, args: string[], options: GitRunOptions = {}): Promise<StatusResult> {
+    return attempt(dir, 'status', options, (git) => git.status(args));
   }
 
   return {
     run,
+    status,
     environment,
     networkTimeoutMs,
     /** Stops every git command running now or started later (server shutdown). */

@@ -2,6 +2,13 @@ import { lstat, mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../http/errors.js';
 
+const CLONES_DIR = '.clones';
+
+/** `<root>/.clones/<workspace id>` (or `<root>/.clones` itself): where a clone runs before it is moved into place; emptied at start-up. */
+export function cloneTempDirFor(root: string, workspaceId?: string): string {
+  return workspaceId ? path.join(root, CLONES_DIR, workspaceId) : path.join(root, CLONES_DIR);
+}
+
 /** A path component we create ourselves: no separators, not '.'/'..', no leading '-'. */
 const SEGMENT = /^[A-Za-z0-9_.][A-Za-z0-9._-]{0,99}$/;
 

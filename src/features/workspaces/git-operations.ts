@@ -1,0 +1,88 @@
+import type { Workspace } from '../../generated/prisma/client.js';
+import { AppError } from '../../http/errors.js';
+import type { Clock } from '../../infra/clock.js';
+import type { GitStatusView } from '../../shared/workspaces.js';
+import { describeGitFailure, type GitRunner } from './git-runner.js';
+import type { GitStatusReader } from './git-status.js';
+import type { OperationLocks } from './operation-locks.js';
+import type { RemoteAccess } from './remote-access.js';
+import { isValidBranchName } from './schemas.js';
+import type { WorkspaceRecords } from './workspace-records.js';
+
+export interface GitOperationsDeps {
+  git: GitRunner;
+  clock: Clock;
+  locks: OperationLocks;
+  records: WorkspaceRecords;
+  remote: RemoteAccess;
+  statusReader: GitStatusReader;
+  /** GIT_STALL_TIMEOUT_SECONDS, the default stall timeout of a git command. */
+  gitStallTimeoutMs: number;
+}
+
+/** Fetch, pull and switch on a cloned workspace, one at a time per workspace; each answers the new status. */
+export function createGitOperations({ git, clock, locks, records, remote, statusReader, gitStallTimeoutMs }: GitOperationsDeps) {
+  // A fetch or pull holds a request: git printing nothing for this long is killed, even when its
+  // HTTP low-speed limit did not catch the stall (git.networkTimeoutMs covers the transfer itself).
+  const requestStallMs = Math.min(gitStallTimeoutMs, 2 * git.networkTimeoutMs);
+
+  async function withReadyWorkspace<T>(id: string, operation: string, fn: (workspace: Workspace, dir: string) => Promise<T>): Promise<T> {
+    const release = locks.acquire(id, operation);
+    try {
+      const workspace = await records.requireWorkspace(id);
+      const dir = await records.requireReadyDir(workspace);
+      return await fn(workspace, dir);
+    } finally {
+      release();
+    }
+  }
+
+  async function fetch(id: string): Promise<GitStatusView> {
+    return withReadyWorkspace(id, 'fetch', async (workspace, dir) => {
+      try {
+        // --progress keeps git talking while a large fetch runs, so only a stalled one meets the stall timeout.
+        await git.run(dir, ['fetch', '--progress', '--prune', '--no-recurse-submodules', '--', 'origin'], {
+          token: await remote.tokenFor(workspace.cloneUrl),
+          stallTimeoutMs: requestStallMs,
+        });
+      } catch (error) {
+        throw remote.gitFailure(error, 'Fetch', workspace);
+      }
+      await records.touch(id, { lastSyncAt: clock.now() });
+      return statusReader.readStatus(dir);
+    });
+  }
+
+  async function pull(id: string): Promise<GitStatusView> {
+    return withReadyWorkspace(id, 'pull', async (workspace, dir) => {
+      try {
+        // --no-stat: the summary after the merge reads .gitmodules (see readStatus).
+        await git.run(dir, ['pull', '--progress', '--ff-only', '--no-rebase', '--no-recurse-submodules', '--no-stat'], {
+          token: await remote.tokenFor(workspace.cloneUrl),
+          stallTimeoutMs: requestStallMs,
+        });
+      } catch (error) {
+        throw remote.gitFailure(error, 'Pull', workspace);
+      }
+      await records.touch(id, { lastSyncAt: clock.now() });
+      return statusReader.readStatus(dir);
+    });
+  }
+
+  async function switchBranch(id: string, branch: string): Promise<GitStatusView> {
+    if (!isValidBranchName(branch)) throw new AppError(400, 'invalid_branch', 'Not a valid branch name.');
+    return withReadyWorkspace(id, 'switch branch', async (_workspace, dir) => {
+      try {
+        // A branch that exists only on origin becomes a local tracking branch (git switch's --guess).
+        // --quiet: the summary of local changes after switching reads .gitmodules (see readStatus).
+        await git.run(dir, ['switch', '--quiet', '--no-recurse-submodules', '--', branch]);
+      } catch (error) {
+        throw describeGitFailure(error, `Switching to ${branch}`);
+      }
+      await records.touch(id);
+      return statusReader.readStatus(dir);
+    });
+  }
+
+  return { fetch, pull, switchBranch };
+}
