@@ -6,6 +6,9 @@ import { useE2E } from './fixture.js';
 import { TerminalsPage } from './pages/terminals.js';
 import { createWorkspace } from './pages/workspaces-page.js';
 
+// The page's own global, inside page.evaluate (the tests are type-checked without the DOM library).
+declare const requestAnimationFrame: (callback: () => void) => number;
+
 // A small flow-control window and a stall timeout longer than any wait below: if the page did not
 // acknowledge what xterm has written, a burst of output would stay paused and the test would fail.
 // Small windows and buffers: a burst outruns the flow-control window and a long outage outruns
@@ -800,7 +803,12 @@ it('says when another window\'s size is in force, and takes the size back on a c
   // Showing the notice must not resize the desk's terminal (which would take the size back by itself,
   // and the two windows would take turns).
   const resizesBefore = deskResizes.length;
-  await desk.waitForTimeout(1500);
+  // A resize caused by the notice would leave within two frames (ResizeObserver, then the refit in
+  // requestAnimationFrame); then a round trip through the shell to the desk. The command runs on the
+  // phone: typing on the desk would take the size back by itself.
+  await desk.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(() => resolve())))));
+  await onPhone.run('echo round-$((20+22))');
+  await terminals.waitForLine(/^round-42$/);
   expect(deskResizes.length).toBe(resizesBefore);
   expect(await notice.isVisible()).toBe(true);
   expect(await onPhone.view(0).locator('.term-sized').isHidden()).toBe(true);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createScheduler, type JobDetails } from '../../src/infra/scheduler.js';
 import { buildTestApp } from '../helpers/app.js';
 
@@ -10,14 +10,6 @@ function deferred<T = void>() {
     reject = rej;
   });
   return { promise, resolve, reject };
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 async function schedulerApp(env: Record<string, string> = {}) {
@@ -118,7 +110,7 @@ describe('the scheduler', () => {
     });
     scheduler.start();
     expect(scheduler.list()[0]).toMatchObject({ name: 'every-second', isScheduled: true, nextRunAt: expect.any(Date) });
-    await waitFor(() => runs >= 2);
+    await vi.waitFor(() => expect(runs).toBeGreaterThanOrEqual(2), { timeout: 10_000, interval: 20 });
 
     let stopped = false;
     const stopping = scheduler.stop().then(() => (stopped = true));

@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as nodePty from 'node-pty';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { STARTUP_LINK_FILE } from '../../../src/features/auth/startup-link.js';
 import { makeTempDir } from '../../helpers/app.js';
 
@@ -22,14 +22,16 @@ afterEach(() => {
 
 const baseEnv = (dataDir: string) => ({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: makeTempDir('shellport-home-'), PORT: '0', DATA_DIR: dataDir });
 
-async function waitFor<T>(probe: () => T | null | undefined, describeState: () => string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== null && value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out; so far:\n${describeState()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** Waits until `probe` returns a value (at most `timeoutMs`); on time-out, fails with `describeState()`. */
+function waitFor<T>(probe: () => T | null | undefined, describeState: () => string, timeoutMs = 20_000): Promise<T> {
+  return vi.waitFor(
+    () => {
+      const value = probe();
+      if (value === null || value === undefined) throw new Error(`Timed out; so far:\n${describeState()}`);
+      return value;
+    },
+    { timeout: timeoutMs, interval: 50 },
+  );
 }
 
 /** `npm run sign-in-link`, as an operator runs it next to the server (same DATA_DIR). */

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../../src/app.js';
 import { startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
 import { makeTempDir, testConfig } from '../../helpers/app.js';
@@ -23,14 +23,16 @@ afterEach(async () => {
   }
 });
 
-async function waitFor<T>(probe: () => T | null | undefined | false, describeState: () => string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== null && value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out; so far:\n${describeState()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** Waits until `probe` returns a value (at most `timeoutMs`); on time-out, fails with `describeState()`. */
+function waitFor<T>(probe: () => T | null | undefined | false, describeState: () => string, timeoutMs = 20_000): Promise<T> {
+  return vi.waitFor(
+    () => {
+      const value = probe();
+      if (value === null || value === undefined || value === false) throw new Error(`Timed out; so far:\n${describeState()}`);
+      return value;
+    },
+    { timeout: timeoutMs, interval: 50 },
+  );
 }
 
 describe('stopping the server while GitHub does not answer', () => {

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BackupVerificationError, verifyDatabaseFileInWorker } from '../../../src/features/maintenance/backups.js';
 import { buildTestApp, injectAsOwner, makeTempDir } from '../../helpers/app.js';
 import { gunzipBackup } from './helpers.js';
@@ -42,14 +42,6 @@ function startWriter(databaseFile: string) {
   };
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe('backups', () => {
   it('takes a consistent, verified, gzip backup while another connection writes continuously', async () => {
     const { app, config, logLines } = await buildTestApp(OFF);
@@ -58,14 +50,14 @@ describe('backups', () => {
     const writer = startWriter(databaseFile);
     try {
       await writer.started;
-      await waitFor(() => writer.commits() >= 20);
+      await vi.waitFor(() => expect(writer.commits()).toBeGreaterThanOrEqual(20), { timeout: 10_000, interval: 10 });
       const commitsBefore = writer.commits();
       const response = await injectAsOwner(app, { method: 'POST', url: '/api/maintenance/jobs/backup/run' });
       const commitsAfter = writer.commits();
       expect(response.statusCode).toBe(200);
       // The writer kept committing through the backup.
       expect(commitsAfter).toBeGreaterThan(commitsBefore);
-      await waitFor(() => writer.commits() > commitsAfter);
+      await vi.waitFor(() => expect(writer.commits()).toBeGreaterThan(commitsAfter), { timeout: 10_000, interval: 10 });
 
       const run = response.json().run;
       expect(run).toMatchObject({ jobName: 'backup', ok: true, trigger: 'api' });

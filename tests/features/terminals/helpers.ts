@@ -30,17 +30,34 @@ export interface StreamState {
   behind: number[];
 }
 
-const openSockets: Socket[] = [];
+/** Closes the test's terminal connections, Socket.IO or plain WebSocket. */
+const openConnections: (() => void)[] = [];
 
-/** Disconnects the test's Socket.IO clients (registered for every file by tests/setup/cleanup.ts). */
+/** Disconnects the test's terminal clients (registered for every file by tests/setup/cleanup.ts). */
 export function disconnectTestSockets(): void {
-  for (const socket of openSockets.splice(0)) socket.disconnect();
+  for (const close of openConnections.splice(0)) close();
 }
 
-type AckResponse = { ok: true; [key: string]: unknown } | { ok: false; error: { code: string; message: string } };
+/** Registers a connection for disconnectTestSockets. */
+export function trackConnection(close: () => void): void {
+  openConnections.push(close);
+}
 
-/** A real Socket.IO client on /terminals that records every stream it receives. */
-export class TerminalClient {
+export type AckResponse = { ok: true; [key: string]: unknown } | { ok: false; error: { code: string; message: string } };
+
+/** A `terminal:output` message as both transports deliver it. */
+export interface OutputMessage {
+  sessionId: string;
+  seq: number;
+  data: Buffer;
+}
+
+/**
+ * A terminal protocol client that records every stream it receives, whatever carries the protocol:
+ * subclasses connect it to Socket.IO (TerminalClient) or the plain WebSocket (WsTerminalClient in
+ * transports.ts) and hand it what arrives through `receive`.
+ */
+export abstract class TerminalTestClient {
   readonly streams = new Map<string, StreamState>();
   readonly errors: { event: string; sessionId?: string; error: { code: string; message: string } }[] = [];
   readonly updates: { id: string; status: string }[] = [];
@@ -49,29 +66,62 @@ export class TerminalClient {
   autoAck = true;
   /** Keep received bytes (turn off for floods). */
   keepData = true;
+  private readonly outputListeners: ((message: OutputMessage) => void)[] = [];
 
-  constructor(readonly socket: Socket) {
-    socket.on('terminal:output', ({ sessionId, seq, data }: { sessionId: string; seq: number; data: Buffer }) => {
-      const stream = this.stream(sessionId);
-      const start = seq - data.length;
-      if (start !== stream.seq) stream.discontinuities.push({ expected: stream.seq, got: start });
-      if (this.keepData) stream.chunks.push(Buffer.from(data));
-      stream.seq = seq;
-      if (this.autoAck) socket.emit('terminal:ack', { sessionId, seq });
-    });
-    socket.on('terminal:reset', ({ sessionId, seq }: { sessionId: string; seq: number }) => {
-      const stream = this.stream(sessionId);
-      stream.chunks = [];
-      stream.seq = seq;
-      stream.resets.push(seq);
-    });
-    socket.on('terminal:exit', (payload: { sessionId: string; exitCode: number | null; reason: string; seq: number }) => {
-      this.stream(payload.sessionId).exit = payload;
-    });
-    socket.on('terminal:behind', ({ sessionId, seq }: { sessionId: string; seq: number }) => this.stream(sessionId).behind.push(seq));
-    socket.on('terminal:error', (payload: TerminalClient['errors'][number]) => this.errors.push(payload));
-    socket.on('terminal:answering', (payload: TerminalClient['answering'][number]) => this.answering.push(payload));
-    socket.on('terminal:updated', ({ session }: { session: { id: string; status: string } }) => this.updates.push(session));
+  /** Sends an event without asking for an acknowledgement (keystrokes, acks). */
+  abstract send(event: string, payload: unknown): void;
+  /** Sends an event and resolves with its acknowledgement (at most 10 s). */
+  abstract request(event: string, payload?: unknown): Promise<AckResponse>;
+  abstract close(): void;
+
+  /** Records a server → client event. */
+  protected receive(event: string, payload: any): void {
+    switch (event) {
+      case 'terminal:output':
+        return this.receiveOutput(payload as OutputMessage);
+      case 'terminal:reset': {
+        const stream = this.stream(payload.sessionId);
+        stream.chunks = [];
+        stream.seq = payload.seq;
+        stream.resets.push(payload.seq);
+        return;
+      }
+      case 'terminal:exit':
+        this.stream(payload.sessionId).exit = payload;
+        return;
+      case 'terminal:behind':
+        this.stream(payload.sessionId).behind.push(payload.seq);
+        return;
+      case 'terminal:error':
+        this.errors.push(payload);
+        return;
+      case 'terminal:answering':
+        this.answering.push(payload);
+        return;
+      case 'terminal:updated':
+        this.updates.push(payload.session);
+        return;
+    }
+  }
+
+  private receiveOutput(message: OutputMessage): void {
+    const { sessionId, seq, data } = message;
+    const stream = this.stream(sessionId);
+    const start = seq - data.length;
+    if (start !== stream.seq) stream.discontinuities.push({ expected: stream.seq, got: start });
+    if (this.keepData) stream.chunks.push(Buffer.from(data));
+    stream.seq = seq;
+    if (this.autoAck) this.ack(sessionId, seq);
+    for (const listener of this.outputListeners) listener(message);
+  }
+
+  /** Calls `listener` for each `terminal:output`, after it is recorded (and acknowledged, with autoAck). */
+  onOutput(listener: (message: OutputMessage) => void): void {
+    this.outputListeners.push(listener);
+  }
+
+  ack(sessionId: string, seq: number): void {
+    this.send('terminal:ack', { sessionId, seq });
   }
 
   stream(sessionId: string): StreamState {
@@ -89,10 +139,6 @@ export class TerminalClient {
 
   text(sessionId: string): string {
     return this.bytes(sessionId).toString('utf8');
-  }
-
-  async request(event: string, payload?: unknown): Promise<AckResponse> {
-    return (await this.socket.timeout(10_000).emitWithAck(event, payload)) as AckResponse;
   }
 
   /** Sends and expects `{ ok: true }`; returns the reply. */
@@ -113,7 +159,7 @@ export class TerminalClient {
   }
 
   input(sessionId: string, data: string | Buffer) {
-    this.socket.emit('terminal:input', { sessionId, data });
+    this.send('terminal:input', { sessionId, data });
   }
 
   /** Waits until the session's received text matches. */
@@ -128,6 +174,22 @@ export class TerminalClient {
       },
       { timeout, interval: 10 },
     );
+  }
+}
+
+/** A real Socket.IO client on /terminals that records every stream it receives. */
+export class TerminalClient extends TerminalTestClient {
+  constructor(readonly socket: Socket) {
+    super();
+    socket.onAny((event: string, payload: unknown) => this.receive(event, payload));
+  }
+
+  send(event: string, payload: unknown): void {
+    this.socket.emit(event, payload);
+  }
+
+  async request(event: string, payload?: unknown): Promise<AckResponse> {
+    return (await this.socket.timeout(10_000).emitWithAck(event, payload)) as AckResponse;
   }
 
   close() {
@@ -157,16 +219,16 @@ export function connectSocket(app: TerminalTestApp, options: ConnectOptions = {}
   if (cookie) headers.cookie = cookie;
   if (origin) headers.origin = origin;
   const socket = io(`${app.origin}/terminals`, { transports: ['websocket'], extraHeaders: headers, reconnection: false, forceNew: true });
-  openSockets.push(socket);
+  trackConnection(() => socket.disconnect());
   return socket;
 }
 
-/** Waits for a condition with a bounded timeout. */
 /** Bytes of a terminal's output on disk. */
 export function storedBytes(app: TestApp, sessionId: string): number {
   return listSegments(app.config.storage.scrollbackDir, sessionId).reduce((sum, segment) => sum + segment.size, 0);
 }
 
+/** Waits until `check` returns a truthy value (at most `timeout` ms); resolves with it. */
 export function waitUntil<T>(check: () => T | Promise<T>, timeout = 10_000): Promise<T> {
   return vi.waitFor(
     async () => {

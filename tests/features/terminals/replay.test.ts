@@ -5,16 +5,17 @@ import { buildApp } from '../../../src/app.js';
 import { readScrollback, segmentFileName } from '../../../src/features/terminals/scrollback-files.js';
 import { createTestClock, signInAsOwner, testConfig } from '../../helpers/app.js';
 import { connectClient, startTerminalApp, storedBytes, waitUntil } from './helpers.js';
+import { TRANSPORTS } from './transports.js';
 
 /** The standalone numbers in `seq` output, in order. */
 function numbers(text: string): number[] {
   return [...text.matchAll(/^(\d+)\r$/gm)].map((match) => Number(match[1]));
 }
 
-describe('replay', () => {
+describe.each(TRANSPORTS)('replay over $name', ({ connect }) => {
   it('a client reconnecting with its last seq gets exactly what it missed, under heavy output', async () => {
     const app = await startTerminalApp();
-    const typist = await connectClient(app);
+    const typist = await connect(app);
     const session = await typist.create();
     await typist.attach(session.id);
     typist.input(session.id, 'seq 1 200000; echo DONE-$((1+1))\n');
@@ -22,7 +23,7 @@ describe('replay', () => {
     const collected: Buffer[] = [];
     let position = 0;
     for (let round = 0; round < 4; round++) {
-      const reader = await connectClient(app);
+      const reader = await connect(app);
       await reader.attach(session.id, { lastSeq: position });
       if (round < 3) await waitUntil(() => reader.stream(session.id).seq >= position + 100_000 || reader.text(session.id).includes('DONE-2'));
       else await reader.waitForText(session.id, 'DONE-2');
@@ -49,7 +50,7 @@ describe('replay', () => {
       TERMINAL_RETAINED_OUTPUT_KB: '256',
       TERMINAL_PERSIST_BATCH_KB: '16',
     });
-    const first = await connectClient(app);
+    const first = await connect(app);
     const session = await first.create();
     await first.attach(session.id);
     first.input(session.id, 'seq 1 30000; echo DONE-$((2+2))\n'); // ~170 KB: more than the ring holds
@@ -57,7 +58,7 @@ describe('replay', () => {
     const inspected = app.app.terminals.inspect(session.id)!;
     expect(inspected.ringStart).toBeGreaterThan(0); // the ring wrapped: offset 0 is only on disk
 
-    const replay = await connectClient(app);
+    const replay = await connect(app);
     const reply = await replay.attach(session.id, { lastSeq: 0 });
     expect(reply).toMatchObject({ from: 0, reset: false });
     await replay.waitForText(session.id, 'DONE-4');
@@ -67,7 +68,7 @@ describe('replay', () => {
     first.input(session.id, 'seq 1 60000; echo DONE-$((3+3))\n'); // now past the retained 256 KiB
     await first.waitForText(session.id, 'DONE-6');
     await waitUntil(() => app.app.terminals.inspect(session.id)!.retainedStart > 0);
-    const late = await connectClient(app);
+    const late = await connect(app);
     const lateReply = await late.attach(session.id, { lastSeq: 0 });
     expect(lateReply.reset).toBe(true);
     expect(lateReply.from).toBeGreaterThan(0);
@@ -79,6 +80,10 @@ describe('replay', () => {
     expect(storedBytes(app, session.id)).toBeLessThanOrEqual(256 * 1024 + 64 * 1024 + 16 * 1024);
   });
 
+});
+
+// The server's side of a restart: the transport plays no part.
+describe('replay', () => {
   it('after a server restart, terminals left running are ended with reason server-restart and stay readable; output of unknown terminals is deleted', async () => {
     const first = await startTerminalApp();
     const client = await connectClient(first);
