@@ -871,6 +871,33 @@ describe('web app screens', () => {
     await e2e.screenshot(page, 'phone-add-workspace');
     expect(e2e.consoleProblems(page)).toEqual([]);
   });
+
+  it('a screen still loading when the owner moves on never writes into the next one', async () => {
+    const e2e = fixture();
+    const page = await e2e.newPage();
+    await e2e.signIn(page);
+    const shell = new AppShell(page);
+    await page.getByRole('heading', { name: 'Workspaces', level: 1 }).waitFor();
+    // Settings asks GitHub for the connection's status before it draws its GitHub card: make that slow.
+    e2e.app.github.forgetStatusCheck();
+    e2e.fake.setHang({ scopes: ['api'], afterMs: 1500 });
+    try {
+      await shell.nav.getByRole('link', { name: 'Settings' }).click();
+      await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+      await shell.goTo('Terminals');
+      const terminals = new TerminalsPage(page);
+      await terminals.waitReady();
+      // Once GitHub has answered and Settings has finished, nothing of it is on the terminals screen.
+      await expect.poll(() => e2e.fake.heldRequests.length, { timeout: 10_000 }).toBe(0);
+      await terminals.run('echo still-mine');
+      await terminals.waitForLine(/^still-mine$/);
+      await expect(page.getByRole('heading', { name: 'GitHub', level: 2 }).count()).resolves.toBe(0);
+      await expect(page.locator('main').count()).resolves.toBe(1);
+    } finally {
+      e2e.fake.setHang(null);
+    }
+    expect(e2e.consoleProblems(page)).toEqual([]);
+  });
 });
 
 type Box = { x: number; y: number; width: number; height: number };

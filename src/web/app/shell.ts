@@ -91,7 +91,10 @@ export function startApp(root: HTMLElement): void {
     event.preventDefault();
     main.focus();
   });
-  const main = h('main', { id: 'main', tabindex: '-1' });
+  // A new <main> for every screen: a screen still finishing an await after the owner moved on (a
+  // status check, a list) writes into its own, detached element, never into the next screen.
+  const newMain = () => h('main', { id: 'main', tabindex: '-1' });
+  let main = newMain();
 
   const dispose = () => {
     for (const cleanup of disposers.splice(0).reverse()) {
@@ -171,10 +174,10 @@ export function startApp(root: HTMLElement): void {
       if (active) link.setAttribute('aria-current', 'page');
       else link.removeAttribute('aria-current');
     }
+    main = newMain();
     main.className = screen.fullBleed ? 'full-bleed' : '';
     // Full-bleed screens (terminals) get exactly the viewport's height to lay themselves out in.
     root.classList.toggle('is-full-bleed', Boolean(screen.fullBleed));
-    main.replaceChildren();
     root.replaceChildren(...(screen.bare ? [skip, main] : [skip, header, main]));
 
     const context: ScreenContext = {
@@ -193,11 +196,12 @@ export function startApp(root: HTMLElement): void {
     };
     if (!isFirstRender) main.focus({ preventScroll: true });
     isFirstRender = false;
+    const screenMain = main;
     try {
-      await screen.render(main, context);
+      await screen.render(screenMain, context);
     } catch (error) {
       if (id !== renderId) return;
-      main.append(h('p', { role: 'alert', class: 'error-text' }, describeError(error)));
+      screenMain.append(h('p', { role: 'alert', class: 'error-text' }, describeError(error)));
     }
   };
 
