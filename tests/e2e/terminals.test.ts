@@ -1,5 +1,6 @@
 // The terminals screen in a real Chromium against the real app: typing and output, tabs and split
 // panes, restore after reload, resuming after a dropped connection, and the phone key bar.
+import { readFileSync } from 'node:fs';
 import type { Page, WebSocketRoute } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { useE2E } from './fixture.js';
@@ -72,6 +73,22 @@ function resizesSentBy(page: Page): string[] {
 async function runningSessionIds(page: Page): Promise<string[]> {
   const { sessions } = (await page.evaluate(async () => (await fetch('/api/terminals')).json())) as { sessions: { id: string; status: string }[] };
   return sessions.filter((session) => session.status === 'active').map((session) => session.id);
+}
+
+/**
+ * Waits until the shell of the terminal in pane 0 runs a child (the command just entered has really
+ * started): an interrupt sent before that reaches the shell alone, and the command then runs on.
+ */
+async function waitForChildOfShell(e2e: ReturnType<typeof fixture>, terminals: TerminalsPage): Promise<void> {
+  const id = await terminals.sessionIdIn(0);
+  const pid = (await e2e.app.terminals.get(id)).pid;
+  await expect.poll(() => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    } catch {
+      return '';
+    }
+  }, { timeout: 10_000 }).not.toBe('');
 }
 
 /** Adds a workspace of one of the fake GitHub's repositories (`octocat/<name>`); resolves its id once cloned. */
@@ -268,6 +285,7 @@ it('fits a 390×844 phone and sends Ctrl-C from the key bar to a running sleep',
 
   await terminals.run('sleep 100; echo slept-$((2*21))');
   await terminals.waitForLine(/sleep 100; echo slept/);
+  await waitForChildOfShell(e2e, terminals);
   await ctrl.tap();
   expect(await ctrl.getAttribute('aria-pressed')).toBe('true');
   await terminals.waitFocused(0);
@@ -281,6 +299,7 @@ it('fits a 390×844 phone and sends Ctrl-C from the key bar to a running sleep',
   // ^C has a key of its own: one tap interrupts.
   await terminals.run('sleep 100; echo slept-again-$((2*21))');
   await terminals.waitForLine(/sleep 100; echo slept-again/);
+  await waitForChildOfShell(e2e, terminals);
   await terminals.keyBarKey('Interrupt (Ctrl+C)').tap();
   await terminals.run('echo interrupted-$((3*14))');
   await terminals.waitForLine(/^interrupted-42$/);
