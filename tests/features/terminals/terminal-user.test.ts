@@ -176,7 +176,8 @@ describe.runIf(canSwitch)('shells as another account (TERMINAL_USER, needs root:
     expect(moved.localPath).toBe(path.join(home, 'workspaces', OWNER, 'upgraded'));
     const terminal = await after.app.terminals.create({ workspaceId: workspace.id, shell: 'sh' });
     expect(terminal.cwd).toBe(moved.localPath);
-    expect(readFileSync(`/proc/${terminal.pid}/status`, 'utf8')).toMatch(new RegExp(`^Uid:\\t${SHELLS!.uid}\\t`, 'm'));
+    // Right after the spawn the child may still be node-pty's fork, before it changed user and ran the shell.
+    await expect.poll(() => readFileSync(`/proc/${terminal.pid}/status`, 'utf8'), { timeout: 5_000 }).toMatch(new RegExp(`^Uid:\\t${SHELLS!.uid}\\t`, 'm'));
   }, 60_000);
 
   it('refuses to start when the shells could reach DATA_DIR', async () => {
