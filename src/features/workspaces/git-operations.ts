@@ -37,37 +37,23 @@ export function createGitOperations({ git, clock, locks, records, remote, status
     }
   }
 
-  async function fetch(id: string): Promise<GitStatusView> {
-    return withReadyWorkspace(id, 'fetch', async (workspace, dir) => {
+  /** Runs a git command that talks to the remote (with its token), records the sync, and answers the new status. */
+  function syncWithRemote(id: string, operation: 'fetch' | 'pull', verb: string, args: string[]): Promise<GitStatusView> {
+    return withReadyWorkspace(id, operation, async (workspace, dir) => {
       try {
-        // --progress keeps git talking while a large fetch runs, so only a stalled one meets the stall timeout.
-        await git.run(dir, ['fetch', '--progress', '--prune', '--no-recurse-submodules', '--', 'origin'], {
-          token: await remote.tokenFor(workspace.cloneUrl),
-          stallTimeoutMs: requestStallMs,
-        });
+        await git.run(dir, args, { token: await remote.tokenFor(workspace.cloneUrl), stallTimeoutMs: requestStallMs });
       } catch (error) {
-        throw remote.gitFailure(error, 'Fetch', workspace);
+        throw remote.gitFailure(error, verb, workspace);
       }
       await records.touch(id, { lastSyncAt: clock.now() });
       return statusReader.readStatus(dir);
     });
   }
 
-  async function pull(id: string): Promise<GitStatusView> {
-    return withReadyWorkspace(id, 'pull', async (workspace, dir) => {
-      try {
-        // --no-stat: the summary after the merge reads .gitmodules (see readStatus).
-        await git.run(dir, ['pull', '--progress', '--ff-only', '--no-rebase', '--no-recurse-submodules', '--no-stat'], {
-          token: await remote.tokenFor(workspace.cloneUrl),
-          stallTimeoutMs: requestStallMs,
-        });
-      } catch (error) {
-        throw remote.gitFailure(error, 'Pull', workspace);
-      }
-      await records.touch(id, { lastSyncAt: clock.now() });
-      return statusReader.readStatus(dir);
-    });
-  }
+  // --progress keeps git talking while a large transfer runs, so only a stalled one meets the stall timeout.
+  const fetch = (id: string) => syncWithRemote(id, 'fetch', 'Fetch', ['fetch', '--progress', '--prune', '--no-recurse-submodules', '--', 'origin']);
+  // --no-stat: the summary after the merge reads .gitmodules (see readStatus).
+  const pull = (id: string) => syncWithRemote(id, 'pull', 'Pull', ['pull', '--progress', '--ff-only', '--no-rebase', '--no-recurse-submodules', '--no-stat']);
 
   async function switchBranch(id: string, branch: string): Promise<GitStatusView> {
     if (!isValidBranchName(branch)) throw new AppError(400, 'invalid_branch', 'Not a valid branch name.');

@@ -62,6 +62,12 @@ export class StreamRoles {
    */
   take(from: number, to: number): StreamSegment[] {
     if (from >= to) return [];
+    // The common case, every output message once live: nothing changes inside it.
+    this.applyChangesUpTo(from);
+    if ((this.liveFrom <= from || this.liveFrom >= to) && !this.changes.some((change) => change.seq < to)) {
+      const live = from >= this.liveFrom;
+      return [{ from, to, live, mayAnswer: live && this.answering }];
+    }
     const cuts = new Set<number>([from, to]);
     if (this.liveFrom > from && this.liveFrom < to) cuts.add(this.liveFrom);
     for (const change of this.changes) if (change.seq > from && change.seq < to) cuts.add(change.seq);
