@@ -73,4 +73,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 
 ENTRYPOINT ["/usr/bin/tini", "--"]
 # Applies pending migrations, then listens. SIGTERM shuts down gracefully within 10 s.
+# docker-compose.yml also runs this image, tagged shellport:terminal-host, as the terminal host
+# (node dist/terminal-host/main.js --dir /data/terminal-host ...), which owns the shells.
 CMD ["node", "--enable-source-maps", "--max-semi-space-size=1", "dist/server.js"]

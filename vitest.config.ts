@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import SlowFirstSequencer from './tests/setup/slow-first.js';
 
 // Four lanes (docs/testing.md). `npm test` runs them all; `npm run test:fast` runs unit + integration,
 // `npm run test:unit` the unit lane; `vitest run --project browser` (or deploy) runs one lane.
@@ -12,14 +13,49 @@ const UNIT = [
   'tests/config/**/*.test.ts',
   'tests/web/**/*.test.ts',
   'tests/e2e/console-problems.test.ts',
+  'tests/features/approvals/tool-request.test.ts',
   'tests/features/health/readiness.test.ts',
+  'tests/features/hooks/hook-events.test.ts',
+  'tests/features/hooks/hook-settings.test.ts',
   'tests/features/maintenance/config.test.ts',
+  'tests/features/preview/capability.test.ts',
+  'tests/features/preview/tickets.test.ts',
+  'tests/features/preview/headers.test.ts',
+  'tests/features/preview/hosts.test.ts',
+  'tests/features/preview/proc-net.test.ts',
+  'tests/features/push/notifier.test.ts',
+  'tests/features/push/policy.test.ts',
+  'tests/features/runs/codex-json.test.ts',
+  'tests/features/runs/mcp-config.test.ts',
+  'tests/features/runs/stream-json.test.ts',
   'tests/features/terminals/config.test.ts',
+  'tests/features/terminals/foreground.test.ts',
   'tests/features/terminals/ring-buffer.test.ts',
+  'tests/features/terminals/screen-mirror.test.ts',
+  'tests/features/terminals/signals.test.ts',
+  'tests/features/terminals/terminal-status.test.ts',
   'tests/features/web/messages.test.ts',
   'tests/features/web/styles.test.ts',
+  'tests/features/workspaces/diff-parser.test.ts',
   'tests/features/workspaces/progress.test.ts',
+  'tests/features/workspaces/review-proposal.test.ts',
   'tests/shared/**/*.test.ts',
+];
+/**
+ * processes: whole Shellport servers (and terminal hosts) as processes of their own, started, signalled
+ * and killed (`kill -9`, SIGTERM, a restart), and the 500-terminal run: the slowest integration files,
+ * kept out of `npm run test:fast`'s edit-test loop; `npm test` runs them.
+ */
+const PROCESSES = [
+  'tests/server.test.ts',
+  'tests/features/auth/server-start.test.ts',
+  'tests/features/github/shutdown.test.ts',
+  'tests/terminal-host/server-restart.test.ts',
+  'tests/features/terminals/many-terminals.test.ts',
+  'tests/agents/**/*.test.ts',
+  'tests/features/runs/runs.test.ts',
+  'tests/features/runs/codex-runs.test.ts',
+  'tests/features/runs/mcp-agents.test.ts',
 ];
 /** browser: the real app driven by Debian's Chromium (playwright-core). */
 const BROWSER = ['tests/e2e/**/*.test.ts'];
@@ -46,6 +82,9 @@ export default defineConfig({
     // Real PTYs, git processes and SQLite files: two cores are shared by everything, across lanes.
     pool: 'forks',
     maxWorkers: 2,
+    // expect.poll waits up to 1 s by default: too short for a browser or a PTY on a loaded machine.
+    expect: { poll: { timeout: 10_000 } },
+    sequence: { sequencer: SlowFirstSequencer },
     projects: [
       { extends: true, test: { name: 'unit', include: UNIT, ...SHARED_MODULES } },
       {
@@ -54,12 +93,13 @@ export default defineConfig({
           // The real app, PTYs, git, SQLite, sockets on loopback, the fake GitHub.
           name: 'integration',
           include: ['tests/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, ...UNIT, ...BROWSER, ...DEPLOY],
+          exclude: [...configDefaults.exclude, ...UNIT, ...BROWSER, ...DEPLOY, ...PROCESSES],
           globalSetup: WEB_BUILD,
           setupFiles: CLEANUP,
           ...SHARED_MODULES,
         },
       },
+      { extends: true, test: { name: 'processes', include: PROCESSES, globalSetup: WEB_BUILD, setupFiles: CLEANUP, ...SHARED_MODULES } },
       { extends: true, test: { name: 'browser', include: BROWSER, exclude: [...configDefaults.exclude, ...UNIT], globalSetup: WEB_BUILD, setupFiles: CLEANUP } },
       { extends: true, test: { name: 'deploy', include: DEPLOY, globalSetup: WEB_BUILD, setupFiles: CLEANUP } },
     ],

@@ -1,17 +1,29 @@
 /** Shared pieces of the bench: process figures from /proc, statistics, and terminal clients. */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
+import { transformSync } from 'esbuild';
 import * as nodePty from 'node-pty';
 import WebSocket, { WebSocketServer } from 'ws';
 
 export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` every 50 ms until it answers something; fails saying `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | null | undefined | false>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`bench: ${what} did not happen within ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
 
 // ---------------------------------------------------------------- /proc
 
@@ -82,6 +94,8 @@ export const median = (values: number[]) => percentile([...values].sort((a, b) =
 export interface ServerHandle {
   child: ChildProcess;
   pid: number;
+  /** The server's DATA_DIR (the terminal host's socket is under it). */
+  dataDir: string;
   port: number;
   cookie: string;
   origin: string;
@@ -97,8 +111,10 @@ export const SERVER_NODE_FLAGS = ['--max-semi-space-size=1'];
 
 /** Forks a bench script under tsx with the production V8 flags; resolves with its `ready` message. */
 async function forkReady<T>(script: string, args: string[], extraFlags: string[] = []): Promise<{ child: ChildProcess; ready: T }> {
-  const child = fork(`${BENCH_DIR}/${script}`, args, {
-    execArgv: ['--import', 'tsx', ...extraFlags, ...SERVER_NODE_FLAGS, ...(process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(' ').filter(Boolean)],
+  // A compiled script (.mjs, from compiledServer()) runs on plain node, as `npm start` does; TypeScript through tsx.
+  const loader = script.endsWith('.mjs') ? [] : ['--import', 'tsx'];
+  const child = fork(path.isAbsolute(script) ? script : `${BENCH_DIR}/${script}`, args, {
+    execArgv: [...loader, ...extraFlags, ...SERVER_NODE_FLAGS, ...(process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(' ').filter(Boolean)],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const ready = await new Promise<T>((resolve, reject) => {
@@ -111,13 +127,35 @@ async function forkReady<T>(script: string, args: string[], extraFlags: string[]
   return { child, ready };
 }
 
-/** Starts bench/server.ts (the real app) in a child process, with the production V8 flags. */
-export async function startServer(env: Record<string, string> = {}): Promise<ServerHandle> {
-  const { child, ready } = await forkReady<{ port: number; cookie: string }>('server.ts', [JSON.stringify(env)], ['--expose-gc']);
+let compiled: string | null = null;
+
+/**
+ * bench/server.ts against the compiled build (`npm run build`'s dist/, what `npm start` runs): the
+ * server's own start-up without tsx compiling the source on the way. Built once per bench run.
+ */
+export function compiledServer(): string {
+  if (compiled) return compiled;
+  const root = path.resolve(BENCH_DIR, '..');
+  const built = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--server'], { cwd: root, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`npm run build failed:\n${built.stdout}${built.stderr}`);
+  const source = readFileSync(path.join(BENCH_DIR, 'server.ts'), 'utf8');
+  const { code } = transformSync(source, { loader: 'ts', format: 'esm', target: 'node20' });
+  const outDir = path.join(root, 'dist', 'bench');
+  mkdirSync(outDir, { recursive: true });
+  compiled = path.join(outDir, 'server.mjs');
+  writeFileSync(compiled, code.replaceAll("'../src/", "'../").replaceAll('"../src/', '"../'));
+  return compiled;
+}
+
+/** Starts bench/server.ts (the real app) in a child process, with the production V8 flags; `compiled`: from dist/. */
+export async function startServer(env: Record<string, string> = {}, options: { compiled?: boolean } = {}): Promise<ServerHandle> {
+  const script = options.compiled ? compiledServer() : 'server.ts';
+  const { child, ready } = await forkReady<{ port: number; cookie: string; dataDir: string }>(script, [JSON.stringify(env)], ['--expose-gc']);
   const origin = `http://127.0.0.1:${ready.port}`;
   return {
     child,
     pid: child.pid!,
+    dataDir: ready.dataDir,
     port: ready.port,
     cookie: ready.cookie,
     origin,
@@ -210,6 +248,8 @@ export abstract class BenchTerm {
   received = 0;
   /** Called with each output message's size as it arrives. */
   onChunk: ((bytes: number) => void) | null = null;
+  /** Called with each output message's bytes (borrowed: copy what is kept). */
+  onData: ((chunk: Buffer) => void) | null = null;
   private readonly matcher = new Matcher();
 
   abstract send(data: string): void;
@@ -223,6 +263,7 @@ export abstract class BenchTerm {
   protected deliver(chunk: Buffer): void {
     this.received += chunk.length;
     this.onChunk?.(chunk.length);
+    this.onData?.(chunk);
     this.matcher.feed(chunk);
   }
 }

@@ -3,12 +3,17 @@
 //  - the server: src/ → dist/, file by file, keeping the layout so paths such as
 //    prisma/migrations resolve the same from src/ and dist/;
 //  - the web app: src/web/main.ts (+ CSS, xterm.js) bundled into public/assets/ with content
-//    hashes in the file names, and public/index.html pointing at them.
+//    hashes in the file names, and public/index.html pointing at them;
+//  - the installable app (issue 20): the service worker (src/web/sw/service-worker.ts), the web app
+//    manifest and its icons, with fixed names in public/assets/pwa/ (under assets/ so that git ignores
+//    them; in a folder of their own so that the hashed-assets route never serves them):
+//    src/features/web/routes.ts serves them at /sw.js, /manifest.webmanifest and /icons/<name>.
 // Type checking is `npm run typecheck`. `--web` or `--server` builds only that part.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { appIcons, ICON_BACKGROUND } from './web-icons.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const src = path.join(root, 'src');
@@ -63,10 +68,58 @@ export async function buildWeb(outDir = path.join(root, 'public')) {
   // Replaced by a rename, and older assets kept a while: a page (or a test run beside this build) that
   // loaded the previous index.html still finds the files it names.
   const index = path.join(outDir, 'index.html');
-  writeFileSync(`${index}.${process.pid}.tmp`, html);
-  renameSync(`${index}.${process.pid}.tmp`, index);
-  pruneOldAssets(assetsDir, new Set(outputs));
+  writeAtomically(index, html);
+  await buildInstallableApp(path.join(assetsDir, PWA_DIR));
+  pruneOldAssets(assetsDir, new Set([...outputs, PWA_DIR]));
   return { script, style };
+}
+
+/** The folder of public/assets/ with the service worker, the manifest and the icons (fixed names). */
+export const PWA_DIR = 'pwa';
+
+/** What the browser installs: name, colours, icons; opened on the dashboard (the phone's home). */
+export const WEB_APP_MANIFEST = {
+  id: '/',
+  name: 'Shellport',
+  short_name: 'Shellport',
+  description: 'Your terminals and the agents in them, from any browser.',
+  start_url: '/dashboard',
+  scope: '/',
+  display: 'standalone',
+  // The dark theme's background (base.css), as the icon: the splash screen and title bar match the app.
+  background_color: ICON_BACKGROUND,
+  theme_color: ICON_BACKGROUND,
+  icons: [
+    { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
+    { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
+    { src: '/icons/maskable-192.png', sizes: '192x192', type: 'image/png', purpose: 'maskable' },
+    { src: '/icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+    { src: '/favicon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' },
+  ],
+};
+
+/** The service worker (a classic script: every browser with Web Push runs those), the manifest and the icons. */
+async function buildInstallableApp(dir) {
+  mkdirSync(dir, { recursive: true });
+  const result = await build({
+    entryPoints: [path.join(webSrc, 'sw', 'service-worker.ts')],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    target: ['es2022', 'chrome110', 'firefox115', 'safari16'],
+    minify: true,
+    logLevel: 'warning',
+  });
+  writeAtomically(path.join(dir, 'sw.js'), result.outputFiles[0].contents);
+  writeAtomically(path.join(dir, 'manifest.webmanifest'), `${JSON.stringify(WEB_APP_MANIFEST, null, 2)}\n`);
+  for (const [name, png] of Object.entries(appIcons())) writeAtomically(path.join(dir, name), png);
+}
+
+/** Replaced by a rename: a server reading the file meanwhile gets the old one or the new one, whole. */
+function writeAtomically(file, contents) {
+  writeFileSync(`${file}.${process.pid}.tmp`, contents);
+  renameSync(`${file}.${process.pid}.tmp`, file);
 }
 
 /** Deletes assets of earlier builds once they are ten minutes old. */

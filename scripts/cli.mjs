@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Entry point of the operator commands: `node scripts/cli.mjs <tool> <command> [args]`, behind
 // `npm run backup|prune|vacuum|restore|backups` (tool `maintenance`, src/features/maintenance/cli.ts)
-// and `npm run key:rotate|owner:rebind|sign-in-link` (tool `admin`, src/features/auth/admin-cli.ts).
+// `npm run key:rotate|owner:rebind|sign-in-link` (tool `admin`, src/features/auth/admin-cli.ts)
+// and `npm run terminal-host -- status|restart` (tool `terminal-host`, src/features/terminals/host-cli.ts).
 // With dev dependencies installed (a clone after `npm ci`) it runs the TypeScript source through
 // tsx, so it is always the code in the checkout. Without them (`npm ci --omit=dev` in production)
 // it runs the compiled dist/ built by `npm run build`. Both are the same code the server runs.
@@ -13,6 +14,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TOOLS = {
   maintenance: { module: 'features/maintenance/cli', run: 'runCli' },
   admin: { module: 'features/auth/admin-cli', run: 'runAdminCommand' },
+  'terminal-host': { module: 'features/terminals/host-cli', run: 'runTerminalHostCli' },
 };
 
 async function loadTool(tool) {

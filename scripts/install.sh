@@ -8,7 +8,11 @@
 #                                           ...and put back the database copied before the last upgrade
 #   sudo scripts/install.sh --no-start      install without (re)starting the service
 #
-# Layout (matches scripts/shellport.service):
+# Two units: shellport.service (the web server) and shellport-terminal-host.service (the owner's shells,
+# docs/terminal-host.md). An upgrade restarts only the server: every terminal keeps running. The host
+# runs its old code until `systemctl restart shellport-terminal-host`, which ends every terminal.
+#
+# Layout (matches scripts/shellport.service and scripts/shellport-terminal-host.service):
 #   /opt/shellport/releases/<version>-<time>   one built release each, owned by root
 #   /opt/shellport/current                     symlink to the active release
 #   /etc/shellport/shellport.env               settings (created once, never overwritten; root's only)
@@ -26,6 +30,8 @@ DATA_DIR=$STATE_DIR/data
 SHELLS_HOME=$STATE_DIR/home
 WORKSPACES_DIR=$SHELLS_HOME/workspaces
 UNIT_FILE=/etc/systemd/system/shellport.service
+HOST_UNIT=shellport-terminal-host
+HOST_UNIT_FILE=/etc/systemd/system/$HOST_UNIT.service
 # The account the owner's shells run as (TERMINAL_USER in the unit); the server runs as root.
 SHELLS_USER=shellport
 KEEP_RELEASES=3
@@ -36,7 +42,7 @@ action=install
 start=yes
 restore_database=no
 
-usage() { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
 
@@ -92,15 +98,45 @@ stop_service() {
   fi
 }
 
+# The release directory a running terminal host was started from (its working directory), if any.
+host_release() {
+  local pid
+  pid=$(systemctl show -p MainPID --value "$HOST_UNIT" 2>/dev/null || true)
+  [ -n "$pid" ] && [ "$pid" != 0 ] || return 0
+  readlink "/proc/$pid/cwd" 2>/dev/null | sed 's/ (deleted)$//' || true
+}
+
 start_service() {
   systemctl daemon-reload
-  systemctl enable shellport >/dev/null
-  if [ "$start" = yes ]; then
-    say "starting shellport"
-    systemctl restart shellport
-    wait_healthy
-  else
-    say "installed; start it with: sudo systemctl start shellport"
+  local units=(shellport)
+  [ ! -f "$HOST_UNIT_FILE" ] || units+=("$HOST_UNIT")
+  systemctl enable "${units[@]}" >/dev/null
+  if [ "$start" != yes ]; then
+    say "installed; start it with: sudo systemctl start ${units[*]}"
+    return
+  fi
+  if [ -f "$HOST_UNIT_FILE" ]; then
+    # Started when it is not running; a running host (and every terminal in it) is left alone.
+    if systemctl is-active --quiet "$HOST_UNIT"; then
+      say "the terminal host keeps running: terminals are not interrupted"
+    else
+      say "starting $HOST_UNIT"
+      systemctl start "$HOST_UNIT"
+    fi
+  fi
+  say "restarting shellport"
+  systemctl restart shellport
+  wait_healthy
+  if [ -f "$HOST_UNIT_FILE" ]; then
+    local running active
+    running=$(host_release)
+    active=$(active_release)
+    if [ -n "$running" ] && [ "$running" != "$active" ]; then
+      say "the terminal host still runs $(basename "$running") (kept, not pruned); terminals kept running."
+      say "it changes to $(basename "$active") only when restarted, which ENDS EVERY TERMINAL:"
+      say "  sudo systemctl restart $HOST_UNIT    (or Operations in the web app, which lists them first)"
+      say "that is needed only when /readyz or Operations says the host must be restarted (docs/deploy.md)."
+    fi
   fi
 }
 
@@ -112,7 +148,8 @@ rollback() {
   local current previous
   current=$(active_release)
   [ -n "$current" ] || die "no release is installed"
-  previous=$(releases | { grep -v '\.rolled-back$' || true; } | awk -v cur="$current" '$0 < cur' | tail -n 1)
+  previous=$(releases | { grep -v '\.rolled-back$' || true; } | while read -r r; do [ -e "$r/.rolled-back" ] || printf '%s\n' "$r"; done |
+    awk -v cur="$current" '$0 < cur' | tail -n 1)
   [ -n "$previous" ] || die "no release older than $(basename "$current") to roll back to"
   if ! grep -q '^Environment=TERMINAL_USER=' "$previous/scripts/shellport.service"; then
     die "$(basename "$previous") predates the two accounts (server and shells): rolling back to it needs the data handed back to one account first (docs/deploy.md, \"Upgrades and rollbacks\")"
@@ -130,10 +167,21 @@ rollback() {
     cp -p "$copy"/* "$DATA_DIR"/
   fi
   say "switching to $(basename "$previous")"
+  if [ ! -f "$previous/scripts/$HOST_UNIT.service" ] && [ -f "$HOST_UNIT_FILE" ]; then
+    # That release runs the shells inside the server: the host is of no use to it.
+    say "$(basename "$previous") predates the terminal host: stopping $HOST_UNIT, which ends every terminal"
+    systemctl disable --now "$HOST_UNIT" >/dev/null 2>&1 || true
+    rm -f "$HOST_UNIT_FILE"
+  fi
   install_unit "$previous"
   ln -sfn "$previous" "$PREFIX/current"
-  # Remember the release we left, so installing the same checkout again is an explicit choice.
-  mv "$current" "$current.rolled-back"
+  # Remember the release we left, so installing the same checkout again is an explicit choice. One
+  # that open terminals still use keeps its path (their git credential helper is in it): marked instead.
+  if grep -qxF "$current" <<<"$(releases_in_use)"; then
+    touch "$current/.rolled-back"
+  else
+    mv "$current" "$current.rolled-back"
+  fi
   start_service
 }
 
@@ -164,9 +212,33 @@ build_release() {
   printf '%s\n' "$release"
 }
 
-install_unit() { # the unit of a release, with the node binary found here
+install_unit() { # the units of a release, with the node binary found here
   sed "s#^ExecStart=/usr/bin/node #ExecStart=$node_bin #" "$1/scripts/shellport.service" >"$UNIT_FILE"
   chmod 0644 "$UNIT_FILE"
+  if [ -f "$1/scripts/$HOST_UNIT.service" ]; then
+    # Takes effect when the host next starts; a running host is not restarted (start_service).
+    sed "s#^ExecStart=/usr/bin/node #ExecStart=$node_bin #" "$1/scripts/$HOST_UNIT.service" >"$HOST_UNIT_FILE"
+    chmod 0644 "$HOST_UNIT_FILE"
+  fi
+}
+
+# Releases that a process of the terminal host's unit still uses, one per line. The host runs from
+# the release that was current when it started (its working directory), long after later upgrades,
+# and its shells name release files in their environment (the git credential helper,
+# scripts/git-credential-shellport, of the server release that opened the terminal). Pruning such a
+# release would break `git push` in a terminal that is still open, so they are kept while in use.
+releases_in_use() {
+  local cgroup procs pid
+  cgroup=$(systemctl show -p ControlGroup --value "$HOST_UNIT" 2>/dev/null || true)
+  [ -n "$cgroup" ] || return 0
+  for procs in "/sys/fs/cgroup$cgroup/cgroup.procs" "/sys/fs/cgroup/systemd$cgroup/cgroup.procs"; do
+    [ -r "$procs" ] || continue
+    while read -r pid; do
+      readlink "/proc/$pid/cwd" 2>/dev/null || true
+      tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null || true
+    done <"$procs"
+    break
+  done | { grep -o "$PREFIX/releases/[^/' ]*" || true; } | sort -u
 }
 
 write_env_file() {
@@ -181,8 +253,9 @@ write_env_file() {
   say "writing $ENV_FILE: set PUBLIC_URL and GitHub sign-in there (docs/deploy.md)"
   cat >"$ENV_FILE" <<'EOF'
 # Shellport settings; every variable is described in docs/configuration.md.
-# DATA_DIR is fixed by the systemd unit to /var/lib/shellport/data.
-# After a change: sudo systemctl restart shellport
+# DATA_DIR (/var/lib/shellport/data), TERMINAL_USER and TERMINAL_HOST=service are set by the systemd
+# unit; do not set them here (this file would win). The terminal host reads none of this file.
+# After a change: sudo systemctl restart shellport   (terminals keep running)
 
 # Listen on loopback only; a reverse proxy on this host (Caddy, nginx) serves HTTPS.
 HOST=127.0.0.1
@@ -286,9 +359,16 @@ install_release() {
   ln -sfn "$release" "$PREFIX/current"
   say "active release: $(basename "$release")"
 
-  # Keep the newest releases (and their pre-upgrade copies) so rollbacks have somewhere to go.
+  # Keep the newest releases (and their pre-upgrade copies) so rollbacks have somewhere to go, and
+  # every release the running terminal host or its shells still use (releases_in_use).
+  local in_use
+  in_use=$(releases_in_use)
   releases | head -n "-$KEEP_RELEASES" | while read -r old; do
     [ "$old" = "$release" ] && continue
+    if grep -qxF "$old" <<<"$in_use"; then
+      say "keeping $(basename "$old"): the terminal host or an open terminal still uses it"
+      continue
+    fi
     rm -rf "$old" "$STATE_DIR/pre-upgrade/$(basename "$old")"
   done
   start_service

@@ -7,6 +7,9 @@ import { buildGitHubConfig, githubEnv, type GitHubConfig } from './github.js';
 import { buildLoggingConfig, loggingEnv, type LoggingConfig } from './logging.js';
 import { buildMaintenanceConfig, maintenanceEnv, type MaintenanceConfig } from './maintenance.js';
 import { buildMetricsConfig, metricsEnv, type MetricsConfig } from './metrics.js';
+import { buildPreviewConfig, previewEnv, type PreviewConfig } from './preview.js';
+import { buildPushConfig, pushEnv, type PushConfig } from './push.js';
+import { buildRunsConfig, runsEnv, type RunsConfig } from './runs.js';
 import { readSecretFiles } from './secret-files.js';
 import { buildServerConfig, serverEnv, type ServerConfig } from './server.js';
 import { buildStorageConfig, dataDirProblem, storageEnv, type StorageConfig } from './storage.js';
@@ -24,6 +27,9 @@ export const envSchema = z.object({
   ...metricsEnv,
   ...terminalsEnv,
   ...workspacesEnv,
+  ...pushEnv,
+  ...previewEnv,
+  ...runsEnv,
 });
 
 export interface Config {
@@ -36,6 +42,9 @@ export interface Config {
   metrics: MetricsConfig;
   terminals: TerminalsConfig;
   workspaces: WorkspacesConfig;
+  push: PushConfig;
+  preview: PreviewConfig;
+  runs: RunsConfig;
   version: string;
 }
 
@@ -73,7 +82,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
         continue;
       }
       // Never echo a secret back to the console, even a malformed one.
-      const given = /SECRET|PASSWORD|TOKEN/.test(variable) && env[variable] !== undefined ? '(hidden)' : env[variable];
+      const given = /SECRET|PASSWORD|TOKEN|API_KEY/.test(variable) && env[variable] !== undefined ? '(hidden)' : env[variable];
       problems.push({ variable, given, expected: issue.message });
     }
   }
@@ -82,8 +91,9 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
   const storage = buildStorageConfig(parsed, options.cwd ?? process.cwd());
   const dataDirRefused = dataDirProblem(storage.dataDir);
   if (dataDirRefused) throw new ConfigError([{ variable: 'DATA_DIR', given: env.DATA_DIR, expected: dataDirRefused }]);
+  const server = buildServerConfig(parsed);
   return deepFreeze({
-    server: buildServerConfig(parsed),
+    server,
     storage,
     logging: buildLoggingConfig(parsed),
     auth: buildAuthConfig(parsed),
@@ -92,6 +102,9 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     metrics: buildMetricsConfig(parsed),
     terminals: buildTerminalsConfig(parsed, env),
     workspaces: buildWorkspacesConfig(parsed, storage.dataDir),
+    push: buildPushConfig(parsed, server.publicUrl),
+    preview: buildPreviewConfig(parsed),
+    runs: buildRunsConfig(parsed),
     version: readPackageVersion(),
   });
 }

@@ -18,6 +18,7 @@ export const terminalsEnv = {
   TERMINAL_RING_BUFFER_KB: integer({ min: 64, max: 1024 * 1024, default: 1024 }),
   TERMINAL_RETAINED_OUTPUT_KB: integer({ min: 64, max: 16 * 1024 * 1024, default: 16 * 1024 }),
   TERMINAL_KILL_GRACE_MS: integer({ min: 0, max: 600_000, default: 2000 }),
+  TERMINAL_SNAPSHOT_SCROLLBACK_LINES: integer({ min: 0, max: 1000, default: 1000 }),
   TERMINAL_FLOW_HIGH_WATERMARK_KB: integer({ min: 16, max: 1024 * 1024, default: 256 }),
   TERMINAL_FLOW_LOW_WATERMARK_KB: integer({ min: 1, max: 1024 * 1024, default: 64 }),
   TERMINAL_STALL_TIMEOUT_MS: integer({ min: 100, max: 3_600_000, default: 2000 }),
@@ -37,11 +38,19 @@ export const terminalsEnv = {
       .default([]),
   ),
   TERMINAL_USER: terminalUser(),
+  TERMINAL_HOST: z.preprocess(emptyToUndefined, z.enum(['auto', 'service', 'in-process']).default('auto')),
 };
 
 type TerminalsEnv = z.infer<z.ZodObject<typeof terminalsEnv>>;
 
+/**
+ * Where the PTYs live (docs/terminal-host.md): `auto` in a terminal host the server starts when none
+ * runs, `service` in one run as a service of its own, `in-process` inside the server (they end with it).
+ */
+export type TerminalHostMode = 'auto' | 'service' | 'in-process';
+
 export interface TerminalsConfig {
+  host: TerminalHostMode;
   /** Running terminals at once; creating one more is refused. */
   maxSessions: number;
   /** A terminal with no client, no input and no output for this long is ended; 0 turns this off. */
@@ -52,6 +61,8 @@ export interface TerminalsConfig {
   ringBufferBytes: number;
   /** Output kept on disk per terminal; older segments are deleted. */
   retainedOutputBytes: number;
+  /** Lines of scrollback above the screen that a snapshot on attach carries (older output loads on demand). */
+  snapshotScrollbackLines: number;
   /** Time between SIGTERM/SIGHUP and SIGKILL when a terminal is killed. */
   killGraceMs: number;
   flow: {
@@ -110,6 +121,7 @@ export function buildTerminalsConfig(env: TerminalsEnv, rawEnv: Record<string, s
     maxInputBytes: env.TERMINAL_MAX_INPUT_BYTES,
     ringBufferBytes,
     retainedOutputBytes: Math.max(env.TERMINAL_RETAINED_OUTPUT_KB * 1024, ringBufferBytes),
+    snapshotScrollbackLines: env.TERMINAL_SNAPSHOT_SCROLLBACK_LINES,
     killGraceMs: env.TERMINAL_KILL_GRACE_MS,
     flow: {
       highWatermarkBytes: high,
@@ -125,5 +137,6 @@ export function buildTerminalsConfig(env: TerminalsEnv, rawEnv: Record<string, s
     shellsFile: env.TERMINAL_SHELLS_FILE,
     baseEnv,
     user: env.TERMINAL_USER,
+    host: env.TERMINAL_HOST,
   };
 }

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ZodError } from 'zod';
 
 /** A failure the client can act on: a stable `code`, a message in words, and an HTTP status. */
@@ -23,26 +24,41 @@ export interface ErrorBody {
   error: { code: string; message: string; details?: unknown; requestId?: string };
 }
 
-export function describeZodError(error: ZodError) {
-  return error.issues.map((issue) => ({
-    field: issue.path.length > 0 ? issue.path.join('.') : '(body)',
-    message: issue.message,
-  }));
+interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+const fieldOf = (path: readonly PropertyKey[]) => (path.length > 0 ? path.join('.') : '(body)');
+
+export function describeZodError(error: ZodError): FieldProblem[] {
+  return error.issues.map((issue) => ({ field: fieldOf(issue.path), message: issue.message }));
+}
+
+function validationReply(details: FieldProblem[]): { status: number; body: ErrorBody } {
+  return {
+    status: 400,
+    body: {
+      error: {
+        code: 'validation_failed',
+        message: `Invalid request: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`,
+        details,
+      },
+    },
+  };
 }
 
 function toErrorReply(error: FastifyError | Error, request: FastifyRequest): { status: number; body: ErrorBody } {
-  if (error instanceof ZodError) {
-    const details = describeZodError(error);
-    return {
-      status: 400,
-      body: {
-        error: {
-          code: 'validation_failed',
-          message: `Invalid request: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`,
-          details,
-        },
-      },
-    };
+  if (error instanceof ZodError) return validationReply(describeZodError(error));
+  // A route's declared schema failed (src/http/validation.ts): the same answer as a ZodError. The
+  // library keeps each issue's path as a JSON pointer ("/vars/0/name", "/" for the whole value).
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    return validationReply(
+      error.validation.map((issue) => ({
+        field: fieldOf(issue.instancePath === '/' ? [] : issue.instancePath.slice(1).split('/')),
+        message: issue.message ?? 'Invalid input',
+      })),
+    );
   }
   if (error instanceof AppError) {
     return { status: error.statusCode, body: { error: { code: error.code, message: error.message, details: error.details } } };

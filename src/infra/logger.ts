@@ -13,6 +13,11 @@ const REQUEST_PARTS = /^(query|body|params|form|searchParams)$/i;
 const URL_KEY = /url$|^(location|redirect|referr?er)$/i;
 const SENSITIVE_QUERY_PARAM = /token|secret|code|state|password|key/i;
 export const REDACTED = '[redacted]';
+/**
+ * Paths whose next segment is a credential: a device sign-in link (issue 22 §3), and a share link's
+ * page, lookup and WebSocket (issue 23 §2). In a path or in a whole URL.
+ */
+const TOKEN_PATH = /(\/auth\/device-link|\/share|\/api\/shares|\/ws\/share)\/[^/?#]+/;
 
 /**
  * pino options shared by every log line: request ids, and redaction of anything that looks like a
@@ -63,8 +68,9 @@ export function redactSensitive(value: unknown, depth = 0, isRequestPart = false
   return result;
 }
 
-/** Removes credentials from a URL's query string (OAuth codes, states, tokens) before it is logged. */
-export function redactUrl(url: string): string {
+/** Removes credentials from a URL before it is logged: a token in its path (TOKEN_PATH), OAuth codes, states and tokens in its query. */
+export function redactUrl(rawUrl: string): string {
+  const url = rawUrl.replace(TOKEN_PATH, `$1/${REDACTED}`);
   const queryStart = url.indexOf('?');
   if (queryStart === -1) return url;
   const params = new URLSearchParams(url.slice(queryStart + 1));

@@ -17,9 +17,9 @@ export function createMetrics() {
       labelNames: ['direction'] as const,
       registers: [registry],
     }),
-    activeTerminalSessions: new Gauge({
+    activeTerminals: new Gauge({
       name: 'shellport_terminal_sessions_active',
-      help: 'Terminal sessions whose shell is running.',
+      help: 'Terminals whose shell is running.',
       registers: [registry],
     }),
     clonesInProgress: new Gauge({

@@ -1,4 +1,4 @@
-import { writeSync } from 'node:fs';
+import { readSync, writeSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import * as nodePty from 'node-pty';
@@ -8,12 +8,49 @@ import { adoptUserGroups, spawnIdentity, type TerminalUser } from './terminal-us
 export interface PtyProcess {
   readonly pid: number;
   onData(listener: (data: Buffer) => void): void;
-  onExit(listener: (exit: { exitCode: number; signal: number | null }) => void): void;
-  write(data: string | Buffer): void;
+  /** `reason` is set when the PTY ended for a reason of the host's own (`host-exited`). */
+  onExit(listener: (exit: { exitCode: number; signal: number | null; reason?: string }) => void): void;
+  /**
+   * `origin` numbers input per device so that input sent again after a reconnect runs once
+   * (docs/terminal-host.md, "Exactly-once input"); a host that outlives the server honours it.
+   * False when nothing was written: input that ran before, or no connection to the terminal host.
+   */
+  write(data: string | Buffer, origin?: InputOrigin): boolean;
   resize(cols: number, rows: number): void;
   /** Stops reading from the PTY: the kernel buffer fills and the writing program blocks. */
   pause(): void;
   resume(): void;
+  /** Output below `seq` is stored: a host that holds output for the next server may forget it. */
+  stored?(seq: number): void;
+  /** The end is recorded: a host that keeps ended terminals for the next server may forget this one. */
+  release?(): void;
+}
+
+export interface InputOrigin {
+  device: string;
+  inputId: number;
+}
+
+/** Distinct devices remembered per terminal for exactly-once input. */
+const MAX_INPUT_DEVICES = 64;
+
+/**
+ * The newest input number seen per device: a client that could not know whether its input arrived
+ * (the connection or the server went away) sends it again, and it runs once.
+ */
+export class InputLedger {
+  private readonly last = new Map<string, number>();
+
+  /** True when the input is new (and remembers it); false for one that ran before. */
+  accept(origin: InputOrigin | undefined): boolean {
+    if (!origin) return true;
+    const last = this.last.get(origin.device);
+    if (last !== undefined && origin.inputId <= last) return false;
+    this.last.delete(origin.device);
+    this.last.set(origin.device, origin.inputId);
+    if (this.last.size > MAX_INPUT_DEVICES) this.last.delete(this.last.keys().next().value!);
+    return true;
+  }
 }
 
 export interface PtySpawnOptions {
@@ -31,12 +68,15 @@ export interface PtySpawnOptions {
  * tmux across server restarts) can replace it without touching the terminal manager.
  */
 export interface PtyHost {
-  spawn(options: PtySpawnOptions): PtyProcess;
+  /** `id` names the terminal (a host that outlives the server lists its terminals by it). */
+  spawn(options: PtySpawnOptions & { id: string }): Promise<PtyProcess>;
   /**
    * Ends every process in the terminal's session (the shell is a session leader; background jobs,
    * `nohup` children and their children share its session id): SIGHUP, SIGTERM and SIGCONT, then
    * SIGKILL for whatever is left after `graceMs`. A process that called setsid() is outside the
-   * session and escapes (see docs/protocol.md, "Ending a terminal").
+   * session and escapes (see docs/protocol.md, "Ending a terminal"). Hand-written, not tree-kill or
+   * ps-tree: those follow parent links, which a `nohup`'d child re-parented to init no longer has,
+   * while its session id stays; and they run `ps` once per call instead of sharing one /proc scan.
    */
   killSession(leaderPid: number, graceMs: number): Promise<void>;
 }
@@ -124,6 +164,42 @@ export function ptyMasterFdIfIdle(pty: nodePty.IPty): number | null {
 }
 
 /**
+ * node-pty, once the shell exits, waits for the PTY to close and destroys it after 200 ms if it has
+ * not; a PTY whose reads are paused (flow control) never closes on its own, so what the program
+ * wrote last, still in the stream's buffer and the kernel's, was lost. This reads it out first:
+ * node-pty's destroy of the PTY's stream first hands over what the stream buffered (as 'data'
+ * events) and what the kernel holds (`deliver`). The one place that reads node-pty's `_socket` and
+ * `fd`: should a release change them, this returns false, the old loss comes back, and the test of
+ * this function in tests/infra/pty-host.test.ts fails.
+ */
+export function drainBeforeDestroy(pty: nodePty.IPty, deliver: (data: Buffer) => void): boolean {
+  const internals = pty as unknown as { fd?: unknown; _socket?: { destroy?: unknown; read?: unknown } };
+  const socket = internals._socket;
+  const fd = internals.fd;
+  if (!socket || typeof socket.destroy !== 'function' || typeof socket.read !== 'function' || typeof fd !== 'number') return false;
+  const destroy = (socket.destroy as (...args: unknown[]) => unknown).bind(socket);
+  const read = (socket.read as () => unknown).bind(socket);
+  socket.destroy = (...args: unknown[]) => {
+    try {
+      // In paused mode read() returns what the stream buffered and emits it as 'data'.
+      while (read() !== null) {
+        // delivered through the 'data' event
+      }
+      const buffer = Buffer.allocUnsafe(64 * 1024);
+      for (;;) {
+        const count = readSync(fd, buffer);
+        if (count <= 0) break;
+        deliver(Buffer.from(buffer.subarray(0, count)));
+      }
+    } catch {
+      // EAGAIN (nothing left) or EIO (the other side closed and nothing is left)
+    }
+    return destroy(...args);
+  };
+  return true;
+}
+
+/**
  * Writes input straight to the PTY's (non-blocking) master fd when nothing is queued: node-pty's
  * own write goes through the libuv thread pool, which adds a hop to every keystroke's echo.
  * Whatever the kernel does not take at once (EAGAIN, a partial write) goes to node-pty's queue,
@@ -161,7 +237,7 @@ export function createPtyHost({ user = null }: PtyHostOptions = {}): PtyHost {
   const freshSessions = createSessionScanner();
   const members = async (sid: number) => (await freshSessions()).get(sid) ?? [];
   return {
-    spawn(options) {
+    async spawn(options) {
       const pty = nodePty.spawn(options.file, options.args, {
         name: options.env.TERM ?? 'xterm-256color',
         cols: options.cols,
@@ -172,12 +248,23 @@ export function createPtyHost({ user = null }: PtyHostOptions = {}): PtyHost {
         // Raw bytes: a UTF-8 sequence split across two reads must reach the browser intact.
         encoding: null,
       });
+      const ledger = new InputLedger();
+      const dataListeners: ((data: Buffer) => void)[] = [];
+      const deliver = (data: Buffer) => {
+        for (const listener of dataListeners) listener(data);
+      };
+      // With `encoding: null` node-pty emits Buffers although its types say string.
+      pty.onData(deliver as unknown as (data: string) => void);
+      drainBeforeDestroy(pty, deliver);
       return {
         pid: pty.pid,
-        // With `encoding: null` node-pty emits Buffers although its types say string.
-        onData: (listener) => void pty.onData(listener as unknown as (data: string) => void),
+        onData: (listener) => void dataListeners.push(listener),
         onExit: (listener) => void pty.onExit(({ exitCode, signal: sig }) => listener({ exitCode, signal: sig ?? null })),
-        write: (data) => writeNow(pty, data),
+        write: (data, origin) => {
+          if (!ledger.accept(origin)) return false;
+          writeNow(pty, data);
+          return true;
+        },
         resize: (cols, rows) => pty.resize(cols, rows),
         pause: () => pty.pause(),
         resume: () => pty.resume(),

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { createTask, type ScheduledTask } from 'node-cron';
+import cronstrue from 'cronstrue';
 import type { MaintenanceConfig } from '../config/maintenance.js';
 import { AppError, conflict, notFound } from '../http/errors.js';
 import type { Clock } from './clock.js';
@@ -204,7 +205,7 @@ export function createScheduler({ db, clock, log, metrics, timezone }: Scheduler
         tasks.set(job.name, task);
         void task.start();
       }
-      if (tasks.size > 0) log.info({ jobs: scheduler.list().map(({ name, schedule }) => ({ name, schedule })), timezone }, 'scheduler started');
+      if (tasks.size > 0) log.info({ jobs: scheduler.list().map(({ name, schedule }) => ({ name, schedule, runs: describeSchedule(schedule) })), timezone }, 'scheduler started');
     },
 
     /** Stops the cron tasks and waits (bounded) for runs in progress to finish. */
@@ -231,6 +232,15 @@ export type Scheduler = ReturnType<typeof createScheduler>;
 /** The one way to start work nobody awaits (cron ticks, background runs): rejections are logged, never lost. */
 export function fireAndForget(log: FastifyBaseLogger, what: string, work: Promise<unknown>): void {
   work.catch((error: unknown) => log.error({ err: error }, `${what} failed`));
+}
+
+/** A cron schedule in words for the log ("At 02:00, only on Sunday"); the expression itself if cronstrue cannot read it. */
+function describeSchedule(schedule: string): string {
+  try {
+    return cronstrue.toString(schedule, { use24HourTimeFormat: true, throwExceptionOnParseError: true });
+  } catch {
+    return schedule;
+  }
 }
 
 function cronLogger(log: FastifyBaseLogger) {

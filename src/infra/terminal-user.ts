@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { TerminalUser } from '../config/terminal-user.js';
 
@@ -128,4 +129,70 @@ export function createUserFiles(user: TerminalUser | null): UserFiles {
     rename: (from, to) => runAs(other, ['rename', from, to]),
     remove: (target) => runAs(other, ['remove', target]),
   };
+}
+
+/** The start of a regular file, and its whole size. */
+export interface UserFileHead {
+  data: Buffer;
+  size: number;
+}
+
+// Run by `node -e` as the shells' account: prints the size on a line of its own, then the bytes.
+// Non-blocking open and a regular-file check first: a FIFO or a device must not hang or be read.
+const READ_HEAD = `
+const fs = require('node:fs');
+const [file, max] = process.argv.slice(1);
+const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+const info = fs.fstatSync(fd);
+if (!info.isFile()) process.exit(3);
+const buffer = Buffer.alloc(Math.min(info.size, Number(max)));
+const length = buffer.length > 0 ? fs.readSync(fd, buffer, 0, buffer.length, 0) : 0;
+process.stdout.write(info.size + '\\n');
+process.stdout.write(buffer.subarray(0, length));
+`;
+
+/**
+ * At most `maxBytes` of a regular file (and its size), read with the rights of the shells' account:
+ * as that account when it is another (TERMINAL_USER), so the server shows nothing a terminal could not
+ * read itself. Null for anything else: missing, unreadable, a directory, a FIFO or a device.
+ */
+export async function readUserFile(user: TerminalUser | null, file: string, maxBytes: number): Promise<UserFileHead | null> {
+  const other = separateUser(user);
+  if (!other) {
+    const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY).catch(() => null);
+    if (!handle) return null;
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) return null;
+      const buffer = Buffer.alloc(Math.min(info.size, maxBytes));
+      const { bytesRead } = buffer.length > 0 ? await handle.read(buffer, 0, buffer.length, 0) : { bytesRead: 0 };
+      return { data: buffer.subarray(0, bytesRead), size: info.size };
+    } catch {
+      return null;
+    } finally {
+      await handle.close();
+    }
+  }
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-e', READ_HEAD, file, String(maxBytes)], {
+      uid: other.uid,
+      gid: other.gid,
+      cwd: '/',
+      env: { PATH: '/usr/bin:/bin', HOME: other.home },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const chunks: Buffer[] = [];
+    let received = 0;
+    child.stdout.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received <= maxBytes + 32) chunks.push(chunk);
+    });
+    child.on('error', () => resolve(null));
+    child.on('close', (code) => {
+      const output = Buffer.concat(chunks);
+      const newline = output.indexOf(10);
+      if (code !== 0 || newline < 0) return resolve(null);
+      resolve({ size: Number(output.subarray(0, newline).toString()), data: output.subarray(newline + 1, newline + 1 + maxBytes) });
+    });
+  });
 }

@@ -51,6 +51,8 @@ export const ENCRYPTED_COLUMNS: ReadonlyArray<{ table: string; idColumn: string;
   { table: 'settings', idColumn: 'id', column: 'github_access_token' },
   { table: 'settings', idColumn: 'id', column: 'github_refresh_token' },
   { table: 'workspace_env_vars', idColumn: 'id', column: 'secret_value' },
+  { table: 'push_keys', idColumn: 'id', column: 'private_key' },
+  { table: 'mcp_server_values', idColumn: 'id', column: 'secret_value' },
 ];
 
 export function createVault(key: Buffer): Vault {

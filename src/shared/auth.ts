@@ -61,6 +61,8 @@ export interface AuthSessionInfo {
   expiresAt: string;
   ip: string | null;
   userAgent: string | null;
+  /** What the owner would call the device, from its user agent ("iPhone · Safari", src/shared/device-link.ts). */
+  deviceName: string;
   /** The session of the browser asking. */
   current: boolean;
 }

@@ -25,6 +25,13 @@ export interface UserSettings {
    * browser, which closes the tab, where a shell would delete a word; the terminals keep running either way.
    */
   confirmLeave: boolean;
+  /**
+   * How long an agent's permission request waits for an answer in Shellport (issue 20), from
+   * MIN_APPROVAL_TIMEOUT_SECONDS to MAX_APPROVAL_TIMEOUT_SECONDS (src/shared/attention.ts).
+   */
+  approvalTimeoutSeconds: number;
+  /** What an unanswered request gets then (APPROVAL_TIMEOUT_ACTIONS): denied (the default), or handed back to the agent's own prompt in the terminal. */
+  approvalTimeoutAction: 'deny' | 'ask-in-terminal';
 }
 
 /** GET and PATCH /api/settings. */

@@ -38,6 +38,7 @@ const runtime = stage(dockerfile, 'runtime');
 const runtimeEnv = stageEnv(runtime);
 const compose = readCompose();
 const app = compose.services.shellport!;
+const terminalHost = compose.services['terminal-host']!;
 
 function exposedPort(): number {
   const [expose] = instructionsOf(runtime, 'EXPOSE');
@@ -78,6 +79,7 @@ describe('Dockerfile', () => {
     const notNeeded = {
       prisma: 'preinstall only checks the Node version',
       '@prisma/engines': 'downloads the schema engine; the committed client needs none',
+      '@anthropic-ai/claude-code': 'a test tool (tests/agents): its postinstall links the native binary, which the tests take from the platform package',
     };
     const lock = JSON.parse(readRepoFile('package-lock.json')) as { packages: Record<string, { hasInstallScript?: boolean; dev?: boolean }> };
     const withScripts = Object.entries(lock.packages)
@@ -198,8 +200,53 @@ describe('docker-compose.yml', () => {
     expect(mounts.find(([, target]) => target === config.storage.dataDir)?.[0]).toBe('shellport-data');
     expect(mounts.find(([, target]) => target === '/home/shellport')?.[0]).toBe('shellport-home');
     for (const [name] of mounts) expect(Object.keys(compose.volumes ?? {})).toContain(name);
-    // Published on the host's loopback only, to the port the app listens on.
-    expect(app.ports).toEqual([`127.0.0.1:3000:${config.server.port}`]);
+    // Published on the host's loopback only, to the port the app listens on: by terminal-host, whose
+    // network the app uses (a service with network_mode: service:… cannot publish ports).
+    expect(app.ports).toBeUndefined();
+    expect(terminalHost.ports).toEqual([`127.0.0.1:3000:${config.server.port}`]);
+  });
+
+  // Issue 19: the terminals live in their own service and survive the app's upgrades.
+  it('runs the terminal host from its own tag of the image, with the volumes and without the app’s settings', () => {
+    expect(terminalHost.image).toBe('shellport:terminal-host');
+    // Never built by `up --build`, never pulled: the routine upgrade recreates the app only.
+    expect(terminalHost.build).toBeUndefined();
+    expect(terminalHost.pull_policy).toBe('never');
+    expect(terminalHost.env_file).toBeUndefined();
+    expect(terminalHost.environment).toBeUndefined();
+    const command = terminalHost.command as string[];
+    expect(command[0]).toBe('node');
+    expect(command).toContain('dist/terminal-host/main.js');
+    const option = (name: string) => command[command.indexOf(name) + 1];
+    expect(option('--dir')).toBe(`${runtimeEnv.DATA_DIR}/terminal-host`);
+    expect(option('--idle-exit-seconds')).toBe('never');
+    // TERMINAL_USER from the image: the shells' account, which owns its home.
+    expect(command).not.toContain('--user');
+    expect(runtimeEnv.TERMINAL_USER).toBe('shellport');
+    expect([...terminalHost.volumes!].sort()).toEqual([...app.volumes!].sort());
+    expect(terminalHost.restart).toMatch(/^(always|unless-stopped)$/);
+    expect(durationSeconds(terminalHost.stop_grace_period!)).toBeGreaterThan(2);
+    expect((terminalHost as { ulimits?: { nofile?: number } }).ulimits?.nofile).toBeGreaterThanOrEqual(65536);
+    // Its health is its socket's, not the app's /healthz (which answers in the same network).
+    expect(JSON.stringify(terminalHost.healthcheck!.test)).toContain(`${option('--dir')}/host.sock`);
+    // Caddy's upstream name reaches the network the app listens in.
+    expect((terminalHost.networks as Record<string, { aliases?: string[] }>).default?.aliases).toContain('shellport');
+  });
+
+  it('connects the app to that host, in its namespaces, started after it', () => {
+    const env = composeEnvironment(app);
+    expect(env.TERMINAL_HOST).toBe('service');
+    expect(loadConfig(env).terminals.host).toBe('service');
+    const dependsOn = app.depends_on as Record<string, { condition?: string; restart?: boolean }>;
+    expect(dependsOn['terminal-host']).toBeDefined();
+    expect(dependsOn['terminal-host']!.restart).toBe(true);
+    // The terminals' git credential helper calls the app on loopback; the app reads a shell's cwd in /proc.
+    const namespaces = app as { network_mode?: string; pid?: string; entrypoint?: string[] };
+    expect(namespaces.network_mode).toBe('service:terminal-host');
+    expect(namespaces.pid).toBe('service:terminal-host');
+    expect(namespaces.entrypoint).toEqual(['/usr/bin/tini', '-s', '--']);
+    // The host depends on nothing: recreating the app never recreates it.
+    expect(terminalHost.depends_on).toBeUndefined();
   });
 
   // Issue 18: trusting all of Docker's private ranges let any container, or anything reaching the
@@ -216,8 +263,10 @@ describe('docker-compose.yml', () => {
     expect(isInCidr(caddyAddress!, network!.ip_range!)).toBe(false);
     expect(isInCidr(network!.gateway!, network!.subnet!)).toBe(true);
     expect(isInCidr(network!.ip_range!.split('/')[0]!, network!.subnet!)).toBe(true);
-    // The app is on the same network, with an address Docker picks from ip_range.
-    expect(app.networks === undefined || Object.keys(app.networks).includes('default')).toBe(true);
+    // The app is on the same network (terminal-host's), with an address Docker picks from ip_range.
+    expect(app.networks).toBeUndefined();
+    expect(Object.keys(terminalHost.networks as Record<string, unknown>)).toEqual(['default']);
+    expect((terminalHost.networks as Record<string, { ipv4_address?: string }>).default?.ipv4_address).toBeUndefined();
 
     const { trustProxy } = loadConfig(composeEnvironment(app)).server;
     expect(trustProxy).toEqual([caddyAddress]);

@@ -125,6 +125,8 @@ export function readDockerfile(): Dockerfile {
 export interface ComposeService {
   build?: unknown;
   image?: string;
+  pull_policy?: string;
+  command?: string[] | string;
   restart?: string;
   profiles?: string[];
   env_file?: string | (string | { path: string })[];

@@ -13,7 +13,8 @@ import { dockerContextFilter, execForm, instructionsOf, readDockerfile, readRepo
 
 const RECIPE_TIMEOUT_MS = 15 * 60_000;
 const work = mkdtempSync(path.join(tmpdir(), 'shellport-recipe-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+// Removing two node_modules trees takes a while on a loaded machine: longer than the default hook timeout.
+afterAll(() => rmSync(work, { recursive: true, force: true }), 5 * 60_000);
 
 function run(command: string, cwd: string) {
   const result = spawnSync('bash', ['-euo', 'pipefail', '-c', command], {

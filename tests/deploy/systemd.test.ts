@@ -37,12 +37,22 @@ const hasSystemdAnalyze = hasTool('systemd-analyze', ['--version']);
 const work = mkdtempSync(path.join(tmpdir(), 'shellport-unit-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** The unit as install.sh installs it: ExecStart pointing at the node binary it found. */
-function installedUnit(): string {
-  const file = path.join(work, 'shellport.service');
-  writeFileSync(file, unitText.replace(/^ExecStart=\/usr\/bin\/node /m, `ExecStart=${process.execPath} `));
+const hostUnitText = readRepoFile('scripts/shellport-terminal-host.service');
+const hostUnit = parseUnit(hostUnitText);
+const hostService = hostUnit.Service!;
+const hostOne = (key: string) => {
+  const values = hostService[key];
+  expect(values, `[Service] ${key} of the terminal host`).toBeDefined();
+  return values!.at(-1)!;
+};
+
+/** A unit as install.sh installs it: ExecStart pointing at the node binary it found. */
+function installedUnit(name = 'shellport.service', text = unitText): string {
+  const file = path.join(work, name);
+  writeFileSync(file, text.replace(/^ExecStart=\/usr\/bin\/node /m, `ExecStart=${process.execPath} `));
   return file;
 }
+const installedHostUnit = () => installedUnit('shellport-terminal-host.service', hostUnitText);
 
 describe('the systemd unit', () => {
   it.runIf(hasSystemdAnalyze)('passes `systemd-analyze verify` without warnings', () => {
@@ -111,6 +121,80 @@ describe('the systemd unit', () => {
     const known = new Set(Object.keys(envSchema.shape));
     for (const assignment of service.Environment ?? []) expect(known.has(assignment.split('=')[0]!)).toBe(true);
   });
+
+  // Issue 19: the server connects to the host's unit and never binds its lifecycle to it.
+  it('connects to the terminal host service, ordered after it, without binding its lifecycle to it', () => {
+    expect(environment('TERMINAL_HOST')).toBe('service');
+    expect(loadConfig({ DATA_DIR: environment('DATA_DIR'), TERMINAL_HOST: environment('TERMINAL_HOST') }).terminals.host).toBe('service');
+    const words = (key: string) => (unit.Unit![key] ?? []).flatMap((value) => value.split(/\s+/));
+    expect(words('Wants')).toContain('shellport-terminal-host.service');
+    expect(words('After')).toContain('shellport-terminal-host.service');
+    for (const key of ['Requires', 'Requisite', 'BindsTo', 'PartOf', 'Upholds', 'PropagatesStopTo', 'StopPropagatedFrom']) {
+      expect(words(key), `[Unit] ${key}`).not.toContain('shellport-terminal-host.service');
+    }
+    // …and the host's unit refers to the server in no way at all.
+    expect(hostUnitText).not.toMatch(/^[^#]*\bshellport\.service/m);
+  });
+});
+
+describe('the terminal host unit', () => {
+  it.runIf(hasSystemdAnalyze)('passes `systemd-analyze verify` without warnings', () => {
+    const result = spawnSync('systemd-analyze', ['verify', installedHostUnit()], { encoding: 'utf8', cwd: work });
+    expect(result.stderr + result.stdout).not.toMatch(/shellport-terminal-host\.service/);
+    expect(result.status).toBe(0);
+  });
+
+  it.runIf(hasSystemdAnalyze)('is rated OK or better by `systemd-analyze security`, like the server', () => {
+    const result = spawnSync('systemd-analyze', ['security', '--offline=true', '--no-pager', installedHostUnit()], { encoding: 'utf8', cwd: work });
+    const level = /Overall exposure level for shellport-terminal-host\.service: ([\d.]+)/.exec(result.stdout)?.[1];
+    expect(level, result.stderr).toBeDefined();
+    expect(Number(level)).toBeLessThan(5);
+  });
+
+  it('runs the compiled host from the release, for DATA_DIR/terminal-host, as TERMINAL_USER, never exiting idle', () => {
+    const workingDirectory = hostOne('WorkingDirectory');
+    expect(workingDirectory).toBe(one('WorkingDirectory'));
+    const [node, ...args] = hostOne('ExecStart').split(/\s+/);
+    expect(node).toBe('/usr/bin/node');
+    const entry = args.find((arg) => arg.endsWith('.js'));
+    expect(entry).toBe(`${workingDirectory}/dist/terminal-host/main.js`);
+    const option = (name: string) => args[args.indexOf(name) + 1];
+    expect(option('--dir')).toBe(`${environment('DATA_DIR')}/terminal-host`);
+    expect(option('--user')).toBe(environment('TERMINAL_USER'));
+    expect(option('--idle-exit-seconds')).toBe('never');
+    expect(hostUnit.Install!.WantedBy).toEqual(['multi-user.target']);
+  });
+
+  it('holds none of the server’s settings or secrets', () => {
+    expect(hostService.EnvironmentFile).toBeUndefined();
+    expect(hostService.LoadCredential).toBeUndefined();
+    const known = new Set(Object.keys(envSchema.shape));
+    for (const assignment of hostService.Environment ?? []) {
+      const name = assignment.split('=')[0]!;
+      expect(known.has(name), `${name} is a Shellport config variable`).toBe(true);
+      expect(['TERMINAL_USER', 'LOG_LEVEL']).toContain(name);
+    }
+  });
+
+  it('comes back after it exits, ends its shells when stopped, and has room for many PTYs', () => {
+    // always: the restart asked for in Operations exits 0 and expects a new host.
+    expect(hostOne('Restart')).toBe('always');
+    // SIGTERM to the host, then SIGKILL for whatever is left of the shells in its cgroup.
+    expect(hostOne('KillMode')).toBe('mixed');
+    expect(Number(hostOne('LimitNOFILE'))).toBeGreaterThanOrEqual(Number(one('LimitNOFILE')));
+  });
+
+  it('has the server’s sandbox and capabilities, since it starts the shells as TERMINAL_USER', () => {
+    const hardening = [
+      'NoNewPrivileges', 'ProtectSystem', 'ReadWritePaths', 'StateDirectory', 'StateDirectoryMode', 'ProtectHome', 'PrivateTmp',
+      'ProtectKernelTunables', 'ProtectKernelModules', 'ProtectKernelLogs', 'ProtectControlGroups', 'ProtectClock', 'ProtectHostname',
+      'RestrictSUIDSGID', 'RestrictRealtime', 'LockPersonality', 'SystemCallArchitectures', 'SystemCallFilter', 'SystemCallErrorNumber',
+      'PrivateDevices', 'PrivateMounts', 'CapabilityBoundingSet', 'AmbientCapabilities', 'UMask',
+    ];
+    for (const key of hardening) expect(hostService[key], `[Service] ${key}`).toEqual(service[key]);
+    expect(hostService.User).toBeUndefined();
+    expect(hostService.MemoryDenyWriteExecute).toBeUndefined();
+  });
 });
 
 describe('scripts/install.sh', () => {
@@ -122,6 +206,20 @@ describe('scripts/install.sh', () => {
       const lint = spawnSync('shellcheck', ['-S', 'warning', path.join(ROOT, 'scripts/install.sh')], { encoding: 'utf8' });
       expect(lint.stdout).toBe('');
     }
+  });
+
+  it('installs and enables both units, restarts only the server, and keeps the releases the host uses', () => {
+    expect(scriptVariable('HOST_UNIT_FILE')).toBe('/etc/systemd/system/shellport-terminal-host.service');
+    expect(script).toContain('"$1/scripts/$HOST_UNIT.service" >"$HOST_UNIT_FILE"');
+    expect(script).toContain('systemctl enable "${units[@]}"');
+    // The host is started when not running, never restarted, never stopped on an upgrade.
+    const commands = script.split('\n').filter((line) => !/^\s*(#|say )/.test(line));
+    expect(commands.filter((line) => /systemctl (restart|stop|try-restart|reload-or-restart) "?\$HOST_UNIT/.test(line))).toEqual([]);
+    expect(script).toContain('systemctl start "$HOST_UNIT"');
+    expect(script).toMatch(/systemctl restart shellport\n/);
+    // Pruning skips what the host's processes use, and the output says how to restart the host.
+    expect(script).toMatch(/grep -qxF "\$old" <<<"\$in_use"/);
+    expect(script).toContain('systemctl restart $HOST_UNIT');
   });
 
   it('answers --help without root and without changing anything', () => {

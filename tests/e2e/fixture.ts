@@ -13,8 +13,9 @@ import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type 
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Env } from '../../src/config/index.js';
-import { startFakeGitHub, type FakeGitHub } from '../fake-github/index.js';
+import { ensureNoUnexpectedRequests, startFakeGitHub, type FakeGitHub } from '../fake-github/index.js';
 import { createBareRepo, createLargeBareRepo, type BareRepoSpec } from '../fake-github/repos.js';
+import { startFakePushService, type FakePushService } from '../helpers/fake-push-service.js';
 import { fakeGitHubEnv } from '../helpers/github-sign-in.js';
 import { freePort } from '../helpers/ports.js';
 import { isConsoleProblem } from './console-problems.js';
@@ -42,6 +43,8 @@ export interface NewPageOptions {
   hasTouch?: boolean;
   /** The device's preference, which the default theme (`system`) follows; dark unless given. */
   colorScheme?: 'light' | 'dark';
+  /** Another browser's user agent (an iPhone's Safari…); Chromium's own unless given. */
+  userAgent?: string;
 }
 
 export interface E2E {
@@ -51,6 +54,8 @@ export interface E2E {
   fake: FakeGitHub;
   browser: Browser;
   dataDir: string;
+  /** The fake Web Push service the app delivers to (with `useE2E({ push: true })`), else null. */
+  push: FakePushService | null;
   /** A new page in its own browser context (own cookies and localStorage), tracked for console problems. */
   newPage(options?: NewPageOptions): Promise<Page>;
   /**
@@ -71,12 +76,25 @@ export interface E2E {
   addRepo(name: string, options?: { spec?: BareRepoSpec; megabytes?: number; private?: boolean; description?: string }): Promise<void>;
   /** Everything the app logged (level warn and above by default). */
   logText(): string;
+  /**
+   * Closes the app (as a restart or an upgrade does; a kill -9 of a server process is tested in
+   * tests/terminal-host/) and starts a new one on the same port and DATA_DIR; `app` is the new one afterwards.
+   */
+  restartApp(): Promise<void>;
 }
 
 export interface E2EOptions {
   /** Extra environment for the app (e.g. TOKEN_SIGN_IN). */
   env?: Env;
+  /**
+   * A fake Web Push service (tests/helpers/fake-push-service.ts) that the app sends to, and a short
+   * grace period before a push (the time a page showing the terminal has to take it).
+   */
+  push?: boolean;
 }
+
+/** The push grace period with `push: true`: long enough for a page to mark a terminal seen, short for a test. */
+export const E2E_PUSH_GRACE_MS = 500;
 
 /** Fails with instructions when Debian's Chromium is not installed: the e2e suite must not be skipped. */
 export function ensureChromium(): void {
@@ -116,6 +134,7 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E & { close(
       MIN_FREE_DISK_MB: '1',
       SCHEDULER_ENABLED: 'false',
       TERMINAL_KILL_GRACE_MS: '300',
+      TERMINAL_HOST: 'in-process',
       ...options.env,
     }),
   );
@@ -126,7 +145,9 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E & { close(
       done();
     },
   });
-  const app = await buildApp({ config, logStream });
+  const push = options.push ? await startFakePushService() : null;
+  const appOptions = { config, logStream, ...(push ? { push: { agent: push.agent, graceMs: E2E_PUSH_GRACE_MS } } : {}) };
+  let app = await buildApp(appOptions);
   await app.listen({ host: '127.0.0.1', port });
 
   // playwright-core's launch() gives every browser a fresh temporary profile (user-data-dir).
@@ -146,6 +167,7 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E & { close(
     fake,
     browser,
     dataDir,
+    push,
     async newPage(pageOptions = {}) {
       const context = await browser.newContext({
         baseURL: baseUrl,
@@ -153,6 +175,7 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E & { close(
         isMobile: pageOptions.isMobile,
         colorScheme: pageOptions.colorScheme ?? 'dark',
         hasTouch: pageOptions.hasTouch,
+        userAgent: pageOptions.userAgent,
         permissions: ['clipboard-read', 'clipboard-write'],
       });
       contexts.push(context);
@@ -171,7 +194,12 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E & { close(
       // goto() follows the redirects (app → fake GitHub → callback → /) and waits for the final load;
       // the app itself then moves on from / to /workspaces.
       await page.goto(`${baseUrl}/auth/github`);
-      await page.waitForURL((url) => url.origin === baseUrl && !url.pathname.startsWith('/auth/') && url.pathname !== '/sign-in', { timeout: 10_000 });
+      await page
+        .waitForURL((url) => url.origin === baseUrl && !url.pathname.startsWith('/auth/') && url.pathname !== '/sign-in', { timeout: 20_000 })
+        .catch(async (error: Error) => {
+          const text = await page.locator('body').innerText().catch(() => '(no body)');
+          throw new Error(`The web-flow sign-in as ${login} stopped at ${page.url()}: ${error.message}\nIt shows:\n${text.slice(0, 2000)}`);
+        });
       const cookies = await page.context().cookies(baseUrl);
       if (!cookies.some((cookie) => cookie.name === 'shellport_session')) throw new Error(`The web-flow sign-in as ${login} did not set a session cookie (page: ${page.url()}).`);
     },
@@ -192,12 +220,20 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E & { close(
       fake.addRepo({ owner: OWNER_LOGIN, name, private: repoOptions.private ?? true, description: repoOptions.description, bare: bare.path });
     },
     logText: () => logChunks.join(''),
+    async restartApp() {
+      await app.close();
+      app = await buildApp(appOptions);
+      await app.listen({ host: '127.0.0.1', port });
+      e2e.app = app;
+    },
     async close() {
       for (const context of contexts.splice(0)) await context.close().catch(() => undefined);
       await browser.close().catch(() => undefined);
       await app.close();
       await fake.close();
+      await push?.close();
       rmSync(tempRoot, { recursive: true, force: true });
+      ensureNoUnexpectedRequests(fake);
     },
   };
   return e2e;
@@ -215,6 +251,7 @@ export function useE2E(options: E2EOptions = {}): () => E2E {
   afterEach(async () => {
     if (!current) return;
     for (const context of current.browser.contexts()) await context.close().catch(() => undefined);
+    ensureNoUnexpectedRequests(current.fake);
   });
   afterAll(async () => {
     await current?.close();

@@ -165,7 +165,7 @@ describe('a device-code sign-in on a server with an owner', () => {
     const waiting = page.getByText('Waiting for you to approve on GitHub…');
     await waiting.waitFor();
     await expect(page.locator('form.token-form').count()).resolves.toBe(1);
-    await expect(waiting.evaluate((element) => Boolean(element.compareDocumentPosition(document.querySelector('form.token-form')) & 4))).resolves.toBe(true);
+    await expect(waiting.evaluate((element) => Boolean(element.compareDocumentPosition(document.querySelector('form.token-form') as Node) & 4))).resolves.toBe(true);
     // "Get a new code" comes after the code, not above it where a tap meant for the code could land.
     const newCode = page.getByRole('button', { name: 'Get a new code' });
     await expect(code.evaluate((element, button) => Boolean(element.compareDocumentPosition(button!) & 4), await newCode.elementHandle())).resolves.toBe(true);

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from './index.js';
+import { closeFakeGitHubs, ensureNoUnexpectedRequests, startFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from './index.js';
 import { createBareRepo, createLargeBareRepo, gitTestEnv, runGit } from './repos.js';
 
 const fakes: FakeGitHub[] = [];
 const dirs: string[] = [];
 afterEach(async () => {
-  for (const fake of fakes.splice(0)) await fake.close();
+  await closeFakeGitHubs(fakes);
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -338,6 +338,9 @@ describe('fake GitHub: REST API', () => {
     const unknown = await api(fake, '/user/emails', accessToken);
     expect(unknown.status).toBe(404);
     expect(fake.unexpectedRequests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/v3/user/emails']);
+    // The check every suite runs after its tests names it, and takes it: the next test starts clean.
+    expect(() => ensureNoUnexpectedRequests(fake)).toThrow(/1 unexpected request\(s\):\n {2}GET \/api\/v3\/user\/emails → 404/);
+    expect(fake.unexpectedRequests).toEqual([]);
     expect(fake.requests.every((r) => !r.url.includes(accessToken))).toBe(true);
   });
 });
@@ -460,5 +463,159 @@ describe('fake GitHub: git smart HTTP', () => {
     expect(clone.stderr).toMatch(/Receiving objects: 100% \(\d+\/\d+\), [\d.]+ MiB/);
     const size = await runGit(['count-objects', '-v'], { cwd: path.join(work, 'c'), env: gitTestEnv(work) });
     expect(Number(/size-pack: (\d+)/.exec(size.stdout)?.[1])).toBeGreaterThan(4000);
+  });
+});
+
+describe('fake GitHub: pull requests', () => {
+  const DOCS_CREATE = 'https://docs.github.com/rest/pulls/pulls#create-a-pull-request';
+
+  async function withRepo() {
+    const fake = await start();
+    const work = tempDir();
+    fake.addUser({ login: 'octocat', name: 'The Octocat' });
+    fake.addUser({ login: 'stranger' });
+    const bare = await createBareRepo(path.join(work, 'hello.git'), {
+      branches: { main: ['first', 'second'], feature: ['feature one', { message: 'feature two', files: { 'src/a.ts': 'a\nb\n' } }], level: [] },
+    });
+    fake.addRepo({ owner: 'octocat', name: 'hello', private: true, bare: bare.path });
+    const { accessToken } = fake.issueToken('octocat');
+    const call = (method: string, url: string, body?: unknown, token: string | null = accessToken) =>
+      fetch(`${fake.apiUrl}${url}`, {
+        method,
+        headers: { ...(token ? { authorization: `token ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+    return { fake, bare, work, accessToken, call };
+  }
+
+  it('creates a pull request with GitHub’s shape (201, Location), numbered per repository', async () => {
+    const { fake, bare, call } = await withRepo();
+    const response = await call('POST', '/repos/octocat/hello/pulls', { title: 'Feature', body: 'Details', head: 'feature', base: 'main', draft: true });
+    expect(response.status).toBe(201);
+    const pull = (await response.json()) as Record<string, any>;
+    expect(response.headers.get('location')).toBe(`${fake.apiUrl}/repos/octocat/hello/pulls/1`);
+    expect(pull).toMatchObject({
+      number: 1,
+      url: `${fake.apiUrl}/repos/octocat/hello/pulls/1`,
+      html_url: `${fake.url}/octocat/hello/pull/1`,
+      state: 'open',
+      locked: false,
+      title: 'Feature',
+      body: 'Details',
+      draft: true,
+      merged: false,
+      merged_at: null,
+      user: { login: 'octocat', type: 'User' },
+      head: { ref: 'feature', sha: bare.heads.feature, label: 'octocat:feature', repo: { full_name: 'octocat/hello' } },
+      base: { ref: 'main', sha: bare.heads.main, label: 'octocat:main' },
+      author_association: 'OWNER',
+      commits: 2,
+      additions: 3,
+      deletions: 0,
+      changed_files: 2,
+    });
+    expect(pull.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(fake.pullRequests('octocat', 'hello').map((p) => [p.number, p.head, p.base])).toEqual([[1, 'feature', 'main']]);
+
+    // "owner:branch" names the same head; the single pull request answers the same number.
+    const single = await call('GET', '/repos/octocat/hello/pulls/1');
+    expect(single.status).toBe(200);
+    expect(await single.json()).toMatchObject({ number: 1, head: { ref: 'feature' } });
+    expect((await call('GET', '/repos/octocat/hello/pulls/2')).status).toBe(404);
+  });
+
+  it('refuses like GitHub: an open duplicate, no commits between the branches, unknown branches, missing fields, bad JSON', async () => {
+    const { call } = await withRepo();
+    expect((await call('POST', '/repos/octocat/hello/pulls', { title: 'One', head: 'octocat:feature', base: 'main' })).status).toBe(201);
+
+    const duplicate = await call('POST', '/repos/octocat/hello/pulls', { title: 'Two', head: 'feature', base: 'main' });
+    expect(duplicate.status).toBe(422);
+    expect(await duplicate.json()).toEqual({
+      message: 'Validation Failed',
+      errors: [{ resource: 'PullRequest', code: 'custom', message: 'A pull request already exists for octocat:feature.' }],
+      documentation_url: DOCS_CREATE,
+      status: '422',
+    });
+    // "level" points at main's tip: nothing to merge.
+    const empty = await call('POST', '/repos/octocat/hello/pulls', { title: 'Nothing', head: 'level', base: 'main' });
+    expect(empty.status).toBe(422);
+    expect(((await empty.json()) as { errors: unknown[] }).errors).toEqual([{ resource: 'PullRequest', code: 'custom', message: 'No commits between main and level' }]);
+
+    const unknown = await call('POST', '/repos/octocat/hello/pulls', { title: 'X', head: 'nope', base: 'gone' });
+    expect(unknown.status).toBe(422);
+    expect(((await unknown.json()) as { errors: unknown[] }).errors).toEqual([
+      { resource: 'PullRequest', field: 'base', code: 'invalid' },
+      { resource: 'PullRequest', field: 'head', code: 'invalid' },
+    ]);
+    const foreign = await call('POST', '/repos/octocat/hello/pulls', { title: 'X', head: 'stranger:feature', base: 'main' });
+    expect(((await foreign.json()) as { errors: unknown[] }).errors).toEqual([{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
+    const missing = await call('POST', '/repos/octocat/hello/pulls', { head: 'feature' });
+    expect(missing.status).toBe(422);
+    expect(((await missing.json()) as { errors: unknown[] }).errors).toEqual([
+      { resource: 'PullRequest', code: 'missing_field', field: 'title' },
+      { resource: 'PullRequest', code: 'missing_field', field: 'base' },
+    ]);
+    const badJson = await call('POST', '/repos/octocat/hello/pulls', '{"title":');
+    expect(badJson.status).toBe(400);
+    expect(((await badJson.json()) as { message: string }).message).toBe('Problems parsing JSON');
+  });
+
+  it('hides private repositories (404) and needs a token to create (401), creating nothing then', async () => {
+    const { fake, call } = await withRepo();
+    const stranger = fake.issueToken('stranger').accessToken;
+    expect((await call('POST', '/repos/octocat/hello/pulls', { title: 'X', head: 'feature', base: 'main' }, stranger)).status).toBe(404);
+    expect((await call('GET', '/repos/octocat/hello/pulls', undefined, stranger)).status).toBe(404);
+    expect((await call('POST', '/repos/octocat/missing/pulls', { title: 'X', head: 'feature', base: 'main' })).status).toBe(404);
+    const anonymous = await call('POST', '/repos/octocat/hello/pulls', { title: 'X', head: 'feature', base: 'main' }, null);
+    expect(anonymous.status).toBe(401);
+    expect(((await anonymous.json()) as { message: string }).message).toBe('Requires authentication');
+    expect(fake.pullRequests('octocat', 'hello')).toEqual([]);
+  });
+
+  it('lists pull requests by state, head (owner:branch) and base, newest first', async () => {
+    const { fake, call } = await withRepo();
+    await call('POST', '/repos/octocat/hello/pulls', { title: 'Feature', head: 'feature', base: 'main' });
+    await call('POST', '/repos/octocat/hello/pulls', { title: 'Into level', head: 'feature', base: 'level' });
+    fake.pullRequests('octocat', 'hello')[0]!.state = 'closed';
+    const list = async (query: string) => {
+      const response = await call('GET', `/repos/octocat/hello/pulls${query}`);
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { number: number }[]).map((p) => p.number);
+    };
+    expect(await list('')).toEqual([2]);
+    expect(await list('?state=all')).toEqual([2, 1]);
+    expect(await list('?state=all&direction=asc')).toEqual([1, 2]);
+    expect(await list('?state=closed')).toEqual([1]);
+    expect(await list('?state=all&head=octocat:feature&base=main')).toEqual([1]);
+    expect(await list('?state=all&head=stranger:feature')).toEqual([]);
+    expect(await list('?state=all&head=octocat')).toEqual([2, 1]);
+    expect(await list('?state=all&per_page=1&page=2')).toEqual([1]);
+    const listed = (await (await call('GET', '/repos/octocat/hello/pulls')).json()) as Record<string, unknown>[];
+    expect(listed[0]).toMatchObject({ number: 2, base: { ref: 'level' } });
+    expect(listed[0]).not.toHaveProperty('merged');
+    const invalid = await call('GET', '/repos/octocat/hello/pulls?state=merged');
+    expect(invalid.status).toBe(422);
+    expect(((await invalid.json()) as { errors: unknown[] }).errors).toEqual([{ resource: 'PullRequest', field: 'state', code: 'invalid' }]);
+  });
+
+  it('follows pushes to the head branch, and serves the pull request’s page', async () => {
+    const { fake, bare, work, accessToken, call } = await withRepo();
+    await call('POST', '/repos/octocat/hello/pulls', { title: 'Feature <b>', head: 'feature', base: 'main' });
+    const env = gitTestEnv(work);
+    const clone = path.join(work, 'clone');
+    const auth = `http.extraHeader=Authorization: Basic ${Buffer.from(`x-access-token:${accessToken}`).toString('base64')}`;
+    expect((await runGit(['-c', auth, 'clone', '-q', '--branch', 'feature', `${fake.url}/octocat/hello.git`, clone], { env })).code).toBe(0);
+    await runGit(['-c', 'user.name=T', '-c', 'user.email=t@example.invalid', 'commit', '--allow-empty', '-q', '-m', 'more'], { cwd: clone, env });
+    expect((await runGit(['-c', auth, 'push', '-q', 'origin', 'HEAD:feature'], { cwd: clone, env })).code).toBe(0);
+    const tip = (await runGit(['--git-dir', bare.path, 'rev-parse', 'feature'], { env })).stdout.trim();
+    const pull = (await (await call('GET', '/repos/octocat/hello/pulls/1')).json()) as { head: { sha: string }; commits: number };
+    expect(pull.head.sha).toBe(tip);
+    expect(pull.commits).toBe(3);
+
+    const page = await fetch(`${fake.url}/octocat/hello/pull/1`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('<title>Feature &#60;b&#62; by octocat · Pull Request #1 · octocat/hello</title>');
+    expect((await fetch(`${fake.url}/octocat/hello/pull/9`)).status).toBe(404);
   });
 });

@@ -7,9 +7,11 @@ import { handleGit, isGitPath, type GitContext } from './git-http.js';
 import { parseParams, readTextBody, sendText } from './http-util.js';
 import { findDevice, handleAccessToken, handleAuthorize, handleDeviceCode, handleDevicePage, type OAuthContext } from './oauth.js';
 import { apiNotFound, handleApi, type ApiContext } from './rest-api.js';
+import { handlePullPage, isPullPage, PullStore, type FakePull } from './pulls.js';
 import { FakeStore } from './store.js';
 import type { AddRepoInput, FakeGitHubOptions, FakeRepo, FakeUser, Hang, HangScope, IssuedToken, RecordedRequest } from './types.js';
 
+export type { FakePull } from './pulls.js';
 export type { AddRepoInput, FakeGitHubOptions, FakeRepo, FakeUser, Hang, HangScope, IssuedToken, RecordedRequest, TokenKind } from './types.js';
 
 export interface FakeGitHub {
@@ -25,6 +27,8 @@ export interface FakeGitHub {
   /** Adds a repository; an unknown owner becomes an organization. The returned object is live: mutate it to change the repo. */
   addRepo(input: AddRepoInput): FakeRepo;
   findRepo(owner: string, name: string): FakeRepo | undefined;
+  /** The pull requests of a repository (opened through POST /repos/{owner}/{repo}/pulls), live: mutate one to close it. */
+  pullRequests(owner: string, name: string): FakePull[];
   /** Who is signed in at GitHub when the browser opens /login/oauth/authorize; null => the user declines (error=access_denied). */
   signInBrowserAs(login: string | null): void;
   /** A token without any OAuth dance. expiring defaults to tokenKind === 'github-app'. */
@@ -146,9 +150,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       }
       if (method === 'POST' && path === '/login/device/code') return handleDeviceCode(oauth, req, res, parseParams(req, body, url.searchParams));
       if (method === 'GET' && path === '/login/device') return handleDevicePage(res);
+      if (method === 'GET' && isPullPage(path)) return handlePullPage(api, res, path);
       if (path === '/api/v3' || path.startsWith('/api/v3/')) {
         const apiPath = path.slice('/api/v3'.length) || '/';
-        if (handleApi(api, { req, res, path: apiPath, query: url.searchParams, body })) return;
+        if (await handleApi(api, { req, res, path: apiPath, query: url.searchParams, body })) return;
       }
       notFound(entry, res);
     } catch (err) {
@@ -184,7 +189,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     browserLogin: undefined,
     lastDeviceCode: undefined,
   };
-  api = { store, baseUrl: url, apiUrl, clientId, clientSecret, rateLimited: false, rateWindows: new Map() };
+  api = { store, baseUrl: url, apiUrl, clientId, clientSecret, rateLimited: false, rateWindows: new Map(), pulls: new PullStore() };
   git = { store, children: new Set() };
 
   const token = (accessToken: string) => {
@@ -202,6 +207,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     addOrg: (input) => store.addAccount({ ...input, type: 'Organization' }),
     addRepo: (input) => store.addRepo(input),
     findRepo: (owner, name) => store.findRepo(owner, name),
+    pullRequests: (owner, name) => {
+      const repo = store.findRepo(owner, name);
+      return repo ? api.pulls.list(repo) : [];
+    },
     signInBrowserAs: (login) => {
       oauth.browserLogin = login === null ? null : store.requireUser(login).login;
     },
@@ -253,4 +262,32 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Fails (throws) when the fake saw a request it does not serve or one that made it throw, naming each,
+ * and empties the list so that the next test starts clean. Every suite that starts a fake calls this
+ * after each test or after all of them: `afterEach(() => ensureNoUnexpectedRequests(fake))`.
+ */
+export function ensureNoUnexpectedRequests(fake: FakeGitHub | undefined): void {
+  if (!fake) return;
+  const seen = fake.unexpectedRequests.splice(0);
+  if (seen.length === 0) return;
+  const lines = seen.map((r) => `  ${r.method} ${r.url}${r.status !== undefined ? ` → ${r.status}` : ''}${r.error ? ` (the fake threw: ${r.error})` : ''}`);
+  throw new Error(`The fake GitHub received ${seen.length} unexpected request(s):\n${lines.join('\n')}`);
+}
+
+/** Closes the fakes, then fails like ensureNoUnexpectedRequests() if any saw an unexpected request. */
+export async function closeFakeGitHubs(fakes: FakeGitHub[]): Promise<void> {
+  const closing = fakes.splice(0);
+  for (const fake of closing) await fake.close();
+  const failures: string[] = [];
+  for (const fake of closing) {
+    try {
+      ensureNoUnexpectedRequests(fake);
+    } catch (error) {
+      failures.push((error as Error).message);
+    }
+  }
+  if (failures.length > 0) throw new Error(failures.join('\n'));
 }

@@ -1,32 +1,13 @@
 // The REST API under /api/v3 (GitHub Enterprise Server layout), with GitHub's headers and error bodies.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DOCS, error, loginOf, repoJson, userJson, type ApiContext, type ApiRequest, type Handler } from './api-json.js';
 import { sendJson } from './http-util.js';
-import { authenticateHeader, type Authentication, type FakeStore } from './store.js';
-import type { FakeRepo, FakeUser } from './types.js';
+import { createPull, getPull, listPulls } from './pulls.js';
+import { authenticateHeader, type Authentication } from './store.js';
+import type { FakeRepo } from './types.js';
 
-export interface ApiContext {
-  store: FakeStore;
-  baseUrl: string;
-  apiUrl: string;
-  clientId: string;
-  clientSecret: string;
-  rateLimited: boolean;
-  rateWindows: Map<string, { resetAt: number; used: number }>;
-}
-
-export interface ApiRequest {
-  req: IncomingMessage;
-  res: ServerResponse;
-  /** Path below /api/v3, e.g. /user/repos. */
-  path: string;
-  query: URLSearchParams;
-  body: string;
-}
-
-const DOCS = 'https://docs.github.com/rest';
-
-type Handler = (ctx: ApiContext, r: ApiRequest, auth: Authentication, params: string[], headers: Record<string, string>) => void;
+export type { ApiContext, ApiRequest } from './api-json.js';
 
 interface Route {
   method: string;
@@ -36,69 +17,6 @@ interface Route {
   /** /rate_limit does not count against the limit. */
   counts: boolean;
   handler: Handler;
-}
-
-function error(res: ServerResponse, status: number, message: string, documentationUrl: string, headers: Record<string, string>, extra: object = {}): void {
-  sendJson(res, status, { message, ...extra, documentation_url: documentationUrl, status: String(status) }, headers);
-}
-
-function userJson(ctx: ApiContext, user: FakeUser) {
-  return {
-    login: user.login,
-    id: user.id,
-    node_id: Buffer.from(`04:${user.type}${user.id}`).toString('base64'),
-    avatar_url: user.avatarUrl,
-    gravatar_id: '',
-    url: `${ctx.apiUrl}/users/${user.login}`,
-    html_url: `${ctx.baseUrl}/${user.login}`,
-    repos_url: `${ctx.apiUrl}/users/${user.login}/repos`,
-    type: user.type,
-    site_admin: false,
-    name: user.name,
-  };
-}
-
-function repoJson(ctx: ApiContext, repo: FakeRepo, login: string | undefined) {
-  const owner = ctx.store.requireUser(repo.owner);
-  const access = ctx.store.access(repo, login);
-  const fullName = `${repo.owner}/${repo.name}`;
-  const json: Record<string, unknown> = {
-    id: repo.id,
-    node_id: Buffer.from(`010:Repository${repo.id}`).toString('base64'),
-    name: repo.name,
-    full_name: fullName,
-    private: repo.private,
-    owner: userJson(ctx, owner),
-    html_url: `${ctx.baseUrl}/${fullName}`,
-    description: repo.description,
-    fork: repo.fork,
-    url: `${ctx.apiUrl}/repos/${fullName}`,
-    created_at: repo.createdAt,
-    updated_at: repo.updatedAt,
-    pushed_at: repo.pushedAt,
-    git_url: `git://${new URL(ctx.baseUrl).host}/${fullName}.git`,
-    ssh_url: `git@${new URL(ctx.baseUrl).hostname}:${fullName}.git`,
-    clone_url: `${ctx.baseUrl}/${fullName}.git`,
-    size: 0,
-    archived: repo.archived,
-    disabled: false,
-    visibility: repo.private ? 'private' : 'public',
-    default_branch: repo.defaultBranch,
-  };
-  if (login !== undefined) {
-    json.permissions = {
-      admin: access === 'admin',
-      maintain: access === 'admin',
-      push: access === 'admin' || access === 'write',
-      triage: access === 'admin' || access === 'write',
-      pull: access !== 'none',
-    };
-  }
-  return json;
-}
-
-function loginOf(auth: Authentication): string | undefined {
-  return auth.kind === 'user' ? auth.user.login : undefined;
 }
 
 const getUser: Handler = (ctx, r, auth, _params, headers) => {
@@ -224,6 +142,9 @@ const routes: Route[] = [
   { method: 'GET', pattern: /^\/user\/repos$/, anonymous: false, counts: true, handler: listUserRepos },
   { method: 'GET', pattern: /^\/users\/([^/]+)$/, anonymous: true, counts: true, handler: getPublicUser },
   { method: 'GET', pattern: /^\/repos\/([^/]+)\/([^/]+)$/, anonymous: true, counts: true, handler: getRepo },
+  { method: 'GET', pattern: /^\/repos\/([^/]+)\/([^/]+)\/pulls$/, anonymous: true, counts: true, handler: listPulls },
+  { method: 'POST', pattern: /^\/repos\/([^/]+)\/([^/]+)\/pulls$/, anonymous: false, counts: true, handler: createPull },
+  { method: 'GET', pattern: /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/, anonymous: true, counts: true, handler: getPull },
   { method: 'DELETE', pattern: /^\/applications\/([^/]+)\/token$/, anonymous: true, counts: false, handler: revokeApplicationToken(false) },
   { method: 'DELETE', pattern: /^\/applications\/([^/]+)\/grant$/, anonymous: true, counts: false, handler: revokeApplicationToken(true) },
   { method: 'GET', pattern: /^\/rate_limit$/, anonymous: true, counts: false, handler: rateLimitStatus },
@@ -243,8 +164,8 @@ function rateState(ctx: ApiContext, req: IncomingMessage, auth: Authentication, 
   return { limit, used, remaining: limit - used, reset: window.resetAt };
 }
 
-/** True when the route exists (and was answered); false for an unknown route (the caller answers 404 and records it). */
-export function handleApi(ctx: ApiContext, r: ApiRequest): boolean {
+/** True when the route exists (and was answered, once the promise settles); false for an unknown route (the caller answers 404 and records it). */
+export async function handleApi(ctx: ApiContext, r: ApiRequest): Promise<boolean> {
   const method = r.req.method ?? 'GET';
   let match: { route: Route; params: string[] } | undefined;
   for (const route of routes) {
@@ -298,7 +219,7 @@ export function handleApi(ctx: ApiContext, r: ApiRequest): boolean {
     error(r.res, 401, 'Requires authentication', DOCS, headers);
     return true;
   }
-  match.route.handler(ctx, r, auth, match.params, headers);
+  await match.route.handler(ctx, r, auth, match.params, headers);
   return true;
 }
 

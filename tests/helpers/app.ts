@@ -60,7 +60,11 @@ export function makeTempDir(prefix = 'shellport-test-'): string {
 
 /** A config for tests: a fresh temp DATA_DIR, debug-level logs captured in memory, no cron jobs. */
 export function testConfig(env: Env = {}, dataDir = makeTempDir()): Config {
-  return loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'debug', MIN_FREE_DISK_MB: '1', SCHEDULER_ENABLED: 'false', ...env });
+  // PTYs inside the app unless a test asks for the terminal host (tests/terminal-host/). A HOME of the
+  // test's own unless it sets one: without it a test's shell reads root's dotfiles on this machine,
+  // whose `pyenv init` can hang every later bash for 60 s on a lock a killed terminal left behind.
+  const home = env.HOME ?? makeTempDir('shellport-home-');
+  return loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'debug', MIN_FREE_DISK_MB: '1', SCHEDULER_ENABLED: 'false', TERMINAL_HOST: 'in-process', HOME: home, ...env });
 }
 
 /** Builds the real app on a temp DATA_DIR with a real SQLite file; closed after the test. */

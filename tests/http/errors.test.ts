@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../src/http/errors.js';
 import { PUBLIC_ROUTE } from '../../src/http/route-config.js';
@@ -29,6 +30,46 @@ describe('error responses', () => {
       { field: 'cols', message: expect.any(String) },
     ]);
     expect(error.message).toMatch(/name: .*; cols: /);
+  });
+
+  it('answers a schema declared on the route exactly as a ZodError thrown by the handler', async () => {
+    const { app } = await buildTestApp();
+    const params = z.object({ id: z.uuid({ error: 'a workspace id' }) });
+    const body = z.object({ name: z.string().min(1), vars: z.array(z.object({ key: z.string() })) }).strict();
+    const query = z.object({ limit: z.coerce.number().int().max(10).optional() });
+    const typed = app.withTypeProvider<ZodTypeProvider>();
+    typed.post('/probe/declared/:id', { config: PUBLIC_ROUTE, schema: { params, body, querystring: query } }, async (request) => ({
+      id: request.params.id,
+      name: request.body.name,
+      limit: request.query.limit ?? null,
+    }));
+    app.post('/probe/by-hand/:id', { config: PUBLIC_ROUTE }, async (request) => {
+      const { id } = params.parse(request.params);
+      const { name } = body.parse(request.body ?? {});
+      return { id, name, limit: query.parse(request.query).limit ?? null };
+    });
+    const id = '6f1c1c1e-8f4a-4c57-9a55-0d8b2f2b6f3e';
+    const cases = [
+      { id: 'nope', payload: { name: 'x', vars: [] } },
+      { id, payload: { name: '', vars: [{ key: 1 }], extra: true } },
+      { id, payload: undefined },
+      { id, payload: 'null', json: true },
+      { id, payload: [1, 2] },
+      { id, payload: { name: 'x', vars: [] }, query: '?limit=50' },
+      { id, payload: { name: 'x', vars: [] }, query: '?limit=5' },
+    ];
+    for (const { id: target, payload, query: search = '', json } of cases) {
+      const request = (route: string) =>
+        app.inject({
+          method: 'POST',
+          url: `/probe/${route}/${target}${search}`,
+          ...(payload === undefined ? {} : { payload: payload as object }),
+          ...(json ? { headers: { 'content-type': 'application/json' } } : {}),
+        });
+      const [declared, byHand] = await Promise.all([request('declared'), request('by-hand')]);
+      expect(declared.statusCode, JSON.stringify(payload)).toBe(byHand.statusCode);
+      expect(declared.json(), JSON.stringify(payload)).toEqual(byHand.json());
+    }
   });
 
   it('answers malformed JSON with 400 in the same shape', async () => {

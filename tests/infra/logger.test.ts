@@ -99,6 +99,15 @@ describe('log redaction', () => {
     expect(redactUrl('/plain')).toBe('/plain');
   });
 
+  it('masks the token of a share link in its page, lookup and WebSocket paths (issue 23 §2)', () => {
+    const token = 'H6Q5FPB2OA8b8-4AGQxMfhmhRXByq-gIabcdefghijk';
+    expect(redactUrl(`/share/${token}`)).toBe(`/share/${REDACTED}`);
+    expect(redactUrl(`/api/shares/${token}?x=1`)).toBe(`/api/shares/${REDACTED}?x=1`);
+    expect(redactUrl(`/ws/share/${token}`)).toBe(`/ws/share/${REDACTED}`);
+    expect(redactUrl('/api/shares')).toBe('/api/shares');
+    expect(redactUrl(`/api/terminals/${token}`)).toBe(`/api/terminals/${token}`);
+  });
+
   it('keeps cookies, authorization headers and query secrets out of real request logs, which carry request ids', async () => {
     const { app, logText, logLines } = await buildTestApp();
     await app.inject({

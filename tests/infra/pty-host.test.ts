@@ -53,3 +53,38 @@ describe('the direct keystroke write path', () => {
     }
   });
 });
+
+describe('a paused PTY whose program exits', () => {
+  it("hands over what the program wrote last instead of losing it to node-pty's destroy 200 ms after the exit (node-pty internals it relies on)", async () => {
+    const { createPtyHost, drainBeforeDestroy } = await import('../../src/infra/pty-host.js');
+    const probe = nodePty.spawn('/bin/true', [], { encoding: null } as nodePty.IPtyForkOptions);
+    expect(drainBeforeDestroy(probe, () => undefined)).toBe(true);
+    await new Promise((resolve) => probe.onExit(resolve));
+
+    const host = createPtyHost();
+    const pty = await host.spawn({
+      id: 'paused-exit',
+      file: '/bin/sh',
+      // 300 000 bytes, far more than the kernel's PTY buffer: most of it waits in the stream while paused.
+      args: ['-c', "stty -opost; head -c 300000 /dev/zero | tr '\\000' x; exit 3"],
+      cwd: '/',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent' },
+      cols: 80,
+      rows: 24,
+    });
+    let received = 0;
+    let paused = false;
+    pty.onData((chunk) => {
+      received += chunk.length;
+      if (!paused) {
+        paused = true;
+        pty.pause();
+        // Resumed only long after the program exited and node-pty gave up waiting for the PTY to close.
+        setTimeout(() => pty.resume(), 1_000);
+      }
+    });
+    const exit = await new Promise<{ exitCode: number }>((resolve) => pty.onExit(resolve));
+    expect(exit.exitCode).toBe(3);
+    expect(received).toBe(300_000);
+  });
+});

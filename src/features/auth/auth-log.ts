@@ -4,8 +4,10 @@ import type { Clock } from '../../infra/clock.js';
 /**
  * `git_credential`: a terminal's git asked for the owner's token (src/features/workspaces/credentials.ts).
  * `sign_in_request`: a signed-in browser approved or turned down another browser's device-code sign-in.
+ * `approval`: an agent's permission request was settled: answered, timed out or withdrawn (src/features/approvals).
+ * `device_link`: a signed-in browser asked for a link that signs a phone in (issue 22 §3); its uses are `login` or `denied` rows with method `device_link`.
  */
-export type AuthAction = 'login' | 'logout' | 'denied' | 'token_refresh' | 'api_access' | 'git_credential' | 'sign_in_request';
+export type AuthAction = 'login' | 'logout' | 'denied' | 'token_refresh' | 'api_access' | 'git_credential' | 'sign_in_request' | 'approval' | 'device_link';
 
 export interface AuthEvent {
   action: AuthAction;

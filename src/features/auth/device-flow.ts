@@ -2,6 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config/index.js';
+import type { Clock } from '../../infra/clock.js';
 import { OAuthError, type DeviceCode, type OAuthClient, type TokenSet } from '../github/oauth.js';
 import { addressGroup, exceededCap } from './client-address.js';
 
@@ -90,8 +91,8 @@ export interface DeviceFlowsDeps {
   approvalLifetimeMs?: number;
   /** How often the starting page asks while the flow awaits approval. */
   approvalPollMs?: number;
-  /** Epoch milliseconds; tests substitute a controllable one. */
-  now?: () => number;
+  /** The app's clock, which decides when flows expire and are abandoned. */
+  clock: Clock;
 }
 
 const MAX_NETWORK_FAILURES = 5;
@@ -125,8 +126,9 @@ export function createDeviceFlows({
   abandonAfterMs = 2 * 60_000,
   approvalLifetimeMs = 10 * 60_000,
   approvalPollMs = 3000,
-  now = Date.now,
+  clock,
 }: DeviceFlowsDeps) {
+  const now = () => clock.now().getTime();
   const flows = new Map<string, Entry>();
 
   /** Drops a flow and stops its polling. */

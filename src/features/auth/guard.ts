@@ -59,7 +59,8 @@ export const unauthenticated = () =>
 
 /**
  * Every route needs a signed-in session unless it declares `config: { public: true }`, and every
- * state-changing request must come from Shellport's own origin.
+ * state-changing request must come from Shellport's own origin (with `config: { requireOrigin: true }`,
+ * an Origin header saying so is required).
  */
 export const authGuardPlugin = fp(
   async (app: FastifyInstance, { config, clock }: AuthGuardOptions) => {
@@ -102,8 +103,18 @@ export const authGuardPlugin = fp(
     app.decorateRequest('authSession', null);
 
     app.addHook('onRequest', async (request: FastifyRequest) => {
-      if (isCrossSiteRequest(request.method, request.headers, config.server)) {
+      // A public route that authenticates by a capability in its URL (previews: their pages are
+      // sandboxed, so their own requests are cross-site by design) carries no cookie to forge with.
+      const isCapabilityUrl = request.routeOptions.config?.public === true && request.routeOptions.config.capabilityUrl === true;
+      if (!isCapabilityUrl && isCrossSiteRequest(request.method, request.headers, config.server)) {
         throw new AppError(403, 'cross_site_request', 'This request came from another site and was refused.');
+      }
+      // Routes whose answers let an agent act want a browser's own Origin, not merely no foreign one.
+      if (request.routeOptions.config?.requireOrigin && request.method !== 'GET' && request.method !== 'HEAD') {
+        const origin = request.headers.origin;
+        if (!origin || !isOwnOrigin(origin, request.headers.host, config.server)) {
+          throw new AppError(403, 'cross_site_request', 'This request must come from Shellport\'s own web page (its Origin header is missing or foreign).');
+        }
       }
       if (request.routeOptions.config?.public) return;
       request.authSession = await guard.sessionOf(request);

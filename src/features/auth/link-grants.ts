@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Clock } from '../../infra/clock.js';
 
 /**
  * What opening a start-up link leaves in a browser (issue 18): the link's token is used up at once, and
@@ -10,7 +11,9 @@ import { randomBytes } from 'node:crypto';
  */
 export type LinkGrantPurpose = 'claim' | 'device';
 
-export function createLinkGrants({ ttlMs, now = Date.now }: { ttlMs: number; now?: () => number }) {
+/** Grants on the app's clock, which decides when they expire. */
+export function createLinkGrants({ ttlMs, clock }: { ttlMs: number; clock: Clock }) {
+  const now = () => clock.now().getTime();
   const grants = new Map<string, { purpose: LinkGrantPurpose; expiresAt: number }>();
   return {
     /** A new grant; returns its id for the cookie. */

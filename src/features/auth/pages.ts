@@ -17,7 +17,7 @@ main { display: flex; justify-content: center; padding: 2rem 1rem; }
 .card { width: 100%; max-width: 28rem; background: var(--surface); border: 1px solid var(--border); border-radius: 8px; padding: 1rem; }
 .brand { font-family: ui-monospace, Menlo, Consolas, monospace; color: var(--muted); margin: 0 0 0.75rem; }
 h1 { font-size: 1.5rem; margin: 0 0 0.75rem; }
-.button { display: inline-flex; align-items: center; min-height: 2.5rem; padding: 0.4rem 0.9rem; border-radius: 6px; background: var(--accent); color: var(--accent-fg); text-decoration: none; }
+.button { display: inline-flex; border: 0; font: inherit; cursor: pointer; align-items: center; min-height: 2.5rem; padding: 0.4rem 0.9rem; border-radius: 6px; background: var(--accent); color: var(--accent-fg); text-decoration: none; }
 :focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
 `;
 
@@ -26,6 +26,14 @@ export function renderMessagePage({ title, message, action = { href: '/sign-in',
   message: string;
   action?: { href: string; label: string };
 }): string {
+  return renderPage({
+    title,
+    body: `<p>${escapeHtml(message)}</p>\n<p><a class="button" href="${escapeHtml(action.href)}">${escapeHtml(action.label)}</a></p>`,
+  });
+}
+
+/** The same card with a body of the caller's HTML (escaped by the caller): a form, several paragraphs. */
+export function renderPage({ title, body }: { title: string; body: string }): string {
   return `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="dark light"><link rel="icon" href="/favicon.svg" type="image/svg+xml"><title>${escapeHtml(title)} · Shellport</title><style>${PAGE_STYLE}</style></head>
@@ -34,8 +42,7 @@ export function renderMessagePage({ title, message, action = { href: '/sign-in',
 <section class="card" aria-labelledby="page-title">
 <p class="brand" aria-hidden="true">&gt;_ Shellport</p>
 <h1 id="page-title">${escapeHtml(title)}</h1>
-<p>${escapeHtml(message)}</p>
-<p><a class="button" href="${escapeHtml(action.href)}">${escapeHtml(action.label)}</a></p>
+${body}
 </section>
 </main>
 </body>

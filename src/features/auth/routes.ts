@@ -1,18 +1,20 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../../config/index.js';
 import { AppError, notFound } from '../../http/errors.js';
 import { PUBLIC_ROUTE } from '../../http/route-config.js';
 import type { Clock } from '../../infra/clock.js';
 import { OAuthError } from '../github/oauth.js';
-import { loadSettings } from '../settings/row.js';
 import { recordAuthEvent } from './auth-log.js';
 import { addressGroup, exceededCap } from './client-address.js';
+import { deviceLinkRoutes } from './device-link-routes.js';
 import { createDeviceFlows, DeviceFlowLimitError, isDeviceFlowEnabled, type DeviceFlow } from './device-flow.js';
 import { createLinkGrants, type LinkGrantPurpose } from './link-grants.js';
 import { isCrossSiteStart } from './origin.js';
 import { hasOwner } from './owner.js';
+import { loadOwnerIdentity, loadOwnerState } from './owner-identity.js';
 import { renderMessagePage } from './pages.js';
 import { signInRateLimit } from './security.js';
 import { clientOf, createSignInService } from './sign-in.js';
@@ -25,6 +27,7 @@ import {
   type Me,
   type SignInRequest,
 } from '../../shared/auth.js';
+import { deviceNameOf } from '../../shared/device-link.js';
 
 export interface AuthRoutesOptions {
   config: Config;
@@ -51,8 +54,11 @@ const callbackQuery = z.object({
 });
 const tokenQuery = z.object({ token: startupTokenInput.optional() });
 const sessionParams = z.object({ id: z.uuid({ error: 'a session id' }) });
-/** `setupToken` claims a server without owner; `token` (the sign-in link's) skips the approval on one with an owner. */
-const deviceStartBody = z.object({ setupToken: startupTokenInput.optional(), token: startupTokenInput.optional() }).optional();
+/**
+ * `setupToken` claims a server without owner; `token` (the sign-in link's) skips the approval on one with an owner.
+ * No body at all is validated as `{}` (src/http/validation.ts): neither.
+ */
+const deviceStartBody = z.object({ setupToken: startupTokenInput.optional(), token: startupTokenInput.optional() });
 const signInRequestParams = z.object({ id: z.string().regex(/^[\w-]{8,64}$/, { error: 'a sign-in request id' }) });
 const logQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
 
@@ -91,18 +97,21 @@ const sameText = (a: string, b: string) => {
  * sessions, /api/me and the AuthLog. Routes that must work before sign-in are PUBLIC_ROUTE; the
  * sign-in endpoints are rate limited per client address.
  */
-export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRoutesOptions) {
+export async function authRoutes(fastify: FastifyInstance, { config, clock }: AuthRoutesOptions) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  // The GitHub connection asks this feature, which owns the owner's identity, who the owner is.
   const signIn = createSignInService({ db: app.db, clock, auth: app.auth, github: app.github, githubConfig: config.github, log: app.log });
   const oauth = app.github.oauth;
   const redirectUrl = `${config.server.publicUrl}/auth/github/callback`;
   const rateLimited = { ...PUBLIC_ROUTE, ...signInRateLimit(config) };
   const tempCookie = { httpOnly: true, sameSite: 'lax' as const, secure: config.server.isHttps };
   const webFlows = new Map<string, PendingWebFlow>();
-  const grants = createLinkGrants({ ttlMs: LINK_GRANT_TTL_MS });
+  const grants = createLinkGrants({ ttlMs: LINK_GRANT_TTL_MS, clock });
   const deviceFlowEnabled = isDeviceFlowEnabled(config);
 
   const deviceFlows = createDeviceFlows({
     oauth,
+    clock,
     log: app.log.child({ component: 'device-flow' }),
     maxFlows: config.auth.pendingSignIns.deviceFlows,
     maxFlowsPerAddress: config.auth.pendingSignIns.deviceFlowsPerAddress,
@@ -120,7 +129,7 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
   const page = (reply: FastifyReply, status: number, title: string, message: string) =>
     reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderMessagePage({ title, message }));
 
-  const isOwned = async () => hasOwner(await loadSettings(app.db), config.github.allowedUser);
+  const isOwned = async () => hasOwner(await loadOwnerState(app.db), config.github.allowedUser);
 
   /** Leaves a grant in this browser for what opening a start-up link allows (link-grants.ts). */
   function grant(reply: FastifyReply, cookie: string, purpose: LinkGrantPurpose) {
@@ -206,8 +215,8 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
 
   // The "claim this server" URL: uses up its token (a new link replaces it) and lets the next GitHub
   // sign-in (web or device flow) of this browser claim the server, then shows the sign-in page.
-  app.get('/auth/setup', { config: rateLimited }, async (request, reply) => {
-    const { token } = tokenQuery.parse(request.query);
+  app.get('/auth/setup', { config: rateLimited, schema: { querystring: tokenQuery } }, async (request, reply) => {
+    const { token } = request.query;
     if (!(await app.startupToken.consumeSetup(token))) {
       await recordAuthEvent(app.db, clock, { action: 'denied', success: false, ...clientOf(request), details: { method: 'setup', reason: 'wrong_token' } });
       return page(
@@ -223,44 +232,57 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
 
   // --- GitHub web flow -------------------------------------------------------------------------
 
-  app.get('/auth/github', { config: rateLimited }, async (request, reply) => {
-    if (isCrossSiteStart(request.headers)) {
-      await recordAuthEvent(app.db, clock, { action: 'denied', success: false, ...clientOf(request), details: { method: 'github_web', reason: 'cross_site_start' } });
-      return page(
-        reply,
-        403,
-        'Sign-in refused',
-        'A sign-in can only start from Shellport\'s own sign-in page, not from a link on another site. Open Shellport and sign in there.',
-      );
-    }
-    ensureGitHubConfigured(true);
-    const query = githubStartQuery.parse(request.query);
-    // Before the caps are checked, so that no await falls between the check and the new entry.
-    const mayClaim = await canClaim(request, query.setup_token);
-    const now = clock.now().getTime();
-    for (const [state, flow] of webFlows) if (now - flow.createdAt > WEB_FLOW_TTL_MS) webFlows.delete(state);
-    // A browser starting again replaces its state cookie, so its previous flow could never complete.
-    const previousState = request.cookies[STATE_COOKIE];
-    if (previousState) webFlows.delete(previousState);
-    // Full: refuse rather than drop a flow in progress (it may be the owner's).
-    const group = addressGroup(request.ip);
-    const caps = { perAddress: config.auth.pendingSignIns.webFlowsPerAddress, total: config.auth.pendingSignIns.webFlows };
-    const full = exceededCap([...webFlows.values()], group, caps, (flow) => flow.createdAt + WEB_FLOW_TTL_MS - now);
-    if (full) {
-      reply.header('retry-after', Math.ceil(full.retryAfterMs / 1000));
-      return page(reply, 429, 'Too many sign-ins in progress', tooManySignInsMessage(full.scope, full.retryAfterMs));
-    }
+  app.get(
+    '/auth/github',
+    {
+      config: rateLimited,
+      schema: { querystring: githubStartQuery },
+      // A start from another site, and a server without GitHub sign-in, are refused before the query is
+      // looked at. Returning the reply ends the request with the page (Fastify, "Respond to a request from a hook").
+      preValidation: async (request, reply) => {
+        if (isCrossSiteStart(request.headers)) {
+          await recordAuthEvent(app.db, clock, { action: 'denied', success: false, ...clientOf(request), details: { method: 'github_web', reason: 'cross_site_start' } });
+          return page(
+            reply,
+            403,
+            'Sign-in refused',
+            'A sign-in can only start from Shellport\'s own sign-in page, not from a link on another site. Open Shellport and sign in there.',
+          );
+        }
+        ensureGitHubConfigured(true);
+      },
+    },
+    async (request, reply) => {
+      const query = request.query;
+      // Before the caps are checked, so that no await falls between the check and the new entry.
+      const mayClaim = await canClaim(request, query.setup_token);
+      const now = clock.now().getTime();
+      for (const [state, flow] of webFlows) if (now - flow.createdAt > WEB_FLOW_TTL_MS) webFlows.delete(state);
+      // A browser starting again replaces its state cookie, so its previous flow could never complete.
+      const previousState = request.cookies[STATE_COOKIE];
+      if (previousState) webFlows.delete(previousState);
+      // Full: refuse rather than drop a flow in progress (it may be the owner's).
+      const group = addressGroup(request.ip);
+      const caps = { perAddress: config.auth.pendingSignIns.webFlowsPerAddress, total: config.auth.pendingSignIns.webFlows };
+      const full = exceededCap([...webFlows.values()], group, caps, (flow) => flow.createdAt + WEB_FLOW_TTL_MS - now);
+      if (full) {
+        reply.header('retry-after', Math.ceil(full.retryAfterMs / 1000));
+        return page(reply, 429, 'Too many sign-ins in progress', tooManySignInsMessage(full.scope, full.retryAfterMs));
+      }
 
-    const state = randomBytes(32).toString('base64url');
-    const codeVerifier = randomBytes(32).toString('base64url');
-    const codeChallenge = createHash('sha256').update(codeVerifier).digest('base64url');
-    webFlows.set(state, { codeVerifier, canClaim: mayClaim, createdAt: now, group });
-    reply.setCookie(STATE_COOKIE, state, { ...tempCookie, path: '/auth/github', maxAge: WEB_FLOW_TTL_MS / 1000 });
-    return reply.header('cache-control', 'no-store').redirect(oauth.authorizationUrl({ state, codeChallenge, redirectUrl }));
-  });
+      const state = randomBytes(32).toString('base64url');
+      const codeVerifier = randomBytes(32).toString('base64url');
+      const codeChallenge = createHash('sha256').update(codeVerifier).digest('base64url');
+      webFlows.set(state, { codeVerifier, canClaim: mayClaim, createdAt: now, group });
+      reply.setCookie(STATE_COOKIE, state, { ...tempCookie, path: '/auth/github', maxAge: WEB_FLOW_TTL_MS / 1000 });
+      return reply.header('cache-control', 'no-store').redirect(oauth.authorizationUrl({ state, codeChallenge, redirectUrl }));
+    },
+  );
 
-  app.get('/auth/github/callback', { config: rateLimited }, async (request, reply) => {
-    const query = callbackQuery.parse(request.query);
+  // GitHub's redirect back. Its refusals are pages, but a query that fails its schema has always been
+  // answered as JSON 400, before any page: declaring the schema on the route keeps that answer.
+  app.get('/auth/github/callback', { config: rateLimited, schema: { querystring: callbackQuery } }, async (request, reply) => {
+    const query = request.query;
     const client = clientOf(request);
     const cookieState = request.cookies[STATE_COOKIE];
     reply.clearCookie(STATE_COOKIE, { ...tempCookie, path: '/auth/github' });
@@ -320,22 +342,22 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
    * or the sign-in link's holder, start at once; any other browser waits for approval, so that a stranger
    * cannot talk the owner into entering their code at GitHub and get a session (issue 18).
    */
-  async function deviceStartRights(request: FastifyRequest, body: z.infer<typeof deviceStartBody>) {
+  async function deviceStartRights(request: FastifyRequest, body: z.output<typeof deviceStartBody>) {
     const client = clientOf(request);
     const refuse = async (reason: string, message: string): Promise<never> => {
       await recordAuthEvent(app.db, clock, { action: 'denied', success: false, ...client, details: { method: 'github_device', reason } });
       throw new AppError(403, 'setup_token_required', message);
     };
     if (!(await isOwned())) {
-      if (await canClaim(request, body?.setupToken)) return { canClaim: true, needsApproval: false, usesLinkGrant: false };
+      if (await canClaim(request, body.setupToken)) return { canClaim: true, needsApproval: false, usesLinkGrant: false };
       return refuse(
-        body?.setupToken ? 'wrong_token' : 'setup_token_required',
-        body?.setupToken
+        body.setupToken ? 'wrong_token' : 'setup_token_required',
+        body.setupToken
           ? `This setup link is not the current one: each works once. ${PRINT_AGAIN}`
           : `This server has no owner yet: open its setup link first, or paste it on the sign-in page. ${PRINT_AGAIN}`,
       );
     }
-    if (body?.token !== undefined) {
+    if (body.token !== undefined) {
       if (await app.startupToken.consumeSignIn(body.token)) return { canClaim: false, needsApproval: false, usesLinkGrant: false };
       await recordAuthEvent(app.db, clock, { action: 'denied', success: false, ...client, details: { method: 'github_device', reason: 'wrong_token' } });
       throw new AppError(401, 'wrong_token', `This sign-in link is not the current one: each works once. ${PRINT_AGAIN}`);
@@ -345,10 +367,9 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
     return { canClaim: false, needsApproval: !usesLinkGrant, usesLinkGrant };
   }
 
-  app.post('/auth/device', { config: rateLimited }, async (request, reply) => {
-    ensureDeviceFlowOn();
-    const body = deviceStartBody.parse(request.body ?? undefined);
-    const rights = await deviceStartRights(request, body);
+  // Whether the device flow is on is said before the body is looked at.
+  app.post('/auth/device', { config: rateLimited, schema: { body: deviceStartBody }, preValidation: async () => ensureDeviceFlowOn() }, async (request, reply) => {
+    const rights = await deviceStartRights(request, request.body);
     let flow: DeviceFlow;
     try {
       flow = await deviceFlows.start({ canClaim: rights.canClaim, needsApproval: rights.needsApproval, client: clientOf(request) });
@@ -413,8 +434,10 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
   };
   const noSuchRequest = () => notFound('No sign-in request waits under this id: it was answered already, or it ended. Ask for a new one.');
 
-  app.post('/api/auth/sign-in-requests/:id/approve', async (request, reply) => {
-    const { id } = signInRequestParams.parse(request.params);
+  const bySignInRequestId = { schema: { params: signInRequestParams } };
+
+  app.post('/api/auth/sign-in-requests/:id/approve', bySignInRequestId, async (request, reply) => {
+    const { id } = request.params;
     let flow: DeviceFlow | null;
     try {
       flow = await deviceFlows.approve(id);
@@ -429,8 +452,8 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
     return reply.code(204).send();
   });
 
-  app.post('/api/auth/sign-in-requests/:id/deny', async (request, reply) => {
-    const { id } = signInRequestParams.parse(request.params);
+  app.post('/api/auth/sign-in-requests/:id/deny', bySignInRequestId, async (request, reply) => {
+    const { id } = request.params;
     const flow = deviceFlows.deny(id);
     if (!flow) throw noSuchRequest();
     await answerSignInRequest(request, flow, false);
@@ -439,8 +462,8 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
 
   // --- Start-up token sign-in ------------------------------------------------------------------
 
-  app.get('/auth/token', { config: rateLimited }, async (request, reply) => {
-    const { token } = tokenQuery.parse(request.query);
+  app.get('/auth/token', { config: rateLimited, schema: { querystring: tokenQuery } }, async (request, reply) => {
+    const { token } = request.query;
     const client = clientOf(request);
     const wrongLink = async () => {
       await recordAuthEvent(app.db, clock, { action: 'denied', success: false, ...client, details: { method: 'token', reason: 'wrong_token' } });
@@ -473,6 +496,10 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
     return reply.header('cache-control', 'no-store').redirect('/');
   });
 
+  // --- Signing a phone in from a signed-in browser (issue 22 §3) --------------------------------
+
+  await app.register(deviceLinkRoutes, { config, clock, startSession: signIn.startSession });
+
   // --- Sign-out and sessions -------------------------------------------------------------------
 
   app.post('/auth/logout', { config: PUBLIC_ROUTE }, async (request, reply) => {
@@ -502,13 +529,14 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
         expiresAt: session.expiresAt.toISOString(),
         ip: session.ip,
         userAgent: session.userAgent,
+        deviceName: deviceNameOf(session.userAgent),
         current: session.id === request.authSession?.id,
       })),
     };
   });
 
-  app.delete('/api/auth/sessions/:id', async (request, reply) => {
-    const { id } = sessionParams.parse(request.params);
+  app.delete('/api/auth/sessions/:id', { schema: { params: sessionParams } }, async (request, reply) => {
+    const { id } = request.params;
     if (!(await app.auth.sessions.revoke(id))) throw notFound('No such sign-in session; it may have ended already.');
     await recordAuthEvent(app.db, clock, { action: 'logout', success: true, ...clientOf(request), details: { sessionId: id, revoked: true } });
     if (id === request.authSession?.id) app.auth.clearSessionCookie(reply);
@@ -518,13 +546,9 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
   // --- Who am I, and the security log ----------------------------------------------------------
 
   app.get('/api/me', async (request): Promise<Me> => {
-    const settings = await loadSettings(app.db);
     const session = request.authSession!;
     return {
-      owner:
-        settings.githubUserId !== null
-          ? { githubId: settings.githubUserId, login: settings.githubLogin, name: settings.githubName, avatarUrl: settings.githubAvatarUrl }
-          : null,
+      owner: await loadOwnerIdentity(app.db),
       github: {
         state: await app.github.connectionState(),
         url: config.github.webUrl,
@@ -535,8 +559,8 @@ export async function authRoutes(app: FastifyInstance, { config, clock }: AuthRo
     };
   });
 
-  app.get('/api/auth/log', async (request): Promise<{ entries: AuthLogEntry[] }> => {
-    const { limit } = logQuery.parse(request.query);
+  app.get('/api/auth/log', { schema: { querystring: logQuery } }, async (request): Promise<{ entries: AuthLogEntry[] }> => {
+    const { limit } = request.query;
     const rows = await app.db.authLog.findMany({ orderBy: { id: 'desc' }, take: limit });
     return {
       entries: rows.map((row) => ({

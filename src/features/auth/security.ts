@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../../config/index.js';
 import { AppError } from '../../http/errors.js';
+import { PREVIEW_PATH_PREFIX } from '../../shared/preview.js';
+import { previewHostsSource } from '../preview/hosts.js';
 import { isServedHost } from './origin.js';
 
 declare module 'fastify' {
@@ -20,7 +22,7 @@ declare module 'fastify' {
  *   and cell dimensions and has no nonce option; inline styles cannot run code;
  * - connect: 'self' (fetch, Socket.IO polling and WebSocket to our own host; ws(s):// spelled out
  *   for browsers that do not map 'self' to WebSockets);
- * - images and fonts: 'self' and data: URLs; frames: none; forms may post to us and to GitHub's sign-in.
+ * - images and fonts: 'self' and data: URLs; frames: previews only (/preview/… and the preview hosts); forms may post to us and to GitHub's sign-in.
  */
 export function contentSecurityPolicy(config: Config): Record<string, string[]> {
   const publicUrl = new URL(config.server.publicUrl);
@@ -35,7 +37,9 @@ export function contentSecurityPolicy(config: Config): Record<string, string[]> 
     'worker-src': ["'self'"],
     'object-src': ["'none'"],
     'base-uri': ["'self'"],
-    'frame-src': ["'none'"],
+    // The preview pane beside the terminals (docs/preview.md): previews only, at Shellport's address
+    // or on the preview hosts (PREVIEW_DOMAIN).
+    'frame-src': [`${publicUrl.origin}${PREVIEW_PATH_PREFIX}`, ...(config.preview.domain === null ? [] : [previewHostsSource(config.preview.domain, config.server.publicUrl)])],
     'frame-ancestors': ["'none'"],
     'form-action': ["'self'", new URL(config.github.webUrl).origin],
   };
@@ -66,7 +70,10 @@ export const securityPlugin = fp(
     };
     // Also for the Socket.IO handshakes, which Engine.IO answers without Fastify's hooks.
     app.decorate('ensureServedHost', ensureServedHost);
-    app.addHook('onRequest', async (request) => ensureServedHost(request.headers.host));
+    // Preview hosts' routes (subdomain mode) check their own Host: exactly `<port>.<PREVIEW_DOMAIN>`.
+    app.addHook('onRequest', async (request) => {
+      if (!request.routeOptions.config?.previewHost) ensureServedHost(request.headers.host);
+    });
     await app.register(rateLimit, {
       global: false,
       // request.ip honours TRUST_PROXY, so behind a proxy each client has its own budget.

@@ -4,10 +4,10 @@ import type { Clock } from '../../infra/clock.js';
 import type { Database } from '../../infra/database/client.js';
 import type { GitHubAccess } from '../github/access.js';
 import type { GitHubIdentity, TokenSet } from '../github/oauth.js';
-import { loadSettings } from '../settings/row.js';
 import { recordAuthEvent } from './auth-log.js';
 import type { AuthGuard } from './guard.js';
 import { decideOwner } from './owner.js';
+import { bindOwnerIdentity, loadOwnerState } from './owner-identity.js';
 
 export type SignInMethod = 'github_web' | 'github_device' | 'token';
 
@@ -37,8 +37,8 @@ export interface SignInServiceDeps {
 export function createSignInService({ db, clock, auth, github, githubConfig, log }: SignInServiceDeps) {
   return {
     /**
-     * Decides whether the GitHub user behind `tokens` is the owner; if so stores the identity and the
-     * encrypted tokens, else writes a `denied` AuthLog row. Starts no session (the caller does).
+     * Decides whether the GitHub user behind `tokens` is the owner; if so binds the identity and has the
+     * GitHub feature store the encrypted tokens, else writes a `denied` AuthLog row. Starts no session (the caller does).
      */
     async authorizeGitHubUser(tokens: TokenSet, options: { canClaim: boolean; method: SignInMethod; client: ClientContext }): Promise<GitHubSignInResult> {
       let identity: GitHubIdentity;
@@ -49,15 +49,15 @@ export function createSignInService({ db, clock, auth, github, githubConfig, log
         await recordAuthEvent(db, clock, { action: 'denied', success: false, ...options.client, details: { method: options.method, reason: 'github_user_failed' } });
         return { ok: false, identity: null, reason: 'github_user_failed', message: 'GitHub did not tell us who you are; try signing in again.' };
       }
-      const settings = await loadSettings(db);
-      const decision = decideOwner(settings, identity, githubConfig.allowedUser, options.canClaim);
+      const decision = decideOwner(await loadOwnerState(db), identity, githubConfig.allowedUser, options.canClaim);
       const who = { login: identity.login, githubId: identity.id, method: options.method };
       if (!decision.allowed) {
         await recordAuthEvent(db, clock, { action: 'denied', success: false, ...options.client, details: { ...who, reason: decision.reason } });
         log.warn({ ...who, reason: decision.reason, ip: options.client.ip }, 'GitHub sign-in refused');
         return { ok: false, identity, reason: decision.reason, message: explainRefusal(identity, decision.reason, decision.message) };
       }
-      await github.saveConnection(identity, tokens);
+      // The owner's identity (this feature's) and the tokens (the GitHub feature's) change together.
+      await db.$transaction([bindOwnerIdentity(db, identity), github.tokensWrite(tokens)]);
       if (decision.claimed) {
         log.warn({ ...who, ip: options.client.ip }, `OWNERSHIP: GitHub user ${identity.login} (id ${identity.id}) is now the owner of this Shellport server`);
       }

@@ -2,9 +2,9 @@ import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../../config/index.js';
-import { loadSettings } from '../settings/row.js';
 import { isDeviceFlowEnabled } from './device-flow.js';
 import { hasOwner } from './owner.js';
+import { loadOwnerState } from './owner-identity.js';
 import { describeStartupLinks, removeStartupLinkFile, startupLinkFile, writeStartupLinkFile, type StartupLinks } from './startup-link.js';
 
 /**
@@ -82,8 +82,7 @@ export const startupTokenPlugin = fp(
     const file = startupLinkFile(config.storage.dataDir);
     let publishedAt: string | null = null;
     const links = async (baseUrl: string): Promise<StartupLinks> => {
-      const settings = await loadSettings(app.db);
-      const owned = hasOwner(settings, config.github.allowedUser);
+      const owned = hasOwner(await loadOwnerState(app.db), config.github.allowedUser);
       return {
         url: baseUrl,
         signInUrl: enabled ? `${baseUrl}/auth/token?token=${signIn.value}` : null,

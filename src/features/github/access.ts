@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { Octokit } from 'octokit';
+import type { Octokit } from 'octokit';
 import type { GitHubConfig } from '../../config/github.js';
 import type { Settings } from '../../generated/prisma/client.js';
 import { AppError } from '../../http/errors.js';
@@ -7,8 +7,8 @@ import type { Clock } from '../../infra/clock.js';
 import type { Database } from '../../infra/database/client.js';
 import type { Vault } from '../../infra/vault.js';
 import { loadSettings, SETTINGS_ID } from '../settings/row.js';
-import { deadlinePlugin, eitherSignal, type OutboundLimits } from './deadline.js';
-import { OAuthError, createOAuthClient, type GitHubIdentity, type OAuthClient, type TokenSet } from './oauth.js';
+import { eitherSignal, lazyTimedOctokit, type OutboundLimits } from './deadline.js';
+import { OAuthError, createOAuthClient, type OAuthClient, type TokenSet } from './oauth.js';
 import type { GitHubConnectionState } from '../../shared/github.js';
 
 /*
@@ -31,12 +31,23 @@ import type { GitHubConnectionState } from '../../shared/github.js';
  *                                             token GitHub refuses is renewed or marked as needing renewal.
  *   ensureConnected()                         throws what connectionState() found (409 reauth/not connected), if anything.
  *   forgetStatusCheck()                       the next connectionState() asks GitHub (git was refused the token).
+ *   tokensWrite(tokens)                       the write that stores fresh tokens, for the sign-in's transaction.
+ *
+ * This feature stores the connection only (the encrypted tokens and their expiry). The owner's identity
+ * belongs to the auth feature, which tells this one who the owner is through `owner` (OwnerLookup).
  *
  * Never log, store unencrypted or put in a URL what getAccessToken() returns; for git, pass it through
  * an environment variable or a credential helper, never in the remote URL.
  */
 
 export type ConnectionState = GitHubConnectionState;
+
+/**
+ * Who the connection belongs to, as the auth feature (owner of the owner's identity) tells it; null when
+ * no owner is bound. With an owner and no usable token, the connection "needs renewal" rather than
+ * "not connected".
+ */
+export type OwnerLookup = () => Promise<{ login: string | null } | null>;
 
 // An expiring token is refreshed when it has less than this left, so a clone never starts with a dying token.
 const REFRESH_MARGIN_MS = 5 * 60_000;
@@ -51,6 +62,7 @@ export interface GitHubAccessDeps {
   config: GitHubConfig;
   clock: Clock;
   log: FastifyBaseLogger;
+  owner: OwnerLookup;
   oauth?: OAuthClient;
   /** Aborted when the server shuts down: every call to GitHub still waiting ends (see the plugin). */
   shutdown?: AbortSignal;
@@ -72,13 +84,14 @@ export function createGitHubAccess({
   config,
   clock,
   log,
+  owner,
   shutdown = new AbortController().signal,
   oauth = createOAuthClient({ config, clock, limits: { timeoutMs: config.timeoutMs, shutdown } }),
   statusCheck = { cacheMs: STATUS_CACHE_MS, deadlineMs: Math.min(STATUS_DEADLINE_MS, config.timeoutMs) },
 }: GitHubAccessDeps) {
   const limits: OutboundLimits = { timeoutMs: config.timeoutMs, shutdown };
   // Registered last, the deadline wraps octokit's retries and the renewal below (deadline.ts).
-  const TimedOctokit = Octokit.plugin(deadlinePlugin(limits));
+  const loadOctokit = lazyTimedOctokit(limits);
   let refreshInFlight: Promise<string> | null = null;
   // The last check against GitHub, for the stored token it checked (its ciphertext: a new token is checked anew).
   let lastCheck: { storedToken: string; at: number; state: ConnectionState } | null = null;
@@ -105,15 +118,15 @@ export function createGitHubAccess({
     log.warn({ reason }, 'GitHub connection needs to be renewed');
   }
 
-  function ensureUsable(settings: Settings): void {
+  async function ensureUsable(settings: Settings): Promise<void> {
     if (!config.clientId) throw notConfigured();
-    if (!settings.githubAccessToken) throw settings.githubUserId !== null ? reauthRequired() : notConnected();
+    if (!settings.githubAccessToken) throw (await owner()) !== null ? reauthRequired() : notConnected();
   }
 
   async function refresh(): Promise<string> {
     refreshInFlight ??= (async () => {
       const settings = await loadSettings(db);
-      ensureUsable(settings);
+      await ensureUsable(settings);
       const refreshToken = settings.githubRefreshToken ? vault.tryDecrypt(settings.githubRefreshToken) : null;
       const now = clock.now();
       if (!refreshToken || !config.clientSecret || (settings.githubRefreshTokenExpiresAt && settings.githubRefreshTokenExpiresAt <= now)) {
@@ -133,10 +146,11 @@ export function createGitHubAccess({
         log.warn({ err: error }, 'GitHub token refresh failed; will retry on next use');
         throw unavailable();
       }
+      const login = (await owner())?.login ?? null;
       // Both tokens change together: GitHub invalidates the old refresh token as soon as it issues a new one.
       await db.$transaction([
         db.settings.update({ where: { id: SETTINGS_ID }, data: encryptTokens(tokens) }),
-        db.authLog.create({ data: { action: 'token_refresh', success: true, details: JSON.stringify({ login: settings.githubLogin }), createdAt: clock.now() } }),
+        db.authLog.create({ data: { action: 'token_refresh', success: true, details: JSON.stringify({ login }), createdAt: clock.now() } }),
       ]);
       log.info('GitHub token refreshed');
       return tokens.accessToken;
@@ -148,7 +162,7 @@ export function createGitHubAccess({
 
   async function getAccessToken(): Promise<string> {
     const settings = await loadSettings(db);
-    ensureUsable(settings);
+    await ensureUsable(settings);
     const token = vault.tryDecrypt(settings.githubAccessToken!);
     if (token === null) {
       log.warn('the stored GitHub token cannot be decrypted (altered, or encrypted under another key)');
@@ -171,9 +185,9 @@ export function createGitHubAccess({
   }
 
   /** The state as the database tells it, without asking GitHub. */
-  function storedState(settings: Settings): ConnectionState {
+  async function storedState(settings: Settings): Promise<ConnectionState> {
     if (!config.clientId) return 'not_configured';
-    if (!settings.githubAccessToken) return settings.githubUserId !== null ? 'needs_renewal' : 'not_connected';
+    if (!settings.githubAccessToken) return (await owner()) !== null ? 'needs_renewal' : 'not_connected';
     if (vault.tryDecrypt(settings.githubAccessToken) === null) return 'needs_renewal';
     const now = clock.now();
     const accessExpired = settings.githubTokenExpiresAt !== null && settings.githubTokenExpiresAt <= now;
@@ -233,7 +247,7 @@ export function createGitHubAccess({
 
   async function connectionState(): Promise<ConnectionState> {
     const settings = await loadSettings(db);
-    const stored = storedState(settings);
+    const stored = await storedState(settings);
     if (stored !== 'connected') return stored;
     const storedToken = settings.githubAccessToken!;
     const now = clock.now().getTime();
@@ -269,17 +283,18 @@ export function createGitHubAccess({
     if (state === 'not_configured') throw notConfigured();
   }
 
-  /** Stores the owner's identity and fresh tokens in one write (sign-in). */
-  async function saveConnection(identity: GitHubIdentity, tokens: TokenSet): Promise<void> {
-    await db.settings.upsert({
-      where: { id: SETTINGS_ID },
-      create: { id: SETTINGS_ID, ...identityColumns(identity), ...encryptTokens(tokens) },
-      update: { ...identityColumns(identity), ...encryptTokens(tokens) },
-    });
+  /**
+   * The write that stores fresh tokens (sign-in), not yet run: the caller runs it in its transaction
+   * (`db.$transaction([...])`), beside its own write of the owner's identity.
+   */
+  function tokensWrite(tokens: TokenSet) {
+    const columns = encryptTokens(tokens);
+    return db.settings.upsert({ where: { id: SETTINGS_ID }, create: { id: SETTINGS_ID, ...columns }, update: columns });
   }
 
   async function octokit(): Promise<Octokit> {
     await getAccessToken(); // fail early with a clear AppError when there is no usable connection
+    const TimedOctokit = await loadOctokit();
     return new TimedOctokit({
       baseUrl: config.apiUrl,
       userAgent: 'shellport',
@@ -314,12 +329,8 @@ export function createGitHubAccess({
     connectionState,
     ensureConnected,
     forgetStatusCheck,
-    saveConnection,
+    tokensWrite,
   };
-}
-
-function identityColumns(identity: GitHubIdentity) {
-  return { githubUserId: identity.id, githubLogin: identity.login, githubName: identity.name, githubAvatarUrl: identity.avatarUrl };
 }
 
 export type GitHubAccess = ReturnType<typeof createGitHubAccess>;

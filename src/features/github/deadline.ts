@@ -73,3 +73,13 @@ export function deadlinePlugin(limits: OutboundLimits) {
     );
   };
 }
+
+/**
+ * Octokit with the deadline plugin, loaded at its first use rather than at start-up: it is the largest
+ * module tree the server loads, and a restarting server should accept its terminals' clients first
+ * (issue 19). Loaded once per caller.
+ */
+export function lazyTimedOctokit(limits: OutboundLimits): () => Promise<typeof Octokit> {
+  let loading: Promise<typeof Octokit> | null = null;
+  return () => (loading ??= import('octokit').then(({ Octokit: Loaded }) => Loaded.plugin(deadlinePlugin(limits))));
+}

@@ -1,10 +1,9 @@
 import { createDeviceCode, exchangeDeviceCode, exchangeWebFlowCode, getWebFlowAuthorizationUrl, refreshToken } from '@octokit/oauth-methods';
 import { request as octokitRequest } from '@octokit/request';
-import { Octokit } from 'octokit';
 import type { GitHubConfig } from '../../config/github.js';
 import { AppError } from '../../http/errors.js';
 import type { Clock } from '../../infra/clock.js';
-import { deadlinePlugin, withDeadline, type OutboundLimits } from './deadline.js';
+import { lazyTimedOctokit, withDeadline, type OutboundLimits } from './deadline.js';
 
 /** What GitHub hands back from any token grant. Expiry fields are set only for expiring (GitHub App) tokens. */
 export interface TokenSet {
@@ -82,7 +81,7 @@ export function createOAuthClient({
   limits?: OutboundLimits;
 }) {
   const webRequest = octokitRequest.defaults({ baseUrl: config.webUrl, headers: { 'user-agent': 'shellport' } });
-  const TimedOctokit = Octokit.plugin(deadlinePlugin(limits));
+  const loadOctokit = lazyTimedOctokit(limits);
 
   function requireClientId(): string {
     if (!config.clientId) throw new OAuthError('not_configured', 'GITHUB_CLIENT_ID is not set.');
@@ -182,6 +181,7 @@ export function createOAuthClient({
 
     /** GET /user with a token that is not stored yet (sign-in decides whether to keep it). */
     async fetchIdentity(accessToken: string): Promise<GitHubIdentity> {
+      const TimedOctokit = await loadOctokit();
       const octokit = new TimedOctokit({ auth: accessToken, baseUrl: config.apiUrl, userAgent: 'shellport', retry: { enabled: false }, throttle: { enabled: false } });
       const { data } = await octokit.rest.users.getAuthenticated();
       return { id: data.id, login: data.login, name: data.name ?? null, avatarUrl: data.avatar_url || null };

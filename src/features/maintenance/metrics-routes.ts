@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../../config/index.js';
 import { AppError } from '../../http/errors.js';
 import { checkOperatorAccess } from '../auth/operator-access.js';
@@ -13,7 +14,8 @@ export interface MetricsRoutesOptions {
   clock: Clock;
 }
 
-export async function metricsRoutes(app: FastifyInstance, { config, clock }: MetricsRoutesOptions) {
+export async function metricsRoutes(fastify: FastifyInstance, { config, clock }: MetricsRoutesOptions) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.get('/metrics', { config: PUBLIC_ROUTE, logLevel: 'warn' }, async (request, reply) => {
     // Public at the route level (Prometheus cannot sign in with GitHub); guarded by its own rule.
     const access = checkOperatorAccess(request, config);
@@ -25,8 +27,8 @@ export async function metricsRoutes(app: FastifyInstance, { config, clock }: Met
     return reply.type(app.metrics.registry.contentType).send(body);
   });
 
-  app.get('/api/metrics', async (request): Promise<MetricSeriesView> => {
-    const query = metricsQuerySchema.parse(request.query);
+  app.get('/api/metrics', { schema: { querystring: metricsQuerySchema } }, async (request): Promise<MetricSeriesView> => {
+    const { query } = request;
     const now = clock.now();
     const since = resolveTime(query.since, now, DEFAULT_WINDOW_MS);
     const until = resolveTime(query.until, now, 0);

@@ -63,7 +63,7 @@ export function createMetricsSampler({ db, clock, dataDir, databaseFile, metrics
     const totalMemory = os.totalmem();
     const dbBytes = await databaseBytes(databaseFile);
     metrics?.databaseSize.set(dbBytes);
-    const activeSessions = await db.session.count({ where: { status: 'active' } });
+    const activeSessions = await db.terminal.count({ where: { status: 'active' } });
 
     return [
       { metric: 'cpu_percent', value: round(Math.max(0, Math.min(100, cpuPercent))), unit: 'percent', metadata: { cpus: os.cpus().length } },

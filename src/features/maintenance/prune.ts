@@ -67,9 +67,9 @@ export function createPruneService({
       OR: [{ endedAt: { lt: cutoff } }, { endedAt: null, lastActivityAt: { lt: cutoff } }],
     };
     const terminatedSessions = await deleteById(
-      async () => (await db.session.findMany({ where, select: { id: true }, take: batchSize })).map((s) => s.id),
+      async () => (await db.terminal.findMany({ where, select: { id: true }, take: batchSize })).map((s) => s.id),
       async (ids) => {
-        const deleted = await db.session.deleteMany({ where: { id: { in: ids } } });
+        const deleted = await db.terminal.deleteMany({ where: { id: { in: ids } } });
         // Rows first: output left behind by a crash in between is deleted at the next start-up.
         for (const id of ids) scrollbackBytes += removeSessionOutput(id);
         return deleted;

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../../config/index.js';
 import type { Clock } from '../../infra/clock.js';
 import type { JobRunRecord } from '../../infra/scheduler.js';
@@ -58,7 +59,8 @@ function serializeRun(run: JobRunRecord) {
 }
 
 /** Maintenance jobs, backups and metrics: registers the jobs with the scheduler and the routes. */
-export async function maintenanceRoutes(app: FastifyInstance, { config, clock, readiness }: MaintenanceRoutesOptions) {
+export async function maintenanceRoutes(fastify: FastifyInstance, { config, clock, readiness }: MaintenanceRoutesOptions) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const service = createMaintenanceService({
     config,
     db: app.db,
@@ -96,8 +98,8 @@ export async function maintenanceRoutes(app: FastifyInstance, { config, clock, r
     };
   });
 
-  app.post('/api/maintenance/jobs/:name/run', async (request) => {
-    const { name } = jobParamsSchema.parse(request.params);
+  app.post('/api/maintenance/jobs/:name/run', { schema: { params: jobParamsSchema } }, async (request) => {
+    const { name } = request.params;
     const run = await app.scheduler.run(name, 'api');
     if (!run.ok) {
       throw new AppError(

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { settingsPatchSchema } from './schemas.js';
 import type { SettingsService } from './service.js';
 import type { SettingsResponse } from '../../shared/settings.js';
@@ -8,12 +9,12 @@ export interface SettingsRoutesOptions {
   service: SettingsService;
 }
 
-/** GET/PATCH /api/settings: theme, font size and default shell, with the shells one may choose. */
-export async function settingsRoutes(app: FastifyInstance, { service }: SettingsRoutesOptions) {
+/** GET/PATCH /api/settings: theme, font size, default shell and approval timeout, with the shells one may choose. */
+export async function settingsRoutes(fastify: FastifyInstance, { service }: SettingsRoutesOptions) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.get('/api/settings', async (): Promise<SettingsResponse> => ({ settings: await service.read(), shells: await service.shellChoices() }));
 
-  app.patch('/api/settings', async (request): Promise<SettingsResponse> => {
-    const patch = settingsPatchSchema.parse(request.body ?? {});
-    return { settings: await service.update(patch), shells: await service.shellChoices() };
+  app.patch('/api/settings', { schema: { body: settingsPatchSchema } }, async (request): Promise<SettingsResponse> => {
+    return { settings: await service.update(request.body), shells: await service.shellChoices() };
   });
 }

@@ -4,7 +4,7 @@ import type { Database } from '../../infra/database/client.js';
 /*
  * The one Settings row. The settings feature owns it: its service reads and parses the preferences
  * and hands other features what they need (the terminals get the default shell as a function). The
- * GitHub columns in it (the owner's identity, the encrypted tokens) are written by the GitHub feature.
+ * owner's identity in it is written by the auth feature, the encrypted GitHub tokens by the GitHub feature.
  */
 
 export const SETTINGS_ID = 'singleton';

@@ -1,5 +1,9 @@
 import { z } from 'zod';
+import { APPROVAL_TIMEOUT_ACTIONS, MAX_APPROVAL_TIMEOUT_SECONDS, MIN_APPROVAL_TIMEOUT_SECONDS } from '../../shared/attention.js';
 import { MAX_FONT_SIZE, MAX_SCROLLBACK_LINES, MIN_FONT_SIZE, MIN_SCROLLBACK_LINES, THEMES } from '../../shared/settings.js';
+
+const approvalTimeoutSeconds = z.number().int().min(MIN_APPROVAL_TIMEOUT_SECONDS).max(MAX_APPROVAL_TIMEOUT_SECONDS);
+const approvalTimeoutAction = z.enum(APPROVAL_TIMEOUT_ACTIONS, { error: 'deny or ask-in-terminal' });
 
 /** PATCH /api/settings: any subset; `defaultShell: null` goes back to bash. */
 export const settingsPatchSchema = z
@@ -16,6 +20,8 @@ export const settingsPatchSchema = z
       .nullable()
       .optional(),
     confirmLeave: z.boolean().optional(),
+    approvalTimeoutSeconds: approvalTimeoutSeconds.optional(),
+    approvalTimeoutAction: approvalTimeoutAction.optional(),
   })
   .strict();
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
@@ -27,5 +33,7 @@ export const storedPreferencesSchema = z
     scrollbackLines: z.number().int().min(MIN_SCROLLBACK_LINES).max(MAX_SCROLLBACK_LINES).optional().catch(undefined),
     defaultShell: z.string().optional().catch(undefined),
     confirmLeave: z.boolean().optional().catch(undefined),
+    approvalTimeoutSeconds: approvalTimeoutSeconds.optional().catch(undefined),
+    approvalTimeoutAction: approvalTimeoutAction.optional().catch(undefined),
   })
   .loose();

@@ -5,6 +5,7 @@ import { findShell, listAllowedShells } from '../terminals/context.js';
 import { loadSettings, SETTINGS_ID } from './row.js';
 import { storedPreferencesSchema, type SettingsPatch } from './schemas.js';
 import { listShellChoices, matchingChoice } from './shell-choices.js';
+import { DEFAULT_APPROVAL_TIMEOUT_SECONDS, type ApprovalTimeoutAction } from '../../shared/attention.js';
 import { DEFAULT_FONT_SIZE, DEFAULT_SCROLLBACK_LINES, THEMES, type Theme, type UserSettings } from '../../shared/settings.js';
 
 export interface SettingsServiceDeps {
@@ -29,10 +30,18 @@ function toUserSettings(theme: string, preferences: Record<string, unknown>): Us
     scrollbackLines: stored.scrollbackLines ?? DEFAULT_SCROLLBACK_LINES,
     defaultShell: stored.defaultShell ?? null,
     confirmLeave: stored.confirmLeave ?? true,
+    approvalTimeoutSeconds: stored.approvalTimeoutSeconds ?? DEFAULT_APPROVAL_TIMEOUT_SECONDS,
+    approvalTimeoutAction: stored.approvalTimeoutAction ?? 'deny',
   };
 }
 
-/** The owner's display and terminal preferences, kept in the Settings row (theme + preferences JSON). */
+/** What the approvals feature asks of the settings: how long a request waits, and what it gets then. */
+export interface ApprovalPolicy {
+  timeoutSeconds: number;
+  timeoutAction: ApprovalTimeoutAction;
+}
+
+/** The owner's display, terminal and approval preferences, kept in the Settings row (theme + preferences JSON). */
 export function createSettingsService({ db, config }: SettingsServiceDeps) {
   const allowedShells = () => listAllowedShells(config.terminals.shellsFile, config.terminals.baseEnv.PATH ?? '');
   /** What Settings offers: each allowed shell once, no restricted ones (see shell-choices.ts). */
@@ -67,6 +76,8 @@ export function createSettingsService({ db, config }: SettingsServiceDeps) {
     if (patch.fontSize !== undefined) preferences.fontSize = patch.fontSize;
     if (patch.scrollbackLines !== undefined) preferences.scrollbackLines = patch.scrollbackLines;
     if (patch.confirmLeave !== undefined) preferences.confirmLeave = patch.confirmLeave;
+    if (patch.approvalTimeoutSeconds !== undefined) preferences.approvalTimeoutSeconds = patch.approvalTimeoutSeconds;
+    if (patch.approvalTimeoutAction !== undefined) preferences.approvalTimeoutAction = patch.approvalTimeoutAction;
     if (defaultShell === null) delete preferences.defaultShell;
     else if (defaultShell !== undefined) preferences.defaultShell = defaultShell;
     const updated = await db.settings.update({
@@ -82,7 +93,14 @@ export function createSettingsService({ db, config }: SettingsServiceDeps) {
     return (row && storedPreferencesSchema.parse(parsePreferences(row.preferences)).defaultShell) || null;
   }
 
-  return { read, update, allowedShells, shellChoices, defaultShell };
+  /** The approval timeout and its action as stored (defaults otherwise); creates no row. */
+  async function approvalPolicy(): Promise<ApprovalPolicy> {
+    const row = await db.settings.findUnique({ where: { id: SETTINGS_ID }, select: { theme: true, preferences: true } });
+    const settings = toUserSettings(row?.theme ?? 'system', row ? parsePreferences(row.preferences) : {});
+    return { timeoutSeconds: settings.approvalTimeoutSeconds, timeoutAction: settings.approvalTimeoutAction };
+  }
+
+  return { read, update, allowedShells, shellChoices, defaultShell, approvalPolicy };
 }
 
 export type SettingsService = ReturnType<typeof createSettingsService>;

@@ -4,19 +4,21 @@ import { ZodError, type ZodType, type z } from 'zod';
 import type { TerminalsConfig } from '../../config/terminals.js';
 import { AppError, describeZodError } from '../../http/errors.js';
 import type { AuthGuard } from '../auth/guard.js';
-import { sessionEnded, type TerminalManager } from './manager.js';
+import { terminalEnded, type TerminalManager } from './manager.js';
 import {
   ackSchema,
   attachSchema,
   createTerminalSchema,
+  DEVICE_PATTERN,
   inputSchema,
   listSchema,
+  pingSchema,
   renameSchema,
   resizeSchema,
-  sessionRefSchema,
+  terminalRefSchema,
 } from './schemas.js';
-import type { Attachment, OutputSink } from './session.js';
-import { type Notices, PROTOCOL_VERSION, type ProtocolError, type Requests, type ServerEvents } from '../../shared/terminals.js';
+import type { Attachment, OutputSink } from './terminal.js';
+import { type Notices, PROTOCOL_VERSION, type ProtocolError, type Requests, type ServerEvents, type TerminalInfo } from '../../shared/terminals.js';
 
 export type AckFn = (response: unknown) => void;
 
@@ -37,15 +39,15 @@ type OutcomeOf<E extends ClientEvent> = E extends keyof Requests
     : HandlerResult<Requests[E]['result']> & { reply: Requests[E]['result'] }
   : void;
 
-/** What a transport (Socket.IO, plain WebSocket) provides to one terminal connection. */
-export interface TerminalTransport {
+/** One client's connection as its carrier (Socket.IO or the plain WebSocket) offers it to the terminal protocol. */
+export interface ClientChannel {
   readonly id: string;
   /** The handshake request (its cookie is re-checked for state-changing events). */
   readonly request: IncomingMessage;
   /** Sends a server → client event other than output (docs/protocol.md, "Server → client events"). */
   send<E extends Exclude<keyof ServerEvents, 'terminal:output'>>(event: E, payload: ServerEvents<Buffer>[E]): void;
   /** Sends `terminal:output`. `data` is borrowed (it may be the ring buffer's memory): copy what is kept past the call. */
-  output(sessionId: string, seq: number, data: Buffer): void;
+  output(terminalId: string, seq: number, data: Buffer): void;
   /** True while earlier messages are still being written: new output waits and coalesces. */
   isBusy(): boolean;
   /** Closes the connection (after what was sent so far). */
@@ -58,6 +60,34 @@ export interface TerminalConnectionDeps {
   auth: AuthGuard;
   config: TerminalsConfig;
   log: FastifyBaseLogger;
+  /**
+   * A read-only viewer of this one terminal (share links, issue 23 §2): it may attach to it (its
+   * size ignored), acknowledge and detach; every other event is refused with `read_only`, and the
+   * session it is told about carries nothing but the terminal's name, size and state.
+   */
+  viewerOf?: string;
+}
+
+/** The events a read-only viewer may send. */
+const VIEWER_EVENTS = new Set(['terminal:attach', 'terminal:detach', 'terminal:ack']);
+
+const readOnly = (event: string) =>
+  new AppError(403, 'read_only', `This is a read-only view of a shared terminal: ${event} is not allowed. Only the terminal's owner can type into it.`);
+
+/** What a viewer learns of the terminal it watches: no workspace, directory, command or process. */
+function viewerInfo(info: TerminalInfo): TerminalInfo {
+  return {
+    ...info,
+    workspaceId: null,
+    shell: '',
+    pid: null,
+    cwd: '',
+    lastCwd: null,
+    lastCommand: null,
+    agentSession: null,
+    restartedAs: null,
+    activity: null,
+  };
 }
 
 export interface TerminalConnection {
@@ -76,9 +106,11 @@ export const KNOWN_EVENTS = new Set([
   'terminal:input',
   'terminal:resize',
   'terminal:ack',
+  'terminal:seen',
   'terminal:kill',
   'terminal:rename',
   'terminal:list',
+  'terminal:ping',
 ]);
 
 function toSocketError(error: unknown, log: FastifyBaseLogger, event: string): ProtocolError {
@@ -93,8 +125,8 @@ function toSocketError(error: unknown, log: FastifyBaseLogger, event: string): P
   return { code: 'internal_error', message: 'Something went wrong on the server; the details are in the server log.' };
 }
 
-const notAttached = (sessionId: string) =>
-  new AppError(409, 'not_attached', `This connection is not attached to terminal ${sessionId}: send terminal:attach first.`);
+const notAttached = (terminalId: string) =>
+  new AppError(409, 'not_attached', `This connection is not attached to terminal ${terminalId}: send terminal:attach first.`);
 
 /**
  * One client connection speaking the terminal protocol, whatever carries it. Each handler
@@ -102,27 +134,28 @@ const notAttached = (sessionId: string) =>
  * state-changing events; per-terminal events need an attachment the server made), calls the
  * manager and acknowledges `{ ok, error? }`. Handlers never throw. Sends `terminal:ready` at once.
  */
-export function openTerminalConnection({ manager, auth, config, log }: TerminalConnectionDeps, transport: TerminalTransport): TerminalConnection {
+export function openTerminalConnection({ manager, auth, config, log, viewerOf }: TerminalConnectionDeps, channel: ClientChannel): TerminalConnection {
   const attachments = new Map<string, Attachment>();
   type Handler = (payload: unknown) => HandlerResult | void | Promise<HandlerResult | void>;
   const handlers = new Map<string, Handler>();
 
   const sink: OutputSink = {
-    clientId: transport.id,
-    output: (sessionId, seq, data) => transport.output(sessionId, seq, data),
-    reset: (sessionId, seq) => transport.send('terminal:reset', { sessionId, seq }),
-    behind: (sessionId, seq) => transport.send('terminal:behind', { sessionId, seq }),
-    resized: (sessionId, cols, rows) => transport.send('terminal:resized', { sessionId, cols, rows }),
-    exit: (sessionId, end) => transport.send('terminal:exit', { sessionId, ...end }),
-    answering: (sessionId, answering, seq) => transport.send('terminal:answering', { sessionId, answering, seq }),
-    isBusy: () => transport.isBusy(),
+    clientId: channel.id,
+    output: (terminalId, seq, data) => channel.output(terminalId, seq, data),
+    reset: (sessionId, seq) => channel.send('terminal:reset', { sessionId, seq }),
+    behind: (sessionId, seq) => channel.send('terminal:behind', { sessionId, seq }),
+    resized: (sessionId, cols, rows) => channel.send('terminal:resized', { sessionId, cols, rows }),
+    exit: (sessionId, end) => channel.send('terminal:exit', { sessionId, ...end }),
+    answering: (sessionId, answering, seq) => channel.send('terminal:answering', { sessionId, answering, seq }),
+    snapshot: (sessionId, { seq, cols, rows, data }) => channel.send('terminal:snapshot', { sessionId, seq, cols, rows, data }),
+    isBusy: () => channel.isBusy(),
   };
 
   const ensureSignedIn = async () => {
-    const check = await auth.authenticateUpgrade(transport.request);
+    const check = await auth.authenticateUpgrade(channel.request);
     if (!check.ok) {
       // After the acknowledgement below has been queued, so that the client learns why.
-      setImmediate(() => transport.disconnect());
+      setImmediate(() => channel.disconnect());
       throw new AppError(401, 'unauthenticated', check.message);
     }
   };
@@ -133,16 +166,16 @@ export function openTerminalConnection({ manager, auth, config, log }: TerminalC
     const now = performance.now();
     if (now - lastActivityNote < ACTIVITY_NOTE_MS) return;
     lastActivityNote = now;
-    auth.authenticateUpgrade(transport.request).catch((error: unknown) => log.warn({ err: error }, 'noting sign-in activity failed'));
+    auth.authenticateUpgrade(channel.request).catch((error: unknown) => log.warn({ err: error }, 'noting sign-in activity failed'));
   };
 
-  function attached(sessionId: string): Attachment {
-    const attachment = attachments.get(sessionId);
-    if (!attachment) throw notAttached(sessionId);
+  function attached(terminalId: string): Attachment {
+    const attachment = attachments.get(terminalId);
+    if (!attachment) throw notAttached(terminalId);
     if (attachment.closed) {
-      attachments.delete(sessionId);
-      if (attachment.session.end) throw sessionEnded(sessionId);
-      throw notAttached(sessionId);
+      attachments.delete(terminalId);
+      if (attachment.terminal.end) throw terminalEnded(terminalId);
+      throw notAttached(terminalId);
     }
     return attachment;
   }
@@ -168,7 +201,7 @@ export function openTerminalConnection({ manager, auth, config, log }: TerminalC
     });
   }
 
-  /** An object with exactly these keys, for a session this connection is attached to (its id passed the UUID check then). */
+  /** An object with exactly these keys, for a terminal this connection is attached to (its id passed the UUID check then). */
   const isAttachedPayload = (payload: unknown, keys: number): payload is { sessionId: string } =>
     typeof payload === 'object' &&
     payload !== null &&
@@ -179,35 +212,39 @@ export function openTerminalConnection({ manager, auth, config, log }: TerminalC
 
   on('terminal:create', createTerminalSchema, async (input) => {
     await ensureSignedIn();
+    if (input.restartOf) return { reply: await manager.restart(input.restartOf, input) };
     return { reply: { session: await manager.create(input) } };
   });
 
-  on('terminal:attach', attachSchema, async ({ sessionId, lastSeq, cols, rows }) => {
-    await ensureSignedIn();
+  on('terminal:attach', attachSchema, async ({ sessionId, lastSeq, cols, rows, snapshot }) => {
+    if (viewerOf === undefined) await ensureSignedIn();
+    else if (sessionId !== viewerOf) throw readOnly('attaching another terminal');
     // Attaching again resynchronises: the old attachment ends, the new one starts at lastSeq.
     attachments.get(sessionId)?.detach();
     attachments.delete(sessionId);
     const result = await manager.attach(sessionId, sink, {
       lastSeq: lastSeq ?? null,
-      ...(cols !== undefined && rows !== undefined ? { cols, rows } : {}),
+      ...(cols !== undefined && rows !== undefined && viewerOf === undefined ? { cols, rows } : {}),
+      ...(snapshot ? { snapshot: true } : {}),
+      ...(viewerOf === undefined ? {} : { readOnly: true }),
     });
-    if (transport.closed) {
+    if (channel.closed) {
       result.attachment.detach();
       throw new AppError(499, 'disconnected', 'The connection closed while attaching.');
     }
     attachments.set(sessionId, result.attachment);
     return {
-      reply: { session: result.session, from: result.from, reset: result.reset, seq: result.session.seq },
+      reply: { session: viewerOf === undefined ? result.terminal : viewerInfo(result.terminal), from: result.from, reset: result.reset, seq: result.terminal.seq, ...(result.snapshot ? { snapshot: true } : {}) },
       afterAck: () => result.attachment.start(),
     };
   });
 
-  on('terminal:detach', sessionRefSchema, ({ sessionId }) => {
+  on('terminal:detach', terminalRefSchema, ({ sessionId }) => {
     attachments.get(sessionId)?.detach();
     attachments.delete(sessionId);
   });
 
-  on('terminal:input', inputSchema, ({ sessionId, data }) => {
+  on('terminal:input', inputSchema, ({ sessionId, data, device, inputId }) => {
     const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
     if (bytes > config.maxInputBytes) {
       throw new AppError(413, 'input_too_large', `Input messages may carry at most ${config.maxInputBytes} bytes (this one: ${bytes}); split it.`, {
@@ -215,12 +252,15 @@ export function openTerminalConnection({ manager, auth, config, log }: TerminalC
       });
     }
     const attachment = attached(sessionId);
-    if (attachment.session.end || attachment.session.terminating) throw sessionEnded(sessionId);
-    attachment.input(typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    if (attachment.terminal.end || attachment.terminal.terminating) throw terminalEnded(sessionId);
+    const origin = device !== undefined && inputId !== undefined ? { device, inputId } : undefined;
+    attachment.input(typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength), origin);
     noteActivity();
   }, (payload): payload is z.infer<typeof inputSchema> => {
-    if (!isAttachedPayload(payload, 2)) return false;
-    const data = (payload as { data?: unknown }).data;
+    const numbered = typeof payload === 'object' && payload !== null && 'inputId' in payload;
+    if (!isAttachedPayload(payload, numbered ? 4 : 2)) return false;
+    const { data, device, inputId } = payload as { data?: unknown; device?: unknown; inputId?: unknown };
+    if (numbered && !(typeof device === 'string' && DEVICE_PATTERN.test(device) && Number.isSafeInteger(inputId) && (inputId as number) > 0)) return false;
     return typeof data === 'string' || data instanceof Uint8Array;
   });
 
@@ -242,7 +282,12 @@ export function openTerminalConnection({ manager, auth, config, log }: TerminalC
     },
   );
 
-  on('terminal:kill', sessionRefSchema, async ({ sessionId }) => {
+  // Quietly ignored when not attached (a tab shown just as it detached).
+  on('terminal:seen', terminalRefSchema, ({ sessionId }) => {
+    attachments.get(sessionId)?.terminal.markSeen();
+  });
+
+  on('terminal:kill', terminalRefSchema, async ({ sessionId }) => {
     await ensureSignedIn();
     return { reply: { session: await manager.kill(sessionId) } };
   });
@@ -254,7 +299,18 @@ export function openTerminalConnection({ manager, auth, config, log }: TerminalC
 
   on('terminal:list', listSchema, async (filter) => ({ reply: { sessions: await manager.list(filter) } }));
 
-  transport.send('terminal:ready', {
+  // Nothing to do but answer: the client times the round trip.
+  on('terminal:ping', pingSchema, () => undefined);
+
+  if (viewerOf !== undefined) {
+    for (const event of handlers.keys()) {
+      if (!VIEWER_EVENTS.has(event)) handlers.set(event, () => {
+        throw readOnly(event);
+      });
+    }
+  }
+
+  channel.send('terminal:ready', {
     protocolVersion: PROTOCOL_VERSION,
     maxInputBytes: config.maxInputBytes,
     highWatermarkBytes: config.flow.highWatermarkBytes,
@@ -268,14 +324,14 @@ export function openTerminalConnection({ manager, auth, config, log }: TerminalC
       if (!handler) {
         const error = { code: 'unknown_event', message: `${event} is not a terminal event; see docs/protocol.md.` };
         if (ack) ack({ ok: false, error });
-        else transport.send('terminal:error', { event, error });
+        else channel.send('terminal:error', { event, error });
         return;
       }
       const hint = (payload as { sessionId?: unknown } | null)?.sessionId;
       const fail = (error: unknown) => {
         const body = toSocketError(error, log, event);
         if (ack) ack({ ok: false, error: body });
-        else transport.send('terminal:error', { event, ...(typeof hint === 'string' && hint.length <= 64 ? { sessionId: hint } : {}), error: body });
+        else channel.send('terminal:error', { event, ...(typeof hint === 'string' && hint.length <= 64 ? { sessionId: hint } : {}), error: body });
       };
       const succeed = (result: HandlerResult | void) => {
         ack?.({ ok: true, ...(result?.reply ?? {}) });

@@ -11,6 +11,11 @@ export interface TerminalContext {
   cwd: string;
   /** Extra variables for the shell (workspace variables, a git credential helper's secret…). */
   env: Record<string, string>;
+  /**
+   * SHA-256 (hex) of the secret put in `env` for the terminal to prove itself to this server (git
+   * credentials, agent hooks); stored on the terminal's row, which outlives the server. Null: none.
+   */
+  secretDigest?: string | null;
 }
 
 /**
@@ -19,7 +24,7 @@ export interface TerminalContext {
  * Throw an AppError (e.g. 404 `not_found`) to refuse.
  */
 export interface TerminalContextProvider {
-  resolve(workspaceId: string | null, sessionId: string): Promise<TerminalContext>;
+  resolve(workspaceId: string | null, terminalId: string): Promise<TerminalContext>;
 }
 
 async function isDirectory(dir: string): Promise<boolean> {

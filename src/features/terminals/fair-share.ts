@@ -20,9 +20,9 @@ export interface FairShareState {
 export const initialFairShareState = (): FairShareState => ({ credit: 0, at: Number.NEGATIVE_INFINITY });
 
 export interface FairShare {
-  noteInput(session: object): void;
-  /** Counts `bytes` of output of `session`; returns how long its PTY should pause (0: go on). */
-  pauseFor(session: object, state: FairShareState, bytes: number): number;
+  noteInput(terminal: object): void;
+  /** Counts `bytes` of output of `terminal`; returns how long its PTY should pause (0: go on). */
+  pauseFor(terminal: object, state: FairShareState, bytes: number): number;
 }
 
 /** `bytesPerSecond` 0 turns it off. `now`: monotonic milliseconds. */
@@ -31,13 +31,13 @@ export function createFairShare(bytesPerSecond: number, now: () => number = () =
   let lastInputFrom: object | null = null;
   let lastInputAt = Number.NEGATIVE_INFINITY;
   return {
-    noteInput(session) {
-      lastInputFrom = session;
+    noteInput(terminal) {
+      lastInputFrom = terminal;
       lastInputAt = now();
     },
-    pauseFor(session, state, bytes) {
+    pauseFor(terminal, state, bytes) {
       const at = now();
-      if (bytesPerSecond === 0 || lastInputFrom === session || at - lastInputAt > INTERACTIVE_MS) {
+      if (bytesPerSecond === 0 || lastInputFrom === terminal || at - lastInputAt > INTERACTIVE_MS) {
         state.credit = bankedAtMost;
         state.at = at;
         return 0;

@@ -7,7 +7,7 @@ import type { WriteResult, WriterData, WriterMessage } from './scrollback-writer
 
 export type { OutputRange } from './scrollback-files.js';
 
-/** A terminal whose output is being written to disk (implemented by TerminalSession). */
+/** A terminal whose output is being written to disk (implemented by Terminal). */
 export interface PersistTarget {
   readonly id: string;
   /** Offset just after the newest output byte. */
@@ -230,26 +230,26 @@ export function createOutputStore({ root, log, batchBytes, intervalMs, retainedB
      * Stored output from offset `from`, at most `maxBytes`. Null when nothing is stored past
      * `from`. When `from` was trimmed away, the range starts later: compare `start` with `from`.
      */
-    async read(sessionId: string, from: number, maxBytes: number): Promise<OutputRange | null> {
-      return closed ? null : readScrollback(root, sessionId, from, maxBytes);
+    async read(terminalId: string, from: number, maxBytes: number): Promise<OutputRange | null> {
+      return closed ? null : readScrollback(root, terminalId, from, maxBytes);
     },
 
     /** The stored range of a terminal: [start, end), or null when nothing is stored. */
-    async bounds(sessionId: string): Promise<{ start: number; end: number } | null> {
-      return closed ? null : scrollbackBounds(root, sessionId);
+    async bounds(terminalId: string): Promise<{ start: number; end: number } | null> {
+      return closed ? null : scrollbackBounds(root, terminalId);
     },
 
     /** The terminal will write no more (it ended): its open segment file is closed. */
-    release(sessionId: string): void {
-      failing.delete(sessionId);
-      writer?.postMessage({ type: 'forget', id: sessionId } satisfies WriterMessage);
+    release(terminalId: string): void {
+      failing.delete(terminalId);
+      writer?.postMessage({ type: 'forget', id: terminalId } satisfies WriterMessage);
     },
 
     /** Deletes a terminal's stored output; the bytes it held. */
-    remove(sessionId: string): number {
-      failing.delete(sessionId);
-      writer?.postMessage({ type: 'forget', id: sessionId } satisfies WriterMessage);
-      return removeScrollback(root, sessionId);
+    remove(terminalId: string): number {
+      failing.delete(terminalId);
+      writer?.postMessage({ type: 'forget', id: terminalId } satisfies WriterMessage);
+      return removeScrollback(root, terminalId);
     },
 
     /** Running terminals whose output could not be written lately, and the latest error. */

@@ -1,5 +1,6 @@
 import { statfs } from 'node:fs/promises';
 import { formatBytes } from '../../shared/units.js';
+import type { TerminalHostView } from '../../shared/terminal-host.js';
 import type { CheckResult } from '../health/readiness.js';
 import type { OutputStore } from './output-store.js';
 
@@ -38,5 +39,26 @@ export function createScrollbackReadinessCheck({ dir, minFreeBytes, store }: { d
       };
     }
     return { status: 'ok', message: `${free} free in SCROLLBACK_DIR; terminal output is being saved.`, freeBytes };
+  };
+}
+
+/**
+ * The `terminalHost` readiness check (docs/terminal-host.md): ok in-process, when connected, or in
+ * auto mode when no host runs yet (the next terminal starts one); failing when a host runs that
+ * refuses this server (restart it) or, in service mode, when none answers.
+ */
+export function createTerminalHostReadinessCheck(host: { inspect(): Promise<Pick<TerminalHostView, 'state' | 'message' | 'problem' | 'pid' | 'version'>> }) {
+  return async (): Promise<CheckResult> => {
+    const state = await host.inspect();
+    switch (state.state) {
+      case 'refused':
+        return { status: 'fail', message: `${state.problem ?? state.message} Restart it in Operations or with \`npm run terminal-host -- restart\`.` };
+      case 'unreachable':
+        return { status: 'fail', message: state.problem ?? state.message };
+      case 'connected':
+        return { status: 'ok', message: state.message, pid: state.pid, version: state.version };
+      default:
+        return { status: 'ok', message: state.message };
+    }
   };
 }

@@ -4,7 +4,7 @@ const INITIAL_BYTES = 1024;
  * The most recent bytes of a terminal's output stream, addressed by absolute stream offset.
  * Starts small and doubles on demand up to `maxBytes`, so an idle terminal costs a few KiB.
  * Bytes below `keepFrom` (not yet on disk) are kept even past `maxBytes`, up to
- * `hardMaxBytes`; the session pauses its PTY long before that.
+ * `hardMaxBytes`; the terminal pauses its PTY long before that.
  */
 export class RingBuffer {
   private buf: Buffer;

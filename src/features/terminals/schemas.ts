@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 export const MAX_DIMENSION = 1000;
 const dimension = z.number().int().min(1).max(MAX_DIMENSION);
-const sessionId = z.uuid({ error: 'a terminal session id (UUID)' });
+const sessionId = z.uuid({ error: 'a terminal id (UUID)' });
 const offset = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const name = z.string().trim().min(1).max(100);
 
@@ -12,8 +12,22 @@ export const createTerminalSchema = z.strictObject({
   cols: dimension.optional(),
   rows: dimension.optional(),
   name: name.optional(),
-});
+  /** Start again in place of this ended terminal: its workspace, shell and last directory (manager.restart). */
+  restartOf: sessionId.optional(),
+  /** With restartOf: resume the agent conversation recorded for it. */
+  resume: z.boolean().optional(),
+}).refine((input) => !input.resume || input.restartOf !== undefined, { error: 'resume needs restartOf (the ended terminal whose conversation to resume)', path: ['resume'] });
 export type CreateTerminalInput = z.infer<typeof createTerminalSchema>;
+
+/** POST /api/terminals/start-again: every terminal ended by a reboot and not started again yet. */
+export const startAgainBodySchema = z.strictObject({
+  /** Only this workspace's terminals (null: those without one); all when left out. */
+  workspaceId: z.string().min(1).max(100).nullish(),
+  /** Resume the recorded agent conversations (the others start a shell). */
+  resume: z.boolean().optional(),
+  cols: dimension.optional(),
+  rows: dimension.optional(),
+});
 
 export const attachSchema = z.strictObject({
   sessionId,
@@ -21,14 +35,25 @@ export const attachSchema = z.strictObject({
   lastSeq: offset.nullish(),
   cols: dimension.optional(),
   rows: dimension.optional(),
+  /** The client takes `terminal:snapshot` (docs/protocol.md, "Snapshots"). */
+  snapshot: z.boolean().optional(),
 });
 
-export const sessionRefSchema = z.strictObject({ sessionId });
+export const terminalRefSchema = z.strictObject({ sessionId });
+/** terminal:ping carries nothing. */
+export const pingSchema = z.strictObject({});
 
-export const inputSchema = z.strictObject({
-  sessionId,
-  data: z.union([z.string(), z.instanceof(Uint8Array)], { error: 'a string or binary data' }),
-});
+/** A client's name for itself in numbered input (docs/protocol.md, "Exactly-once input"). */
+export const DEVICE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export const inputSchema = z
+  .strictObject({
+    sessionId,
+    data: z.union([z.string(), z.instanceof(Uint8Array)], { error: 'a string or binary data' }),
+    device: z.string().regex(DEVICE_PATTERN, { error: '1 to 64 letters, digits, - or _' }).optional(),
+    inputId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  })
+  .refine((input) => (input.device === undefined) === (input.inputId === undefined), { error: 'device and inputId come together', path: ['inputId'] });
 
 export const resizeSchema = z.strictObject({ sessionId, cols: dimension, rows: dimension });
 
@@ -73,4 +98,6 @@ const fileName = z
 export const uploadQuerySchema = z.object({
   name: fileName,
   overwrite: z.enum(['true', 'false'], { error: 'true or false' }).default('false').transform((value) => value === 'true'),
+  /** `uploads`: into the repository's `.shellport/uploads`, under a name of its own, for a prompt (prompt-uploads.ts). */
+  into: z.enum(['cwd', 'uploads'], { error: 'cwd or uploads' }).default('cwd'),
 });

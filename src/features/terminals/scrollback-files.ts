@@ -25,7 +25,7 @@ export interface Segment {
   file: string;
 }
 
-const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const TERMINAL_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const SEGMENT_NAME = /^(\d{16})\.out$/;
 export const SEGMENT_DIGITS = 16;
 
@@ -38,9 +38,9 @@ export function segmentStartOf(name: string): number | null {
 }
 
 /** The directory of a terminal's output; refuses an id that could leave SCROLLBACK_DIR. */
-export function sessionScrollbackDir(root: string, sessionId: string): string {
-  if (!SESSION_ID.test(sessionId)) throw new Error(`not a terminal id: ${JSON.stringify(sessionId.slice(0, 80))}`);
-  return path.join(root, sessionId);
+export function terminalScrollbackDir(root: string, terminalId: string): string {
+  if (!TERMINAL_ID.test(terminalId)) throw new Error(`not a terminal id: ${JSON.stringify(terminalId.slice(0, 80))}`);
+  return path.join(root, terminalId);
 }
 
 export function ensureScrollbackRoot(root: string): void {
@@ -58,8 +58,8 @@ function entriesOf(dir: string): string[] {
 }
 
 /** A terminal's segments, oldest first (none when it has no directory). */
-export function listSegments(root: string, sessionId: string): Segment[] {
-  const dir = sessionScrollbackDir(root, sessionId);
+export function listSegments(root: string, terminalId: string): Segment[] {
+  const dir = terminalScrollbackDir(root, terminalId);
   const segments: Segment[] = [];
   for (const name of entriesOf(dir)) {
     const match = SEGMENT_NAME.exec(name);
@@ -75,8 +75,8 @@ export function listSegments(root: string, sessionId: string): Segment[] {
 }
 
 /** The stored range [start, end) of a terminal, or null when nothing is stored. */
-export function scrollbackBounds(root: string, sessionId: string): { start: number; end: number } | null {
-  const segments = listSegments(root, sessionId).filter((segment) => segment.size > 0);
+export function scrollbackBounds(root: string, terminalId: string): { start: number; end: number } | null {
+  const segments = listSegments(root, terminalId).filter((segment) => segment.size > 0);
   const first = segments[0];
   const last = segments.at(-1);
   return first && last ? { start: first.start, end: last.start + last.size } : null;
@@ -102,8 +102,8 @@ function readInto(file: string, target: Buffer, offset: number, length: number, 
  * stored past `from`. When `from` was trimmed away (or falls in a hole), the range starts later:
  * compare `start` with `from`.
  */
-export function readScrollback(root: string, sessionId: string, from: number, maxBytes: number): OutputRange | null {
-  const segments = listSegments(root, sessionId).filter((segment) => segment.start + segment.size > from && segment.size > 0);
+export function readScrollback(root: string, terminalId: string, from: number, maxBytes: number): OutputRange | null {
+  const segments = listSegments(root, terminalId).filter((segment) => segment.start + segment.size > from && segment.size > 0);
   const first = segments[0];
   if (!first) return null;
   const start = Math.max(from, first.start);
@@ -125,13 +125,13 @@ export function readScrollback(root: string, sessionId: string, from: number, ma
 }
 
 /** Deletes a terminal's stored output; the number of bytes it held. */
-export function removeScrollback(root: string, sessionId: string): number {
-  const bytes = listSegments(root, sessionId).reduce((sum, segment) => sum + segment.size, 0);
-  rmSync(sessionScrollbackDir(root, sessionId), { recursive: true, force: true });
+export function removeScrollback(root: string, terminalId: string): number {
+  const bytes = listSegments(root, terminalId).reduce((sum, segment) => sum + segment.size, 0);
+  rmSync(terminalScrollbackDir(root, terminalId), { recursive: true, force: true });
   return bytes;
 }
 
 /** The terminals that have a directory of output. */
-export function listStoredSessions(root: string): string[] {
-  return entriesOf(root).filter((name) => SESSION_ID.test(name));
+export function listStoredTerminals(root: string): string[] {
+  return entriesOf(root).filter((name) => TERMINAL_ID.test(name));
 }

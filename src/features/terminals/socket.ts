@@ -56,7 +56,8 @@ export function registerTerminalSocketHandlers({ io, manager, auth, config, log,
     Record<string, never>,
     AuthenticatedSocketData
   >;
-  const unsubscribe = manager.onChange((session) => namespace.emit('terminal:updated', { session }));
+  const unsubscribe = manager.onChange((terminal) => namespace.emit('terminal:updated', { session: terminal }));
+  const unsubscribeActivity = manager.onActivity((sessionId, activity) => namespace.emit('terminal:activity', { sessionId, activity }));
   // A socket ends with its sign-in: `disconnect(true)` closes it, and clients do not reconnect after it.
   const stopWatching = endConnectionsOnSignOut({
     auth,
@@ -102,5 +103,6 @@ export function registerTerminalSocketHandlers({ io, manager, auth, config, log,
   return () => {
     stopWatching();
     unsubscribe();
+    unsubscribeActivity();
   };
 }

@@ -1,11 +1,13 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AppError } from '../../http/errors.js';
 import { separateUser, type TerminalUser } from '../../infra/terminal-user.js';
 import type { TerminalManager } from './manager.js';
 import { terminalParamsSchema, uploadQuerySchema } from './schemas.js';
 import { fileTooLarge, saveUpload, type SaveUploadOptions } from './uploads.js';
 import { saveUploadAsUser } from './upload-as-user.js';
+import { savePromptUpload } from './prompt-uploads.js';
 
 const saveUploadIn = async (dir: string, options: Omit<SaveUploadOptions, 'dir'>) => ({ ...(await saveUpload({ dir, ...options })), dir });
 
@@ -17,26 +19,43 @@ export interface UploadRoutesOptions {
 }
 
 /** Files dropped on a terminal: written into its shell's current directory, streamed to disk. */
-export async function terminalUploadRoutes(app: FastifyInstance, { manager, maxBytes, user = null }: UploadRoutesOptions) {
+export async function terminalUploadRoutes(fastify: FastifyInstance, { manager, maxBytes, user = null }: UploadRoutesOptions) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const otherUser = separateUser(user);
   // Hands the handler the request stream: no buffering, and no 1 MiB bodyLimit (the cap is ours).
   app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
 
-  app.post('/api/terminals/:id/files', { config: { streamingBody: true } }, async (request, reply) => {
-    // Whatever goes wrong, the rest of the body is not worth reading: close the connection after answering.
-    reply.header('connection', 'close');
-    const { id } = terminalParamsSchema.parse(request.params);
-    const { name, overwrite } = uploadQuerySchema.parse(request.query);
-    if (Number(request.headers['content-length'] ?? 0) > maxBytes) throw fileTooLarge(maxBytes);
-    if (!(request.body instanceof Readable)) {
-      throw new AppError(415, 'octet_stream_required', 'Send the file as the request body with Content-Type: application/octet-stream.');
-    }
-    const saved = otherUser
-      ? await saveUploadAsUser({ user: otherUser, pid: await manager.shellPid(id), name, body: request.body, maxBytes, overwrite })
-      : await saveUploadIn(await manager.workingDirectory(id), { name, body: request.body, maxBytes, overwrite });
-    const { dir } = saved;
-    request.log.info({ sessionId: id, path: saved.path, bytes: saved.bytes, replaced: saved.replaced }, 'file uploaded into a terminal directory');
-    reply.removeHeader('connection');
-    return reply.code(201).send({ file: { name, path: saved.path, dir, bytes: saved.bytes, replaced: saved.replaced } });
-  });
+  // The id and the file's name are declared on the route; the body is the file itself, a stream that
+  // no schema describes (the handler checks its type and size).
+  app.post(
+    '/api/terminals/:id/files',
+    {
+      config: { streamingBody: true },
+      schema: { params: terminalParamsSchema, querystring: uploadQuerySchema },
+      // Whatever goes wrong, a refused id or name included, the rest of the body is not worth reading:
+      // close the connection after answering. Set before validation, which runs ahead of the handler.
+      preValidation: async (_request, reply) => {
+        reply.header('connection', 'close');
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const { name, overwrite, into } = request.query;
+      if (Number(request.headers['content-length'] ?? 0) > maxBytes) throw fileTooLarge(maxBytes);
+      if (!(request.body instanceof Readable)) {
+        throw new AppError(415, 'octet_stream_required', 'Send the file as the request body with Content-Type: application/octet-stream.');
+      }
+      // For a prompt: `.shellport/uploads`, except where the shells run as another account, whose
+      // directories the server does not write into itself (the file goes into the shell's directory).
+      const saved = otherUser
+        ? { name, ...(await saveUploadAsUser({ user: otherUser, pid: await manager.shellPid(id), name, body: request.body, maxBytes, overwrite })) }
+        : into === 'uploads'
+          ? await savePromptUpload({ cwd: await manager.workingDirectory(id), name, body: request.body, maxBytes, now: new Date() })
+          : { name, ...(await saveUploadIn(await manager.workingDirectory(id), { name, body: request.body, maxBytes, overwrite })) };
+      const { dir } = saved;
+      request.log.info({ sessionId: id, path: saved.path, bytes: saved.bytes, replaced: saved.replaced, into }, 'file uploaded into a terminal directory');
+      reply.removeHeader('connection');
+      return reply.code(201).send({ file: { name: saved.name, path: saved.path, dir, bytes: saved.bytes, replaced: saved.replaced } });
+    },
+  );
 }

@@ -1,11 +1,8 @@
-import { EventEmitter } from 'node:events';
-import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
-import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { TerminalsConfig } from '../../config/terminals.js';
+import { registerWebSocketUpgrades } from '../../http/websocket-upgrades.js';
 import { endConnectionsOnSignOut, type SignedInConnection } from '../auth/connection-watch.js';
 import type { AuthGuard } from '../auth/guard.js';
 import { openTerminalConnection } from './connection.js';
@@ -17,7 +14,7 @@ const envelopeSchema = z.strictObject({
   payload: z.unknown().optional(),
   id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
-type Envelope = z.infer<typeof envelopeSchema>;
+export type Envelope = z.infer<typeof envelopeSchema>;
 
 /** The common envelope, `{ event, payload }`, checked without zod (see `on` in connection.ts); anything else goes through the schema. */
 function isPlainEnvelope(value: unknown): value is Envelope {
@@ -26,7 +23,8 @@ function isPlainEnvelope(value: unknown): value is Envelope {
   return Object.keys(value).length === 2 && 'payload' in value && typeof event === 'string' && event.length >= 1 && event.length <= 64;
 }
 
-function parseEnvelope(raw: Buffer, isBinary: boolean): Envelope {
+/** A client's text frame as `{ event, payload, id? }`; throws on anything else (binary frames included). */
+export function parseEnvelope(raw: Buffer, isBinary: boolean): Envelope {
   if (isBinary) throw new Error('binary frames from clients are not part of the protocol; send JSON text');
   const value: unknown = JSON.parse(raw.toString('utf8'));
   return isPlainEnvelope(value) ? value : envelopeSchema.parse(value);
@@ -45,13 +43,13 @@ export interface TerminalWebSocketOptions {
  * `output` as one binary frame: [1][seq: float64 BE][n: sessionId length][sessionId][data].
  * One frame and no JSON per message: the cheapest way through a WebSocket.
  */
-export function encodeOutputFrame(sessionId: string, seq: number, data: Buffer): Buffer {
-  const idLength = Buffer.byteLength(sessionId, 'latin1');
+export function encodeOutputFrame(terminalId: string, seq: number, data: Buffer): Buffer {
+  const idLength = Buffer.byteLength(terminalId, 'latin1');
   const frame = Buffer.allocUnsafe(10 + idLength + data.length);
   frame[0] = FRAME_OUTPUT;
   frame.writeDoubleBE(seq, 1);
   frame[9] = idLength;
-  frame.write(sessionId, 10, 'latin1');
+  frame.write(terminalId, 10, 'latin1');
   data.copy(frame, 10 + idLength);
   return frame;
 }
@@ -65,31 +63,7 @@ export function encodeOutputFrame(sessionId: string, seq: number, data: Buffer):
 export async function terminalWebSocketRoute(app: FastifyInstance, options: TerminalWebSocketOptions) {
   const { manager, auth, config } = options;
   const log = app.log;
-  const upgrades = new EventEmitter();
-  const relay = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = request.url ?? '';
-    const path = url.includes('?') ? url.slice(0, url.indexOf('?')) : url;
-    if (path === TERMINALS_WS_PATH) upgrades.emit('upgrade', request, socket, head);
-  };
-  app.server.on('upgrade', relay);
-  app.addHook('onClose', async () => {
-    app.server.off('upgrade', relay);
-  });
-  await app.register(websocket, {
-    options: { server: upgrades as never, maxPayload: options.maxPayload, perMessageDeflate: false },
-    errorHandler: (error, socket, request) => {
-      // A frame that breaks the protocol (text that is not UTF-8, a message over maxPayload, a bad
-      // opcode…): ws has already started closing with the matching code (1007, 1009, 1002). The
-      // client's fault, not ours: one warning line, no stack.
-      const code = (error as NodeJS.ErrnoException).code;
-      if (typeof code === 'string' && code.startsWith('WS_ERR_')) {
-        request.log.warn({ code, reason: error.message }, 'terminal websocket closed: the client sent a frame the protocol forbids');
-        return;
-      }
-      request.log.error({ err: error }, 'terminal websocket failed');
-      socket.terminate();
-    },
-  });
+  await registerWebSocketUpgrades(app, { accepts: (path) => path === TERMINALS_WS_PATH, maxPayload: options.maxPayload, label: 'terminal websocket' });
 
   // Open connections, with the sign-in session that opened each and how to end it for a sign-out.
   const open = new Map<WebSocket, SignedInConnection>();
@@ -100,12 +74,6 @@ export async function terminalWebSocketRoute(app: FastifyInstance, options: Term
     connections: () => [...open.values()],
   });
   app.addHook('onClose', async () => stopWatching());
-
-  // A refused upgrade (by the sign-in guard or the Origin check) got an HTTP answer on a socket no
-  // HTTP parser owns any more: end it, or it would linger and keep the server from closing.
-  app.addHook('onResponse', async (request) => {
-    if (request.headers.upgrade) request.raw.socket.destroy();
-  });
 
   let nextId = 0;
   app.get(
@@ -143,8 +111,8 @@ export async function terminalWebSocketRoute(app: FastifyInstance, options: Term
           id: `ws-${++nextId}`,
           request: request.raw,
           send: (event, payload) => send({ event, payload }),
-          output: (sessionId, seq, data) => {
-            if (ws.readyState === ws.OPEN) ws.send(encodeOutputFrame(sessionId, seq, data));
+          output: (terminalId, seq, data) => {
+            if (ws.readyState === ws.OPEN) ws.send(encodeOutputFrame(terminalId, seq, data));
           },
           // Busy while the kernel has not taken what was written: new output coalesces meanwhile.
           isBusy: () => tcp.writableLength > 0,
@@ -158,7 +126,8 @@ export async function terminalWebSocketRoute(app: FastifyInstance, options: Term
       open.set(ws, { request: request.raw, authSessionId: request.authSession!.id, end: signOut });
       const onDrain = () => connection.pump();
       tcp.on('drain', onDrain);
-      const unsubscribe = manager.onChange((session) => send({ event: 'terminal:updated', payload: { session } }));
+      const unsubscribe = manager.onChange((terminal) => send({ event: 'terminal:updated', payload: { session: terminal } }));
+      const unsubscribeActivity = manager.onActivity((sessionId, activity) => send({ event: 'terminal:activity', payload: { sessionId, activity } }));
 
       ws.on('message', (raw: Buffer, isBinary: boolean) => {
         if (closed) return;
@@ -177,6 +146,7 @@ export async function terminalWebSocketRoute(app: FastifyInstance, options: Term
         open.delete(ws);
         tcp.off('drain', onDrain);
         unsubscribe();
+        unsubscribeActivity();
         connection.close();
       });
     },

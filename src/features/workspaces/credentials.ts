@@ -1,5 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { isIP } from 'node:net';
+import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from '../../http/errors.js';
 import type { Clock } from '../../infra/clock.js';
 import type { Database } from '../../infra/database/client.js';
@@ -14,9 +13,13 @@ import type { GitHubAccess } from '../github/access.js';
  * server over loopback, which answers with the owner's current token (fetched from app.github at each
  * call, so refreshed tokens just work) only for the repository the terminal's workspace was cloned
  * from, and only while the owner is signed in to Shellport somewhere. Every answer, given or refused,
- * is an AuthLog row `git_credential` naming the terminal and the repository, never the token. The
- * secret is kept only as a SHA-256 in memory, is bound to one terminal session and dies with it, and
- * the token is never written to disk.
+ * is an AuthLog row `git_credential` naming the terminal and the repository, never the token.
+ *
+ * The secret is the terminal's for everything it asks of the server: agent hooks (issue 20,
+ * src/features/hooks) present it too. Only its SHA-256 is kept, on the terminal's row
+ * (`secret_digest`), so that terminals the terminal host kept running across a server restart are
+ * still recognized; it is worth nothing once its terminal has ended, and the token is never written
+ * to disk.
  */
 
 export interface CredentialGrant {
@@ -24,7 +27,33 @@ export interface CredentialGrant {
   workspaceId: string | null;
 }
 
-const hash = (secret: string) => createHash('sha256').update(secret).digest();
+/** A terminal found by its secret; `running` is false once it has ended. */
+export interface TerminalSecretMatch extends CredentialGrant {
+  running: boolean;
+}
+
+/** The hex SHA-256 kept on a terminal's row in place of its secret. */
+export const secretDigest = (secret: string) => createHash('sha256').update(secret).digest('hex');
+
+/** What a secret looks like (32 random bytes, base64url): anything else is refused before any lookup. */
+const SECRET_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+/** A new terminal secret and the digest to store on its row. */
+export function createTerminalSecret(): { secret: string; digest: string } {
+  const secret = randomBytes(32).toString('base64url');
+  return { secret, digest: secretDigest(secret) };
+}
+
+/**
+ * The terminal whose secret this is, from its row, or null for an unknown (or malformed) secret.
+ * Looked up by the digest's index: the digest of a 256-bit random secret tells nothing about the
+ * secret, so the lookup's timing gives nothing away either.
+ */
+export async function findTerminalBySecret(db: Database, secret: string | undefined): Promise<TerminalSecretMatch | null> {
+  if (!secret || !SECRET_SHAPE.test(secret)) return null;
+  const row = await db.terminal.findFirst({ where: { secretDigest: secretDigest(secret) }, select: { id: true, workspaceId: true, status: true } });
+  return row ? { sessionId: row.id, workspaceId: row.workspaceId, running: row.status !== 'terminated' } : null;
+}
 
 /** A refusal; `reason` is the stable word the auth log records. */
 class CredentialRefusal extends AppError {
@@ -52,16 +81,6 @@ export function normalizeRepositoryPath(urlPath: string | undefined): string | n
   return path === '' || path.split('/').some((segment) => segment === '' || segment === '.' || segment === '..') ? null : path;
 }
 
-/** 127.0.0.0/8, ::1 and their IPv4-mapped forms. */
-export function isLoopbackAddress(address: string | undefined): boolean {
-  if (!address) return false;
-  const plain = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return plain === '::1' || (isIP(plain) === 4 && plain.startsWith('127.'));
-}
-
-// A grant is issued just before its terminal's session row is written: younger ones are never pruned.
-const PRUNE_AFTER_MS = 60_000;
-
 export interface CredentialBrokerDeps {
   db: Database;
   github: GitHubAccess;
@@ -71,46 +90,16 @@ export interface CredentialBrokerDeps {
 }
 
 export function createCredentialBroker({ db, github, clock, hasLiveSignIn }: CredentialBrokerDeps) {
-  const grants = new Map<string, CredentialGrant & { digest: Buffer; issuedAt: number }>();
-
-  /** Forgets the grants of terminals that have ended (their secrets are refused anyway; this bounds memory). */
-  async function pruneEnded(): Promise<void> {
-    const cutoff = clock.now().getTime() - PRUNE_AFTER_MS;
-    const old = [...grants.values()].filter((grant) => grant.issuedAt < cutoff);
-    if (old.length === 0) return;
-    const live = await db.session.findMany({ where: { id: { in: old.map((grant) => grant.sessionId) }, status: { not: 'terminated' } }, select: { id: true } });
-    const alive = new Set(live.map((row) => row.id));
-    for (const [key, grant] of grants) if (grant.issuedAt < cutoff && !alive.has(grant.sessionId)) grants.delete(key);
-  }
   const webUrl = new URL(github.webUrl);
 
-  function findGrant(secret: string): (CredentialGrant & { digest: Buffer; issuedAt: number }) | undefined {
-    if (!/^[A-Za-z0-9_-]{43}$/.test(secret)) return undefined;
-    const digest = hash(secret);
-    const grant = grants.get(digest.toString('hex'));
-    // The map lookup is by digest; the constant-time compare is belt and braces.
-    return grant && timingSafeEqual(grant.digest, digest) ? grant : undefined;
-  }
-
   const broker = {
-    /** A new secret for one terminal session (replacing any earlier one of that session). */
-    issue(sessionId: string, workspaceId: string | null): string {
-      this.revokeSession(sessionId);
-      const secret = randomBytes(32).toString('base64url');
-      const digest = hash(secret);
-      grants.set(digest.toString('hex'), { sessionId, workspaceId, digest, issuedAt: clock.now().getTime() });
-      void pruneEnded().catch(() => {
-        // Best effort: an ended terminal's secret is refused whether or not it was pruned.
-      });
-      return secret;
+    /** The terminal a secret belongs to, and whether it still runs; null for an unknown secret (agent hooks use the same secret). */
+    lookup: (secret: string | undefined): Promise<TerminalSecretMatch | null> => findTerminalBySecret(db, secret),
+
+    /** A deleted workspace's terminals' secrets stop working at once (their rows go with it a moment later). */
+    async revokeWorkspace(workspaceId: string): Promise<void> {
+      await db.terminal.updateMany({ where: { workspaceId }, data: { secretDigest: null } });
     },
-    revokeSession(sessionId: string): void {
-      for (const [key, grant] of grants) if (grant.sessionId === sessionId) grants.delete(key);
-    },
-    revokeWorkspace(workspaceId: string): void {
-      for (const [key, grant] of grants) if (grant.workspaceId === workspaceId) grants.delete(key);
-    },
-    size: () => grants.size,
 
     /**
      * The `git credential` answer for one request, or a 403 AppError `credential_refused` whose message
@@ -122,7 +111,7 @@ export function createCredentialBroker({ db, github, clock, hasLiveSignIn }: Cre
       const asked = `${request.protocol}://${request.host}/${(request.path ?? '').replace(/^\/+/, '')}`;
       const record = (success: boolean, details: Record<string, unknown>) =>
         recordAuthEvent(db, clock, { action: 'git_credential', success, ip: client.ip ?? null, details: { repository: asked, ...details } });
-      const grant = secret ? findGrant(secret) : undefined;
+      const grant = await findTerminalBySecret(db, secret);
       const terminal = { terminal: grant?.sessionId ?? null, workspace: grant?.workspaceId ?? null };
       try {
         const token = await decide(grant, request);
@@ -135,15 +124,11 @@ export function createCredentialBroker({ db, github, clock, hasLiveSignIn }: Cre
     },
   };
 
-  async function decide(grant: ReturnType<typeof findGrant>, request: CredentialRequest): Promise<string> {
+  async function decide(grant: TerminalSecretMatch | null, request: CredentialRequest): Promise<string> {
     if (!grant) {
       throw new CredentialRefusal('unknown_secret', 'Unknown or missing terminal credential secret: git credentials are only given to Shellport terminals.');
     }
-    const session = await db.session.findUnique({ where: { id: grant.sessionId }, select: { status: true, workspaceId: true } });
-    if (!session || session.status === 'terminated' || session.workspaceId !== grant.workspaceId) {
-      broker.revokeSession(grant.sessionId);
-      throw new CredentialRefusal('terminal_ended', 'The terminal this secret belonged to has ended.');
-    }
+    if (!grant.running) throw new CredentialRefusal('terminal_ended', 'The terminal this secret belonged to has ended.');
     if (!(await hasLiveSignIn())) {
       throw new CredentialRefusal(
         'signed_out',

@@ -7,7 +7,7 @@ import type { GitStatusReader } from './git-status.js';
 import type { OperationLocks } from './operation-locks.js';
 import type { RemoteAccess } from './remote-access.js';
 import { isValidBranchName } from './schemas.js';
-import type { WorkspaceRecords } from './workspace-records.js';
+import { targetId, type WorkspaceRecords, type WorkspaceTarget } from './workspace-records.js';
 
 export interface GitOperationsDeps {
   git: GitRunner;
@@ -20,22 +20,32 @@ export interface GitOperationsDeps {
   gitStallTimeoutMs: number;
 }
 
-/** Fetch, pull and switch on a cloned workspace, one at a time per workspace; each answers the new status. */
-export function createGitOperations({ git, clock, locks, records, remote, statusReader, gitStallTimeoutMs }: GitOperationsDeps) {
-  // A fetch or pull holds a request: git printing nothing for this long is killed, even when its
-  // HTTP low-speed limit did not catch the stall (git.networkTimeoutMs covers the transfer itself).
-  const requestStallMs = Math.min(gitStallTimeoutMs, 2 * git.networkTimeoutMs);
+/**
+ * A git command that holds a request (fetch, pull, push): git printing nothing for this long is
+ * killed, even when its HTTP low-speed limit did not catch the stall (git.networkTimeoutMs covers the
+ * transfer itself).
+ */
+export function requestStallTimeoutMs(git: GitRunner, gitStallTimeoutMs: number): number {
+  return Math.min(gitStallTimeoutMs, 2 * git.networkTimeoutMs);
+}
 
-  async function withReadyWorkspace<T>(id: string, operation: string, fn: (workspace: Workspace, dir: string) => Promise<T>): Promise<T> {
-    const release = locks.acquire(id, operation);
+/** Runs `fn` on a cloned, ready workspace under its operation lock (one operation at a time per workspace). */
+export function readyWorkspaceRunner(locks: OperationLocks, records: WorkspaceRecords) {
+  return async function withReadyWorkspace<T>(target: WorkspaceTarget, operation: string, fn: (workspace: Workspace, dir: string) => Promise<T>): Promise<T> {
+    const release = locks.acquire(targetId(target), operation);
     try {
-      const workspace = await records.requireWorkspace(id);
-      const dir = await records.requireReadyDir(workspace);
+      const { workspace, dir } = await records.requireReadyTarget(target);
       return await fn(workspace, dir);
     } finally {
       release();
     }
-  }
+  };
+}
+
+/** Fetch, pull and switch on a cloned workspace, one at a time per workspace; each answers the new status. */
+export function createGitOperations({ git, clock, locks, records, remote, statusReader, gitStallTimeoutMs }: GitOperationsDeps) {
+  const requestStallMs = requestStallTimeoutMs(git, gitStallTimeoutMs);
+  const withReadyWorkspace = readyWorkspaceRunner(locks, records);
 
   /** Runs a git command that talks to the remote (with its token), records the sync, and answers the new status. */
   function syncWithRemote(id: string, operation: 'fetch' | 'pull', verb: string, args: string[]): Promise<GitStatusView> {

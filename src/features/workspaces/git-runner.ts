@@ -204,6 +204,8 @@ export function createGitRunner({ baseEnv, githubWebUrl, stallTimeoutMs, network
     status,
     environment,
     networkTimeoutMs,
+    /** Git runs as the shells' own account (TERMINAL_USER), not the server's: read workspace files through it, not with the server's rights. */
+    runsAsOtherUser: 'uid' in identity,
     /** Stops every git command running now or started later (server shutdown). */
     close(): void {
       closed.abort();

@@ -1,7 +1,7 @@
 import type { StatusResult } from 'simple-git';
 import type { BranchesView, GitStatusView } from '../../shared/workspaces.js';
 import { describeGitFailure, type GitRunner } from './git-runner.js';
-import type { WorkspaceRecords } from './workspace-records.js';
+import type { WorkspaceRecords, WorkspaceTarget } from './workspace-records.js';
 
 /** Conflicted entries in `git status --porcelain` (both sides' letters): https://git-scm.com/docs/git-status#_short_format */
 const UNMERGED = new Set(['DD', 'AU', 'UD', 'UA', 'DU', 'AA', 'UU']);
@@ -22,15 +22,14 @@ export function createGitStatusReader({ git, records }: { git: GitRunner; record
     return { ...countFiles(result), branch: result.detached ? null : result.current, detached: result.detached, commit: commit || null, upstream: result.tracking, ahead: result.ahead, behind: result.behind };
   }
 
-  async function status(id: string): Promise<GitStatusView> {
+  /** The workspace's status, or (a target with a worktree) an agent run's worktree's. */
+  async function status(target: WorkspaceTarget): Promise<GitStatusView> {
     // Read-only (no optional locks), so it runs even while another operation holds the workspace.
-    const workspace = await records.requireWorkspace(id);
-    return readStatus(await records.requireReadyDir(workspace));
+    return readStatus((await records.requireReadyTarget(target)).dir);
   }
 
-  async function branches(id: string): Promise<BranchesView> {
-    const workspace = await records.requireWorkspace(id);
-    const dir = await records.requireReadyDir(workspace);
+  async function branches(target: WorkspaceTarget): Promise<BranchesView> {
+    const { dir } = await records.requireReadyTarget(target);
     // Not simple-git's branchLocal()/branch(): their summaries have no upstream per branch, and `git
     // branch -r` lists origin/HEAD as a symbolic line; for-each-ref gives full ref names, NUL-separated.
     const out = await git

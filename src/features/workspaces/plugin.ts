@@ -19,7 +19,7 @@ export interface Workspaces {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Workspaces: service, clone events, terminal git credentials (see src/features/workspaces). */
+    /** Workspaces: service, clone events, terminal git credentials and secrets (see src/features/workspaces). */
     workspaces: Workspaces;
   }
 }
@@ -70,12 +70,12 @@ export const workspacesPlugin = fp(
     });
     const terminalContext = createTerminalContextProvider({
       service,
-      broker: credentials,
       webUrl: config.github.webUrl,
       serverAddress: () => app.server.address(),
       homeDir: config.terminals.baseEnv.HOME ?? config.storage.dataDir,
       // Another account cannot enter DATA_DIR: its shells start in / when its home does not exist.
       fallbackDir: separateUser(user) ? '/' : config.storage.dataDir,
+      basePath: config.terminals.baseEnv.PATH ?? '/usr/bin:/bin',
     });
     await service.recover();
     app.decorate('workspaces', { service, events, credentials, terminalContext });

@@ -1,9 +1,10 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AppError } from '../../http/errors.js';
+import { bearerSecret, isLocalCaller } from '../../http/local-caller.js';
 import { PUBLIC_ROUTE } from '../../http/route-config.js';
 import type { CloneEvent } from '../../shared/workspaces.js';
-import { isLoopbackAddress } from './credentials.js';
 import {
   createWorkspaceBody,
   credentialRequestBody,
@@ -22,7 +23,8 @@ const HEARTBEAT_MS = 15_000;
  * terminal credential endpoint, which does its own checks (secret, loopback peer, GitHub host).
  * Needs `app.workspaces` (plugin.ts).
  */
-export async function workspaceRoutes(app: FastifyInstance) {
+export async function workspaceRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { service, events, credentials } = app.workspaces;
   /** Open event streams, with the sign-in session each was opened under. */
   const streams = new Map<PassThrough, { reply: FastifyReply; authSessionId: string | null }>();
@@ -42,7 +44,14 @@ export async function workspaceRoutes(app: FastifyInstance) {
   });
   app.addHook('onClose', async () => stopWatching());
 
-  /** Server-sent events of clone progress: all workspaces, or one (which ends once its clone has). */
+  /**
+   * Server-sent events of clone progress: all workspaces, or one (which ends once its clone has).
+   * Hand-written on purpose (issue 17): @fastify/sse 0.6 and fastify-sse-v2 4.2 both write the head
+   * on the raw response, past Fastify's onSend hooks (our x-request-id, the `connection: close` of a
+   * closing server), and fastify-sse-v2 hijacks the reply and sends a `retry:` line first; neither
+   * heartbeat can re-check the sign-in (fastify-sse-v2 has none), so the timers that end a stream with
+   * its sign-in would stay ours anyway. A PassThrough handed to reply.send keeps Fastify's reply path.
+   */
   async function streamCloneEvents(request: FastifyRequest, reply: FastifyReply, workspaceId: string | null) {
     let initial: CloneEvent | null = null;
     if (workspaceId) {
@@ -112,93 +121,69 @@ export async function workspaceRoutes(app: FastifyInstance) {
 
   app.get('/api/workspaces', async () => ({ workspaces: await service.list() }));
 
-  app.post('/api/workspaces', async (request, reply) => {
-    const body = createWorkspaceBody.parse(request.body ?? {});
-    return reply.code(202).send({ workspace: await service.create(body) });
+  app.post('/api/workspaces', { schema: { body: createWorkspaceBody } }, async (request, reply) => {
+    return reply.code(202).send({ workspace: await service.create(request.body) });
   });
 
   app.get('/api/workspaces/events', async (request, reply) => streamCloneEvents(request, reply, null));
 
-  app.get('/api/workspaces/:id', async (request) => {
-    const { id } = workspaceIdParams.parse(request.params);
-    return { workspace: await service.get(id) };
-  });
+  const byId = { schema: { params: workspaceIdParams } };
 
-  app.get('/api/workspaces/:id/events', async (request, reply) => {
-    const { id } = workspaceIdParams.parse(request.params);
-    return streamCloneEvents(request, reply, id);
-  });
+  app.get('/api/workspaces/:id', byId, async (request) => ({ workspace: await service.get(request.params.id) }));
 
-  app.delete('/api/workspaces/:id', async (request, reply) => {
-    const { id } = workspaceIdParams.parse(request.params);
-    const { confirm } = deleteWorkspaceQuery.parse(request.query);
-    await service.remove(id, confirm);
+  app.get('/api/workspaces/:id/events', byId, async (request, reply) => streamCloneEvents(request, reply, request.params.id));
+
+  app.delete('/api/workspaces/:id', { schema: { params: workspaceIdParams, querystring: deleteWorkspaceQuery } }, async (request, reply) => {
+    await service.remove(request.params.id, request.query.confirm);
     return reply.code(204).send();
   });
 
-  app.post('/api/workspaces/:id/cancel', async (request) => {
-    const { id } = workspaceIdParams.parse(request.params);
-    return { workspace: await service.cancelClone(id) };
+  app.post('/api/workspaces/:id/cancel', byId, async (request) => ({ workspace: await service.cancelClone(request.params.id) }));
+
+  app.post('/api/workspaces/:id/clone', byId, async (request, reply) => {
+    return reply.code(202).send({ workspace: await service.retryClone(request.params.id) });
   });
 
-  app.post('/api/workspaces/:id/clone', async (request, reply) => {
-    const { id } = workspaceIdParams.parse(request.params);
-    return reply.code(202).send({ workspace: await service.retryClone(id) });
+  app.post('/api/workspaces/:id/fetch', byId, async (request) => ({ status: await service.fetch(request.params.id) }));
+
+  app.post('/api/workspaces/:id/pull', byId, async (request) => ({ status: await service.pull(request.params.id) }));
+
+  app.get('/api/workspaces/:id/status', byId, async (request) => ({ status: await service.status(request.params.id) }));
+
+  app.get('/api/workspaces/:id/branches', byId, async (request) => service.branches(request.params.id));
+
+  app.post('/api/workspaces/:id/switch', { schema: { params: workspaceIdParams, body: switchBranchBody } }, async (request) => {
+    return { status: await service.switchBranch(request.params.id, request.body.branch) };
   });
 
-  app.post('/api/workspaces/:id/fetch', async (request) => {
-    const { id } = workspaceIdParams.parse(request.params);
-    return { status: await service.fetch(id) };
+  app.get('/api/workspaces/:id/env', byId, async (request) => ({ variables: await service.listEnv(request.params.id) }));
+
+  app.put('/api/workspaces/:id/env/:name', { schema: { params: envVarParams, body: envVarBody } }, async (request) => {
+    const { id, name } = request.params;
+    return { variable: await service.setEnv(id, name, request.body) };
   });
 
-  app.post('/api/workspaces/:id/pull', async (request) => {
-    const { id } = workspaceIdParams.parse(request.params);
-    return { status: await service.pull(id) };
-  });
-
-  app.get('/api/workspaces/:id/status', async (request) => {
-    const { id } = workspaceIdParams.parse(request.params);
-    return { status: await service.status(id) };
-  });
-
-  app.get('/api/workspaces/:id/branches', async (request) => {
-    const { id } = workspaceIdParams.parse(request.params);
-    return service.branches(id);
-  });
-
-  app.post('/api/workspaces/:id/switch', async (request) => {
-    const { id } = workspaceIdParams.parse(request.params);
-    const { branch } = switchBranchBody.parse(request.body ?? {});
-    return { status: await service.switchBranch(id, branch) };
-  });
-
-  app.get('/api/workspaces/:id/env', async (request) => {
-    const { id } = workspaceIdParams.parse(request.params);
-    return { variables: await service.listEnv(id) };
-  });
-
-  app.put('/api/workspaces/:id/env/:name', async (request) => {
-    const { id, name } = envVarParams.parse(request.params);
-    return { variable: await service.setEnv(id, name, envVarBody.parse(request.body ?? {})) };
-  });
-
-  app.delete('/api/workspaces/:id/env/:name', async (request, reply) => {
-    const { id, name } = envVarParams.parse(request.params);
-    await service.deleteEnv(id, name);
+  app.delete('/api/workspaces/:id/env/:name', { schema: { params: envVarParams } }, async (request, reply) => {
+    await service.deleteEnv(request.params.id, request.params.name);
     return reply.code(204).send();
   });
 
-  // Called by scripts/git-credential-shellport from inside a terminal, never by a browser.
-  app.post(CREDENTIAL_ROUTE, { config: PUBLIC_ROUTE }, async (request, reply) => {
-    const socket = request.raw.socket;
-    const sameHost = isLoopbackAddress(socket.remoteAddress) || (socket.remoteAddress !== undefined && socket.remoteAddress === socket.localAddress);
-    // A reverse proxy on this host would make every visitor look local: proxied requests are refused.
-    const proxied = request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined || request.headers['x-real-ip'] !== undefined;
-    if (!sameHost || proxied) throw new AppError(403, 'credential_refused', 'Git credentials are only given to terminals on this server.');
-    const authorization = request.headers.authorization ?? '';
-    const secret = /^Bearer ([A-Za-z0-9_-]+)$/.exec(authorization)?.[1];
-    const body = credentialRequestBody.parse(request.body ?? {});
-    const answer = await credentials.answer(secret, body, { ip: socket.remoteAddress ?? null });
-    return reply.header('cache-control', 'no-store').type('text/plain; charset=utf-8').send(answer);
-  });
+  // Called by scripts/git-credential-shellport from inside a terminal, never by a browser. Where the
+  // request comes from is checked before its body is validated (preValidation), so a stranger learns
+  // only that it is refused.
+  app.post(
+    CREDENTIAL_ROUTE,
+    {
+      config: PUBLIC_ROUTE,
+      schema: { body: credentialRequestBody },
+      preValidation: async (request) => {
+        // Loopback only, never through a proxy (src/http/local-caller.ts).
+        if (!isLocalCaller(request)) throw new AppError(403, 'credential_refused', 'Git credentials are only given to terminals on this server.');
+      },
+    },
+    async (request, reply) => {
+      const answer = await credentials.answer(bearerSecret(request), request.body, { ip: request.raw.socket.remoteAddress ?? null });
+      return reply.header('cache-control', 'no-store').type('text/plain; charset=utf-8').send(answer);
+    },
+  );
 }

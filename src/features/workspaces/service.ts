@@ -16,6 +16,8 @@ import type { GitRunner } from './git-runner.js';
 import { createGitStatusReader } from './git-status.js';
 import { createOperationLocks } from './operation-locks.js';
 import { createRemoteAccess } from './remote-access.js';
+import { createWorkspaceReview } from './review.js';
+import { createWorkspaceShipping } from './ship.js';
 import { recoverWorkspaces } from './start-up-recovery.js';
 import { createWorkspaceCloning } from './workspace-cloning.js';
 import { createWorkspaceDeletion } from './workspace-deletion.js';
@@ -34,7 +36,7 @@ export interface WorkspaceServiceDeps {
   clock: Clock;
   log: FastifyBaseLogger;
   /** Called when a workspace is deleted, after the deleted hooks, so its terminal credentials stop working. */
-  revokeCredentials?: (workspaceId: string) => void;
+  revokeCredentials?: (workspaceId: string) => Promise<void> | void;
   /**
    * Creating, moving and deleting directories under WORKSPACES_DIR: as the shells' account when it
    * is not the server's (TERMINAL_USER, src/infra/terminal-user.ts); default the server's own fs calls.
@@ -78,6 +80,9 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
   });
   const statusReader = createGitStatusReader({ git, records });
   const operations = createGitOperations({ git, clock, locks, records, remote, statusReader, gitStallTimeoutMs: config.workspaces.gitStallTimeoutMs });
+  // Review and ship (issue 21 §2): the same locks, records and remote access as fetch and pull.
+  const review = createWorkspaceReview({ git, locks, records, statusReader });
+  const shipping = createWorkspaceShipping({ git, clock, locks, records, remote, statusReader, github, gitStallTimeoutMs: config.workspaces.gitStallTimeoutMs });
   const deletion = createWorkspaceDeletion({ db, log, files, root, locks, records, cancelClone: cloning.cancelIfCloning, revokeCredentials: deps.revokeCredentials });
   const env = createEnvVariables({ db, vault, log, records });
 
@@ -108,6 +113,10 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
       await cloning.cancelAll();
     },
     freeBytes: disk.freeBytes,
+    /** The diff, proposals and discard of a workspace's changes (review.ts). */
+    review,
+    /** Commit, push and pull requests (ship.ts). */
+    shipping,
   };
 }
 

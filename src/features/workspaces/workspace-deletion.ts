@@ -24,7 +24,7 @@ export interface WorkspaceDeletionDeps {
   /** Cancels the workspace's clone if one is queued or running. */
   cancelClone: (workspaceId: string) => Promise<unknown>;
   /** Called after the deleted hooks, so the workspace's terminal credentials stop working. */
-  revokeCredentials?: (workspaceId: string) => void;
+  revokeCredentials?: (workspaceId: string) => Promise<void> | void;
 }
 
 /** Deleting a workspace: its terminals (through the hooks), its credentials, its directory and its row. */
@@ -45,7 +45,7 @@ export function createWorkspaceDeletion({ db, log, files, root, locks, records, 
     const release = locks.acquire(id, 'delete');
     try {
       for (const hook of deletedHooks) await hook(id);
-      revokeCredentials?.(id);
+      await revokeCredentials?.(id);
       // Only `<root>/<owner>/<name>` itself, with its parent confined to the root; a symbolic link
       // in its place is removed, not followed.
       if (path.dirname(path.dirname(path.resolve(workspace.localPath))) !== path.resolve(root)) throw outsideWorkspaces();

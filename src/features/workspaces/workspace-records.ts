@@ -7,6 +7,14 @@ import type { CloneEvent, CloneState, WorkspaceStatus, WorkspaceView } from '../
 import type { CloneEvents } from './clone-events.js';
 import { ensureConfined } from './paths.js';
 
+/**
+ * What review and ship act on: a workspace (its id), or one of its other working trees — an agent
+ * run's git worktree (src/features/runs/worktrees.ts) — whose path the caller has checked belongs to it.
+ */
+export type WorkspaceTarget = string | { id: string; worktree: string };
+
+export const targetId = (target: WorkspaceTarget): string => (typeof target === 'string' ? target : target.id);
+
 export interface WorkspaceRecordsDeps {
   db: Database;
   events: CloneEvents;
@@ -46,8 +54,8 @@ export function createWorkspaceRecords({ db, events, clock, root, archiveAfterMs
   async function views(workspaces: Workspace[]): Promise<WorkspaceView[]> {
     const ids = workspaces.map((w) => w.id);
     const [running, latest] = await Promise.all([
-      db.session.groupBy({ by: ['workspaceId'], where: { workspaceId: { in: ids }, status: { not: 'terminated' } }, _count: { _all: true } }),
-      db.session.groupBy({ by: ['workspaceId'], where: { workspaceId: { in: ids } }, _max: { lastActivityAt: true, endedAt: true } }),
+      db.terminal.groupBy({ by: ['workspaceId'], where: { workspaceId: { in: ids }, status: { not: 'terminated' } }, _count: { _all: true } }),
+      db.terminal.groupBy({ by: ['workspaceId'], where: { workspaceId: { in: ids } }, _max: { lastActivityAt: true, endedAt: true } }),
     ]);
     const runningBy = new Map(running.map((row) => [row.workspaceId, row._count._all]));
     // A terminal that ran until it ended was activity up to its end.
@@ -90,6 +98,17 @@ export function createWorkspaceRecords({ db, events, clock, root, archiveAfterMs
   return {
     requireWorkspace,
     requireReadyDir,
+    /** The workspace and the directory `target` names: the workspace's, or a worktree of it under WORKSPACES_DIR. */
+    async requireReadyTarget(target: WorkspaceTarget): Promise<{ workspace: Workspace; dir: string }> {
+      const workspace = await requireWorkspace(targetId(target));
+      const workspaceDir = await requireReadyDir(workspace);
+      if (typeof target === 'string') return { workspace, dir: workspaceDir };
+      const dir = await ensureConfined(root, target.worktree);
+      if (!(await stat(dir).catch(() => null))?.isDirectory()) {
+        throw new AppError(409, 'worktree_gone', `The run's worktree ${target.worktree} is gone (its branch was merged or deleted).`);
+      }
+      return { workspace, dir };
+    },
     touch,
     viewOf,
     list: async () => views(await db.workspace.findMany({ orderBy: { createdAt: 'asc' } })),

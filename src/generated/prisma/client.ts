@@ -57,10 +57,10 @@ export type Workspace = Prisma.WorkspaceModel
  */
 export type WorkspaceEnvVar = Prisma.WorkspaceEnvVarModel
 /**
- * Model Session
- * One terminal.
+ * Model Terminal
+ * One terminal. Its table keeps the name it had when terminals were called sessions.
  */
-export type Session = Prisma.SessionModel
+export type Terminal = Prisma.TerminalModel
 /**
  * Model AuthSession
  * A signed-in browser. Only the SHA-256 of the cookie value is stored.
@@ -81,3 +81,48 @@ export type SystemMetric = Prisma.SystemMetricModel
  * One run of a scheduled maintenance job.
  */
 export type JobRun = Prisma.JobRunModel
+/**
+ * Model PushDevice
+ * A browser subscribed to Web Push (issue 20). The endpoint URL is a capability: it is never
+ * shown through the API or logged whole (only its host).
+ */
+export type PushDevice = Prisma.PushDeviceModel
+/**
+ * Model PushKey
+ * The server's VAPID key pair (RFC 8292), created at first start. Exactly one row.
+ */
+export type PushKey = Prisma.PushKeyModel
+/**
+ * Model TerminalShare
+ * A read-only share link of one terminal (issue 23 §2, docs/sharing.md). Only the SHA-256 of the
+ * link's random token is stored; revoking deletes the row.
+ */
+export type TerminalShare = Prisma.TerminalShareModel
+/**
+ * Model AgentRun
+ * One headless run of a coding agent in a workspace (issue 21 §1, docs/runs.md). Its transcript is
+ * in agent_run_events.
+ */
+export type AgentRun = Prisma.AgentRunModel
+/**
+ * Model AgentRunEvent
+ * One entry of a run's transcript, replayable by seq.
+ */
+export type AgentRunEvent = Prisma.AgentRunEventModel
+/**
+ * Model McpServer
+ * An MCP server the owner may give an agent run (issue 21 §1, docs/runs.md "MCP servers").
+ */
+export type McpServer = Prisma.McpServerModel
+/**
+ * Model McpServerValue
+ * An environment variable (stdio) or an HTTP header (http, sse) of an MCP server.
+ */
+export type McpServerValue = Prisma.McpServerValueModel
+/**
+ * Model ModelPrice
+ * The owner's edits of the model price table (issue 21 §1, "Usage and cost"): one row per model id
+ * (or id prefix) whose price differs from the shipped one (src/features/runs/pricing.ts). Deleting a
+ * row goes back to the shipped price. US dollars per million tokens.
+ */
+export type ModelPrice = Prisma.ModelPriceModel

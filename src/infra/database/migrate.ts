@@ -3,6 +3,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 
+/*
+ * Hand-written on purpose (issue 17): `prisma migrate deploy` needs Prisma's schema engine, a binary
+ * downloaded from Prisma's servers that not every build machine can reach, and the general runners
+ * (umzug, kysely's Migrator) keep their own bookkeeping table, so `prisma migrate status` would no
+ * longer agree with what ran. This applies Prisma's layout and writes Prisma's table exactly.
+ */
+
 /** prisma/migrations, next to package.json, both from src/ (tsx, tests) and from dist/. */
 export const MIGRATIONS_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../prisma/migrations');
 

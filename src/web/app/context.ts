@@ -10,13 +10,17 @@ export interface ScreenContext {
   settings: UserSettings;
   navigate(path: string, options?: { replace?: boolean }): void;
   /** Saves settings on the server and applies them (theme, open terminals). */
-  updateSettings(patch: Partial<Pick<UserSettings, 'theme' | 'fontSize' | 'scrollbackLines' | 'confirmLeave'>> & { defaultShell?: string | null }): Promise<UserSettings>;
+  updateSettings(
+    patch: Partial<Pick<UserSettings, 'theme' | 'fontSize' | 'scrollbackLines' | 'confirmLeave' | 'approvalTimeoutSeconds' | 'approvalTimeoutAction'>> & { defaultShell?: string | null },
+  ): Promise<UserSettings>;
   /** Listens for settings changes (theme, font size, leave prompt) until the screen is disposed. */
   onSettingsChange(listener: (settings: UserSettings) => void): void;
   /** Runs when the screen goes away. */
   onDispose(cleanup: () => void): void;
   /** Announces and refreshes the signed-in identity (after GitHub reconnect etc.). */
   refreshMe(): Promise<Me | null>;
+  /** Tells the navigation's Approvals badge how many requests wait (a screen that just listed them). */
+  setPendingApprovals(count: number): void;
 }
 
 export interface Screen {

@@ -7,7 +7,15 @@ import { h, uid } from './dom.js';
  * A modal confirmation built on <dialog> (focus trapped, Esc cancels). Resolves true when confirmed.
  * `requireText`: the owner must type this (e.g. a workspace's name) before the button enables.
  */
-export function confirmDialog(options: { title: string; message: string; confirmLabel: string; danger?: boolean; requireText?: string }): Promise<boolean> {
+export function confirmDialog(options: {
+  title: string;
+  message: string;
+  confirmLabel: string;
+  danger?: boolean;
+  requireText?: string;
+  /** Listed under the message, one item a line (what a discard loses); the list scrolls when long. */
+  items?: string[];
+}): Promise<boolean> {
   const confirm = h('button', { type: 'submit', class: options.danger ? 'danger' : 'primary', value: 'confirm' }, options.confirmLabel);
   let typed: HTMLInputElement | null = null;
   if (options.requireText) {
@@ -27,6 +35,7 @@ export function confirmDialog(options: { title: string; message: string; confirm
   const cancel = h('button', { type: 'button', value: 'cancel', onclick: () => dialog.close() }, 'Cancel');
   form.append(
     h('p', {}, options.message),
+    ...(options.items && options.items.length > 0 ? [h('ul', { class: 'dialog-items' }, options.items.map((item) => h('li', {}, item)))] : []),
     ...(options.requireText ? [h('p', {}, 'Type ', h('strong', {}, options.requireText), ' to confirm:')] : []),
     ...(typed ? [typed] : []),
     h('div', { class: 'actions' }, cancel, confirm),
@@ -100,6 +109,17 @@ export async function showSheet(parent: HTMLElement, title: string, content: Nod
   const close = h('button', { class: 'term-button term-button-primary' }, 'Close');
   form.append(h('div', { class: 'term-sheet-body' }, content), h('div', { class: 'term-dialog-actions' }, close));
   await present(parent, dialog, close);
+}
+
+/**
+ * A dialog in the screens' look that shows live content (the Add a device code) until Close or Escape:
+ * `closed` resolves then, and `close()` closes it from outside (the screen went away).
+ */
+export function showPanel(title: string, content: Node[]): { closed: Promise<void>; close(): void } {
+  const { dialog, form } = createDialog(title, 'panel-dialog');
+  const close = h('button', { class: 'primary' }, 'Close');
+  form.append(...content, h('div', { class: 'actions' }, close));
+  return { closed: present(document.body, dialog, close).then(() => undefined), close: () => dialog.close() };
 }
 
 /** A <dialog> labelled by its heading, holding a `method="dialog"` form that starts with that heading. */

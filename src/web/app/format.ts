@@ -1,3 +1,5 @@
+import cronstrue from 'cronstrue';
+
 const units: [Intl.RelativeTimeFormatUnit, number][] = [
   ['year', 31_536_000_000],
   ['month', 2_592_000_000],
@@ -28,20 +30,11 @@ export function dateTime(iso: string | null | undefined): string {
   return iso ? new Date(iso).toLocaleString() : '—';
 }
 
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-
-/** A cron schedule in words where it is one of the usual shapes ("daily at 02:00"); otherwise as it is. */
+/** A cron schedule in words ("At 02:00, only on Sunday", by cronstrue); as it is if cronstrue cannot read it. */
 export function describeSchedule(cron: string): string {
-  const fields = cron.trim().split(/\s+/);
-  if (fields.length !== 5) return cron;
-  const [minute, hour, dayOfMonth, month, dayOfWeek] = fields as [string, string, string, string, string];
-  const everyDay = dayOfMonth === '*' && month === '*';
-  if (everyDay && dayOfWeek === '*' && hour === '*' && minute === '*') return 'every minute';
-  const every = /^\*\/(\d+)$/.exec(minute);
-  if (everyDay && dayOfWeek === '*' && hour === '*' && every) return `every ${every[1]} minutes`;
-  if (!everyDay || !/^\d+$/.test(minute) || !/^\d+$/.test(hour)) return cron;
-  const at = `${hour.padStart(2, '0')}:${minute.padStart(2, '0')}`;
-  if (dayOfWeek === '*') return `daily at ${at}`;
-  const weekday = /^[0-7]$/.test(dayOfWeek) ? WEEKDAYS[Number(dayOfWeek) % 7] : undefined;
-  return weekday ? `${weekday}s at ${at}` : cron;
+  try {
+    return cronstrue.toString(cron, { use24HourTimeFormat: true, throwExceptionOnParseError: true });
+  } catch {
+    return cron;
+  }
 }

@@ -1,16 +1,24 @@
 // The app shell: who is signed in, the settings, the header and navigation, and which screen shows.
 import { addWorkspaceScreen } from '../screens/add-workspace.js';
+import { approvalsScreen } from '../screens/approvals.js';
+import { dashboardScreen } from '../screens/dashboard.js';
 import { notFoundScreen } from '../screens/not-found.js';
 import { operationsScreen } from '../screens/operations.js';
 import { settingsScreen } from '../screens/settings.js';
 import { signInRequestsScreen } from '../screens/sign-in-requests.js';
 import { signInScreen } from '../screens/sign-in.js';
 import { terminalsScreen } from '../screens/terminals.js';
+import { reviewScreen } from '../screens/review.js';
+import { runsScreen } from '../screens/runs.js';
 import { workspacesScreen } from '../screens/workspaces.js';
 import { api, ApiError, describeError, setUnauthorizedHandler } from './api.js';
+import { createApprovalsBadge } from './approvals-badge.js';
 import type { Screen, ScreenContext } from './context.js';
 import { h, svg } from './dom.js';
 import { APP_ROUTES, type AppRoute } from '../../shared/app-paths.js';
+import { DEFAULT_APPROVAL_TIMEOUT_SECONDS } from '../../shared/attention.js';
+import { followServiceWorker, registerServiceWorker } from './pwa.js';
+import { forgetReturnPath, rememberReturnPath, sessionStore, takeReturnPath } from './return-path.js';
 import { interceptLinks, matchRoute, type Route } from './router.js';
 import { applyTheme, storedTheme } from './theme.js';
 import { toast } from './toast.js';
@@ -22,17 +30,25 @@ const SCREENS: Record<AppRoute, Screen | 'home'> = {
   signIn: signInScreen,
   workspaces: workspacesScreen,
   addWorkspace: addWorkspaceScreen,
+  workspaceReview: reviewScreen,
+  workspaceRuns: runsScreen,
   terminals: terminalsScreen,
   workspaceTerminals: terminalsScreen,
   settings: settingsScreen,
   signInRequests: signInRequestsScreen,
   operations: operationsScreen,
+  dashboard: dashboardScreen,
+  approvals: approvalsScreen,
+  // Never shown by the shell: main.ts mounts the share viewer for /share/ before the shell starts.
+  share: notFoundScreen,
 };
 const routes: Route<Screen | 'home'>[] = (Object.keys(APP_ROUTES) as AppRoute[]).map((name) => ({ pattern: APP_ROUTES[name], value: SCREENS[name] }));
 
 const NAV: { path: string; label: string }[] = [
+  { path: '/dashboard', label: 'Dashboard' },
   { path: '/workspaces', label: 'Workspaces' },
   { path: '/terminals', label: 'Terminals' },
+  { path: '/approvals', label: 'Approvals' },
   { path: '/settings', label: 'Settings' },
   { path: '/operations', label: 'Operations' },
 ];
@@ -41,15 +57,28 @@ const isAppPath = (path: string) => path === '/' || matchRoute(routes, path) !==
 
 export function startApp(root: HTMLElement): void {
   let me: Me | null = null;
-  let settings: UserSettings = { theme: storedTheme(), fontSize: 14, scrollbackLines: 10_000, defaultShell: null, confirmLeave: true };
+  let settings: UserSettings = {
+    theme: storedTheme(),
+    fontSize: 14,
+    scrollbackLines: 10_000,
+    defaultShell: null,
+    confirmLeave: true,
+    approvalTimeoutSeconds: DEFAULT_APPROVAL_TIMEOUT_SECONDS,
+    approvalTimeoutAction: 'deny',
+  };
   let disposers: (() => void)[] = [];
   let settingsListeners: ((settings: UserSettings) => void)[] = [];
   let renderId = 0;
   let isFirstRender = true;
 
   applyTheme(settings.theme);
+  registerServiceWorker();
+  // A sign-in page opened on purpose (typed, a link, a bookmark) starts afresh: no page from an earlier
+  // visit waits behind it. Reloading it, or arriving from a page that needed sign-in, keeps the page asked for.
+  if (location.pathname === '/sign-in' && navigationType() === 'navigate') forgetReturnPath(sessionStore());
 
-  const navLinks = NAV.map((item) => h('a', { href: item.path }, item.label));
+  const approvalsBadge = createApprovalsBadge();
+  const navLinks = NAV.map((item) => h('a', { href: item.path }, item.label, item.path === '/approvals' ? approvalsBadge.element : null));
   const userLabel = h('span', { class: 'user' });
   const signOut = h('button', { type: 'button', class: 'link-button' }, 'Sign out');
   signOut.addEventListener('click', () => {
@@ -112,6 +141,11 @@ export function startApp(root: HTMLElement): void {
     else history.pushState(null, '', path);
     void render();
   };
+  /** To the sign-in screen, keeping the page asked for (return-path.ts): signing in comes back to it. */
+  const toSignIn = () => {
+    rememberReturnPath(sessionStore(), location.pathname + location.search, Date.now());
+    navigate('/sign-in', { replace: true });
+  };
 
   const loadSession = async (): Promise<boolean> => {
     // Asking /api/me while signed out would answer 401, which Chromium logs as a console error.
@@ -127,6 +161,7 @@ export function startApp(root: HTMLElement): void {
     settings = response.settings;
     applyTheme(settings.theme);
     userLabel.textContent = me.owner?.login ? `@${me.owner.login}` : 'Signed in';
+    approvalsBadge.start();
     return true;
   };
 
@@ -146,18 +181,14 @@ export function startApp(root: HTMLElement): void {
     const match = matchRoute(routes, url.pathname);
     let screen: Screen = notFoundScreen;
     let params: Record<string, string> = {};
-    if (match?.value === 'home') {
-      navigate('/workspaces', { replace: true });
-      return;
-    }
-    if (match) {
+    if (match && match.value !== 'home') {
       screen = match.value;
       params = match.params;
     }
     if (!screen.bare && me === null) {
       try {
         if (!(await loadSession())) {
-          if (id === renderId) navigate('/sign-in', { replace: true });
+          if (id === renderId) toSignIn();
           return;
         }
       } catch (error) {
@@ -166,6 +197,12 @@ export function startApp(root: HTMLElement): void {
         return;
       }
       if (id !== renderId) return;
+    }
+    if (match?.value === 'home') {
+      // The home is the workspace list (where terminals start); the installed app opens on the dashboard
+      // (its manifest's start_url). After a sign-in, the page that asked for it comes first.
+      navigate(takeReturnPath(sessionStore(), Date.now()) ?? '/workspaces', { replace: true });
+      return;
     }
 
     document.title = `${screen.title} · Shellport`;
@@ -193,6 +230,7 @@ export function startApp(root: HTMLElement): void {
         me = await api<Me>('/api/me');
         return me;
       },
+      setPendingApprovals: (count) => approvalsBadge.set(count),
     };
     if (!isFirstRender) main.focus({ preventScroll: true });
     isFirstRender = false;
@@ -207,9 +245,17 @@ export function startApp(root: HTMLElement): void {
 
   setUnauthorizedHandler(() => {
     me = null;
-    if (location.pathname !== '/sign-in') navigate('/sign-in', { replace: true });
+    approvalsBadge.stop();
+    if (location.pathname !== '/sign-in') toSignIn();
   });
   interceptLinks(document.body, (path) => navigate(path), isAppPath);
+  followServiceWorker((path) => navigate(path));
   window.addEventListener('popstate', () => void render());
   void render();
+}
+
+/** How this document was loaded: 'navigate' (a link, typed, a redirect), 'reload' or 'back_forward'. */
+function navigationType(): string {
+  const entry = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+  return entry?.type ?? 'navigate';
 }

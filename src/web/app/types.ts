@@ -8,6 +8,20 @@ export type { ReadinessReport } from '../../shared/health.js';
 export type { BackupInfo, BackupList, JobList, JobView as JobInfo, MetricSeriesView as MetricSeries } from '../../shared/maintenance.js';
 export type { SettingsResponse, UserSettings } from '../../shared/settings.js';
 export type { CloneEvent } from '../../shared/workspaces.js';
+export type { TerminalActivity, TerminalInfo } from '../../shared/terminals.js';
+export type {
+  Approval,
+  ApprovalAnswer,
+  ApprovalsResponse,
+  DashboardResponse,
+  DashboardTerminal,
+  PushDevice,
+  PushDeviceUpdate,
+  PushPreferences,
+  PushResponse,
+  PushSubscribeRequest,
+  PushTestResponse,
+} from '../../shared/attention.js';
 export type Workspace = WorkspaceView;
 export type GitStatus = GitStatusView;
 export type Branches = BranchesView;

@@ -7,6 +7,8 @@ import { dateTime, describeSchedule, timeAgo } from '../app/format.js';
 import { toast } from '../app/toast.js';
 import type { AuthLogEntry, BackupList, JobList, MetricSeries, ReadinessReport } from '../app/types.js';
 import { layoutMetricChart } from './metric-chart.js';
+import { terminalHostCard } from './operations-terminal-host.js';
+import { loadUsage } from './usage-cards.js';
 
 // "12.5 %", "5 %": one decimal where there is one.
 const percent = (v: number) => `${Number(v.toFixed(1))} %`;
@@ -26,6 +28,7 @@ const CHECK_LABELS: Record<string, string> = {
   diskSpace: 'Disk space',
   backup: 'Backups',
   scrollback: 'Terminal output',
+  terminalHost: 'Terminal host',
 };
 
 const checkLabel = (name: string) => CHECK_LABELS[name] ?? name.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/^./, (first) => first.toUpperCase());
@@ -82,8 +85,12 @@ export const operationsScreen: Screen = {
     const jobs = h('div', { class: 'table-wrap' });
     const backups = h('div');
     const log = h('div', { class: 'table-wrap' });
+    const host = h('div', { class: 'terminal-host' });
+    const usage = h('div', { class: 'usage' });
     main.append(
       section('health-title', 'Health', health),
+      section('terminal-host-title', 'Terminal host', host),
+      section('usage-title', 'Agent runs: usage and cost', usage),
       section('metrics-title', 'Metrics (last 24 hours)', metrics),
       section('jobs-title', 'Maintenance jobs', jobs),
       section('backups-title', 'Backups', backups),
@@ -104,6 +111,8 @@ export const operationsScreen: Screen = {
         ),
       );
     };
+
+    const hostCard = terminalHostCard(host, loadHealth);
 
     const loadMetrics = async () => {
       const charts = await Promise.all(
@@ -197,6 +206,8 @@ export const operationsScreen: Screen = {
       [
         [health, loadHealth],
         [metrics, loadMetrics],
+        [host, hostCard.load],
+        [usage, () => loadUsage(usage)],
         [jobs, loadJobs],
         [backups, loadBackups],
         [log, loadLog],

@@ -1,8 +1,9 @@
-// Settings: theme, terminal font size, default shell and the leave prompt; sign-in sessions and requests; the GitHub connection.
+// Settings: theme, terminal font size, default shell and the leave prompt; notifications, approvals and
+// agent hooks (issue 20); sign-in sessions and requests; the GitHub connection.
 import { api, describeError } from '../app/api.js';
 import type { Screen } from '../app/context.js';
 import { field, h, setFieldError } from '../app/dom.js';
-import { summariseAgent, timeAgo } from '../app/format.js';
+import { timeAgo } from '../app/format.js';
 import { checkFontSize, checkScrollbackLines } from '../app/input-checks.js';
 import { THEME_LABELS, THEMES } from '../app/theme.js';
 import { toast } from '../app/toast.js';
@@ -10,8 +11,14 @@ import type { AuthSessionInfo, Me, SettingsResponse } from '../app/types.js';
 import { GITHUB_STATE_TEXT } from '../../shared/github.js';
 import { MAX_FONT_SIZE, MAX_SCROLLBACK_LINES, MIN_FONT_SIZE, MIN_SCROLLBACK_LINES } from '../../shared/settings.js';
 import { deviceStorage, forgetDeviceFontSize } from '../terminals/font-size.js';
+import { agentHooksSection, approvalSettingsSection } from './agent-settings.js';
 import { connectAction } from './github-status.js';
+import { notificationsSection } from './notifications-settings.js';
 import { signInRequestsSection } from './sign-in-requests.js';
+import { addDeviceSection } from './add-device.js';
+import { shareLinksSection } from './share-settings.js';
+import { mcpServersSection } from './mcp-settings.js';
+import { budgetSection, pricesSection } from './usage-cards.js';
 
 export const settingsScreen: Screen = {
   title: 'Settings',
@@ -116,6 +123,11 @@ export const settingsScreen: Screen = {
       ),
     );
 
+    main.append(notificationsSection(context), approvalSettingsSection(context), agentHooksSection(context));
+    main.append(shareLinksSection());
+    main.append(mcpServersSection());
+    main.append(budgetSection(), pricesSection());
+
     // GitHub connection: asked afresh (the server checks it with GitHub), not as it was when the app loaded.
     const me: Me | null = await context.refreshMe().catch(() => context.me);
     const github = me?.github;
@@ -152,7 +164,7 @@ export const settingsScreen: Screen = {
           return h(
             'tr',
             {},
-            h('td', { 'data-label': 'Browser' }, session.userAgent ? summariseAgent(session.userAgent) : 'Unknown browser', session.current ? h('span', { class: 'badge' }, 'this browser') : null),
+            h('td', { 'data-label': 'Browser' }, session.deviceName, session.current ? h('span', { class: 'badge' }, 'this browser') : null),
             h('td', { 'data-label': 'Address' }, session.ip ?? '—'),
             h('td', { 'data-label': 'Last seen' }, timeAgo(session.lastSeenAt)),
             h('td', { class: 'row-actions' }, revoke),
@@ -179,6 +191,8 @@ export const settingsScreen: Screen = {
       ),
     );
     // Device-code sign-ins waiting for this browser's approval (where the device flow is on).
+    // Signing a phone in from here (issue 22 §3); the list above shows its session once the dialog closes.
+    main.append(addDeviceSection(context, loadSessions));
     if (context.me?.github.deviceFlow) main.append(signInRequestsSection(context, 'h2'));
     await loadSessions();
   },

@@ -6,6 +6,7 @@ import { onDeviceThemeChange, resolveTheme } from '../app/theme.js';
 import type { Workspace } from '../app/types.js';
 import { deviceFontSize, deviceStorage, fontSizeForDevice, rememberDeviceFontSize } from '../terminals/font-size.js';
 import { mountTerminals } from '../terminals/index.js';
+import { PreviewPanel } from '../preview/preview-panel.js';
 
 export const terminalsScreen: Screen = {
   title: 'Terminals',
@@ -13,18 +14,21 @@ export const terminalsScreen: Screen = {
   render(main, context) {
     const workspaceId = context.params.workspaceId ?? null;
     const container = h('section', { id: 'terminals-view', class: 'terminals-view', 'aria-label': 'Terminals' });
-    main.append(container);
+    // Ports and previews (issue 23 §1) open beside the terminals, or over them on a phone.
+    const preview = new PreviewPanel({ workspaceId });
+    main.append(h('div', { class: 'preview-layout' }, container, preview.element));
     // The font size is this device's own once A−, A+ or a pinch chose one; until then the owner's setting.
     const storage = deviceStorage();
     const handle = mountTerminals(container, {
       workspaceId,
-      sessionId: context.query.get('session') ?? undefined,
+      terminalId: context.query.get('session') ?? undefined,
       fontSize: fontSizeForDevice(storage, context.settings.fontSize),
       theme: resolveTheme(context.settings.theme),
       confirmLeave: context.settings.confirmLeave,
       scrollbackLines: context.settings.scrollbackLines,
       workspaceNames: lookUpWorkspaceNames,
       onFontSizeChange: (fontSize) => void rememberDeviceFontSize(storage, fontSize),
+      toolbarItems: [preview.toggleButton],
     });
     context.onSettingsChange((settings) => {
       handle.setTheme(resolveTheme(settings.theme));
@@ -38,6 +42,7 @@ export const terminalsScreen: Screen = {
       disposed = true;
       stopFollowingDevice();
       handle.dispose();
+      preview.dispose();
     });
     // Looked up while the terminals connect, so that opening them waits for nothing.
     if (workspaceId) {
@@ -45,6 +50,7 @@ export const terminalsScreen: Screen = {
         if (disposed || workspace === null) return;
         if (workspace !== 'missing') return handle.setPlace(workspace.name);
         handle.dispose();
+        preview.dispose();
         main.replaceChildren(missingWorkspace());
         document.title = 'No such workspace · Shellport';
       });

@@ -340,7 +340,8 @@ function buildStatus(card: CardState): HTMLElement {
     fact('Branch', status.detached ? `detached at ${status.commit?.slice(0, 7) ?? '?'}` : (status.branch ?? '—'));
     const upstream = describeUpstream(status);
     fact('Upstream', upstream.text, upstream.title);
-    fact('Changed files', String(status.changedFiles));
+    // The review screen (review.ts): the diff, then commit, push and pull request.
+    fact('Changed files', h('a', { href: reviewPath(workspace), title: `Review the changes of ${workspace.name}` }, String(status.changedFiles)));
   } else if (!card.statusError) {
     fact('Branch', 'Loading…');
   }
@@ -348,8 +349,18 @@ function buildStatus(card: CardState): HTMLElement {
   const terminals = String(workspace.activeTerminals);
   const terminalsHref = `/terminals/${encodeURIComponent(workspace.id)}`;
   fact('Terminals', workspace.activeTerminals > 0 ? h('a', { href: terminalsHref, title: `Show the terminals of ${workspace.name}` }, terminals) : terminals);
-  return h('div', { class: 'workspace-status' }, facts, card.statusError ? h('p', { class: 'error-text' }, card.statusError) : null);
+  const review = h(
+    'p',
+    { class: 'workspace-review' },
+    h('a', { href: reviewPath(workspace), 'aria-label': `Review changes of ${workspace.name}` }, 'Review changes'),
+    ' · ',
+    h('a', { href: `/workspaces/${encodeURIComponent(workspace.id)}/runs`, 'aria-label': `Agent runs in ${workspace.name}` }, 'Agent runs'),
+  );
+  return h('div', { class: 'workspace-status' }, facts, review, card.statusError ? h('p', { class: 'error-text' }, card.statusError) : null);
 }
+
+/** A workspace's review screen: its changes, then commit, push and pull request. */
+const reviewPath = (workspace: Workspace) => `/workspaces/${encodeURIComponent(workspace.id)}/review`;
 
 /** The branch against its upstream in a few words ("2 ahead of origin/main"); the title says it in full. */
 function describeUpstream({ branch, upstream, ahead, behind }: GitStatus): { text: string; title?: string } {

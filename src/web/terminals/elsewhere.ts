@@ -12,7 +12,7 @@ export class ElsewhereMenu {
   readonly element: HTMLDetailsElement;
   private readonly summary: HTMLElement;
   private readonly list: HTMLElement;
-  /** Running workspace terminals: session id → workspace id. */
+  /** Running workspace terminals: terminal id → workspace id. */
   private readonly running = new Map<string, string>();
   private names: ReadonlyMap<string, string> = new Map();
   /** Workspaces whose names were asked for already: one that stays unknown is not asked for again and again. */
@@ -36,27 +36,27 @@ export class ElsewhereMenu {
     document.addEventListener('pointerdown', this.onOutsidePointer, true);
   }
 
-  /** Replaces what is known with a full list of sessions (any status, any place). */
-  reset(sessions: TerminalInfo[]): void {
+  /** Replaces what is known with a full list of terminals (any status, any place). */
+  reset(terminals: TerminalInfo[]): void {
     this.running.clear();
-    for (const session of sessions) this.note(session);
+    for (const terminal of terminals) this.note(terminal);
     this.render();
   }
 
-  /** One session changed (started, ended, renamed). */
-  update(session: TerminalInfo): void {
-    const before = this.running.get(session.id);
-    this.note(session);
-    if (this.running.get(session.id) !== before) this.render();
+  /** One terminal changed (started, ended, renamed). */
+  update(terminal: TerminalInfo): void {
+    const before = this.running.get(terminal.id);
+    this.note(terminal);
+    if (this.running.get(terminal.id) !== before) this.render();
   }
 
   dispose(): void {
     document.removeEventListener('pointerdown', this.onOutsidePointer, true);
   }
 
-  private note(session: TerminalInfo): void {
-    if (session.workspaceId && session.status === 'active') this.running.set(session.id, session.workspaceId);
-    else this.running.delete(session.id);
+  private note(terminal: TerminalInfo): void {
+    if (terminal.workspaceId && terminal.status === 'active') this.running.set(terminal.id, terminal.workspaceId);
+    else this.running.delete(terminal.id);
   }
 
   private render(): void {

@@ -10,8 +10,8 @@ export type { TerminalTheme } from './theme.js';
 
 export interface MountTerminalsOptions {
   workspaceId: string | null;
-  /** Open (or focus) this session. */
-  sessionId?: string;
+  /** Open (or focus) this terminal. */
+  terminalId?: string;
   fontSize: number;
   theme: TerminalTheme;
   /** Whether leaving the page while a shell runs asks first (the owner's setting; default true). */
@@ -22,6 +22,8 @@ export interface MountTerminalsOptions {
   onFontSizeChange?: (fontSize: number) => void;
   /** Names of workspaces: the home screen (workspaceId null) lists those with terminals running. */
   workspaceNames?: WorkspaceNames;
+  /** Buttons of the host's own for the toolbar (the Ports button). */
+  toolbarItems?: HTMLElement[];
   /** Another transport with the same events (defaults to the plain WebSocket at /ws/terminals). */
   transport?: TerminalTransport;
 }

@@ -1,6 +1,8 @@
 // The on-screen key bar for phones and tablets: keys a soft keyboard lacks, with Ctrl and Alt as
 // sticky (one-shot) modifiers that also apply to the next key typed on the soft keyboard.
 import { h } from '../app/dom.js';
+import { toast } from '../app/toast.js';
+import { Dictation, speechRecognitionOf, type RecognitionResults, type SpeechGlobal } from './dictation.js';
 
 export interface KeyBarOptions {
   /** Sends bytes to the focused terminal. */
@@ -12,7 +14,25 @@ export interface KeyBarOptions {
   paste(): void;
   /** Puts the focus back in the terminal (keeps a soft keyboard open). */
   refocus(): void;
+  /** Picks images for the prompt: uploaded, their paths typed at the cursor (upload.ts). */
+  attachImage(): void;
 }
+
+/** The part of the Web Speech API's SpeechRecognition the microphone key uses. */
+interface Recogniser {
+  lang: string;
+  continuous: boolean;
+  interimResults: boolean;
+  onresult: ((event: { results: RecognitionResults }) => void) | null;
+  onerror: ((event: { error: string }) => void) | null;
+  onend: (() => void) | null;
+  start(): void;
+  stop(): void;
+  abort(): void;
+}
+
+/** Recogniser errors that need no word: the person stopped, or said nothing. */
+const QUIET_ERRORS = new Set(['aborted', 'no-speech']);
 
 export interface KeyBar {
   readonly element: HTMLElement;
@@ -112,13 +132,69 @@ export function createKeyBar(options: KeyBarOptions): KeyBar {
     release();
     options.paste();
   });
+  key('Image', 'Attach an image (its path is typed at the cursor)', () => {
+    release();
+    options.attachImage();
+  });
+  const stopDictation = addMicrophoneKey(key, (text) => options.send(text));
   for (const char of ['|', '~', '/', '-']) key(char, char === '|' ? 'Pipe' : char === '~' ? 'Tilde' : char === '/' ? 'Slash' : 'Dash', () => options.send(transform(char)));
   key('A−', 'Smaller text', () => options.changeFontSize(-1), 'term-key-font');
   key('A+', 'Larger text', () => options.changeFontSize(1), 'term-key-font');
   render();
   const stopOverflowHints = showOverflowHints(element);
 
-  return { element, transform, dispose: stopOverflowHints };
+  return {
+    element,
+    transform,
+    dispose: () => {
+      stopDictation();
+      stopOverflowHints();
+    },
+  };
+}
+
+/**
+ * The microphone key (issue 22 §2): dictation into the current line, without Enter, through the
+ * browser's speech recogniser; no key where the browser has none. A tap starts listening, another
+ * stops; what is heard is typed once it is final (dictation.ts). Returns what stops it.
+ */
+function addMicrophoneKey(key: (text: string, label: string, onPress: () => void, extraClass?: string) => HTMLButtonElement, type: (text: string) => void): () => void {
+  const Recognition = speechRecognitionOf<Recogniser>(window as unknown as SpeechGlobal);
+  if (!Recognition) return () => undefined;
+  let listening: Recogniser | null = null;
+  const button = key('🎤', 'Dictate (speech to text, no Enter)', () => {
+    if (listening) {
+      listening.stop();
+      return;
+    }
+    const recogniser = new Recognition();
+    const dictation = new Dictation();
+    recogniser.lang = navigator.language;
+    recogniser.continuous = false;
+    recogniser.interimResults = false;
+    recogniser.onresult = (event) => {
+      const text = dictation.take(event.results);
+      if (text) type(text);
+    };
+    recogniser.onerror = (event) => {
+      if (QUIET_ERRORS.has(event.error)) return;
+      toast(event.error === 'not-allowed' ? 'Dictation needs the microphone: allow it for this site in the browser.' : `Dictation stopped: ${event.error}.`, 'error');
+    };
+    recogniser.onend = () => {
+      if (listening === recogniser) listening = null;
+      button.setAttribute('aria-pressed', 'false');
+    };
+    listening = recogniser;
+    button.setAttribute('aria-pressed', 'true');
+    try {
+      recogniser.start();
+    } catch {
+      listening = null;
+      button.setAttribute('aria-pressed', 'false');
+    }
+  }, 'term-key-mic');
+  button.setAttribute('aria-pressed', 'false');
+  return () => listening?.abort();
 }
 
 /**

@@ -6,7 +6,7 @@ export type PaneSlot = 0 | 1;
 
 export interface TerminalLayout {
   tabs: string[];
-  /** Session shown in each pane; pane 1 is used only when split. */
+  /** Terminal shown in each pane; pane 1 is used only when split. */
   panes: [string | null, string | null];
   split: SplitDirection;
   focused: PaneSlot;

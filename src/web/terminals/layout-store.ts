@@ -1,5 +1,5 @@
 // Per-browser memory of the terminals screen: a client id in localStorage and, per workspace, the
-// open tabs and panes, restored on reload as far as the server still has the sessions.
+// open tabs and panes, restored on reload as far as the server still has the terminals.
 
 import type { SplitDirection, TerminalLayout } from './layout-model.js';
 

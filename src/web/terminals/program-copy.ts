@@ -2,6 +2,10 @@
 // neovim, tmux (set-clipboard) and many CLIs do; see "Operating System Commands" in
 // https://invisible-island.net/xterm/ctlseqs/ctlseqs.html. Writes only: a read request (Pd `?`) is
 // never answered, so a program (or a file being cat'ed) cannot read the owner's clipboard.
+// Hand-written rather than @xterm/addon-clipboard (0.2.0, checked for issue 17): that addon answers
+// every read request by typing a reply into the program (`term.input`), even with a provider that
+// reads nothing, which is exactly the kind of answer a replayed query must never get (query-gate.ts);
+// it also empties the clipboard on a payload that is not valid base64, and has no size limit.
 import type { Terminal } from '@xterm/xterm';
 import { formatBytes } from '../../shared/units.js';
 import { h } from '../app/dom.js';

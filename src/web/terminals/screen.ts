@@ -1,13 +1,18 @@
-// The terminals screen: tabs (one per session), up to two panes side by side or stacked, the
+// The terminals screen: tabs (one per terminal), up to two panes side by side or stacked, the
 // toolbar, the connection indicator, the phone key bar and layout persistence.
 import { DEFAULT_SCROLLBACK_LINES } from '../../shared/settings.js';
-import type { TerminalInfo } from '../../shared/terminals.js';
+import type { TerminalActivity, TerminalInfo } from '../../shared/terminals.js';
+import { ACTIVITY_GLYPH, ACTIVITY_TEXT, badgedFaviconUrl, countNeedingYou, describeActivity, titleWithCount } from './activity.js';
 import { h } from '../app/dom.js';
 import { menuButton } from '../app/menu.js';
+import { openShareDialog } from './share-dialog.js';
 import { askDialog, showSheet } from '../app/dialog.js';
-import { chooseFilesToUpload, enableFileUploads } from './upload.js';
+import { chooseFilesToUpload, chooseImagesForPrompt, enableFileUploads } from './upload.js';
 import { ElsewhereMenu, type WorkspaceNames } from './elsewhere.js';
-import { clampFontSize } from './font-size.js';
+import { endedByReboot, rebootNoticeText } from './ended-terminal.js';
+import { clampFontSize, deviceStorage } from './font-size.js';
+import { LocalEchoControl } from './local-echo-control.js';
+import { describeLocalEchoMode, describeRoundTrip } from './local-echo-setting.js';
 import { icon, type IconName } from './icons.js';
 import { createKeyBar } from './keybar.js';
 import {
@@ -26,15 +31,16 @@ import {
 import { emptyLayout, loadLayout, saveLayout, type SplitDirection, type TerminalLayout } from './layout-store.js';
 import { keysFor, matchShortcut, shortcutSheet, type ScreenAction } from './shortcuts.js';
 import { TerminalView, type Activity } from './terminal-view.js';
+import { TwoFingerGesture } from './two-finger-gesture.js';
 import type { TerminalTheme } from './theme.js';
 import type { ConnectionState, TerminalTransport } from './transport.js';
 
-/** Sessions opened automatically when this browser remembers nothing for the workspace. */
+/** Terminals opened automatically when this browser remembers nothing for the workspace. */
 const MAX_AUTO_OPEN = 8;
 
 export interface TerminalsScreenOptions {
   workspaceId: string | null;
-  sessionId?: string;
+  terminalId?: string;
   fontSize: number;
   theme: TerminalTheme;
   confirmLeave?: boolean;
@@ -44,6 +50,8 @@ export interface TerminalsScreenOptions {
   onFontSizeChange?: (fontSize: number) => void;
   /** Names for the workspaces that the home screen lists as also running terminals. */
   workspaceNames?: WorkspaceNames;
+  /** Buttons of the host's own for the toolbar, before More actions (the Ports button, src/web/preview). */
+  toolbarItems?: HTMLElement[];
 }
 
 /** A connection down this long is announced above the terminals, not only in the toolbar. */
@@ -85,6 +93,11 @@ export class TerminalsScreen {
   private readonly panes: HTMLElement;
   private readonly status: HTMLElement;
   private readonly notice: HTMLElement;
+  /** "N terminals ended when the machine restarted", with Start all again (issue 19). */
+  private readonly rebootNotice: HTMLElement;
+  private readonly rebootText: HTMLElement;
+  /** This place's terminals ended by a reboot and not started again yet. */
+  private rebootEnded: TerminalInfo[] = [];
   private readonly outageBanner: HTMLElement;
   private readonly outageMessage: HTMLElement;
   private readonly outageDetail: HTMLElement;
@@ -102,12 +115,19 @@ export class TerminalsScreen {
   private readonly renameItem: HTMLButtonElement;
   private readonly reconnectButton: HTMLButtonElement;
   private readonly keyBar;
+  /** Predictive local echo: this device's mode and the measured round trip (issue 22 §1). */
+  private readonly localEcho: LocalEchoControl;
+  private readonly localEchoItem: HTMLButtonElement;
   private readonly placeLink: HTMLAnchorElement;
   private place = '';
   private readonly cleanups: Array<() => void> = [];
   private readonly originalTitle = document.title;
   /** A terminal rang the bell while the page was hidden: the title says so until it is visible again. */
   private bellInTitle = false;
+  /** Each terminal's activity as the server last said (issue 20): from the list, `terminal:updated` and `terminal:activity`. */
+  private readonly activities = new Map<string, TerminalActivity | null>();
+  /** The page's own favicon, put back when the badge goes. */
+  private originalFavicon: string | null = null;
 
   constructor(container: HTMLElement, transport: TerminalTransport, options: TerminalsScreenOptions) {
     this.transport = transport;
@@ -153,7 +173,23 @@ export class TerminalsScreen {
     // Where the toolbar has no room for them (phones), Find and Upload are here instead.
     const narrowItems = [this.menuItem('Find in terminal', find), this.menuItem('Upload files…', upload)];
     for (const item of narrowItems) item.classList.add('term-menu-narrow');
-    const more = menuButton('More actions', [...narrowItems, this.renameItem, shortcutsItem]);
+    const shareItem = this.menuItem('Share read-only…', () => {
+      const view = this.focusedView();
+      if (view) void openShareDialog(this.root, { id: view.terminal.id, label: this.labelOf(view) }).then(() => view.focus());
+    });
+    this.localEcho = new LocalEchoControl({
+      ping: async () => (await transport.request('terminal:ping', {})).ok,
+      storage: deviceStorage(),
+      now: () => performance.now(),
+      setInterval: (callback, ms) => setInterval(callback, ms),
+      clearInterval: (handle) => clearInterval(handle as ReturnType<typeof setInterval>),
+    });
+    this.localEchoItem = this.menuItem('', () => {
+      this.localEcho.cycleMode();
+      this.focusedView()?.focus();
+    });
+    this.localEchoItem.title = 'Show typed characters before the server echoes them (on this device). Auto: when the round trip is over 30 ms';
+    const more = menuButton('More actions', [...narrowItems, this.renameItem, shareItem, shortcutsItem, this.localEchoItem]);
     more.element.classList.add('term-more');
     more.button.className = 'term-button term-icon-button';
     more.button.setAttribute('aria-label', 'More actions');
@@ -168,6 +204,7 @@ export class TerminalsScreen {
       group('Split', 'term-split-group', this.splitRowButton, this.splitColumnButton, this.unsplitButton),
       group('Find and upload', 'term-tools-group', findButton, uploadButton),
       group('Text size', 'term-font-group', smaller, larger),
+      options.toolbarItems,
       more.element,
       this.status,
       this.reconnectButton,
@@ -184,6 +221,14 @@ export class TerminalsScreen {
     this.outageBanner = h('div', { class: 'term-outage', hidden: true }, this.outageMessage, this.outageDetail, this.retryButton);
 
     this.notice = h('p', { class: 'term-notice', role: 'alert', hidden: true });
+    this.rebootText = h('span', { class: 'term-reboot-text' });
+    const startAll = h('button', { type: 'button', class: 'term-button term-button-primary', onclick: () => void this.startAllAgain() }, 'Start all again');
+    startAll.title = 'Start each again in the directory it was in; agent conversations that were recorded are resumed';
+    const dismiss = this.action('Dismiss', 'Dismiss this notice', () => {
+      this.rebootEnded = [];
+      this.renderRebootNotice();
+    });
+    this.rebootNotice = h('div', { class: 'term-reboot', role: 'status', hidden: true }, this.rebootText, h('span', { class: 'term-reboot-buttons' }, startAll, dismiss));
 
     this.empty = h(
       'div',
@@ -204,9 +249,13 @@ export class TerminalsScreen {
       changeFontSize: (delta) => this.changeFontSize(delta),
       refocus: () => this.focusedView()?.focus(),
       paste: () => void this.pasteClipboard(),
+      attachImage: () => {
+        const view = this.focusedView();
+        if (view) chooseImagesForPrompt(view);
+      },
     });
 
-    this.root.append(toolbar, this.outageBanner, this.notice, this.panes, this.keyBar.element);
+    this.root.append(toolbar, this.outageBanner, this.notice, this.rebootNotice, this.panes, this.keyBar.element);
     container.replaceChildren(this.root);
     // The screen's keys work from the tab list and the toolbar too; terminals match their own (TerminalView).
     this.root.addEventListener('keydown', (event) => {
@@ -218,12 +267,24 @@ export class TerminalsScreen {
     this.cleanups.push(
       transport.onState((state) => this.onConnectionState(state)),
       transport.onReady(() => void this.onReady()),
-      transport.on('terminal:updated', ({ session }) => {
-        this.elsewhere?.update(session);
-        this.views.get(session.id)?.setSession(session);
+      transport.on('terminal:updated', ({ session: terminal }) => {
+        this.elsewhere?.update(terminal);
+        this.noteActivity(terminal);
+        this.views.get(terminal.id)?.setTerminal(terminal);
+      }),
+      transport.on('terminal:activity', ({ sessionId, activity }) => {
+        if (!this.views.has(sessionId)) return;
+        this.activities.set(sessionId, activity);
+        this.markSeen();
+        this.renderTabs();
       }),
     );
+    this.cleanups.push(
+      this.localEcho.onChange(() => this.applyLocalEcho()),
+      () => this.localEcho.dispose(),
+    );
     this.onConnectionState(transport.state);
+    this.applyLocalEcho();
     this.warnBeforeUnload();
     this.watchAttention();
     this.watchViewport();
@@ -260,11 +321,12 @@ export class TerminalsScreen {
     this.elsewhere?.dispose();
     this.keyBar.dispose();
     for (const view of this.views.values()) {
-      if (view.isAttached) void this.transport.request('terminal:detach', { sessionId: view.session.id });
+      if (view.isAttached) void this.transport.request('terminal:detach', { sessionId: view.terminal.id });
       view.dispose();
     }
     this.views.clear();
     document.title = this.originalTitle;
+    this.renderFavicon(0);
     this.root.remove();
   }
 
@@ -278,6 +340,32 @@ export class TerminalsScreen {
     for (const view of this.views.values()) void view.attach();
     // Terminal changes while the connection was down were not heard of.
     if (this.elsewhere) void this.refreshElsewhere();
+    void this.refreshActivities();
+  }
+
+  /** After a reconnect: the activities that changed meanwhile. */
+  private async refreshActivities(): Promise<void> {
+    const { workspaceId } = this.options;
+    const answer = await this.transport.request('terminal:list', workspaceId ? { workspaceId } : {});
+    if (!answer.ok || this.disposed) return;
+    for (const terminal of answer.sessions) if (this.views.has(terminal.id)) this.noteActivity(terminal);
+    this.renderTabs();
+  }
+
+  /** Takes a terminal's activity from a full description of it (absent: a server that does not say). */
+  private noteActivity(terminal: TerminalInfo): void {
+    if (terminal.activity !== undefined) this.activities.set(terminal.id, terminal.status === 'active' ? terminal.activity : null);
+  }
+
+  /**
+   * Terminals on screen while the owner can see the page are seen: the server stops counting them
+   * as needing the owner (it decides; this only reports what is on screen).
+   */
+  private markSeen(): void {
+    if (!isPageSeen()) return;
+    for (const id of this.layout.split === 'none' ? [this.layout.panes[0]] : this.layout.panes) {
+      if (id && this.activities.get(id)?.needsYou) this.transport.notify('terminal:seen', { sessionId: id });
+    }
   }
 
   private async refreshElsewhere(): Promise<void> {
@@ -288,15 +376,25 @@ export class TerminalsScreen {
   private onConnectionState(state: ConnectionState): void {
     this.status.dataset.state = state;
     this.status.textContent = STATE_TEXT[state];
+    this.localEcho.setConnected(state === 'connected');
     this.status.title =
       state === 'connected'
-        ? 'Connected to the server'
+        ? `Connected to the server\n${describeRoundTrip(this.localEcho.roundTrip, this.localEcho.isOn)}`
         : state === 'offline'
           ? 'Not connected. Check the network (or sign in again), then choose Reconnect.'
           : 'Not connected: terminals reconnect and resume by themselves';
     this.reconnectButton.hidden = state !== 'offline';
     if (state !== 'connected') for (const view of this.views.values()) view.connectionLost();
     this.showOutage(state);
+  }
+
+  /** The local echo's mode or the round trip changed: the terminals, the menu item and the indicator's tooltip follow. */
+  private applyLocalEcho(): void {
+    const { isOn, roundTrip, mode } = this.localEcho;
+    for (const view of this.views.values()) view.setLocalEcho(isOn, roundTrip);
+    this.localEchoItem.textContent = describeLocalEchoMode(mode, roundTrip);
+    this.status.dataset.roundTrip = roundTrip === null ? '' : String(Math.round(roundTrip));
+    if (this.transport.state === 'connected') this.status.title = `Connected to the server\n${describeRoundTrip(roundTrip, isOn)}`;
   }
 
   /** After a moment without a connection (a blip stays quiet), says so where the owner is looking. */
@@ -342,7 +440,7 @@ export class TerminalsScreen {
     this.outageTicker = null;
   }
 
-  /** Opens what this browser had open here, as far as the server still has those sessions. */
+  /** Opens what this browser had open here, as far as the server still has those terminals. */
   private async restore(): Promise<void> {
     const { workspaceId } = this.options;
     const answer = await this.transport.request('terminal:list', workspaceId ? { workspaceId } : {});
@@ -353,29 +451,31 @@ export class TerminalsScreen {
       return;
     }
     this.elsewhere?.reset(answer.sessions);
-    const sessions = answer.sessions.filter((session) => session.workspaceId === workspaceId);
-    const byId = new Map(sessions.map((session) => [session.id, session]));
-    const wanted = this.options.sessionId;
+    const terminals = answer.sessions.filter((terminal) => terminal.workspaceId === workspaceId);
+    this.rebootEnded = endedByReboot(terminals);
+    this.renderRebootNotice();
+    const byId = new Map(terminals.map((terminal) => [terminal.id, terminal]));
+    const wanted = this.options.terminalId;
     if (wanted && !byId.has(wanted)) this.showNotice('That terminal is not in this workspace any more; here are the others.');
     const layout = restoreLayout(
       loadLayout(workspaceId),
-      sessions.map((session) => ({ id: session.id, running: session.status === 'active' })),
+      terminals.map((terminal) => ({ id: terminal.id, running: terminal.status === 'active' })),
       { ...(wanted ? { wanted } : {}), autoOpen: MAX_AUTO_OPEN },
     );
     this.layout = layout;
     for (const id of layout.tabs) this.addView(byId.get(id)!);
     const anyRunning = layout.tabs.some((id) => byId.get(id)?.status === 'active');
     // Nothing left running here (a restart ended it all): a working shell in front, the ended ones still readable in their tabs.
-    if (layout.tabs.length === 0 || (!anyRunning && !this.options.sessionId)) await this.newTerminal(0);
+    if (layout.tabs.length === 0 || (!anyRunning && !this.options.terminalId)) await this.newTerminal(0);
     else {
       this.render();
       this.focusedView()?.focus();
     }
   }
 
-  private addView(session: TerminalInfo): TerminalView {
+  private addView(terminal: TerminalInfo): TerminalView {
     const view = new TerminalView({
-      session,
+      terminal,
       transport: this.transport,
       fontSize: this.fontSize,
       theme: this.theme,
@@ -384,7 +484,7 @@ export class TerminalsScreen {
       onChange: () => this.renderTabs(),
       onActivity: (active, kind) => this.onActivity(active, kind),
       onFocus: (focused) => {
-        const slot = this.layout.panes.indexOf(focused.session.id);
+        const slot = this.layout.panes.indexOf(focused.terminal.id);
         if (slot === 0 || slot === 1) {
           if (this.layout.focused !== slot) {
             this.layout = focusPaneOf(this.layout, slot);
@@ -394,11 +494,13 @@ export class TerminalsScreen {
           this.renderTabs();
         }
       },
-      onStartAgain: (ended) => void this.startAgain(ended),
+      onStartAgain: (ended, resume) => void this.startAgain(ended, resume),
       onCloseRequest: (ended) => void this.closeTab(ended),
       onShortcut: (action, event) => this.runShortcut(action, event),
     });
-    this.views.set(session.id, view);
+    this.views.set(terminal.id, view);
+    view.setLocalEcho(this.localEcho.isOn, this.localEcho.roundTrip);
+    this.noteActivity(terminal);
     // Listens on the view's element, which goes with the view: nothing to undo.
     enableFileUploads(view);
     this.panes.append(view.element);
@@ -503,9 +605,9 @@ export class TerminalsScreen {
       title: `Rename “${this.labelOf(view)}”`,
       input: {
         label: 'Name',
-        value: view.session.name ?? '',
+        value: view.terminal.name ?? '',
         // What the tab reads when the field is left empty.
-        placeholder: view.session.name ? view.automaticLabel : this.labelOf(view),
+        placeholder: view.terminal.name ? view.automaticLabel : this.labelOf(view),
         hint: 'Leave empty for the automatic name.',
       },
       buttons: [
@@ -515,8 +617,8 @@ export class TerminalsScreen {
     });
     if (value === 'save') {
       const name = text.trim();
-      const answer = await this.transport.request('terminal:rename', { sessionId: view.session.id, name: name ? name : null });
-      if (answer.ok) view.setSession(answer.session);
+      const answer = await this.transport.request('terminal:rename', { sessionId: view.terminal.id, name: name ? name : null });
+      if (answer.ok) view.setTerminal(answer.session);
       else this.showNotice(answer.error.message);
     }
     view.focus();
@@ -538,14 +640,14 @@ export class TerminalsScreen {
       ],
     });
     if (value === 'kill') {
-      const answer = await this.transport.request('terminal:kill', { sessionId: view.session.id });
+      const answer = await this.transport.request('terminal:kill', { sessionId: view.terminal.id });
       if (!answer.ok && answer.error.code !== 'not_found') {
         this.showNotice(answer.error.message);
         return;
       }
       this.removeTab(view);
     } else if (value === 'keep') {
-      void this.transport.request('terminal:detach', { sessionId: view.session.id });
+      void this.transport.request('terminal:detach', { sessionId: view.terminal.id });
       this.removeTab(view);
     } else {
       view.focus();
@@ -553,7 +655,7 @@ export class TerminalsScreen {
   }
 
   private removeTab(view: TerminalView): void {
-    const id = view.session.id;
+    const id = view.terminal.id;
     this.views.delete(id);
     view.dispose();
     this.layout = closeTabIn(this.layout, id);
@@ -561,16 +663,19 @@ export class TerminalsScreen {
     this.focusedView()?.focus();
   }
 
-  private async startAgain(ended: TerminalView): Promise<void> {
+  private async startAgain(ended: TerminalView, resume = false): Promise<void> {
     // A second Enter while the first start is on its way must not start a second shell.
     if (this.startingAgain.has(ended)) return;
     this.startingAgain.add(ended);
+    // In place of the ended terminal: the server starts it in the directory its shell was last in.
     const answer = await this.transport
       .request('terminal:create', {
-        workspaceId: ended.session.workspaceId,
+        workspaceId: ended.terminal.workspaceId,
         cols: ended.term.cols,
         rows: ended.term.rows,
-        ...(ended.session.name ? { name: ended.session.name } : {}),
+        ...(ended.terminal.name ? { name: ended.terminal.name } : {}),
+        restartOf: ended.terminal.id,
+        ...(resume ? { resume: true } : {}),
       })
       .finally(() => this.startingAgain.delete(ended));
     if (this.disposed) return;
@@ -578,7 +683,9 @@ export class TerminalsScreen {
       this.showNotice(answer.error.message);
       return;
     }
-    const oldId = ended.session.id;
+    if (answer.notice) this.showNotice(answer.notice);
+    this.forgetRebootEnded(ended.terminal.id);
+    const oldId = ended.terminal.id;
     if (this.views.get(oldId) !== ended) {
       // Closed while starting: the new terminal still gets a tab rather than running unseen.
       this.addView(answer.session);
@@ -592,6 +699,50 @@ export class TerminalsScreen {
     this.layout = replaceTab(this.layout, oldId, answer.session.id);
     this.render();
     view.focus();
+  }
+
+  /**
+   * Starts again every terminal here that a reboot ended: in its tab when it has one, else in a new
+   * tab; a recorded agent conversation is resumed. One that cannot start says why and stays offered.
+   */
+  private async startAllAgain(): Promise<void> {
+    const size = this.focusedView()?.term;
+    for (const terminal of [...this.rebootEnded]) {
+      if (this.disposed) return;
+      const resume = Boolean(terminal.agentSession);
+      const view = this.views.get(terminal.id);
+      if (view) {
+        await this.startAgain(view, resume);
+        continue;
+      }
+      const answer = await this.transport.request('terminal:create', {
+        ...(size ? { cols: size.cols, rows: size.rows } : {}),
+        restartOf: terminal.id,
+        ...(resume ? { resume: true } : {}),
+      });
+      if (this.disposed) return;
+      if (!answer.ok) {
+        this.showNotice(answer.error.message);
+        continue;
+      }
+      if (answer.notice) this.showNotice(answer.notice);
+      this.forgetRebootEnded(terminal.id);
+      this.addView(answer.session);
+      this.layout = addTab(this.layout, answer.session.id);
+      this.render();
+    }
+    this.save();
+    this.focusedView()?.focus();
+  }
+
+  private forgetRebootEnded(id: string): void {
+    this.rebootEnded = this.rebootEnded.filter((terminal) => terminal.id !== id);
+    this.renderRebootNotice();
+  }
+
+  private renderRebootNotice(): void {
+    this.rebootNotice.hidden = this.rebootEnded.length === 0;
+    this.rebootText.textContent = rebootNoticeText(this.rebootEnded.length);
   }
 
   /** Through xterm's paste, so that bracketed paste applies as for a typed Ctrl+V. */
@@ -634,6 +785,7 @@ export class TerminalsScreen {
     }
     this.orderPanes();
     this.markFocusedPane();
+    this.markSeen();
     this.empty.hidden = layout.tabs.length > 0;
     this.splitRowButton.hidden = layout.split === 'row';
     this.splitColumnButton.hidden = layout.split === 'column';
@@ -688,14 +840,16 @@ export class TerminalsScreen {
     // Re-rendering replaces the buttons: keep the keyboard focus where it was.
     const active = document.activeElement;
     const activeTab = active instanceof HTMLElement && this.tabList.contains(active) ? active.closest<HTMLElement>('.term-tab') : null;
-    const activeKey = activeTab ? `${activeTab.dataset.sessionId}:${active?.className}` : null;
+    const activeKey = activeTab ? `${activeTab.dataset.terminalId}:${active?.className}` : null;
     const labels = this.tabLabels();
     const tabs = this.layout.tabs.map((id) => {
       const view = this.views.get(id)!;
       const shownIn = this.layout.panes.indexOf(id);
       const label = labels.get(id) ?? view.label;
       const { unseen } = view;
-      const title = view.error ?? `${label} — ${view.session.cwd}\nDouble-click to rename`;
+      const activity = view.terminal.status === 'active' ? this.activities.get(id) : null;
+      const activityText = describeActivity(activity);
+      const title = [view.error ?? `${label} — ${view.terminal.cwd}\nDouble-click to rename`, activityText].filter(Boolean).join('\n');
       const tab = h(
         'button',
         {
@@ -710,7 +864,16 @@ export class TerminalsScreen {
           onclick: (event: MouseEvent) => (event.detail === 2 ? void this.rename(view) : this.selectTab(id)),
         },
         // In a span: a button centres its content, so a long name lost its start, and it draws no ellipsis.
-        h('span', { class: 'term-tab-text' }, view.session.status === 'terminated' ? `${label} (ended)` : label),
+        h('span', { class: 'term-tab-text' }, view.terminal.status === 'terminated' ? `${label} (ended)` : label),
+        activity && activity.state !== 'idle'
+          ? h(
+              'span',
+              // Its words are part of the tab's name ("bash Failed"); the tooltip has the whole sentence.
+              { class: 'term-tab-activity', 'data-activity': activity.state, 'data-needs-you': activity.needsYou ? 'true' : null, title: activityText },
+              h('span', { class: 'term-tab-activity-glyph', 'aria-hidden': 'true' }, ACTIVITY_GLYPH[activity.state]),
+              h('span', { class: 'term-tab-activity-text' }, ACTIVITY_TEXT[activity.state]),
+            )
+          : null,
         unseen ? h('span', { class: 'term-tab-mark', 'data-mark': unseen }, unseen === 'bell' ? icon('bell') : null) : null,
       );
       const close = h(
@@ -720,15 +883,21 @@ export class TerminalsScreen {
       );
       return h(
         'div',
-        { class: 'term-tab', 'data-session-id': id, 'data-status': view.session.status, 'data-pane': shownIn === -1 ? null : String(shownIn) },
+        {
+          class: 'term-tab',
+          'data-terminal-id': id,
+          'data-status': view.terminal.status,
+          'data-activity': activity?.state ?? null,
+          'data-pane': shownIn === -1 ? null : String(shownIn),
+        },
         tab,
         close,
       );
     });
     this.tabList.replaceChildren(...tabs);
     if (activeKey) {
-      const [sessionId, className] = activeKey.split(':');
-      this.tabList.querySelector<HTMLElement>(`.term-tab[data-session-id="${sessionId}"] .${className}`)?.focus();
+      const [terminalId, className] = activeKey.split(':');
+      this.tabList.querySelector<HTMLElement>(`.term-tab[data-terminal-id="${terminalId}"] .${className}`)?.focus();
     }
     this.renderTitle();
     const focused = this.focusedView();
@@ -739,7 +908,19 @@ export class TerminalsScreen {
     const focused = this.focusedView();
     if (!focused) return;
     const title = [this.labelOf(focused), this.place, 'Shellport'].filter(Boolean).join(' · ');
-    document.title = this.bellInTitle ? BELL_TITLE_PREFIX + title : title;
+    // Only this screen's tabs: of ended terminals nothing is wanted.
+    const count = countNeedingYou(this.layout.tabs.map((id) => (this.views.get(id)?.terminal.status === 'active' ? this.activities.get(id) : null)));
+    document.title = titleWithCount(this.bellInTitle ? BELL_TITLE_PREFIX + title : title, count);
+    this.renderFavicon(count);
+  }
+
+  /** While the page is hidden, the favicon carries the count of terminals needing the owner. */
+  private renderFavicon(count: number): void {
+    const link = document.querySelector<HTMLLinkElement>('link[rel="icon"]');
+    if (!link) return;
+    this.originalFavicon ??= link.getAttribute('href');
+    const href = count > 0 && document.visibilityState === 'hidden' ? badgedFaviconUrl(count) : this.originalFavicon;
+    if (href && link.getAttribute('href') !== href) link.setAttribute('href', href);
   }
 
   /**
@@ -751,7 +932,7 @@ export class TerminalsScreen {
       this.bellInTitle = true;
       this.renderTitle();
     }
-    const onScreen = this.layout.panes.includes(view.session.id);
+    const onScreen = this.layout.panes.includes(view.terminal.id);
     if (onScreen && (kind === 'output' || isPageSeen())) return;
     if (view.unseen === kind || view.unseen === 'bell') return;
     view.unseen = kind;
@@ -761,7 +942,11 @@ export class TerminalsScreen {
   /** Back on the page: the terminals on screen are seen, and the title loses its bell. */
   private watchAttention(): void {
     const onBack = () => {
-      if (document.visibilityState === 'hidden') return;
+      if (document.visibilityState === 'hidden') {
+        this.renderTitle(); // the favicon's badge
+        return;
+      }
+      this.markSeen();
       const shown = this.layout.panes.map((id) => (id ? this.views.get(id) : undefined));
       const seen = isPageSeen() ? shown.filter((view): view is TerminalView => Boolean(view?.unseen)) : [];
       for (const view of seen) view.unseen = null;
@@ -793,7 +978,7 @@ export class TerminalsScreen {
   }
 
   private labelOf(view: TerminalView): string {
-    return this.tabLabels().get(view.session.id) ?? view.label;
+    return this.tabLabels().get(view.terminal.id) ?? view.label;
   }
 
   /** Names the workspace these terminals run in (toolbar and page title). */
@@ -821,7 +1006,7 @@ export class TerminalsScreen {
       event.preventDefault();
       target.focus();
     } else if (action === 'close-tab') {
-      const id = tabs[index]!.closest<HTMLElement>('.term-tab')?.dataset.sessionId;
+      const id = tabs[index]!.closest<HTMLElement>('.term-tab')?.dataset.terminalId;
       const view = id ? this.views.get(id) : undefined;
       if (view) {
         event.preventDefault();
@@ -874,31 +1059,41 @@ export class TerminalsScreen {
     });
   }
 
-  /** Two-finger pinch on the terminals changes the font size. */
+  /**
+   * Two fingers on the terminals (two-finger-gesture.ts): a pinch changes the font size; a sideways
+   * swipe moves to the next terminal (fingers moving left) or the previous one. One finger is xterm's.
+   */
   private watchPinch(): void {
-    let startDistance = 0;
+    const gesture = new TwoFingerGesture();
     let startSize = this.fontSize;
-    const distance = (touches: TouchList) => Math.hypot(touches[0]!.clientX - touches[1]!.clientX, touches[0]!.clientY - touches[1]!.clientY);
+    const points = (touches: TouchList) => [{ x: touches[0]!.clientX, y: touches[0]!.clientY }, { x: touches[1]!.clientX, y: touches[1]!.clientY }] as const;
     const onStart = (event: TouchEvent) => {
       if (event.touches.length === 2) {
-        startDistance = distance(event.touches);
+        gesture.start(points(event.touches));
         startSize = this.fontSize;
       }
     };
     const onMove = (event: TouchEvent) => {
-      if (event.touches.length !== 2 || startDistance <= 0) return;
-      const next = clampFontSize(Math.round(startSize * (distance(event.touches) / startDistance)));
+      if (event.touches.length !== 2 || !gesture.isActive) return;
+      const { kind, scale } = gesture.move(points(event.touches));
+      if (kind !== 'pinch') return;
+      const next = clampFontSize(Math.round(startSize * scale));
       if (next !== this.fontSize) {
         this.setFontSize(next);
         this.options.onFontSizeChange?.(next);
       }
     };
     const onEnd = (event: TouchEvent) => {
-      if (event.touches.length < 2) startDistance = 0;
+      if (event.touches.length >= 2) return;
+      const direction = gesture.end();
+      if (!direction) return;
+      const next = neighbourTab(this.layout, direction === 'next' ? 1 : -1);
+      if (next && next !== focusedTab(this.layout)) this.selectTab(next);
     };
     this.panes.addEventListener('touchstart', onStart, { passive: true });
     this.panes.addEventListener('touchmove', onMove, { passive: true });
     this.panes.addEventListener('touchend', onEnd, { passive: true });
+    this.panes.addEventListener('touchcancel', () => void gesture.end(), { passive: true });
   }
 }
 

@@ -28,7 +28,7 @@ export interface StreamEvents {
   parsing(flags: ParsingFlags): void;
   /** Output past the replay arrived. */
   liveOutput(): void;
-  /** An attach was answered (or failed: `error` set); `previous` is the session as it was before. */
+  /** An attach was answered (or failed: `error` set); `previous` is the terminal as it was before. */
   attached(previous: TerminalInfo): void;
   /** The terminal ended, once the emulator has processed its last output. */
   exited(end: { exitCode: number | null; reason: string }): void;
@@ -63,8 +63,18 @@ export function chunkInput(data: string, maxBytes: number): string[] {
   return chunks;
 }
 
+/** Inputs kept for sending again after a lost connection: what can be in flight when it drops. */
+const RESEND_MAX_INPUTS = 64;
+const RESEND_MAX_CHARS = 64 * 1024;
+
+/** 128 random bits in base 16 (getRandomValues, unlike randomUUID, works on plain-HTTP origins too). */
+function newDeviceId(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
 export class TerminalStream {
-  session: TerminalInfo;
+  terminal: TerminalInfo;
   /** Why the last attach failed (shown by the view), or null. */
   error: string | null = null;
   /** End of the bytes handed to the screen (what the next attach asks to continue from). */
@@ -74,28 +84,43 @@ export class TerminalStream {
   ackedSeq = 0;
   /** Inputs typed while the terminal had ended and the connection was down: never sent. */
   droppedInputs = 0;
+  /**
+   * The screen starts from a `terminal:snapshot` at this offset: output before it is not in the
+   * emulator's scrollback (`loadEarlierOutput()` replays it); null when the screen has all of it.
+   */
+  snapshotSeq: number | null = null;
+  /** Ask for snapshots on attach (docs/protocol.md, "Snapshots"); off after `loadEarlierOutput()` until the next reload. */
+  private wantsSnapshots = true;
   private ackTimer: unknown = null;
   private attached = false;
   private attachGeneration = 0;
   private readonly roles = new StreamRoles();
   private writing: ParsingFlags = { live: false, mayAnswer: false };
   private pendingInput: string[] = [];
+  /** Names this client's input (docs/protocol.md, "Exactly-once input"): stable across reconnects. */
+  private readonly device = newDeviceId();
+  private nextInputId = 1;
+  /** The latest inputs sent: after a lost connection they are sent again, and the server runs each once. */
+  private recentInputs: { data: string; inputId: number }[] = [];
+  private recentInputBytes = 0;
+  private resendOnAttach = false;
   private maxInputBytes = DEFAULT_MAX_INPUT_BYTES;
   private disposed = false;
   private readonly cleanups: Array<() => void>;
 
   constructor(
-    session: TerminalInfo,
+    terminal: TerminalInfo,
     private readonly transport: TerminalTransport,
     private readonly screen: StreamScreen,
     private readonly events: StreamEvents,
     private readonly timers: Timers = realTimers,
   ) {
-    this.session = session;
-    const mine = (payload: { sessionId: string }) => payload.sessionId === this.session.id;
+    this.terminal = terminal;
+    const mine = (payload: { sessionId: string }) => payload.sessionId === this.terminal.id;
     this.cleanups = [
       transport.on('terminal:output', (payload) => mine(payload) && this.onOutput(payload)),
       transport.on('terminal:reset', (payload) => mine(payload) && this.onReset(payload.seq)),
+      transport.on('terminal:snapshot', (payload) => mine(payload) && this.onSnapshot(payload)),
       transport.on('terminal:behind', (payload) => mine(payload) && this.onBehind(payload.seq)),
       transport.on('terminal:exit', (payload) => mine(payload) && this.onExit(payload)),
       transport.on('terminal:resized', (payload) => mine(payload) && events.resizedElsewhere(payload.cols, payload.rows)),
@@ -129,12 +154,13 @@ export class TerminalStream {
     const generation = ++this.attachGeneration;
     this.attached = false;
     this.roles.startAttach();
-    const previous = this.session;
+    const previous = this.terminal;
     const size = this.validSize();
     const answer = await this.transport.request('terminal:attach', {
-      sessionId: this.session.id,
+      sessionId: this.terminal.id,
       lastSeq: this.receivedSeq > 0 ? this.receivedSeq : null,
       ...size,
+      ...(this.wantsSnapshots ? { snapshot: true } : {}),
     });
     if (this.disposed || generation !== this.attachGeneration) return;
     if (!answer.ok) {
@@ -143,7 +169,7 @@ export class TerminalStream {
       return;
     }
     this.error = null;
-    this.session = answer.session;
+    this.terminal = answer.session;
     // The replay ends where the stream ended when the server answered (null: an ended terminal, all replay).
     this.roles.replayEndsAt(answer.seq);
     // Without a reset the stream continues at `from`; with one, terminal:reset (which follows) says where.
@@ -151,19 +177,40 @@ export class TerminalStream {
       this.receivedSeq = answer.from;
       this.processedSeq = Math.max(this.processedSeq, answer.from);
     }
-    this.attached = this.session.status === 'active';
+    this.attached = this.terminal.status === 'active';
     if (this.attached) {
       // A resize while the attach was on its way was not sent: send the size the screen has now.
       const now = this.screen.size();
       if (size.cols !== now.cols || size.rows !== now.rows) this.resize(now.cols, now.rows);
+      if (this.resendOnAttach) this.resendRecent();
       for (const data of this.pendingInput.splice(0)) this.send(data);
     }
     this.events.attached(previous);
   }
 
+  /**
+   * Replaces a screen painted from a snapshot with a full replay of the retained output (the
+   * "Load earlier output" action): the emulator cannot insert lines above what it shows, so it
+   * starts again from the oldest byte the server keeps.
+   */
+  async loadEarlierOutput(): Promise<void> {
+    if (this.snapshotSeq === null || this.disposed) return;
+    this.wantsSnapshots = false;
+    this.snapshotSeq = null;
+    this.receivedSeq = 0;
+    this.screen.write('', () => {
+      this.screen.reset();
+      this.processedSeq = 0;
+      this.ackedSeq = 0;
+    });
+    await this.attach();
+  }
+
   /** The transport dropped: nothing is attached until the next `attach()`. */
   connectionLost(): void {
     this.attached = false;
+    // What was sent just before may or may not have arrived: send it again once attached.
+    this.resendOnAttach = this.recentInputs.length > 0;
     this.attachGeneration++;
     this.roles.connectionLost();
     this.clearAckTimer();
@@ -174,27 +221,49 @@ export class TerminalStream {
   /** Sends input to a running terminal, queued while detached; false when the terminal has ended. */
   send(data: string): boolean {
     if (!data || this.disposed) return true;
-    if (this.session.status !== 'active') return false;
+    if (this.terminal.status !== 'active') return false;
     if (!this.attached) {
       this.pendingInput.push(data);
       return true;
     }
     for (const chunk of chunkInput(data, this.maxInputBytes)) {
-      if (!this.transport.notify('terminal:input', { sessionId: this.session.id, data: chunk })) this.pendingInput.push(chunk);
+      const inputId = this.nextInputId;
+      if (!this.transport.notify('terminal:input', { sessionId: this.terminal.id, data: chunk, device: this.device, inputId })) {
+        this.pendingInput.push(chunk);
+        continue;
+      }
+      this.nextInputId++;
+      this.remember(chunk, inputId);
     }
     return true;
+  }
+
+  private remember(data: string, inputId: number): void {
+    this.recentInputs.push({ data, inputId });
+    this.recentInputBytes += data.length;
+    while (this.recentInputs.length > RESEND_MAX_INPUTS || this.recentInputBytes > RESEND_MAX_CHARS) {
+      this.recentInputBytes -= this.recentInputs.shift()!.data.length;
+    }
+  }
+
+  /** Sends the latest inputs again with their numbers: the ones that arrived before are dropped there. */
+  private resendRecent(): void {
+    this.resendOnAttach = false;
+    for (const { data, inputId } of this.recentInputs) {
+      this.transport.notify('terminal:input', { sessionId: this.terminal.id, data, device: this.device, inputId });
+    }
   }
 
   /** Sends this client's size; true when it went out (the terminal's programs redraw). */
   resize(cols: number, rows: number): boolean {
     if (!this.attached || !isValidSize(cols, rows)) return false;
-    return this.transport.notify('terminal:resize', { sessionId: this.session.id, cols, rows });
+    return this.transport.notify('terminal:resize', { sessionId: this.terminal.id, cols, rows });
   }
 
-  /** A session update from the terminal list; a running one that ended while detached drops its queue. */
-  update(session: TerminalInfo): void {
-    const ended = this.session.status === 'active' && session.status === 'terminated';
-    this.session = session;
+  /** A terminal update from the terminal list; a running one that ended while detached drops its queue. */
+  update(terminal: TerminalInfo): void {
+    const ended = this.terminal.status === 'active' && terminal.status === 'terminated';
+    this.terminal = terminal;
     if (ended && !this.attached) this.dropQueuedInput();
   }
 
@@ -241,6 +310,19 @@ export class TerminalStream {
     });
   }
 
+  /** Like a reset to `seq`, with the screen's content: written as replay (never answered, never news). */
+  private onSnapshot({ seq, data }: ServerEvents['terminal:snapshot']): void {
+    this.receivedSeq = seq;
+    this.snapshotSeq = seq;
+    this.screen.write('', () => {
+      this.screen.reset();
+      this.processedSeq = seq;
+      this.ackedSeq = seq; // the server counts the snapshot as acknowledged
+    });
+    this.setWriting({ live: false, mayAnswer: false });
+    this.screen.write(data);
+  }
+
   private onBehind(seq: number): void {
     // The server waits for an ack of everything it sent; ack as soon as the screen has processed it.
     this.screen.write('', () => {
@@ -254,7 +336,7 @@ export class TerminalStream {
     this.dropQueuedInput();
     this.screen.write('', () => {
       this.flushAck();
-      this.session = { ...this.session, status: 'terminated', exitCode, endReason: reason };
+      this.terminal = { ...this.terminal, status: 'terminated', exitCode, endReason: reason };
       this.events.exited({ exitCode, reason });
     });
   }
@@ -276,7 +358,7 @@ export class TerminalStream {
   private flushAck(): void {
     this.clearAckTimer();
     if (this.processedSeq <= this.ackedSeq || this.disposed) return;
-    if (this.transport.notify('terminal:ack', { sessionId: this.session.id, seq: this.processedSeq })) this.ackedSeq = this.processedSeq;
+    if (this.transport.notify('terminal:ack', { sessionId: this.terminal.id, seq: this.processedSeq })) this.ackedSeq = this.processedSeq;
   }
 
   private clearAckTimer(): void {

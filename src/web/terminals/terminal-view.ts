@@ -8,12 +8,18 @@ import { WebglAddon } from '@xterm/addon-webgl';
 import { Terminal } from '@xterm/xterm';
 import type { TerminalInfo } from '../../shared/terminals.js';
 import { h } from '../app/dom.js';
-import { describeEnd, endedKeyAction } from './ended-terminal.js';
+import { describeEnd, describeWhereItWas, endedKeyAction, resumableAgent } from './ended-terminal.js';
+import { attachLocalEcho, type LocalEchoOverlay } from './local-echo-overlay.js';
 import { enableProgramCopy } from './program-copy.js';
 import { gateQueryAnswers, isFocusReport } from './query-gate.js';
 import { matchShortcut, type ScreenAction } from './shortcuts.js';
 import { type ParsingFlags, TerminalStream } from './stream-client.js';
 import { MINIMUM_CONTRAST, SEARCH_DECORATIONS, XTERM_THEMES, type TerminalTheme } from './theme.js';
+import { anchorRow, type ScrollAnchor, scrollToRow, takeScrollAnchor } from './scroll-anchor.js';
+import { enableTouchInput } from './touch-input.js';
+import { enableImeInput } from './ime-events.js';
+import { enableTouchSelect } from './touch-select.js';
+import { previewLinkFor } from '../../shared/preview.js';
 import type { TerminalTransport } from './transport.js';
 
 /**
@@ -31,7 +37,7 @@ const REDRAW_MS = 1000;
 export type Activity = 'output' | 'bell';
 
 export interface TerminalViewOptions {
-  session: TerminalInfo;
+  terminal: TerminalInfo;
   transport: TerminalTransport;
   fontSize: number;
   theme: TerminalTheme;
@@ -43,7 +49,8 @@ export interface TerminalViewOptions {
   onFocus(view: TerminalView): void;
   /** New output arrived (not a replay); `bell` when it rang the bell (BEL). */
   onActivity(view: TerminalView, kind: Activity): void;
-  onStartAgain(view: TerminalView): void;
+  /** Start a new terminal in place of this ended one; `resume`: resume its recorded agent conversation there. */
+  onStartAgain(view: TerminalView, resume?: boolean): void;
   onCloseRequest(view: TerminalView): void;
   /** A screen shortcut pressed in this terminal (shortcuts.ts); false when it does nothing and the key goes to the program. */
   onShortcut(action: ScreenAction, event: KeyboardEvent): boolean;
@@ -86,10 +93,14 @@ export class TerminalView {
   private theme: TerminalTheme;
   private readonly exitBar: HTMLElement;
   private readonly sizeNotice: HTMLButtonElement;
+  /** Shown above a screen painted from a snapshot when the person scrolls to its top or searches. */
+  private readonly earlierButton: HTMLButtonElement;
   private webgl: WebglAddon | null = null;
   private readonly cleanups: Array<() => void> = [];
   /** The protocol client: what this terminal has, acknowledged and may answer. */
   private readonly stream: TerminalStream;
+  /** Typed characters shown before the server echoes them (issue 22 §1, docs/local-echo.md). */
+  private readonly localEcho: LocalEchoOverlay;
   /** What the output xterm is parsing now may do: a replay must not ring, copy or answer again. */
   private parsing: ParsingFlags = { live: false, mayAnswer: false };
   private redrawUntil = 0;
@@ -100,6 +111,8 @@ export class TerminalView {
   private disposed = false;
   private resizeObserver: ResizeObserver | null = null;
   private refitFrame = 0;
+  /** Where the view was scrolled back to before a resize, until the frame that restores it. */
+  private scrollAnchor: ScrollAnchor | null = null;
 
   constructor(options: TerminalViewOptions) {
     this.options = options;
@@ -148,11 +161,17 @@ export class TerminalView {
 
     this.exitBar = h('div', { class: 'term-exit', hidden: true, role: 'status' });
     this.sizeNotice = h('button', { type: 'button', class: 'term-sized', hidden: true, onclick: () => this.takeSizeBack() });
+    this.earlierButton = h(
+      'button',
+      { type: 'button', class: 'term-earlier', hidden: true, title: 'Replay all the output the server keeps', onclick: () => void this.loadEarlierOutput() },
+      'Load earlier output',
+    );
 
     this.element = h(
       'div',
-      { class: 'term-view', 'data-session-id': options.session.id },
+      { class: 'term-view', 'data-terminal-id': options.terminal.id },
       this.sizeNotice,
+      this.earlierButton,
       this.host,
       this.searchBox,
       this.exitBar,
@@ -176,13 +195,15 @@ export class TerminalView {
     this.term.unicode.activeVersion = '11';
     this.term.loadAddon(this.search);
     this.search.onDidChangeResults(({ resultIndex, resultCount }) => this.showSearchCount(resultIndex, resultCount));
-    this.term.loadAddon(new WebLinksAddon());
+    // A dev server's local address opens its preview through Shellport; other links open as they are.
+    this.term.loadAddon(new WebLinksAddon((event, uri) => openTerminalLink(event, uri)));
     this.term.attachCustomKeyEventHandler((event) => event.type !== 'keydown' || !this.handleShortcut(event));
     this.cleanups.push(
       disposeOf(gateQueryAnswers(this.term.parser, () => this.parsing.mayAnswer)),
       disposeOf(this.term.onData((data) => this.onTermData(data))),
       disposeOf(this.term.onBinary((data) => this.sendInput(data))),
       disposeOf(this.term.onBell(() => this.parsing.live && this.options.onActivity(this, 'bell'))),
+      disposeOf(this.term.onScroll(() => this.showEarlierAction())),
       enableProgramCopy(this.term, this.element, () => this.parsing.live),
       disposeOf(
         this.term.onTitleChange((title) => {
@@ -200,11 +221,14 @@ export class TerminalView {
       ),
     );
     this.stream = new TerminalStream(
-      options.session,
+      options.terminal,
       this.transport,
       {
         write: (data, processed) => this.term.write(data, processed),
-        reset: () => this.term.reset(),
+        reset: () => {
+          this.term.reset();
+          this.localEcho.reset();
+        },
         size: () => ({ cols: this.term.cols, rows: this.term.rows }),
       },
       {
@@ -223,6 +247,8 @@ export class TerminalView {
       },
     );
     this.cleanups.push(() => this.stream.dispose());
+    this.localEcho = attachLocalEcho(this.term);
+    this.cleanups.push(() => this.localEcho.dispose());
     this.element.addEventListener('focusin', () => this.options.onFocus(this));
     this.host.addEventListener('focusin', () => this.takeSizeBack());
     this.host.addEventListener('pointerdown', () => this.takeSizeBack());
@@ -233,6 +259,12 @@ export class TerminalView {
     if (this.opened) return;
     this.opened = true;
     this.term.open(this.host);
+    // One finger scrolls (and in full-screen programs becomes wheel or cursor keys): touch-input.ts.
+    this.cleanups.push(enableTouchInput(this.term, this.host, { send: (data) => this.sendInput(data) }));
+    // Soft keyboards' and input methods' text, each character once (xterm.js #3600): ime-events.ts.
+    this.cleanups.push(enableImeInput(this.term, this.host));
+    // A long press selects a word or a whole link, with handles, Copy and Open: touch-select.ts.
+    this.cleanups.push(enableTouchSelect(this.term, this.host, { openLink: (uri) => openTerminalLink(new MouseEvent('click'), uri) }));
     if (webglSupport === undefined) webglSupport = isWebglAccelerated();
     if (webglSupport) this.enableWebgl();
     // Fit in the next frame: resizing inside the observer's callback can loop ("ResizeObserver loop" errors).
@@ -245,7 +277,7 @@ export class TerminalView {
     });
     this.resizeObserver.observe(this.host);
     this.refit();
-    if (this.session.status === 'terminated' && this.session.seq === null) this.showExit(this.session.exitCode, this.session.endReason);
+    if (this.terminal.status === 'terminated' && this.terminal.seq === null) this.showExit(this.terminal.exitCode, this.terminal.endReason);
     // Once the caller has laid out the screen (the tab it adds can take room from the terminal), so
     // that the attach gives the terminal the size it keeps: each change makes its programs redraw.
     queueMicrotask(() => {
@@ -255,12 +287,12 @@ export class TerminalView {
   }
 
   get label(): string {
-    return this.session.name ?? this.automaticLabel;
+    return this.terminal.name ?? this.automaticLabel;
   }
 
   /** The label without a name given by the owner: the shell's window title, else its program. */
   get automaticLabel(): string {
-    return this.title || this.session.shell.split('/').pop() || 'terminal';
+    return this.title || this.terminal.shell.split('/').pop() || 'terminal';
   }
 
   /** Inputs (keystrokes, pastes) typed while detached, sent once attached again. */
@@ -269,15 +301,15 @@ export class TerminalView {
   }
 
   get isRunning(): boolean {
-    return this.session.status === 'active';
+    return this.terminal.status === 'active';
   }
 
   get isAttached(): boolean {
     return this.stream.isAttached;
   }
 
-  get session(): TerminalInfo {
-    return this.stream.session;
+  get terminal(): TerminalInfo {
+    return this.stream.terminal;
   }
 
   /** What the UI shows about the connection of this terminal. */
@@ -296,9 +328,32 @@ export class TerminalView {
     this.stream.connectionLost();
   }
 
+  /** The screen was painted from a snapshot: older output is not in xterm's scrollback. */
+  get hasEarlierOutput(): boolean {
+    return this.stream.snapshotSeq !== null;
+  }
+
+  /** Replays all retained output in place of the snapshot (xterm cannot insert lines above its buffer). */
+  async loadEarlierOutput(): Promise<void> {
+    this.earlierButton.hidden = true;
+    await this.stream.loadEarlierOutput();
+  }
+
+  /** The action shows while a snapshot's screen is scrolled to its top or searched. */
+  private showEarlierAction(): void {
+    // On every scroll: nothing is read or written unless there is earlier output to offer.
+    if (!this.hasEarlierOutput) {
+      if (!this.earlierButton.hidden) this.earlierButton.hidden = true;
+      return;
+    }
+    const buffer = this.term.buffer.active;
+    const hidden = !((buffer.viewportY === 0 && buffer.baseY > 0) || !this.searchBox.hidden);
+    if (this.earlierButton.hidden !== hidden) this.earlierButton.hidden = hidden;
+  }
+
   private onAttached(previous: TerminalInfo): void {
-    const { session } = this.stream;
-    if (this.stream.isAttached && (session.cols !== previous.cols || session.rows !== previous.rows)) this.expectRedraw();
+    const { terminal } = this.stream;
+    if (this.stream.isAttached && (terminal.cols !== previous.cols || terminal.rows !== previous.rows)) this.expectRedraw();
     this.options.onChange(this);
   }
 
@@ -311,6 +366,8 @@ export class TerminalView {
 
   sendInput(data: string): void {
     if (!data || this.disposed) return;
+    // Guessed only on a screen that shows the terminal as it is now (not while detached or replaying).
+    this.localEcho.input(data, this.stream.isAttached && this.stream.isCaughtUp);
     if (!this.stream.send(data)) {
       this.answerEndedInput(data);
       return;
@@ -321,10 +378,19 @@ export class TerminalView {
 
   refit(): void {
     if (!this.opened || this.disposed || this.element.hidden || this.host.clientWidth === 0 || this.host.clientHeight === 0) return;
+    // Scrolled back, the same lines stay in view (a rotation, the on-screen keyboard): scroll-anchor.ts.
+    const anchor = this.scrollAnchor ?? takeScrollAnchor(this.term.buffer.active);
     try {
       this.fit.fit();
     } catch {
       // Not measurable yet (hidden); the next resize fits it.
+    }
+    if (anchor && !this.scrollAnchor) {
+      this.scrollAnchor = anchor;
+      requestAnimationFrame(() => {
+        this.scrollAnchor = null;
+        if (!this.disposed) scrollToRow(this.term, this.term.buffer.active, anchorRow(this.term.buffer.active, anchor));
+      });
     }
   }
 
@@ -338,6 +404,12 @@ export class TerminalView {
     this.term.options.minimumContrastRatio = MINIMUM_CONTRAST[theme];
   }
 
+  /** Predictive local echo on or off (the device's setting and the round trip), and the round trip it waits for echoes by. */
+  setLocalEcho(enabled: boolean, roundTripMs: number | null): void {
+    this.localEcho.setEnabled(enabled);
+    if (roundTripMs !== null) this.localEcho.setRoundTrip(roundTripMs);
+  }
+
   setScrollbackLines(lines: number): void {
     this.term.options.scrollback = lines;
   }
@@ -347,10 +419,10 @@ export class TerminalView {
     this.refit();
   }
 
-  setSession(session: TerminalInfo): void {
-    const wasActive = this.session.status === 'active';
-    this.stream.update(session);
-    if (wasActive && session.status === 'terminated' && !this.stream.isAttached) this.showExit(session.exitCode, session.endReason);
+  setTerminal(terminal: TerminalInfo): void {
+    const wasActive = this.terminal.status === 'active';
+    this.stream.update(terminal);
+    if (wasActive && terminal.status === 'terminated' && !this.stream.isAttached) this.showExit(terminal.exitCode, terminal.endReason);
     this.options.onChange(this);
   }
 
@@ -360,6 +432,7 @@ export class TerminalView {
     if (selection && !selection.includes('\n')) this.searchInput.value = selection;
     this.searchInput.focus();
     this.searchInput.select();
+    this.showEarlierAction();
   }
 
   dispose(): void {
@@ -474,10 +547,19 @@ export class TerminalView {
     this.term.options.cursorBlink = false;
     this.term.write('\x1b[?25l');
     this.sizeNotice.hidden = true;
-    const again = this.button('Start again', 'Start again', () => this.options.onStartAgain(this), 'term-button term-button-primary');
+    const agent = resumableAgent(this.terminal);
+    const again = this.button('Start again', 'Start again', () => this.options.onStartAgain(this), agent ? 'term-button' : 'term-button term-button-primary');
     again.title = 'Start a new terminal in the same place';
     const close = this.button('Close tab', 'Close tab', () => this.options.onCloseRequest(this));
-    this.exitBar.append(text, this.exitHint, h('span', { class: 'term-exit-buttons' }, again, close));
+    const buttons = h('span', { class: 'term-exit-buttons' }, again, close);
+    if (agent) {
+      // The recorded conversation, resumed by the agent's own command in a new shell there (issue 19).
+      const resume = this.button('Resume conversation', 'Resume conversation', () => this.options.onStartAgain(this, true), 'term-button term-button-primary');
+      resume.title = `Start a new terminal in the same place and resume the ${agent} conversation there`;
+      buttons.prepend(resume);
+    }
+    this.exitBar.append(text, this.exitHint, buttons);
+    if (reason === 'reboot') this.exitBar.append(h('span', { class: 'term-exit-where' }, describeWhereItWas(this.terminal)));
     const { droppedInputs } = this.stream;
     if (droppedInputs > 0) {
       const dropped = `${droppedInputs === 1 ? 'One input' : `${droppedInputs} inputs`} typed while disconnected did not reach it: the shell had ended.`;
@@ -509,6 +591,7 @@ export class TerminalView {
 
   private closeSearch(): void {
     this.searchBox.hidden = true;
+    this.showEarlierAction();
     this.searchStatus.textContent = '';
     this.search.clearDecorations();
     this.term.clearSelection();
@@ -537,4 +620,20 @@ export class TerminalView {
 
 function disposeOf(disposable: { dispose(): void }): () => void {
   return () => disposable.dispose();
+}
+
+/**
+ * Opens a link clicked in a terminal in a new tab, as the links addon would (without a way back to
+ * this page), a dev server's local address as its preview on Shellport.
+ */
+function openTerminalLink(_event: MouseEvent, uri: string): void {
+  const target = new URL(previewLinkFor(uri) ?? uri, location.href).href;
+  const opened = window.open();
+  if (!opened) return;
+  try {
+    opened.opener = null;
+  } catch {
+    // Some browsers refuse the assignment; the page is blank and same-origin until it navigates.
+  }
+  opened.location.href = target;
 }

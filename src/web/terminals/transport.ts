@@ -56,8 +56,8 @@ export function createConnectionStatus() {
 export const isKnownProtocol = (info: ServerEvents['terminal:ready']) => info.protocolVersion === PROTOCOL_VERSION;
 
 /** ws: or wss: (as the page's http: or https:) URL of the plain WebSocket route. */
-function webSocketUrl(baseUrl: string): string {
-  const url = new URL(TERMINALS_WS_PATH, baseUrl);
+function webSocketUrl(baseUrl: string, path: string): string {
+  const url = new URL(path, baseUrl);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   return url.href;
 }
@@ -88,8 +88,16 @@ interface PendingRequest {
  * so it costs less than Socket.IO. Reconnects by itself with a bounded backoff, except after a
  * sign-out (close code 4001), where retrying cannot help.
  */
-export function createWebSocketTransport(baseUrl: string = window.location.origin): TerminalTransport {
-  const url = webSocketUrl(baseUrl);
+export interface WebSocketTransportOptions {
+  /** The route (default /ws/terminals; a share viewer's is /ws/share/<token>). */
+  path?: string;
+  /** Close codes after which reconnecting cannot help (besides a sign-out's): the transport goes offline and says which. */
+  finalCloseCodes?: readonly number[];
+  onFinalClose?(code: number): void;
+}
+
+export function createWebSocketTransport(baseUrl: string = window.location.origin, options: WebSocketTransportOptions = {}): TerminalTransport {
+  const url = webSocketUrl(baseUrl, options.path ?? TERMINALS_WS_PATH);
   const status = createConnectionStatus();
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const pending = new Map<number, PendingRequest>();
@@ -149,7 +157,11 @@ export function createWebSocketTransport(baseUrl: string = window.location.origi
     if (closed) return;
     // The state first: views mark themselves detached, so the failed answers below are stale to them.
     if (code === CLOSE_SIGNED_OUT) status.set('offline');
-    else scheduleRetry();
+    else if (options.finalCloseCodes?.includes(code)) {
+      closed = true;
+      status.set('offline');
+      options.onFinalClose?.(code);
+    } else scheduleRetry();
     failSentRequests();
   };
   const connect = () => {

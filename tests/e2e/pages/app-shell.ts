@@ -8,8 +8,8 @@ export class AppShell {
     return this.page.getByRole('navigation', { name: 'Main' });
   }
 
-  async goTo(name: 'Workspaces' | 'Terminals' | 'Settings' | 'Operations'): Promise<void> {
-    await this.nav.getByRole('link', { name }).click();
+  async goTo(name: 'Dashboard' | 'Workspaces' | 'Terminals' | 'Approvals' | 'Settings' | 'Operations'): Promise<void> {
+    await this.nav.getByRole('link', { name: new RegExp(`^${name}`) }).click();
     await this.page.waitForURL(`**/${name.toLowerCase()}`);
     if (name !== 'Terminals') await this.page.getByRole('heading', { name, level: 1 }).waitFor();
   }

@@ -60,4 +60,31 @@ export class SettingsPage {
   sessionRows() {
     return this.page.getByRole('table').locator('tbody tr');
   }
+
+  /** Settings → Notifications: this browser's subscription and the list of devices. */
+  get notifications() {
+    return this.page.getByRole('region', { name: 'Notifications' });
+  }
+
+  /** Names this browser and turns notifications on; resolves once the card says it gets them. */
+  async turnOnNotifications(name: string): Promise<void> {
+    await this.notifications.getByLabel('Name of this device', { exact: true }).fill(name);
+    await this.notifications.getByRole('button', { name: 'Turn on notifications' }).click();
+    await this.notifications.getByRole('status').filter({ hasText: `This browser gets notifications as ${name}.` }).waitFor({ timeout: 15_000 });
+  }
+
+  /** A subscribed device in the list, by its name. */
+  device(name: string) {
+    return this.notifications.getByRole('listitem').filter({ has: this.page.getByRole('heading', { name, level: 4 }) });
+  }
+
+  /** Settings → Approvals. */
+  get approvals() {
+    return this.page.getByRole('region', { name: 'Approvals' });
+  }
+
+  /** Settings → Agent hooks: one list item per agent CLI. */
+  hooks(agentName: string) {
+    return this.page.getByRole('region', { name: 'Agent hooks' }).getByRole('listitem', { name: agentName });
+  }
 }

@@ -58,11 +58,11 @@ export class TerminalsPage {
   }
 
   async tabSessionIds(): Promise<string[]> {
-    return this.tabs().evaluateAll((tabs) => tabs.map((tab) => (tab as unknown as BrowserElement).dataset.sessionId ?? ''));
+    return this.tabs().evaluateAll((tabs) => tabs.map((tab) => (tab as unknown as BrowserElement).dataset.terminalId ?? ''));
   }
 
   async sessionIdIn(slot: PaneSlot): Promise<string> {
-    return (await this.view(slot).getAttribute('data-session-id')) ?? '';
+    return (await this.view(slot).getAttribute('data-terminal-id')) ?? '';
   }
 
   /** Focuses the terminal in a pane: xterm's hidden textarea must have the focus before typing. */
@@ -104,7 +104,7 @@ export class TerminalsPage {
 
   /** The same for the terminal of a session, shown or not (a terminal in a tab behind draws its rows too). */
   async waitForSessionLine(sessionId: string, pattern: RegExp, timeout = 10_000): Promise<string> {
-    return this.waitForRowsLine(`.term-view[data-session-id="${sessionId}"] .xterm-rows`, pattern, timeout, `the terminal ${sessionId}`);
+    return this.waitForRowsLine(`.term-view[data-terminal-id="${sessionId}"] .xterm-rows`, pattern, timeout, `the terminal ${sessionId}`);
   }
 
   private async waitForRowsLine(selector: string, pattern: RegExp, timeout: number, where: string): Promise<string> {
@@ -146,6 +146,22 @@ export class TerminalsPage {
     return Number.parseFloat(value);
   }
 
+  /** "N terminals ended when the machine restarted", with Start all again (issue 19). */
+  rebootNotice(): Locator {
+    return this.page.locator('.term-reboot');
+  }
+
+  /** A terminal's view, wherever it is (shown or not). */
+  viewOf(sessionId: string): Locator {
+    return this.page.locator(`.term-view[data-terminal-id="${sessionId}"]`);
+  }
+
+  /** Shows a terminal by clicking its tab. */
+  async showTab(sessionId: string): Promise<void> {
+    await this.page.locator(`.term-tab[data-terminal-id="${sessionId}"] .term-tab-text`).click();
+    await this.viewOf(sessionId).and(this.page.locator('[data-slot="0"]')).waitFor();
+  }
+
   /** Horizontal overflow of the page (0 when everything fits the viewport). */
   async horizontalOverflow(): Promise<number> {
     return this.page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
@@ -160,7 +176,7 @@ export class TerminalsPage {
 
   /** Clicks a tab's close button (a running terminal then asks what to do in a dialog). */
   async closeTab(sessionId: string): Promise<void> {
-    await this.page.locator(`.term-tab[data-session-id="${sessionId}"] .term-tab-close`).click();
+    await this.page.locator(`.term-tab[data-terminal-id="${sessionId}"] .term-tab-close`).click();
   }
 
   async splitSideBySide(): Promise<void> {
@@ -175,7 +191,19 @@ export class TerminalsPage {
     const box = this.view(slot).getByRole('searchbox', { name: 'Find in terminal' });
     await box.fill(query);
     await box.press('Enter');
-    const found = (await this.view(slot).locator('.term-search-status').textContent()) !== 'No matches';
+    // The search addon counts matches after a debounce: wait for a count, and ask once more before
+    // believing "No matches" (a count from the search as typed may land just before the Enter's).
+    const status = this.view(slot).locator('.term-search-status');
+    const counted = async () => {
+      await this.page.waitForFunction((element) => (element?.textContent ?? '') !== '', await status.elementHandle(), { timeout: 5_000 });
+      return (await status.textContent()) !== 'No matches';
+    };
+    let found = await counted();
+    if (!found) {
+      await this.page.waitForTimeout(300);
+      await box.press('Enter');
+      found = await counted();
+    }
     await box.press('Escape');
     return found;
   }
@@ -244,6 +272,20 @@ export class TerminalsPage {
     });
   }
 
+  /**
+   * What a tab says of its terminal's activity (issue 20): the state (`data-activity`), the words it
+   * shows, and whether it counts as needing the owner; nulls when it says nothing.
+   */
+  async tabActivity(sessionId: string): Promise<{ state: string | null; text: string | null; needsYou: boolean }> {
+    const badge = this.page.locator(`.term-tab[data-terminal-id="${sessionId}"] .term-tab-activity`);
+    if ((await badge.count()) === 0) return { state: null, text: null, needsYou: false };
+    return {
+      state: await badge.getAttribute('data-activity'),
+      text: await badge.locator('.term-tab-activity-text').textContent(),
+      needsYou: (await badge.getAttribute('data-needs-you')) === 'true',
+    };
+  }
+
   /** The notice on a pane about a program's copy to the clipboard (OSC 52). */
   copyNotice(slot: PaneSlot = 0): Locator {
     return this.view(slot).locator('.term-copied');
@@ -251,7 +293,7 @@ export class TerminalsPage {
 
   /** The label (the button with the name) of a tab. */
   tabLabel(sessionId: string): Locator {
-    return this.page.locator(`.term-tab[data-session-id="${sessionId}"] .term-tab-label`);
+    return this.page.locator(`.term-tab[data-terminal-id="${sessionId}"] .term-tab-label`);
   }
 
   /**
@@ -334,7 +376,7 @@ export class TerminalsPage {
 
   /** The session whose tab is the selected one (the focused pane's). */
   selectedTabSessionId(): Promise<string | null> {
-    return this.page.locator('.term-tab:has([role="tab"][aria-selected="true"])').getAttribute('data-session-id');
+    return this.page.locator('.term-tab:has([role="tab"][aria-selected="true"])').getAttribute('data-terminal-id');
   }
 
   shortcutSheet(): Locator {

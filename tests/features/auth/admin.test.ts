@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rebindOwner, rotateKey } from '../../../src/features/auth/admin.js';
-import { startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
+import { ensureNoUnexpectedRequests, startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
 import { buildTestApp, makeTempDir, testConfig } from '../../helpers/app.js';
 import { fakeGitHubEnv, signInWithGitHub } from '../../helpers/github-sign-in.js';
 
@@ -16,11 +16,11 @@ beforeAll(async () => {
   fake.addUser({ login: 'heir', id: 3003 });
 });
 afterAll(async () => {
-  expect(fake.unexpectedRequests).toEqual([]);
+  ensureNoUnexpectedRequests(fake);
   await fake.close();
 });
 
-/** A DATA_DIR whose owner signed in through GitHub (so the vault holds an access and a refresh token); the app is closed. */
+/** A DATA_DIR whose owner signed in through GitHub (so the vault holds an access and a refresh token, beside the Web Push key every start makes); the app is closed. */
 async function ownedDataDir(extra: Record<string, string> = {}) {
   const dataDir = makeTempDir();
   const env = { DATA_DIR: dataDir, ...fakeGitHubEnv(fake), ...extra };
@@ -28,8 +28,9 @@ async function ownedDataDir(extra: Record<string, string> = {}) {
   await signInWithGitHub(testApp.app, fake, 'owner', { setupToken: testApp.app.startupToken.setupValue });
   const token = await testApp.app.github.getAccessToken();
   const before = await testApp.app.db.settings.findUniqueOrThrow({ where: { id: 'singleton' } });
+  const pushKey = testApp.app.push.publicKey;
   await testApp.app.close();
-  return { dataDir, env, token, before };
+  return { dataDir, env, token, before, pushKey };
 }
 
 describe('a missing or different vault key', () => {
@@ -59,7 +60,7 @@ describe('a missing or different vault key', () => {
     const keyFile = path.join(dataDir, 'secret.key');
     rmSync(keyFile);
     expect(() => rotateKey(testConfig(env, dataDir))).toThrow(/--drop-undecryptable/);
-    expect(rotateKey(testConfig(env, dataDir), { dropUndecryptable: true })).toMatchObject({ rotated: 0, dropped: 2 });
+    expect(rotateKey(testConfig(env, dataDir), { dropUndecryptable: true })).toMatchObject({ rotated: 0, dropped: 3 });
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     const { app } = await buildTestApp(env);
     const settings = await app.db.settings.findUniqueOrThrow({ where: { id: 'singleton' } });
@@ -69,12 +70,13 @@ describe('a missing or different vault key', () => {
 
 describe('key rotation', () => {
   it('re-encrypts every secret under a new key and swaps the key file; the next start reads them', async () => {
-    const { dataDir, env, token, before } = await ownedDataDir();
+    const { dataDir, env, token, before, pushKey } = await ownedDataDir();
     const keyFile = path.join(dataDir, 'secret.key');
     const oldKey = readFileSync(keyFile, 'utf8');
 
+    // The two GitHub tokens and the Web Push private key.
     const result = rotateKey(testConfig(env, dataDir));
-    expect(result).toMatchObject({ rotated: 2, dropped: 0, source: 'file', newKeyFile: keyFile });
+    expect(result).toMatchObject({ rotated: 3, dropped: 0, source: 'file', newKeyFile: keyFile });
     expect(readFileSync(keyFile, 'utf8')).not.toBe(oldKey);
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
 
@@ -84,6 +86,8 @@ describe('key rotation', () => {
     expect(after.githubRefreshToken).not.toBe(before.githubRefreshToken);
     expect(await app.github.getAccessToken()).toBe(token);
     expect(await app.github.connectionState()).toBe('connected');
+    // The Web Push key pair is read, not made anew (devices stay subscribed).
+    expect(app.push.publicKey).toBe(pushKey);
   });
 
   it('also re-encrypts secret workspace variables', async () => {
@@ -96,7 +100,7 @@ describe('key rotation', () => {
     await first.app.db.workspaceEnvVar.create({ data: { workspaceId: workspace.id, name: 'API_KEY', secretValue: stored, isSecret: true } });
     await first.app.close();
 
-    expect(rotateKey(testConfig(env, dataDir))).toMatchObject({ rotated: 3, dropped: 0 });
+    expect(rotateKey(testConfig(env, dataDir))).toMatchObject({ rotated: 4, dropped: 0 });
 
     const { app } = await buildTestApp(env);
     const variable = await app.db.workspaceEnvVar.findFirstOrThrow({ where: { name: 'API_KEY' } });
@@ -115,7 +119,7 @@ describe('key rotation', () => {
     expect(() => rotateKey(testConfig(env, dataDir))).toThrow(/settings\.github_refresh_token .* cannot be decrypted .* nothing was changed/);
     expect(readFileSync(keyFile, 'utf8')).toBe(oldKey);
 
-    expect(rotateKey(testConfig(env, dataDir), { dropUndecryptable: true })).toMatchObject({ rotated: 1, dropped: 1 });
+    expect(rotateKey(testConfig(env, dataDir), { dropUndecryptable: true })).toMatchObject({ rotated: 2, dropped: 1 });
     const { app } = await buildTestApp(env);
     expect(await app.github.getAccessToken()).toMatch(/^ghu_/);
   });
@@ -129,7 +133,7 @@ describe('key rotation', () => {
     });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain('Re-encrypted 2 secret(s)');
+    expect(run.stdout).toContain('Re-encrypted 3 secret(s)');
     expect(run.stdout).not.toContain(token);
     const { app } = await buildTestApp(env);
     expect(await app.github.getAccessToken()).toBe(token);

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDeviceFlows, DeviceFlowLimitError, type DeviceFlows } from '../../../src/features/auth/device-flow.js';
 import { createOAuthClient } from '../../../src/features/github/oauth.js';
 import { loadConfig } from '../../../src/config/index.js';
-import { startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
+import { closeFakeGitHubs, ensureNoUnexpectedRequests, startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
 import type { Env } from '../../../src/config/index.js';
 import { buildTestApp, createTestClock, signInAsOwner } from '../../helpers/app.js';
 import { fakeGitHubEnv, setCookies } from '../../helpers/github-sign-in.js';
@@ -15,7 +15,7 @@ beforeAll(async () => {
   fake.addUser({ login: 'stranger', id: 2002 });
 });
 afterEach(() => {
-  expect(fake.unexpectedRequests).toEqual([]);
+  ensureNoUnexpectedRequests(fake);
 });
 afterAll(async () => {
   await fake.close();
@@ -179,6 +179,7 @@ describe('GitHub device flow', () => {
       let approved = false;
       const flows = createDeviceFlows({
         oauth,
+        clock,
         log: (await buildTestApp()).app.log,
         minIntervalMs: 0,
         sleep: async (ms) => {
@@ -201,7 +202,7 @@ describe('GitHub device flow', () => {
       expect(answers).toBe(4);
       await flows.close();
     } finally {
-      await slowFake.close();
+      await closeFakeGitHubs([slowFake]);
     }
   });
 
@@ -345,7 +346,7 @@ describe('GitHub device flow', () => {
       log: (await buildTestApp()).app.log,
       approvalLifetimeMs: 10 * 60_000,
       abandonAfterMs: 2 * 60_000,
-      now: () => time,
+      clock: { now: () => new Date(time) },
       onApproved: async () => ({ ok: true }),
     });
     const late = await flows.start({ canClaim: false, client, needsApproval: true });
@@ -408,7 +409,7 @@ describe('GitHub device flow', () => {
       minIntervalMs: 5_000,
       abandonAfterMs: 60_000,
       maxFlowsPerAddress: 1,
-      now: () => time,
+      clock: { now: () => new Date(time) },
       // Time passes only in the waits; the page of every flow in `asking` asks during each of them.
       sleep: async (ms) => {
         time += ms;

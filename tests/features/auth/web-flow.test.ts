@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthError } from '../../../src/features/github/oauth.js';
-import { startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
+import { ensureNoUnexpectedRequests, startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
 import { buildTestApp, type TestApp } from '../../helpers/app.js';
 import { fakeGitHubEnv, setCookies, signInWithGitHub } from '../../helpers/github-sign-in.js';
 
@@ -13,7 +13,7 @@ beforeAll(async () => {
   fake.addUser({ login: 'stranger', id: 2002 });
 });
 afterEach(() => {
-  expect(fake.unexpectedRequests).toEqual([]);
+  ensureNoUnexpectedRequests(fake);
 });
 afterAll(async () => {
   await fake.close();

@@ -1,16 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/http/errors.js';
-import { startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
+import { closeFakeGitHubs, startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
 import { buildTestApp, type TestApp, type TestClock } from '../../helpers/app.js';
 import { fakeGitHubEnv, signInWithGitHub } from '../../helpers/github-sign-in.js';
 
 const HOUR = 3_600_000;
 const fakes: FakeGitHub[] = [];
 afterEach(async () => {
-  for (const fake of fakes.splice(0)) {
-    expect(fake.unexpectedRequests).toEqual([]);
-    await fake.close();
-  }
+  await closeFakeGitHubs(fakes);
 });
 
 /** A fake GitHub and an app that share one clock, with the owner signed in through the web flow. */

@@ -3,13 +3,13 @@
 // (client secret, code, PKCE verifier, device code, refresh token).
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Env } from '../../../src/config/index.js';
-import { startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
+import { closeFakeGitHubs, startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
 import { buildTestApp, type TestApp, type TestClock } from '../../helpers/app.js';
 import { fakeGitHubEnv, setCookies, signInWithGitHub } from '../../helpers/github-sign-in.js';
 
 const fakes: FakeGitHub[] = [];
 afterEach(async () => {
-  for (const fake of fakes.splice(0)) await fake.close();
+  await closeFakeGitHubs(fakes);
 });
 
 async function appWithFake(options: Parameters<typeof startFakeGitHub>[0] = {}, env: Env = {}): Promise<TestApp & { fake: FakeGitHub }> {

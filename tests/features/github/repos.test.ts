@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { byName } from '../../../src/features/github/repos.js';
-import { startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
+import { ensureNoUnexpectedRequests, startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
 import { buildTestApp, injectAsOwner } from '../../helpers/app.js';
 import { fakeGitHubEnv } from '../../helpers/github-sign-in.js';
 import { OWNER, ownerApp } from '../workspaces/helpers.js';
@@ -29,7 +29,7 @@ beforeAll(async () => {
 });
 
 afterEach(() => {
-  expect(fake.unexpectedRequests).toEqual([]);
+  ensureNoUnexpectedRequests(fake);
 });
 
 afterAll(async () => {

@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../../src/app.js';
-import { startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
+import { closeFakeGitHubs, startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
 import { makeTempDir, testConfig } from '../../helpers/app.js';
 import { fakeGitHubEnv, signInWithGitHub } from '../../helpers/github-sign-in.js';
 
@@ -17,10 +17,7 @@ const children: ChildProcess[] = [];
 const fakes: FakeGitHub[] = [];
 afterEach(async () => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-  for (const fake of fakes.splice(0)) {
-    expect(fake.unexpectedRequests).toEqual([]);
-    await fake.close();
-  }
+  await closeFakeGitHubs(fakes);
 });
 
 /** Waits until `probe` returns a value (at most `timeoutMs`); on time-out, fails with `describeState()`. */
@@ -42,7 +39,7 @@ describe('stopping the server while GitHub does not answer', () => {
     fake.addUser({ login: 'owner', id: 1001 });
     const dataDir = makeTempDir();
     // Far longer than the 10 s the server gives its shutdown: only aborting the call ends it in time.
-    const env = { ...fakeGitHubEnv(fake, { GITHUB_ALLOWED_USER: 'owner', GITHUB_TIMEOUT_MS: '120000' }), DATA_DIR: dataDir } as Record<string, string>;
+    const env = { ...fakeGitHubEnv(fake, { GITHUB_ALLOWED_USER: 'owner', GITHUB_TIMEOUT_MS: '120000' }), DATA_DIR: dataDir, TERMINAL_HOST: 'in-process' } as Record<string, string>;
 
     // The owner connects GitHub once (through the app on the same DATA_DIR); the server process
     // then starts with the stored token and the sign-in session.

@@ -4,8 +4,9 @@ import { createServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadOwnerIdentity } from '../../../src/features/auth/owner-identity.js';
 import { createGitHubAccess } from '../../../src/features/github/access.js';
-import { startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
+import { closeFakeGitHubs, startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
 import { createBareRepo } from '../../fake-github/repos.js';
 import { buildTestApp, makeTempDir, type TestApp, type TestClock } from '../../helpers/app.js';
 import { fakeGitHubEnv, signInWithGitHub } from '../../helpers/github-sign-in.js';
@@ -15,10 +16,7 @@ const fakes: FakeGitHub[] = [];
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const close of closers.splice(0)) await close();
-  for (const fake of fakes.splice(0)) {
-    expect(fake.unexpectedRequests).toEqual([]);
-    await fake.close();
-  }
+  await closeFakeGitHubs(fakes);
 });
 
 async function connectedApp(tokenKind: 'oauth-app' | 'github-app', env: Record<string, string> = {}): Promise<TestApp & { fake: FakeGitHub; cookie: string }> {
@@ -126,6 +124,7 @@ describe('the GitHub connection status', () => {
       config: { ...testApp.config.github, apiUrl: await silentServer() },
       clock: testApp.clock,
       log: testApp.app.log,
+      owner: () => loadOwnerIdentity(testApp.app.db),
       statusCheck: { cacheMs: 60_000, deadlineMs: 300 },
     });
     const started = Date.now();

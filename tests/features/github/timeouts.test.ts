@@ -2,7 +2,7 @@
 // GITHUB_TIMEOUT_MS, the API answers 504 github_timeout naming GitHub within it, and closing the
 // app ends the calls still waiting instead of waiting for them.
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createBareRepo } from '../../fake-github/repos.js';
 import { type TestClock } from '../../helpers/app.js';
 import { OWNER, cloneReady, createWorkspace, listen, ownerApp, useGitHubFixture, waitFor, waitForClone } from '../workspaces/helpers.js';
@@ -50,7 +50,8 @@ describe('a GitHub that never answers', () => {
       expect(requestsTo('/api/v3/user/repos') - listsBefore).toBe(1);
       expect(requestsTo(`/api/v3/repos/${OWNER}/hello`) - lookupsBefore).toBe(1);
       // Shellport gave up on them: nothing is left waiting at GitHub.
-      await waitFor(() => github.fake.heldRequests.length === 0, 'the abandoned requests to close', 5_000);
+      // (A failure names the requests still held.)
+      await vi.waitFor(() => expect(github.fake.heldRequests.map((request) => `${request.method} ${request.path}`)).toEqual([]), { timeout: 5_000, interval: 25 });
     } finally {
       github.fake.setHang(null);
     }

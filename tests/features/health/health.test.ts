@@ -20,7 +20,7 @@ describe('GET /readyz', () => {
     expect(response.statusCode).toBe(200);
     const report = response.json();
     expect(report.status).toBe('ready');
-    expect(Object.keys(report.checks).sort()).toEqual(['backup', 'dataDir', 'dataProtection', 'database', 'diskSpace', 'fileDescriptors', 'migrations', 'scrollback']);
+    expect(Object.keys(report.checks).sort()).toEqual(['backup', 'dataDir', 'dataProtection', 'database', 'diskSpace', 'fileDescriptors', 'migrations', 'scrollback', 'terminalHost']);
     for (const check of Object.values(report.checks)) expect(check).toMatchObject({ status: 'ok', message: expect.any(String) });
   });
 

@@ -80,7 +80,7 @@ describe('GET /metrics', () => {
 describe('the metrics sampler and GET /api/metrics', () => {
   it('samples CPU, memory, load, disk and active sessions into system_metrics', async () => {
     const { app } = await buildTestApp(OFF);
-    await app.db.session.createMany({
+    await app.db.terminal.createMany({
       data: [
         { shell: '/bin/sh', cwd: '/', status: 'active' },
         { shell: '/bin/sh', cwd: '/', status: 'active' },

@@ -35,7 +35,7 @@ describe('prune', () => {
       ['recent-terminated', ago(7 * DAY - SECOND), 'terminated'],
       ['old-but-active', ago(30 * DAY), 'active'],
     ] as const) {
-      await db.session.create({ data: { id, shell: '/bin/sh', cwd: '/', status, endedAt: status === 'terminated' ? endedAt : null, lastActivityAt: endedAt } });
+      await db.terminal.create({ data: { id, shell: '/bin/sh', cwd: '/', status, endedAt: status === 'terminated' ? endedAt : null, lastActivityAt: endedAt } });
       writeScrollback(config.storage.scrollbackDir, id, `output of ${id}`);
     }
     await db.authLog.createMany({
@@ -76,7 +76,7 @@ describe('prune', () => {
       jobRuns: 1,
     });
 
-    expect((await db.session.findMany({ orderBy: { id: 'asc' } })).map((s) => s.id)).toEqual(['old-but-active', 'recent-terminated']);
+    expect((await db.terminal.findMany({ orderBy: { id: 'asc' } })).map((s) => s.id)).toEqual(['old-but-active', 'recent-terminated']);
     const stored = (id: string) => existsSync(path.join(config.storage.scrollbackDir, id));
     expect(['old-terminated', 'recent-terminated', 'old-but-active'].map(stored)).toEqual([false, true, true]);
     expect((await db.authLog.findMany()).map((r) => r.action)).toEqual(['recent']);
@@ -91,7 +91,7 @@ describe('prune', () => {
     const old = new Date(clock.now().getTime() - 40 * DAY);
     const ids = Array.from({ length: 12 }, (_, i) => `old-${i}`);
     for (const id of ids) {
-      await app.db.session.create({ data: { id, shell: '/bin/sh', cwd: '/', status: 'terminated', endedAt: old } });
+      await app.db.terminal.create({ data: { id, shell: '/bin/sh', cwd: '/', status: 'terminated', endedAt: old } });
       writeScrollback(config.storage.scrollbackDir, id, 'x'.repeat(100));
     }
     await app.db.systemMetric.createMany({ data: Array.from({ length: 11 }, () => ({ metric: 'm', value: 0, createdAt: old })) });
@@ -99,13 +99,13 @@ describe('prune', () => {
     const batches: number[] = [];
     const counting = new Proxy(app.db, {
       get(target, property, receiver) {
-        if (property !== 'session') return Reflect.get(target, property, receiver);
-        return new Proxy(target.session, {
-          get(sessions, method, inner) {
-            if (method !== 'deleteMany') return Reflect.get(sessions, method, inner);
+        if (property !== 'terminal') return Reflect.get(target, property, receiver);
+        return new Proxy(target.terminal, {
+          get(terminals, method, inner) {
+            if (method !== 'deleteMany') return Reflect.get(terminals, method, inner);
             return (args: { where: { id: { in: string[] } } }) => {
               batches.push(args.where.id.in.length);
-              return sessions.deleteMany(args);
+              return terminals.deleteMany(args);
             };
           },
         });
@@ -128,7 +128,7 @@ describe('prune', () => {
     expect(batches).toEqual([5, 5, 2]);
     expect(removed.sort()).toEqual([...ids].sort());
     expect(ids.some((id) => existsSync(path.join(config.storage.scrollbackDir, id)))).toBe(false);
-    expect(await app.db.session.count()).toBe(0);
+    expect(await app.db.terminal.count()).toBe(0);
     expect(await app.db.systemMetric.count()).toBe(0);
   });
 });

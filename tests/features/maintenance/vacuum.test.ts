@@ -5,7 +5,7 @@ import { buildTestApp, injectAsOwner } from '../../helpers/app.js';
 describe('vacuum', () => {
   it('shrinks the database after a large delete, while the app keeps its connection, and checkpoints the WAL', async () => {
     const { app, config, logLines } = await buildTestApp({ SCHEDULER_ENABLED: 'false' });
-    await app.db.session.create({ data: { id: 'big', shell: '/bin/sh', cwd: '/', status: 'terminated' } });
+    await app.db.terminal.create({ data: { id: 'big', shell: '/bin/sh', cwd: '/', status: 'terminated' } });
     const filler = 'x'.repeat(8192);
     for (let batch = 0; batch < 4; batch += 1) {
       await app.db.systemMetric.createMany({ data: Array.from({ length: 150 }, () => ({ metric: filler, value: 0 })) });
@@ -25,6 +25,6 @@ describe('vacuum', () => {
     expect(logLines().find((line) => line.msg === 'vacuum finished')).toMatchObject({ bytesBefore: expect.any(Number), bytesAfter: expect.any(Number) });
 
     // The app's own connection still works afterwards.
-    expect(await app.db.session.count()).toBe(1);
+    expect(await app.db.terminal.count()).toBe(1);
   });
 });

@@ -3,6 +3,7 @@ import { io, type Socket } from 'socket.io-client';
 import { vi } from 'vitest';
 import type { Env } from '../../../src/config/index.js';
 import { listSegments } from '../../../src/features/terminals/scrollback-files.js';
+import type { TerminalActivity } from '../../../src/shared/terminals.js';
 import { buildTestApp, makeTempDir, signInAsOwner, type TestApp } from '../../helpers/app.js';
 
 export interface TerminalTestApp extends TestApp {
@@ -28,6 +29,8 @@ export interface StreamState {
   discontinuities: { expected: number; got: number }[];
   exit: { exitCode: number | null; reason: string; seq: number } | null;
   behind: number[];
+  /** `terminal:snapshot`s received (the stream restarts at each one's seq). */
+  snapshots: { seq: number; cols: number; rows: number; data: string }[];
 }
 
 /** Closes the test's terminal connections, Socket.IO or plain WebSocket. */
@@ -63,6 +66,8 @@ export abstract class TerminalTestClient {
   readonly updates: { id: string; status: string }[] = [];
   /** `terminal:answering` events in arrival order. */
   readonly answering: { sessionId: string; answering: boolean; seq: number }[] = [];
+  /** `terminal:activity` events in arrival order (issue 20). */
+  readonly activities: { sessionId: string; activity: TerminalActivity }[] = [];
   autoAck = true;
   /** Keep received bytes (turn off for floods). */
   keepData = true;
@@ -86,6 +91,13 @@ export abstract class TerminalTestClient {
         stream.resets.push(payload.seq);
         return;
       }
+      case 'terminal:snapshot': {
+        const stream = this.stream(payload.sessionId);
+        stream.chunks = [];
+        stream.seq = payload.seq;
+        stream.snapshots.push(payload);
+        return;
+      }
       case 'terminal:exit':
         this.stream(payload.sessionId).exit = payload;
         return;
@@ -100,6 +112,9 @@ export abstract class TerminalTestClient {
         return;
       case 'terminal:updated':
         this.updates.push(payload.session);
+        return;
+      case 'terminal:activity':
+        this.activities.push(payload);
         return;
     }
   }
@@ -127,7 +142,7 @@ export abstract class TerminalTestClient {
   stream(sessionId: string): StreamState {
     let stream = this.streams.get(sessionId);
     if (!stream) {
-      stream = { chunks: [], seq: 0, resets: [], discontinuities: [], exit: null, behind: [] };
+      stream = { chunks: [], seq: 0, resets: [], discontinuities: [], exit: null, behind: [], snapshots: [] };
       this.streams.set(sessionId, stream);
     }
     return stream;

@@ -24,7 +24,7 @@ describe('terminal lifecycle', () => {
     await waitUntil(() => client.stream(session.id).exit);
     expect(client.stream(session.id).exit).toMatchObject({ exitCode: 3, reason: 'exited', seq: client.stream(session.id).seq });
     expect(client.text(session.id)).toContain('bye-4');
-    const row = await app.app.db.session.findUniqueOrThrow({ where: { id: session.id } });
+    const row = await app.app.db.terminal.findUniqueOrThrow({ where: { id: session.id } });
     expect(row).toMatchObject({ status: 'terminated', exitCode: 3, endReason: 'exited' });
     expect(row.endedAt).toBeInstanceOf(Date);
     expect(app.app.terminals.countActive()).toBe(0);

@@ -7,9 +7,9 @@ import { createTestClock, signInAsOwner, testConfig } from '../../helpers/app.js
 import { connectClient, startTerminalApp, storedBytes, waitUntil } from './helpers.js';
 import { TRANSPORTS } from './transports.js';
 
-/** The standalone numbers in `seq` output, in order. */
+/** The standalone numbers in `seq` output, in order (the first follows the shell integration's "command starts" mark). */
 function numbers(text: string): number[] {
-  return [...text.matchAll(/^(\d+)\r$/gm)].map((match) => Number(match[1]));
+  return [...text.matchAll(/^(?:\x1b\]133;C\x07)?(\d+)\r$/gm)].map((match) => Number(match[1]));
 }
 
 describe.each(TRANSPORTS)('replay over $name', ({ connect }) => {
@@ -105,7 +105,7 @@ describe('replay', () => {
     const config = testConfig({ HOME: first.config.terminals.baseEnv.HOME!, LOG_LEVEL: 'silent' }, first.dataDir);
     const second = await buildApp({ config, clock: createTestClock() });
     try {
-      const row = await second.db.session.findUniqueOrThrow({ where: { id: session.id } });
+      const row = await second.db.terminal.findUniqueOrThrow({ where: { id: session.id } });
       expect(row).toMatchObject({ status: 'terminated', endReason: 'server-restart' });
       expect(second.terminals.countActive()).toBe(0);
       expect(existsSync(orphan)).toBe(false);

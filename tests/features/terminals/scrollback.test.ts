@@ -8,12 +8,12 @@ import { createScrollbackReadinessCheck } from '../../../src/features/terminals/
 import { RingBuffer } from '../../../src/features/terminals/ring-buffer.js';
 import {
   listSegments,
-  listStoredSessions,
+  listStoredTerminals,
   readScrollback,
   removeScrollback,
   scrollbackBounds,
   segmentFileName,
-  sessionScrollbackDir,
+  terminalScrollbackDir,
 } from '../../../src/features/terminals/scrollback-files.js';
 import { makeTempDir } from '../../helpers/app.js';
 
@@ -91,7 +91,7 @@ describe('terminal output on disk', () => {
       if (i > 0) expect(segment.start).toBe(segments[i - 1]!.start + segments[i - 1]!.size);
       expect(statSync(segment.file).mode & 0o777).toBe(0o600);
     }
-    expect(statSync(sessionScrollbackDir(root, stream.id)).mode & 0o777).toBe(0o700);
+    expect(statSync(terminalScrollbackDir(root, stream.id)).mode & 0o777).toBe(0o700);
     expect(statSync(root).mode & 0o777).toBe(0o700);
 
     const range = (await store.read(stream.id, bounds.start, 10 * 1024 * KiB))!;
@@ -146,9 +146,9 @@ describe('terminal output on disk', () => {
   it('refuses terminal ids that could name a path outside the scrollback directory', () => {
     const root = makeTempDir();
     for (const id of ['../etc', 'a/b', '.', '..', '', 'x'.repeat(65), 'a\0b']) {
-      expect(() => sessionScrollbackDir(root, id)).toThrow(/not a terminal id/);
+      expect(() => terminalScrollbackDir(root, id)).toThrow(/not a terminal id/);
     }
-    expect(sessionScrollbackDir(root, '2f1c7a4e-0c1b-4d7e-9a53-51c1f0b2b9a1')).toBe(path.join(root, '2f1c7a4e-0c1b-4d7e-9a53-51c1f0b2b9a1'));
+    expect(terminalScrollbackDir(root, '2f1c7a4e-0c1b-4d7e-9a53-51c1f0b2b9a1')).toBe(path.join(root, '2f1c7a4e-0c1b-4d7e-9a53-51c1f0b2b9a1'));
   });
 
   it('lists the terminals that have output on disk, and deletes one terminal\'s output only', () => {
@@ -158,11 +158,11 @@ describe('terminal output on disk', () => {
       writeFileSync(path.join(root, id, segmentFileName(0)), id);
     }
     writeFileSync(path.join(root, 'stray file.txt'), 'not a terminal');
-    expect(listStoredSessions(root).sort()).toEqual(['gone', 'kept']);
+    expect(listStoredTerminals(root).sort()).toEqual(['gone', 'kept']);
     expect(removeScrollback(root, 'gone')).toBe(4);
-    expect(listStoredSessions(root)).toEqual(['kept']);
+    expect(listStoredTerminals(root)).toEqual(['kept']);
     expect(scrollbackBounds(root, 'kept')).toEqual({ start: 0, end: 4 });
-    expect(listStoredSessions(path.join(root, 'missing'))).toEqual([]);
+    expect(listStoredTerminals(path.join(root, 'missing'))).toEqual([]);
   });
 
   it('keeps a terminal going when its output cannot be written, and says so once', async () => {

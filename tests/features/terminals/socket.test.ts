@@ -4,6 +4,7 @@ import { Server } from 'socket.io';
 import { io as connectIo } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
 import { onTransportReady } from '../../../src/features/terminals/socket.js';
+import { makeTempDir } from '../../helpers/app.js';
 import { connectClient, startTerminalApp, waitUntil } from './helpers.js';
 
 describe('terminals over Socket.IO', () => {
@@ -128,7 +129,7 @@ describe('terminals over Socket.IO', () => {
   it("uses the owner's default shell preference when no shell is asked for, and counts running terminals", async () => {
     const app = await startTerminalApp();
     const client = await connectClient(app);
-    const gauge = async () => (await app.app.metrics.activeTerminalSessions.get()).values[0]?.value;
+    const gauge = async () => (await app.app.metrics.activeTerminals.get()).values[0]?.value;
     const bash = await client.ok('terminal:create', {});
     expect(bash.session.shell).toMatch(/\/bash$/);
     await app.app.db.settings.upsert({ where: { id: 'singleton' }, create: { preferences: JSON.stringify({ defaultShell: 'sh' }) }, update: { preferences: JSON.stringify({ defaultShell: 'sh' }) } });
@@ -144,7 +145,8 @@ describe('terminals over Socket.IO', () => {
     const saved = { ...process.env };
     Object.assign(process.env, secrets, { SHELLPORT_TEST_PROCESS_ONLY: 'process-env-only-value' });
     try {
-      const app = await startTerminalApp({ ...process.env, TZ: 'Europe/Berlin', LC_TIME: 'C.UTF-8' } as Record<string, string>);
+      // A HOME of its own, not the machine's: root's dotfiles here run `pyenv init`, which a stale lock can hang.
+      const app = await startTerminalApp({ ...process.env, HOME: makeTempDir('shellport-home-'), TZ: 'Europe/Berlin', LC_TIME: 'C.UTF-8' } as Record<string, string>);
       const client = await connectClient(app);
       const session = await client.create();
       await client.attach(session.id);
@@ -160,7 +162,7 @@ describe('terminals over Socket.IO', () => {
       expect(text).toMatch(/^TZ=Europe\/Berlin\r?$/m);
       expect(text).toMatch(/^LC_TIME=C.UTF-8\r?$/m);
       expect(text).toMatch(/^PATH=/m);
-      const row = await app.app.db.session.findUniqueOrThrow({ where: { id: session.id } });
+      const row = await app.app.db.terminal.findUniqueOrThrow({ where: { id: session.id } });
       expect(row.env).not.toContain(secrets.GITHUB_CLIENT_SECRET);
     } finally {
       for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { createBareRepo, runGit } from '../../fake-github/repos.js';
 import { buildTestApp, makeTempDir } from '../../helpers/app.js';
 import { OWNER, cloneReady, listen, ownerApp, useGitHubFixture } from '../workspaces/helpers.js';
+import { stopTerminalHosts } from '../../helpers/terminal-host.js';
 import { connectClient, startTerminalApp, type TerminalClient, type TerminalTestApp } from './helpers.js';
 
 /** The `nobody` account of this machine, which the tests use as TERMINAL_USER. */
@@ -87,6 +88,28 @@ describe.runIf(canSwitch)('shells as another account (TERMINAL_USER, needs root:
     expect(await run(client, session.id, `cat /proc/${process.pid}/environ 2>&1 | head -c 300`)).toMatch(/Permission denied/);
     // The server itself still reads all of it.
     expect(readFileSync(keyFile).length).toBeGreaterThan(0);
+  });
+
+  it('runs shells as TERMINAL_USER through the terminal host too, and they reach neither its socket, its token nor its environment', async () => {
+    const home = shellsHome();
+    const app = await startTerminalApp({ TERMINAL_USER: 'nobody', WORKSPACES_DIR: path.join(home, 'workspaces'), TERMINAL_HOST: 'auto' });
+    const hostDir = path.join(app.dataDir, 'terminal-host');
+    try {
+      const client = await connectClient(app);
+      const session = await client.create({ shell: 'bash' });
+      await client.attach(session.id);
+      expect(await run(client, session.id, 'echo "uid=$(id -u) user=$USER"')).toBe(`uid=${SHELLS!.uid} user=nobody`);
+      const hostPid = Number(readFileSync(path.join(hostDir, 'host.pid'), 'utf8'));
+      expect(hostPid).not.toBe(process.pid);
+      const denied = (file: string) => `cat '${file}' >/dev/null 2>&1 && echo READ || echo DENIED`;
+      expect(await run(client, session.id, denied(path.join(hostDir, 'token')))).toBe('DENIED');
+      expect(await run(client, session.id, denied(`/proc/${hostPid}/environ`))).toBe('DENIED');
+      expect(await run(client, session.id, `ls '${hostDir}' >/dev/null 2>&1 && echo READ || echo DENIED`)).toBe('DENIED');
+      // The socket cannot even be reached: its directory is closed to the shells.
+      expect(await run(client, session.id, `[ -S '${path.join(hostDir, 'host.sock')}' ] && echo SEEN || echo HIDDEN`)).toBe('HIDDEN');
+    } finally {
+      stopTerminalHosts(app.dataDir);
+    }
   });
 
   it('clones as TERMINAL_USER: the workspace is its own, its terminals and git work there, and deleting removes it', async () => {

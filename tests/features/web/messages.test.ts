@@ -89,13 +89,16 @@ describe('checks in the browser before saving', () => {
 });
 
 describe('maintenance schedules in words', () => {
-  it('describes the usual cron shapes and leaves the rest as written', () => {
-    expect(describeSchedule('0 2 * * *')).toBe('daily at 02:00');
-    expect(describeSchedule('30 14 * * *')).toBe('daily at 14:30');
-    expect(describeSchedule('0 3 * * 0')).toBe('Sundays at 03:00');
-    expect(describeSchedule('0 3 * * 7')).toBe('Sundays at 03:00');
-    expect(describeSchedule('* * * * *')).toBe('every minute');
-    expect(describeSchedule('*/5 * * * *')).toBe('every 5 minutes');
-    for (const other of ['0 2 1 * *', '0 */6 * * *', '0 3 * * 1-5', 'nonsense']) expect(describeSchedule(other)).toBe(other);
+  it('describes cron schedules with cronstrue, in 24-hour time, and leaves what it cannot read as written', () => {
+    expect(describeSchedule('0 2 * * *')).toBe('At 02:00');
+    expect(describeSchedule('30 14 * * *')).toBe('At 14:30');
+    expect(describeSchedule('0 3 * * 0')).toBe('At 03:00, only on Sunday');
+    expect(describeSchedule('0 3 * * 7')).toBe('At 03:00, only on Sunday');
+    expect(describeSchedule('* * * * *')).toBe('Every minute');
+    expect(describeSchedule('*/5 * * * *')).toBe('Every 5 minutes');
+    expect(describeSchedule('0 3 * * 1-5')).toBe('At 03:00, Monday through Friday');
+    // node-cron's optional seconds field comes first, as cronstrue reads it.
+    expect(describeSchedule('*/30 * * * * *')).toBe('Every 30 seconds');
+    expect(describeSchedule('nonsense')).toBe('nonsense');
   });
 });

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { CREDENTIAL_HELPER_PATH } from '../../../src/features/workspaces/termina
 import { createBareRepo, runGit } from '../../fake-github/repos.js';
 import type { TestClock } from '../../helpers/app.js';
 import { signInWithGitHub } from '../../helpers/github-sign-in.js';
-import { OWNER, cloneReady, listen, ownerApp, shellEnvironment, useGitHubFixture, waitFor } from './helpers.js';
+import { OWNER, cloneReady, listen, ownerApp, shellEnvironment, useGitHubFixture } from './helpers.js';
 
 const HOUR = 3_600_000;
 const clockRef: { clock?: TestClock } = {};
@@ -105,7 +106,7 @@ describe('git inside terminals', () => {
       expect(gitConfig).not.toContain(secret);
       expect(owner.logText()).not.toContain(secret);
     }
-    const session = await owner.app.db.session.findUniqueOrThrow({ where: { id: terminal.id } });
+    const session = await owner.app.db.terminal.findUniqueOrThrow({ where: { id: terminal.id } });
     expect(session.env).not.toContain(shellEnv.SHELLPORT_CREDENTIAL_SECRET!);
 
     // git's own credential lookup gets the token for the workspace's repository, and nothing for another host.
@@ -163,13 +164,17 @@ describe('git inside terminals', () => {
     expect(ended.status).toBe(403);
     expect(((await ended.json()) as { error: { message: string } }).error.message).toMatch(/has ended/);
 
-    // Grants of ended terminals are forgotten when later terminals start.
-    const running = await owner.app.terminals.create({ workspaceId: workspace.id, shell: 'sh' });
-    await owner.app.terminals.create({ workspaceId: null, shell: 'sh' }).then((t) => owner.app.terminals.kill(t.id));
-    owner.clock.advance(2 * 60_000);
-    await owner.app.terminals.create({ workspaceId: workspace.id, shell: 'sh' });
-    await waitFor(() => owner.app.workspaces.credentials.size() === 2 || undefined, 'ended grants to be pruned');
-    expect(running.status).toBe('active');
+    // The secret is known by its SHA-256 on the terminal's row (which outlives the server), never itself.
+    const row = await owner.app.db.terminal.findUniqueOrThrow({ where: { id: terminal.id } });
+    expect(row.secretDigest).toBe(createHash('sha256').update(secret).digest('hex'));
+    expect(JSON.stringify(row)).not.toContain(secret);
+    // Another terminal of the same workspace has a secret of its own.
+    const second = await owner.app.terminals.create({ workspaceId: workspace.id, shell: 'sh' });
+    const secondSecret = (await shellEnvironment(second.pid!)).SHELLPORT_CREDENTIAL_SECRET!;
+    expect(secondSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(secondSecret).not.toBe(secret);
+    const fromSecond = await ask({ protocol: 'http', host, path: repoPath }, { authorization: `Bearer ${secondSecret}` });
+    expect(fromSecond.status).toBe(200);
     expect(owner.logText()).not.toContain(token);
     expect(owner.logText()).not.toContain(secret);
   }, 60_000);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { Env } from '../../../src/config/index.js';
 import type { CloneEvent } from '../../../src/shared/workspaces.js';
-import { startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
+import { ensureNoUnexpectedRequests, startFakeGitHub, type FakeGitHub } from '../../fake-github/index.js';
 import { buildTestApp, type TestApp, type TestClock } from '../../helpers/app.js';
 import { fakeGitHubEnv, signInWithGitHub } from '../../helpers/github-sign-in.js';
 
@@ -32,9 +32,7 @@ export function useGitHubFixture(options: Parameters<typeof startFakeGitHub>[0] 
     fake = await startFakeGitHub(options);
     fake.addUser({ login: OWNER, id: 1001 });
   }, 30_000);
-  afterEach(() => {
-    expect(fake!.unexpectedRequests).toEqual([]);
-  });
+  afterEach(() => ensureNoUnexpectedRequests(fake));
   afterAll(async () => {
     await fake?.close();
     if (fixtures) rmSync(fixtures, { recursive: true, force: true });
@@ -189,26 +187,4 @@ export async function openEventStream(baseUrl: string, path: string, cookie: str
   };
 }
 
-/** The environment a terminal's shell started with, once node-pty's child has exec'd the shell. */
-export async function shellEnvironment(pid: number): Promise<Record<string, string>> {
-  // During exec, /proc/<pid>/exe already names the shell while /proc/<pid>/environ still reads empty:
-  // wait for the environment itself (every terminal gets TERM).
-  return waitFor(() => {
-    try {
-      if (readlinkSync(`/proc/${pid}/exe`) === process.execPath) return undefined;
-      const env = parseEnviron(readFileSync(`/proc/${pid}/environ`, 'utf8'));
-      return env.TERM === undefined ? undefined : env;
-    } catch {
-      return undefined;
-    }
-  }, 'the shell to start');
-}
-
-function parseEnviron(text: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const entry of text.split('\0')) {
-    const eq = entry.indexOf('=');
-    if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
-  }
-  return env;
-}
+export { shellEnvironment } from '../../helpers/terminal-env.js';

@@ -197,7 +197,7 @@ describe('workspace git operations', () => {
     const environ = await shellEnvironment(terminal.pid!);
     expect(environ).toMatchObject({ API_KEY: 'sk-very-secret-value', NODE_ENV: 'development' });
     expect(readFileSync(`/proc/${terminal.pid}/cwd/README.md`, 'utf8')).toContain('#');
-    const sessionRow = await owner.app.db.session.findUniqueOrThrow({ where: { id: terminal.id } });
+    const sessionRow = await owner.app.db.terminal.findUniqueOrThrow({ where: { id: terminal.id } });
     expect(sessionRow.env).not.toContain('sk-very-secret-value');
     expect(owner.logText()).not.toContain('sk-very-secret-value');
 
@@ -252,7 +252,7 @@ describe('workspace git operations', () => {
     expect(deleted.statusCode, deleted.body).toBe(204);
     expect(existsSync(workspace.localPath)).toBe(false);
     expect(await owner.app.db.workspace.findUnique({ where: { id: workspace.id } })).toBeNull();
-    expect(await owner.app.db.session.findUnique({ where: { id: terminal.id } })).toBeNull();
+    expect(await owner.app.db.terminal.findUnique({ where: { id: terminal.id } })).toBeNull();
     expect(existsSync(scrollback)).toBe(false);
     await waitFor(() => {
       try {

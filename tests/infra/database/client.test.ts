@@ -41,16 +41,16 @@ describe('the Prisma client', () => {
   it('enforces foreign keys and cascades deletes from workspace to sessions', async () => {
     const { db } = await openClient();
     await expect(
-      db.session.create({ data: { workspaceId: 'missing', shell: '/bin/bash', cwd: '/tmp' } }),
+      db.terminal.create({ data: { workspaceId: 'missing', shell: '/bin/bash', cwd: '/tmp' } }),
     ).rejects.toThrow(/Foreign key constraint/i);
 
     const workspace = await db.workspace.create({
       data: { name: 'demo', githubRepo: 'octo/demo', cloneUrl: 'https://example.test/octo/demo.git', localPath: '/w/octo/demo' },
     });
-    const session = await db.session.create({ data: { workspaceId: workspace.id, shell: '/bin/bash', cwd: '/w/octo/demo' } });
+    const session = await db.terminal.create({ data: { workspaceId: workspace.id, shell: '/bin/bash', cwd: '/w/octo/demo' } });
     expect(session.workspaceId).toBe(workspace.id);
     await db.workspace.delete({ where: { id: workspace.id } });
-    expect(await db.session.count()).toBe(0);
+    expect(await db.terminal.count()).toBe(0);
   });
 
   it('fills the singleton settings row with its defaults', async () => {

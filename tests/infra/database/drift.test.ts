@@ -29,12 +29,20 @@ describe('migrations match schema.prisma', () => {
     db.close();
     expect(problems, `Drift between prisma/schema.prisma and prisma/migrations:\n${problems.join('\n')}`).toEqual([]);
     expect(Object.keys(expected).sort()).toEqual([
+      'agent_run_events',
+      'agent_runs',
       'auth_logs',
       'auth_sessions',
       'job_runs',
+      'mcp_server_values',
+      'mcp_servers',
+      'model_prices',
+      'push_devices',
+      'push_keys',
       'sessions',
       'settings',
       'system_metrics',
+      'terminal_shares',
       'workspace_env_vars',
       'workspaces',
     ]);

@@ -196,6 +196,33 @@ describe('TerminalStream', () => {
     expect(stream.queuedInputs).toBe(0);
   });
 
+  it('numbers its input and, after a dropped connection, sends the latest inputs again with the same numbers before what was typed meanwhile', async () => {
+    const { transport, stream } = setUp();
+    await attachAnswering(transport, stream, { from: 0, seq: 0 });
+    stream.send('a');
+    stream.send('b');
+    const sent = transport.notices.filter((notice) => notice.event === 'terminal:input').map((notice) => notice.payload);
+    expect(sent.map((payload) => payload.inputId)).toEqual([1, 2]);
+    expect(sent[0].device).toMatch(/^[0-9a-f]{32}$/);
+    expect(sent[1].device).toBe(sent[0].device);
+    stream.connectionLost();
+    transport.state = 'reconnecting';
+    stream.send('c');
+    transport.state = 'connected';
+    transport.notices.length = 0;
+    await attachAnswering(transport, stream, { from: 0, seq: 0 });
+    const again = transport.notices.filter((notice) => notice.event === 'terminal:input').map((notice) => notice.payload);
+    expect(again.map((payload) => [payload.data, payload.inputId, payload.device])).toEqual([
+      ['a', 1, sent[0].device],
+      ['b', 2, sent[0].device],
+      ['c', 3, sent[0].device],
+    ]);
+    // Only a lost connection sends inputs again: a later attach on the same connection does not.
+    transport.notices.length = 0;
+    await attachAnswering(transport, stream, { from: 0, seq: 0 });
+    expect(transport.inputs()).toEqual([]);
+  });
+
   it('clears the screen on a reset and continues from its offset', async () => {
     const { transport, screen, stream } = setUp();
     await attachAnswering(transport, stream, { from: 0, seq: 0 });
@@ -228,7 +255,7 @@ describe('TerminalStream', () => {
     screen.parse();
     expect(events.exited).toEqual([{ exitCode: 0, reason: 'exited' }]);
     expect(stream.droppedInputs).toBe(1);
-    expect(stream.session.status).toBe('terminated');
+    expect(stream.terminal.status).toBe('terminated');
     expect(stream.send('more')).toBe(false);
   });
 
@@ -247,5 +274,52 @@ describe('TerminalStream', () => {
     await attaching;
     expect(stream.error).toBe('This terminal no longer exists on the server.');
     expect(stream.isAttached).toBe(false);
+  });
+});
+
+describe('TerminalStream snapshots', () => {
+  it('asks for snapshots, paints one as replay (never answered), then continues from its offset', async () => {
+    const { transport, screen, stream, flags, events } = setUp();
+    const payload = await attachAnswering(transport, stream, { from: 0, seq: 0 });
+    transport.emit('terminal:output', { sessionId: SESSION.id, seq: 3, data: bytes('old') });
+    screen.parse();
+    flags.length = 0;
+    // A re-attach far behind: the server answers with a snapshot at 5000 instead of a replay.
+    const attaching = stream.attach();
+    const request = transport.requests.at(-1)!;
+    expect(request.payload).toMatchObject({ lastSeq: 3, snapshot: true });
+    request.answer({ ok: true, session: SESSION, from: 5000, reset: true, seq: 5004, snapshot: true });
+    await attaching;
+    expect(payload).toMatchObject({ snapshot: true });
+    transport.emit('terminal:snapshot', { sessionId: SESSION.id, seq: 5000, cols: 80, rows: 24, data: 'SCREEN\x1b[6n' });
+    transport.emit('terminal:answering', { sessionId: SESSION.id, answering: true, seq: 5004 });
+    transport.emit('terminal:output', { sessionId: SESSION.id, seq: 5004, data: bytes('more') });
+    transport.emit('terminal:output', { sessionId: SESSION.id, seq: 5007, data: bytes('new') });
+    screen.parse();
+    expect(screen.resets).toBe(1);
+    expect(screen.text).toBe('SCREEN\x1b[6nmorenew');
+    expect(stream.snapshotSeq).toBe(5000);
+    expect(stream.processedSeq).toBe(5007);
+    // Only the output past the attach's seq is live and may answer; the snapshot never.
+    expect(flags).toEqual([{ live: false, mayAnswer: false }, { live: true, mayAnswer: true }]);
+    expect(events.liveOutput).toBe(2);
+  });
+
+  it('loads earlier output by replaying everything without a snapshot', async () => {
+    const { transport, screen, stream } = setUp();
+    await attachAnswering(transport, stream, { from: 100, reset: true, seq: 100 });
+    transport.emit('terminal:snapshot', { sessionId: SESSION.id, seq: 100, cols: 80, rows: 24, data: 'SCREEN' });
+    screen.parse();
+    const loading = stream.loadEarlierOutput();
+    const request = transport.requests.at(-1)!;
+    expect(request.payload.lastSeq).toBeNull();
+    expect(request.payload.snapshot).toBeUndefined();
+    request.answer({ ok: true, session: SESSION, from: 0, reset: false, seq: 100 });
+    await loading;
+    transport.emit('terminal:output', { sessionId: SESSION.id, seq: 100, data: new Uint8Array(100).fill(65) });
+    screen.parse();
+    expect(screen.resets).toBe(2);
+    expect(screen.text).toBe('A'.repeat(100));
+    expect(stream.snapshotSeq).toBeNull();
   });
 });

@@ -400,11 +400,19 @@ export const ModelName = {
   Settings: 'Settings',
   Workspace: 'Workspace',
   WorkspaceEnvVar: 'WorkspaceEnvVar',
-  Session: 'Session',
+  Terminal: 'Terminal',
   AuthSession: 'AuthSession',
   AuthLog: 'AuthLog',
   SystemMetric: 'SystemMetric',
-  JobRun: 'JobRun'
+  JobRun: 'JobRun',
+  PushDevice: 'PushDevice',
+  PushKey: 'PushKey',
+  TerminalShare: 'TerminalShare',
+  AgentRun: 'AgentRun',
+  AgentRunEvent: 'AgentRunEvent',
+  McpServer: 'McpServer',
+  McpServerValue: 'McpServerValue',
+  ModelPrice: 'ModelPrice'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -420,7 +428,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "settings" | "workspace" | "workspaceEnvVar" | "session" | "authSession" | "authLog" | "systemMetric" | "jobRun"
+    modelProps: "settings" | "workspace" | "workspaceEnvVar" | "terminal" | "authSession" | "authLog" | "systemMetric" | "jobRun" | "pushDevice" | "pushKey" | "terminalShare" | "agentRun" | "agentRunEvent" | "mcpServer" | "mcpServerValue" | "modelPrice"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -646,77 +654,77 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
-    Session: {
-      payload: Prisma.$SessionPayload<ExtArgs>
-      fields: Prisma.SessionFieldRefs
+    Terminal: {
+      payload: Prisma.$TerminalPayload<ExtArgs>
+      fields: Prisma.TerminalFieldRefs
       operations: {
         findUnique: {
-          args: Prisma.SessionFindUniqueArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionPayload> | null
+          args: Prisma.TerminalFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TerminalPayload> | null
         }
         findUniqueOrThrow: {
-          args: Prisma.SessionFindUniqueOrThrowArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionPayload>
+          args: Prisma.TerminalFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TerminalPayload>
         }
         findFirst: {
-          args: Prisma.SessionFindFirstArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionPayload> | null
+          args: Prisma.TerminalFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TerminalPayload> | null
         }
         findFirstOrThrow: {
-          args: Prisma.SessionFindFirstOrThrowArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionPayload>
+          args: Prisma.TerminalFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TerminalPayload>
         }
         findMany: {
-          args: Prisma.SessionFindManyArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionPayload>[]
+          args: Prisma.TerminalFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TerminalPayload>[]
         }
         create: {
-          args: Prisma.SessionCreateArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionPayload>
+          args: Prisma.TerminalCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TerminalPayload>
         }
         createMany: {
-          args: Prisma.SessionCreateManyArgs<ExtArgs>
+          args: Prisma.TerminalCreateManyArgs<ExtArgs>
           result: BatchPayload
         }
         createManyAndReturn: {
-          args: Prisma.SessionCreateManyAndReturnArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionPayload>[]
+          args: Prisma.TerminalCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TerminalPayload>[]
         }
         delete: {
-          args: Prisma.SessionDeleteArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionPayload>
+          args: Prisma.TerminalDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TerminalPayload>
         }
         update: {
-          args: Prisma.SessionUpdateArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionPayload>
+          args: Prisma.TerminalUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TerminalPayload>
         }
         deleteMany: {
-          args: Prisma.SessionDeleteManyArgs<ExtArgs>
+          args: Prisma.TerminalDeleteManyArgs<ExtArgs>
           result: BatchPayload
         }
         updateMany: {
-          args: Prisma.SessionUpdateManyArgs<ExtArgs>
+          args: Prisma.TerminalUpdateManyArgs<ExtArgs>
           result: BatchPayload
         }
         updateManyAndReturn: {
-          args: Prisma.SessionUpdateManyAndReturnArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionPayload>[]
+          args: Prisma.TerminalUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TerminalPayload>[]
         }
         upsert: {
-          args: Prisma.SessionUpsertArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionPayload>
+          args: Prisma.TerminalUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TerminalPayload>
         }
         aggregate: {
-          args: Prisma.SessionAggregateArgs<ExtArgs>
-          result: runtime.Types.Utils.Optional<Prisma.AggregateSession>
+          args: Prisma.TerminalAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateTerminal>
         }
         groupBy: {
-          args: Prisma.SessionGroupByArgs<ExtArgs>
-          result: runtime.Types.Utils.Optional<Prisma.SessionGroupByOutputType>[]
+          args: Prisma.TerminalGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TerminalGroupByOutputType>[]
         }
         count: {
-          args: Prisma.SessionCountArgs<ExtArgs>
-          result: runtime.Types.Utils.Optional<Prisma.SessionCountAggregateOutputType> | number
+          args: Prisma.TerminalCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TerminalCountAggregateOutputType> | number
         }
       }
     }
@@ -1016,6 +1024,598 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    PushDevice: {
+      payload: Prisma.$PushDevicePayload<ExtArgs>
+      fields: Prisma.PushDeviceFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.PushDeviceFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PushDevicePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.PushDeviceFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PushDevicePayload>
+        }
+        findFirst: {
+          args: Prisma.PushDeviceFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PushDevicePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.PushDeviceFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PushDevicePayload>
+        }
+        findMany: {
+          args: Prisma.PushDeviceFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PushDevicePayload>[]
+        }
+        create: {
+          args: Prisma.PushDeviceCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PushDevicePayload>
+        }
+        createMany: {
+          args: Prisma.PushDeviceCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.PushDeviceCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PushDevicePayload>[]
+        }
+        delete: {
+          args: Prisma.PushDeviceDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PushDevicePayload>
+        }
+        update: {
+          args: Prisma.PushDeviceUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PushDevicePayload>
+        }
+        deleteMany: {
+          args: Prisma.PushDeviceDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.PushDeviceUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.PushDeviceUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PushDevicePayload>[]
+        }
+        upsert: {
+          args: Prisma.PushDeviceUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PushDevicePayload>
+        }
+        aggregate: {
+          args: Prisma.PushDeviceAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregatePushDevice>
+        }
+        groupBy: {
+          args: Prisma.PushDeviceGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.PushDeviceGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.PushDeviceCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.PushDeviceCountAggregateOutputType> | number
+        }
+      }
+    }
+    PushKey: {
+      payload: Prisma.$PushKeyPayload<ExtArgs>
+      fields: Prisma.PushKeyFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.PushKeyFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PushKeyPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.PushKeyFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PushKeyPayload>
+        }
+        findFirst: {
+          args: Prisma.PushKeyFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PushKeyPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.PushKeyFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PushKeyPayload>
+        }
+        findMany: {
+          args: Prisma.PushKeyFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PushKeyPayload>[]
+        }
+        create: {
+          args: Prisma.PushKeyCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PushKeyPayload>
+        }
+        createMany: {
+          args: Prisma.PushKeyCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.PushKeyCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PushKeyPayload>[]
+        }
+        delete: {
+          args: Prisma.PushKeyDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PushKeyPayload>
+        }
+        update: {
+          args: Prisma.PushKeyUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PushKeyPayload>
+        }
+        deleteMany: {
+          args: Prisma.PushKeyDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.PushKeyUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.PushKeyUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PushKeyPayload>[]
+        }
+        upsert: {
+          args: Prisma.PushKeyUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PushKeyPayload>
+        }
+        aggregate: {
+          args: Prisma.PushKeyAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregatePushKey>
+        }
+        groupBy: {
+          args: Prisma.PushKeyGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.PushKeyGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.PushKeyCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.PushKeyCountAggregateOutputType> | number
+        }
+      }
+    }
+    TerminalShare: {
+      payload: Prisma.$TerminalSharePayload<ExtArgs>
+      fields: Prisma.TerminalShareFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.TerminalShareFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TerminalSharePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.TerminalShareFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TerminalSharePayload>
+        }
+        findFirst: {
+          args: Prisma.TerminalShareFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TerminalSharePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.TerminalShareFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TerminalSharePayload>
+        }
+        findMany: {
+          args: Prisma.TerminalShareFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TerminalSharePayload>[]
+        }
+        create: {
+          args: Prisma.TerminalShareCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TerminalSharePayload>
+        }
+        createMany: {
+          args: Prisma.TerminalShareCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.TerminalShareCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TerminalSharePayload>[]
+        }
+        delete: {
+          args: Prisma.TerminalShareDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TerminalSharePayload>
+        }
+        update: {
+          args: Prisma.TerminalShareUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TerminalSharePayload>
+        }
+        deleteMany: {
+          args: Prisma.TerminalShareDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.TerminalShareUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.TerminalShareUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TerminalSharePayload>[]
+        }
+        upsert: {
+          args: Prisma.TerminalShareUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TerminalSharePayload>
+        }
+        aggregate: {
+          args: Prisma.TerminalShareAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateTerminalShare>
+        }
+        groupBy: {
+          args: Prisma.TerminalShareGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TerminalShareGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.TerminalShareCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TerminalShareCountAggregateOutputType> | number
+        }
+      }
+    }
+    AgentRun: {
+      payload: Prisma.$AgentRunPayload<ExtArgs>
+      fields: Prisma.AgentRunFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.AgentRunFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentRunPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.AgentRunFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentRunPayload>
+        }
+        findFirst: {
+          args: Prisma.AgentRunFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentRunPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.AgentRunFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentRunPayload>
+        }
+        findMany: {
+          args: Prisma.AgentRunFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentRunPayload>[]
+        }
+        create: {
+          args: Prisma.AgentRunCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentRunPayload>
+        }
+        createMany: {
+          args: Prisma.AgentRunCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.AgentRunCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentRunPayload>[]
+        }
+        delete: {
+          args: Prisma.AgentRunDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentRunPayload>
+        }
+        update: {
+          args: Prisma.AgentRunUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentRunPayload>
+        }
+        deleteMany: {
+          args: Prisma.AgentRunDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.AgentRunUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.AgentRunUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentRunPayload>[]
+        }
+        upsert: {
+          args: Prisma.AgentRunUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentRunPayload>
+        }
+        aggregate: {
+          args: Prisma.AgentRunAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateAgentRun>
+        }
+        groupBy: {
+          args: Prisma.AgentRunGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AgentRunGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.AgentRunCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AgentRunCountAggregateOutputType> | number
+        }
+      }
+    }
+    AgentRunEvent: {
+      payload: Prisma.$AgentRunEventPayload<ExtArgs>
+      fields: Prisma.AgentRunEventFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.AgentRunEventFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentRunEventPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.AgentRunEventFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentRunEventPayload>
+        }
+        findFirst: {
+          args: Prisma.AgentRunEventFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentRunEventPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.AgentRunEventFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentRunEventPayload>
+        }
+        findMany: {
+          args: Prisma.AgentRunEventFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentRunEventPayload>[]
+        }
+        create: {
+          args: Prisma.AgentRunEventCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentRunEventPayload>
+        }
+        createMany: {
+          args: Prisma.AgentRunEventCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.AgentRunEventCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentRunEventPayload>[]
+        }
+        delete: {
+          args: Prisma.AgentRunEventDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentRunEventPayload>
+        }
+        update: {
+          args: Prisma.AgentRunEventUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentRunEventPayload>
+        }
+        deleteMany: {
+          args: Prisma.AgentRunEventDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.AgentRunEventUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.AgentRunEventUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentRunEventPayload>[]
+        }
+        upsert: {
+          args: Prisma.AgentRunEventUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentRunEventPayload>
+        }
+        aggregate: {
+          args: Prisma.AgentRunEventAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateAgentRunEvent>
+        }
+        groupBy: {
+          args: Prisma.AgentRunEventGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AgentRunEventGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.AgentRunEventCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AgentRunEventCountAggregateOutputType> | number
+        }
+      }
+    }
+    McpServer: {
+      payload: Prisma.$McpServerPayload<ExtArgs>
+      fields: Prisma.McpServerFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.McpServerFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$McpServerPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.McpServerFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$McpServerPayload>
+        }
+        findFirst: {
+          args: Prisma.McpServerFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$McpServerPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.McpServerFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$McpServerPayload>
+        }
+        findMany: {
+          args: Prisma.McpServerFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$McpServerPayload>[]
+        }
+        create: {
+          args: Prisma.McpServerCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$McpServerPayload>
+        }
+        createMany: {
+          args: Prisma.McpServerCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.McpServerCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$McpServerPayload>[]
+        }
+        delete: {
+          args: Prisma.McpServerDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$McpServerPayload>
+        }
+        update: {
+          args: Prisma.McpServerUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$McpServerPayload>
+        }
+        deleteMany: {
+          args: Prisma.McpServerDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.McpServerUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.McpServerUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$McpServerPayload>[]
+        }
+        upsert: {
+          args: Prisma.McpServerUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$McpServerPayload>
+        }
+        aggregate: {
+          args: Prisma.McpServerAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateMcpServer>
+        }
+        groupBy: {
+          args: Prisma.McpServerGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.McpServerGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.McpServerCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.McpServerCountAggregateOutputType> | number
+        }
+      }
+    }
+    McpServerValue: {
+      payload: Prisma.$McpServerValuePayload<ExtArgs>
+      fields: Prisma.McpServerValueFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.McpServerValueFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$McpServerValuePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.McpServerValueFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$McpServerValuePayload>
+        }
+        findFirst: {
+          args: Prisma.McpServerValueFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$McpServerValuePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.McpServerValueFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$McpServerValuePayload>
+        }
+        findMany: {
+          args: Prisma.McpServerValueFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$McpServerValuePayload>[]
+        }
+        create: {
+          args: Prisma.McpServerValueCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$McpServerValuePayload>
+        }
+        createMany: {
+          args: Prisma.McpServerValueCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.McpServerValueCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$McpServerValuePayload>[]
+        }
+        delete: {
+          args: Prisma.McpServerValueDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$McpServerValuePayload>
+        }
+        update: {
+          args: Prisma.McpServerValueUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$McpServerValuePayload>
+        }
+        deleteMany: {
+          args: Prisma.McpServerValueDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.McpServerValueUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.McpServerValueUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$McpServerValuePayload>[]
+        }
+        upsert: {
+          args: Prisma.McpServerValueUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$McpServerValuePayload>
+        }
+        aggregate: {
+          args: Prisma.McpServerValueAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateMcpServerValue>
+        }
+        groupBy: {
+          args: Prisma.McpServerValueGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.McpServerValueGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.McpServerValueCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.McpServerValueCountAggregateOutputType> | number
+        }
+      }
+    }
+    ModelPrice: {
+      payload: Prisma.$ModelPricePayload<ExtArgs>
+      fields: Prisma.ModelPriceFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.ModelPriceFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelPricePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.ModelPriceFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelPricePayload>
+        }
+        findFirst: {
+          args: Prisma.ModelPriceFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelPricePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.ModelPriceFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelPricePayload>
+        }
+        findMany: {
+          args: Prisma.ModelPriceFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelPricePayload>[]
+        }
+        create: {
+          args: Prisma.ModelPriceCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelPricePayload>
+        }
+        createMany: {
+          args: Prisma.ModelPriceCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.ModelPriceCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelPricePayload>[]
+        }
+        delete: {
+          args: Prisma.ModelPriceDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelPricePayload>
+        }
+        update: {
+          args: Prisma.ModelPriceUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelPricePayload>
+        }
+        deleteMany: {
+          args: Prisma.ModelPriceDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.ModelPriceUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.ModelPriceUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelPricePayload>[]
+        }
+        upsert: {
+          args: Prisma.ModelPriceUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ModelPricePayload>
+        }
+        aggregate: {
+          args: Prisma.ModelPriceAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateModelPrice>
+        }
+        groupBy: {
+          args: Prisma.ModelPriceGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ModelPriceGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.ModelPriceCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ModelPriceCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -1106,7 +1706,7 @@ export const WorkspaceEnvVarScalarFieldEnum = {
 export type WorkspaceEnvVarScalarFieldEnum = (typeof WorkspaceEnvVarScalarFieldEnum)[keyof typeof WorkspaceEnvVarScalarFieldEnum]
 
 
-export const SessionScalarFieldEnum = {
+export const TerminalScalarFieldEnum = {
   id: 'id',
   workspaceId: 'workspaceId',
   name: 'name',
@@ -1121,10 +1721,16 @@ export const SessionScalarFieldEnum = {
   createdAt: 'createdAt',
   endedAt: 'endedAt',
   exitCode: 'exitCode',
-  endReason: 'endReason'
+  endReason: 'endReason',
+  lastCwd: 'lastCwd',
+  lastCommand: 'lastCommand',
+  agent: 'agent',
+  agentSessionId: 'agentSessionId',
+  restartedAs: 'restartedAs',
+  secretDigest: 'secretDigest'
 } as const
 
-export type SessionScalarFieldEnum = (typeof SessionScalarFieldEnum)[keyof typeof SessionScalarFieldEnum]
+export type TerminalScalarFieldEnum = (typeof TerminalScalarFieldEnum)[keyof typeof TerminalScalarFieldEnum]
 
 
 export const AuthSessionScalarFieldEnum = {
@@ -1175,6 +1781,131 @@ export const JobRunScalarFieldEnum = {
 } as const
 
 export type JobRunScalarFieldEnum = (typeof JobRunScalarFieldEnum)[keyof typeof JobRunScalarFieldEnum]
+
+
+export const PushDeviceScalarFieldEnum = {
+  id: 'id',
+  name: 'name',
+  endpoint: 'endpoint',
+  p256dh: 'p256dh',
+  auth: 'auth',
+  preferences: 'preferences',
+  createdAt: 'createdAt',
+  lastSentAt: 'lastSentAt',
+  lastError: 'lastError'
+} as const
+
+export type PushDeviceScalarFieldEnum = (typeof PushDeviceScalarFieldEnum)[keyof typeof PushDeviceScalarFieldEnum]
+
+
+export const PushKeyScalarFieldEnum = {
+  id: 'id',
+  publicKey: 'publicKey',
+  privateKey: 'privateKey',
+  createdAt: 'createdAt'
+} as const
+
+export type PushKeyScalarFieldEnum = (typeof PushKeyScalarFieldEnum)[keyof typeof PushKeyScalarFieldEnum]
+
+
+export const TerminalShareScalarFieldEnum = {
+  id: 'id',
+  terminalId: 'terminalId',
+  tokenHash: 'tokenHash',
+  label: 'label',
+  expiresAt: 'expiresAt',
+  createdAt: 'createdAt'
+} as const
+
+export type TerminalShareScalarFieldEnum = (typeof TerminalShareScalarFieldEnum)[keyof typeof TerminalShareScalarFieldEnum]
+
+
+export const AgentRunScalarFieldEnum = {
+  id: 'id',
+  workspaceId: 'workspaceId',
+  agent: 'agent',
+  model: 'model',
+  prompt: 'prompt',
+  permissionMode: 'permissionMode',
+  allowedTools: 'allowedTools',
+  disallowedTools: 'disallowedTools',
+  status: 'status',
+  attempts: 'attempts',
+  maxAttempts: 'maxAttempts',
+  nextRetryAt: 'nextRetryAt',
+  agentSessionId: 'agentSessionId',
+  resumeSessionId: 'resumeSessionId',
+  error: 'error',
+  inputTokens: 'inputTokens',
+  outputTokens: 'outputTokens',
+  cacheReadTokens: 'cacheReadTokens',
+  cacheWriteTokens: 'cacheWriteTokens',
+  costUsd: 'costUsd',
+  agentCostUsd: 'agentCostUsd',
+  createdAt: 'createdAt',
+  startedAt: 'startedAt',
+  endedAt: 'endedAt',
+  inWorktree: 'inWorktree',
+  worktreePath: 'worktreePath',
+  branch: 'branch',
+  baseCommit: 'baseCommit',
+  mcpServers: 'mcpServers',
+  parentRunId: 'parentRunId'
+} as const
+
+export type AgentRunScalarFieldEnum = (typeof AgentRunScalarFieldEnum)[keyof typeof AgentRunScalarFieldEnum]
+
+
+export const AgentRunEventScalarFieldEnum = {
+  id: 'id',
+  runId: 'runId',
+  seq: 'seq',
+  type: 'type',
+  payload: 'payload',
+  createdAt: 'createdAt'
+} as const
+
+export type AgentRunEventScalarFieldEnum = (typeof AgentRunEventScalarFieldEnum)[keyof typeof AgentRunEventScalarFieldEnum]
+
+
+export const McpServerScalarFieldEnum = {
+  id: 'id',
+  name: 'name',
+  transport: 'transport',
+  command: 'command',
+  args: 'args',
+  url: 'url',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type McpServerScalarFieldEnum = (typeof McpServerScalarFieldEnum)[keyof typeof McpServerScalarFieldEnum]
+
+
+export const McpServerValueScalarFieldEnum = {
+  id: 'id',
+  serverId: 'serverId',
+  kind: 'kind',
+  name: 'name',
+  value: 'value',
+  secretValue: 'secretValue',
+  isSecret: 'isSecret'
+} as const
+
+export type McpServerValueScalarFieldEnum = (typeof McpServerValueScalarFieldEnum)[keyof typeof McpServerValueScalarFieldEnum]
+
+
+export const ModelPriceScalarFieldEnum = {
+  model: 'model',
+  inputPerMillion: 'inputPerMillion',
+  outputPerMillion: 'outputPerMillion',
+  cacheReadPerMillion: 'cacheReadPerMillion',
+  cacheWritePerMillion: 'cacheWritePerMillion',
+  checkedOn: 'checkedOn',
+  updatedAt: 'updatedAt'
+} as const
+
+export type ModelPriceScalarFieldEnum = (typeof ModelPriceScalarFieldEnum)[keyof typeof ModelPriceScalarFieldEnum]
 
 
 export const SortOrder = {
@@ -1394,11 +2125,19 @@ export type GlobalOmitConfig = {
   settings?: Prisma.SettingsOmit
   workspace?: Prisma.WorkspaceOmit
   workspaceEnvVar?: Prisma.WorkspaceEnvVarOmit
-  session?: Prisma.SessionOmit
+  terminal?: Prisma.TerminalOmit
   authSession?: Prisma.AuthSessionOmit
   authLog?: Prisma.AuthLogOmit
   systemMetric?: Prisma.SystemMetricOmit
   jobRun?: Prisma.JobRunOmit
+  pushDevice?: Prisma.PushDeviceOmit
+  pushKey?: Prisma.PushKeyOmit
+  terminalShare?: Prisma.TerminalShareOmit
+  agentRun?: Prisma.AgentRunOmit
+  agentRunEvent?: Prisma.AgentRunEventOmit
+  mcpServer?: Prisma.McpServerOmit
+  mcpServerValue?: Prisma.McpServerValueOmit
+  modelPrice?: Prisma.ModelPriceOmit
 }
 
 /* Types for Logging */

@@ -54,11 +54,19 @@ export const ModelName = {
   Settings: 'Settings',
   Workspace: 'Workspace',
   WorkspaceEnvVar: 'WorkspaceEnvVar',
-  Session: 'Session',
+  Terminal: 'Terminal',
   AuthSession: 'AuthSession',
   AuthLog: 'AuthLog',
   SystemMetric: 'SystemMetric',
-  JobRun: 'JobRun'
+  JobRun: 'JobRun',
+  PushDevice: 'PushDevice',
+  PushKey: 'PushKey',
+  TerminalShare: 'TerminalShare',
+  AgentRun: 'AgentRun',
+  AgentRunEvent: 'AgentRunEvent',
+  McpServer: 'McpServer',
+  McpServerValue: 'McpServerValue',
+  ModelPrice: 'ModelPrice'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -128,7 +136,7 @@ export const WorkspaceEnvVarScalarFieldEnum = {
 export type WorkspaceEnvVarScalarFieldEnum = (typeof WorkspaceEnvVarScalarFieldEnum)[keyof typeof WorkspaceEnvVarScalarFieldEnum]
 
 
-export const SessionScalarFieldEnum = {
+export const TerminalScalarFieldEnum = {
   id: 'id',
   workspaceId: 'workspaceId',
   name: 'name',
@@ -143,10 +151,16 @@ export const SessionScalarFieldEnum = {
   createdAt: 'createdAt',
   endedAt: 'endedAt',
   exitCode: 'exitCode',
-  endReason: 'endReason'
+  endReason: 'endReason',
+  lastCwd: 'lastCwd',
+  lastCommand: 'lastCommand',
+  agent: 'agent',
+  agentSessionId: 'agentSessionId',
+  restartedAs: 'restartedAs',
+  secretDigest: 'secretDigest'
 } as const
 
-export type SessionScalarFieldEnum = (typeof SessionScalarFieldEnum)[keyof typeof SessionScalarFieldEnum]
+export type TerminalScalarFieldEnum = (typeof TerminalScalarFieldEnum)[keyof typeof TerminalScalarFieldEnum]
 
 
 export const AuthSessionScalarFieldEnum = {
@@ -197,6 +211,131 @@ export const JobRunScalarFieldEnum = {
 } as const
 
 export type JobRunScalarFieldEnum = (typeof JobRunScalarFieldEnum)[keyof typeof JobRunScalarFieldEnum]
+
+
+export const PushDeviceScalarFieldEnum = {
+  id: 'id',
+  name: 'name',
+  endpoint: 'endpoint',
+  p256dh: 'p256dh',
+  auth: 'auth',
+  preferences: 'preferences',
+  createdAt: 'createdAt',
+  lastSentAt: 'lastSentAt',
+  lastError: 'lastError'
+} as const
+
+export type PushDeviceScalarFieldEnum = (typeof PushDeviceScalarFieldEnum)[keyof typeof PushDeviceScalarFieldEnum]
+
+
+export const PushKeyScalarFieldEnum = {
+  id: 'id',
+  publicKey: 'publicKey',
+  privateKey: 'privateKey',
+  createdAt: 'createdAt'
+} as const
+
+export type PushKeyScalarFieldEnum = (typeof PushKeyScalarFieldEnum)[keyof typeof PushKeyScalarFieldEnum]
+
+
+export const TerminalShareScalarFieldEnum = {
+  id: 'id',
+  terminalId: 'terminalId',
+  tokenHash: 'tokenHash',
+  label: 'label',
+  expiresAt: 'expiresAt',
+  createdAt: 'createdAt'
+} as const
+
+export type TerminalShareScalarFieldEnum = (typeof TerminalShareScalarFieldEnum)[keyof typeof TerminalShareScalarFieldEnum]
+
+
+export const AgentRunScalarFieldEnum = {
+  id: 'id',
+  workspaceId: 'workspaceId',
+  agent: 'agent',
+  model: 'model',
+  prompt: 'prompt',
+  permissionMode: 'permissionMode',
+  allowedTools: 'allowedTools',
+  disallowedTools: 'disallowedTools',
+  status: 'status',
+  attempts: 'attempts',
+  maxAttempts: 'maxAttempts',
+  nextRetryAt: 'nextRetryAt',
+  agentSessionId: 'agentSessionId',
+  resumeSessionId: 'resumeSessionId',
+  error: 'error',
+  inputTokens: 'inputTokens',
+  outputTokens: 'outputTokens',
+  cacheReadTokens: 'cacheReadTokens',
+  cacheWriteTokens: 'cacheWriteTokens',
+  costUsd: 'costUsd',
+  agentCostUsd: 'agentCostUsd',
+  createdAt: 'createdAt',
+  startedAt: 'startedAt',
+  endedAt: 'endedAt',
+  inWorktree: 'inWorktree',
+  worktreePath: 'worktreePath',
+  branch: 'branch',
+  baseCommit: 'baseCommit',
+  mcpServers: 'mcpServers',
+  parentRunId: 'parentRunId'
+} as const
+
+export type AgentRunScalarFieldEnum = (typeof AgentRunScalarFieldEnum)[keyof typeof AgentRunScalarFieldEnum]
+
+
+export const AgentRunEventScalarFieldEnum = {
+  id: 'id',
+  runId: 'runId',
+  seq: 'seq',
+  type: 'type',
+  payload: 'payload',
+  createdAt: 'createdAt'
+} as const
+
+export type AgentRunEventScalarFieldEnum = (typeof AgentRunEventScalarFieldEnum)[keyof typeof AgentRunEventScalarFieldEnum]
+
+
+export const McpServerScalarFieldEnum = {
+  id: 'id',
+  name: 'name',
+  transport: 'transport',
+  command: 'command',
+  args: 'args',
+  url: 'url',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type McpServerScalarFieldEnum = (typeof McpServerScalarFieldEnum)[keyof typeof McpServerScalarFieldEnum]
+
+
+export const McpServerValueScalarFieldEnum = {
+  id: 'id',
+  serverId: 'serverId',
+  kind: 'kind',
+  name: 'name',
+  value: 'value',
+  secretValue: 'secretValue',
+  isSecret: 'isSecret'
+} as const
+
+export type McpServerValueScalarFieldEnum = (typeof McpServerValueScalarFieldEnum)[keyof typeof McpServerValueScalarFieldEnum]
+
+
+export const ModelPriceScalarFieldEnum = {
+  model: 'model',
+  inputPerMillion: 'inputPerMillion',
+  outputPerMillion: 'outputPerMillion',
+  cacheReadPerMillion: 'cacheReadPerMillion',
+  cacheWritePerMillion: 'cacheWritePerMillion',
+  checkedOn: 'checkedOn',
+  updatedAt: 'updatedAt'
+} as const
+
+export type ModelPriceScalarFieldEnum = (typeof ModelPriceScalarFieldEnum)[keyof typeof ModelPriceScalarFieldEnum]
 
 
 export const SortOrder = {

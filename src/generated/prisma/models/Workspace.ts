@@ -296,8 +296,9 @@ export type WorkspaceWhereInput = {
   lastActivityAt?: Prisma.DateTimeNullableFilter<"Workspace"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"Workspace"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Workspace"> | Date | string
-  sessions?: Prisma.SessionListRelationFilter
+  terminals?: Prisma.TerminalListRelationFilter
   envVars?: Prisma.WorkspaceEnvVarListRelationFilter
+  agentRuns?: Prisma.AgentRunListRelationFilter
 }
 
 export type WorkspaceOrderByWithRelationInput = {
@@ -316,8 +317,9 @@ export type WorkspaceOrderByWithRelationInput = {
   lastActivityAt?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
-  sessions?: Prisma.SessionOrderByRelationAggregateInput
+  terminals?: Prisma.TerminalOrderByRelationAggregateInput
   envVars?: Prisma.WorkspaceEnvVarOrderByRelationAggregateInput
+  agentRuns?: Prisma.AgentRunOrderByRelationAggregateInput
 }
 
 export type WorkspaceWhereUniqueInput = Prisma.AtLeast<{
@@ -339,8 +341,9 @@ export type WorkspaceWhereUniqueInput = Prisma.AtLeast<{
   lastActivityAt?: Prisma.DateTimeNullableFilter<"Workspace"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"Workspace"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Workspace"> | Date | string
-  sessions?: Prisma.SessionListRelationFilter
+  terminals?: Prisma.TerminalListRelationFilter
   envVars?: Prisma.WorkspaceEnvVarListRelationFilter
+  agentRuns?: Prisma.AgentRunListRelationFilter
 }, "id" | "name" | "githubRepo" | "localPath">
 
 export type WorkspaceOrderByWithAggregationInput = {
@@ -403,8 +406,9 @@ export type WorkspaceCreateInput = {
   lastActivityAt?: Date | string | null
   createdAt?: Date | string
   updatedAt?: Date | string
-  sessions?: Prisma.SessionCreateNestedManyWithoutWorkspaceInput
+  terminals?: Prisma.TerminalCreateNestedManyWithoutWorkspaceInput
   envVars?: Prisma.WorkspaceEnvVarCreateNestedManyWithoutWorkspaceInput
+  agentRuns?: Prisma.AgentRunCreateNestedManyWithoutWorkspaceInput
 }
 
 export type WorkspaceUncheckedCreateInput = {
@@ -423,8 +427,9 @@ export type WorkspaceUncheckedCreateInput = {
   lastActivityAt?: Date | string | null
   createdAt?: Date | string
   updatedAt?: Date | string
-  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutWorkspaceInput
+  terminals?: Prisma.TerminalUncheckedCreateNestedManyWithoutWorkspaceInput
   envVars?: Prisma.WorkspaceEnvVarUncheckedCreateNestedManyWithoutWorkspaceInput
+  agentRuns?: Prisma.AgentRunUncheckedCreateNestedManyWithoutWorkspaceInput
 }
 
 export type WorkspaceUpdateInput = {
@@ -443,8 +448,9 @@ export type WorkspaceUpdateInput = {
   lastActivityAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  sessions?: Prisma.SessionUpdateManyWithoutWorkspaceNestedInput
+  terminals?: Prisma.TerminalUpdateManyWithoutWorkspaceNestedInput
   envVars?: Prisma.WorkspaceEnvVarUpdateManyWithoutWorkspaceNestedInput
+  agentRuns?: Prisma.AgentRunUpdateManyWithoutWorkspaceNestedInput
 }
 
 export type WorkspaceUncheckedUpdateInput = {
@@ -463,8 +469,9 @@ export type WorkspaceUncheckedUpdateInput = {
   lastActivityAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  sessions?: Prisma.SessionUncheckedUpdateManyWithoutWorkspaceNestedInput
+  terminals?: Prisma.TerminalUncheckedUpdateManyWithoutWorkspaceNestedInput
   envVars?: Prisma.WorkspaceEnvVarUncheckedUpdateManyWithoutWorkspaceNestedInput
+  agentRuns?: Prisma.AgentRunUncheckedUpdateManyWithoutWorkspaceNestedInput
 }
 
 export type WorkspaceCreateManyInput = {
@@ -619,20 +626,34 @@ export type WorkspaceUpdateOneRequiredWithoutEnvVarsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.WorkspaceUpdateToOneWithWhereWithoutEnvVarsInput, Prisma.WorkspaceUpdateWithoutEnvVarsInput>, Prisma.WorkspaceUncheckedUpdateWithoutEnvVarsInput>
 }
 
-export type WorkspaceCreateNestedOneWithoutSessionsInput = {
-  create?: Prisma.XOR<Prisma.WorkspaceCreateWithoutSessionsInput, Prisma.WorkspaceUncheckedCreateWithoutSessionsInput>
-  connectOrCreate?: Prisma.WorkspaceCreateOrConnectWithoutSessionsInput
+export type WorkspaceCreateNestedOneWithoutTerminalsInput = {
+  create?: Prisma.XOR<Prisma.WorkspaceCreateWithoutTerminalsInput, Prisma.WorkspaceUncheckedCreateWithoutTerminalsInput>
+  connectOrCreate?: Prisma.WorkspaceCreateOrConnectWithoutTerminalsInput
   connect?: Prisma.WorkspaceWhereUniqueInput
 }
 
-export type WorkspaceUpdateOneWithoutSessionsNestedInput = {
-  create?: Prisma.XOR<Prisma.WorkspaceCreateWithoutSessionsInput, Prisma.WorkspaceUncheckedCreateWithoutSessionsInput>
-  connectOrCreate?: Prisma.WorkspaceCreateOrConnectWithoutSessionsInput
-  upsert?: Prisma.WorkspaceUpsertWithoutSessionsInput
+export type WorkspaceUpdateOneWithoutTerminalsNestedInput = {
+  create?: Prisma.XOR<Prisma.WorkspaceCreateWithoutTerminalsInput, Prisma.WorkspaceUncheckedCreateWithoutTerminalsInput>
+  connectOrCreate?: Prisma.WorkspaceCreateOrConnectWithoutTerminalsInput
+  upsert?: Prisma.WorkspaceUpsertWithoutTerminalsInput
   disconnect?: Prisma.WorkspaceWhereInput | boolean
   delete?: Prisma.WorkspaceWhereInput | boolean
   connect?: Prisma.WorkspaceWhereUniqueInput
-  update?: Prisma.XOR<Prisma.XOR<Prisma.WorkspaceUpdateToOneWithWhereWithoutSessionsInput, Prisma.WorkspaceUpdateWithoutSessionsInput>, Prisma.WorkspaceUncheckedUpdateWithoutSessionsInput>
+  update?: Prisma.XOR<Prisma.XOR<Prisma.WorkspaceUpdateToOneWithWhereWithoutTerminalsInput, Prisma.WorkspaceUpdateWithoutTerminalsInput>, Prisma.WorkspaceUncheckedUpdateWithoutTerminalsInput>
+}
+
+export type WorkspaceCreateNestedOneWithoutAgentRunsInput = {
+  create?: Prisma.XOR<Prisma.WorkspaceCreateWithoutAgentRunsInput, Prisma.WorkspaceUncheckedCreateWithoutAgentRunsInput>
+  connectOrCreate?: Prisma.WorkspaceCreateOrConnectWithoutAgentRunsInput
+  connect?: Prisma.WorkspaceWhereUniqueInput
+}
+
+export type WorkspaceUpdateOneRequiredWithoutAgentRunsNestedInput = {
+  create?: Prisma.XOR<Prisma.WorkspaceCreateWithoutAgentRunsInput, Prisma.WorkspaceUncheckedCreateWithoutAgentRunsInput>
+  connectOrCreate?: Prisma.WorkspaceCreateOrConnectWithoutAgentRunsInput
+  upsert?: Prisma.WorkspaceUpsertWithoutAgentRunsInput
+  connect?: Prisma.WorkspaceWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.WorkspaceUpdateToOneWithWhereWithoutAgentRunsInput, Prisma.WorkspaceUpdateWithoutAgentRunsInput>, Prisma.WorkspaceUncheckedUpdateWithoutAgentRunsInput>
 }
 
 export type WorkspaceCreateWithoutEnvVarsInput = {
@@ -651,7 +672,8 @@ export type WorkspaceCreateWithoutEnvVarsInput = {
   lastActivityAt?: Date | string | null
   createdAt?: Date | string
   updatedAt?: Date | string
-  sessions?: Prisma.SessionCreateNestedManyWithoutWorkspaceInput
+  terminals?: Prisma.TerminalCreateNestedManyWithoutWorkspaceInput
+  agentRuns?: Prisma.AgentRunCreateNestedManyWithoutWorkspaceInput
 }
 
 export type WorkspaceUncheckedCreateWithoutEnvVarsInput = {
@@ -670,7 +692,8 @@ export type WorkspaceUncheckedCreateWithoutEnvVarsInput = {
   lastActivityAt?: Date | string | null
   createdAt?: Date | string
   updatedAt?: Date | string
-  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutWorkspaceInput
+  terminals?: Prisma.TerminalUncheckedCreateNestedManyWithoutWorkspaceInput
+  agentRuns?: Prisma.AgentRunUncheckedCreateNestedManyWithoutWorkspaceInput
 }
 
 export type WorkspaceCreateOrConnectWithoutEnvVarsInput = {
@@ -705,7 +728,8 @@ export type WorkspaceUpdateWithoutEnvVarsInput = {
   lastActivityAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  sessions?: Prisma.SessionUpdateManyWithoutWorkspaceNestedInput
+  terminals?: Prisma.TerminalUpdateManyWithoutWorkspaceNestedInput
+  agentRuns?: Prisma.AgentRunUpdateManyWithoutWorkspaceNestedInput
 }
 
 export type WorkspaceUncheckedUpdateWithoutEnvVarsInput = {
@@ -724,10 +748,11 @@ export type WorkspaceUncheckedUpdateWithoutEnvVarsInput = {
   lastActivityAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  sessions?: Prisma.SessionUncheckedUpdateManyWithoutWorkspaceNestedInput
+  terminals?: Prisma.TerminalUncheckedUpdateManyWithoutWorkspaceNestedInput
+  agentRuns?: Prisma.AgentRunUncheckedUpdateManyWithoutWorkspaceNestedInput
 }
 
-export type WorkspaceCreateWithoutSessionsInput = {
+export type WorkspaceCreateWithoutTerminalsInput = {
   id?: string
   name: string
   githubRepo?: string | null
@@ -744,9 +769,10 @@ export type WorkspaceCreateWithoutSessionsInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   envVars?: Prisma.WorkspaceEnvVarCreateNestedManyWithoutWorkspaceInput
+  agentRuns?: Prisma.AgentRunCreateNestedManyWithoutWorkspaceInput
 }
 
-export type WorkspaceUncheckedCreateWithoutSessionsInput = {
+export type WorkspaceUncheckedCreateWithoutTerminalsInput = {
   id?: string
   name: string
   githubRepo?: string | null
@@ -763,25 +789,26 @@ export type WorkspaceUncheckedCreateWithoutSessionsInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   envVars?: Prisma.WorkspaceEnvVarUncheckedCreateNestedManyWithoutWorkspaceInput
+  agentRuns?: Prisma.AgentRunUncheckedCreateNestedManyWithoutWorkspaceInput
 }
 
-export type WorkspaceCreateOrConnectWithoutSessionsInput = {
+export type WorkspaceCreateOrConnectWithoutTerminalsInput = {
   where: Prisma.WorkspaceWhereUniqueInput
-  create: Prisma.XOR<Prisma.WorkspaceCreateWithoutSessionsInput, Prisma.WorkspaceUncheckedCreateWithoutSessionsInput>
+  create: Prisma.XOR<Prisma.WorkspaceCreateWithoutTerminalsInput, Prisma.WorkspaceUncheckedCreateWithoutTerminalsInput>
 }
 
-export type WorkspaceUpsertWithoutSessionsInput = {
-  update: Prisma.XOR<Prisma.WorkspaceUpdateWithoutSessionsInput, Prisma.WorkspaceUncheckedUpdateWithoutSessionsInput>
-  create: Prisma.XOR<Prisma.WorkspaceCreateWithoutSessionsInput, Prisma.WorkspaceUncheckedCreateWithoutSessionsInput>
+export type WorkspaceUpsertWithoutTerminalsInput = {
+  update: Prisma.XOR<Prisma.WorkspaceUpdateWithoutTerminalsInput, Prisma.WorkspaceUncheckedUpdateWithoutTerminalsInput>
+  create: Prisma.XOR<Prisma.WorkspaceCreateWithoutTerminalsInput, Prisma.WorkspaceUncheckedCreateWithoutTerminalsInput>
   where?: Prisma.WorkspaceWhereInput
 }
 
-export type WorkspaceUpdateToOneWithWhereWithoutSessionsInput = {
+export type WorkspaceUpdateToOneWithWhereWithoutTerminalsInput = {
   where?: Prisma.WorkspaceWhereInput
-  data: Prisma.XOR<Prisma.WorkspaceUpdateWithoutSessionsInput, Prisma.WorkspaceUncheckedUpdateWithoutSessionsInput>
+  data: Prisma.XOR<Prisma.WorkspaceUpdateWithoutTerminalsInput, Prisma.WorkspaceUncheckedUpdateWithoutTerminalsInput>
 }
 
-export type WorkspaceUpdateWithoutSessionsInput = {
+export type WorkspaceUpdateWithoutTerminalsInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   githubRepo?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -798,9 +825,10 @@ export type WorkspaceUpdateWithoutSessionsInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   envVars?: Prisma.WorkspaceEnvVarUpdateManyWithoutWorkspaceNestedInput
+  agentRuns?: Prisma.AgentRunUpdateManyWithoutWorkspaceNestedInput
 }
 
-export type WorkspaceUncheckedUpdateWithoutSessionsInput = {
+export type WorkspaceUncheckedUpdateWithoutTerminalsInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   githubRepo?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -817,6 +845,103 @@ export type WorkspaceUncheckedUpdateWithoutSessionsInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   envVars?: Prisma.WorkspaceEnvVarUncheckedUpdateManyWithoutWorkspaceNestedInput
+  agentRuns?: Prisma.AgentRunUncheckedUpdateManyWithoutWorkspaceNestedInput
+}
+
+export type WorkspaceCreateWithoutAgentRunsInput = {
+  id?: string
+  name: string
+  githubRepo?: string | null
+  cloneUrl: string
+  githubRepoId?: bigint | number | null
+  localPath: string
+  defaultBranch?: string | null
+  description?: string | null
+  isActive?: boolean
+  cloneState?: string
+  cloneError?: string | null
+  lastSyncAt?: Date | string | null
+  lastActivityAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  terminals?: Prisma.TerminalCreateNestedManyWithoutWorkspaceInput
+  envVars?: Prisma.WorkspaceEnvVarCreateNestedManyWithoutWorkspaceInput
+}
+
+export type WorkspaceUncheckedCreateWithoutAgentRunsInput = {
+  id?: string
+  name: string
+  githubRepo?: string | null
+  cloneUrl: string
+  githubRepoId?: bigint | number | null
+  localPath: string
+  defaultBranch?: string | null
+  description?: string | null
+  isActive?: boolean
+  cloneState?: string
+  cloneError?: string | null
+  lastSyncAt?: Date | string | null
+  lastActivityAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  terminals?: Prisma.TerminalUncheckedCreateNestedManyWithoutWorkspaceInput
+  envVars?: Prisma.WorkspaceEnvVarUncheckedCreateNestedManyWithoutWorkspaceInput
+}
+
+export type WorkspaceCreateOrConnectWithoutAgentRunsInput = {
+  where: Prisma.WorkspaceWhereUniqueInput
+  create: Prisma.XOR<Prisma.WorkspaceCreateWithoutAgentRunsInput, Prisma.WorkspaceUncheckedCreateWithoutAgentRunsInput>
+}
+
+export type WorkspaceUpsertWithoutAgentRunsInput = {
+  update: Prisma.XOR<Prisma.WorkspaceUpdateWithoutAgentRunsInput, Prisma.WorkspaceUncheckedUpdateWithoutAgentRunsInput>
+  create: Prisma.XOR<Prisma.WorkspaceCreateWithoutAgentRunsInput, Prisma.WorkspaceUncheckedCreateWithoutAgentRunsInput>
+  where?: Prisma.WorkspaceWhereInput
+}
+
+export type WorkspaceUpdateToOneWithWhereWithoutAgentRunsInput = {
+  where?: Prisma.WorkspaceWhereInput
+  data: Prisma.XOR<Prisma.WorkspaceUpdateWithoutAgentRunsInput, Prisma.WorkspaceUncheckedUpdateWithoutAgentRunsInput>
+}
+
+export type WorkspaceUpdateWithoutAgentRunsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  githubRepo?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  cloneUrl?: Prisma.StringFieldUpdateOperationsInput | string
+  githubRepoId?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
+  localPath?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultBranch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  cloneState?: Prisma.StringFieldUpdateOperationsInput | string
+  cloneError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastSyncAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastActivityAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  terminals?: Prisma.TerminalUpdateManyWithoutWorkspaceNestedInput
+  envVars?: Prisma.WorkspaceEnvVarUpdateManyWithoutWorkspaceNestedInput
+}
+
+export type WorkspaceUncheckedUpdateWithoutAgentRunsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  githubRepo?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  cloneUrl?: Prisma.StringFieldUpdateOperationsInput | string
+  githubRepoId?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
+  localPath?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultBranch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  cloneState?: Prisma.StringFieldUpdateOperationsInput | string
+  cloneError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastSyncAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastActivityAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  terminals?: Prisma.TerminalUncheckedUpdateManyWithoutWorkspaceNestedInput
+  envVars?: Prisma.WorkspaceEnvVarUncheckedUpdateManyWithoutWorkspaceNestedInput
 }
 
 
@@ -825,13 +950,15 @@ export type WorkspaceUncheckedUpdateWithoutSessionsInput = {
  */
 
 export type WorkspaceCountOutputType = {
-  sessions: number
+  terminals: number
   envVars: number
+  agentRuns: number
 }
 
 export type WorkspaceCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
-  sessions?: boolean | WorkspaceCountOutputTypeCountSessionsArgs
+  terminals?: boolean | WorkspaceCountOutputTypeCountTerminalsArgs
   envVars?: boolean | WorkspaceCountOutputTypeCountEnvVarsArgs
+  agentRuns?: boolean | WorkspaceCountOutputTypeCountAgentRunsArgs
 }
 
 /**
@@ -847,8 +974,8 @@ export type WorkspaceCountOutputTypeDefaultArgs<ExtArgs extends runtime.Types.Ex
 /**
  * WorkspaceCountOutputType without action
  */
-export type WorkspaceCountOutputTypeCountSessionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
-  where?: Prisma.SessionWhereInput
+export type WorkspaceCountOutputTypeCountTerminalsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.TerminalWhereInput
 }
 
 /**
@@ -856,6 +983,13 @@ export type WorkspaceCountOutputTypeCountSessionsArgs<ExtArgs extends runtime.Ty
  */
 export type WorkspaceCountOutputTypeCountEnvVarsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   where?: Prisma.WorkspaceEnvVarWhereInput
+}
+
+/**
+ * WorkspaceCountOutputType without action
+ */
+export type WorkspaceCountOutputTypeCountAgentRunsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.AgentRunWhereInput
 }
 
 
@@ -875,8 +1009,9 @@ export type WorkspaceSelect<ExtArgs extends runtime.Types.Extensions.InternalArg
   lastActivityAt?: boolean
   createdAt?: boolean
   updatedAt?: boolean
-  sessions?: boolean | Prisma.Workspace$sessionsArgs<ExtArgs>
+  terminals?: boolean | Prisma.Workspace$terminalsArgs<ExtArgs>
   envVars?: boolean | Prisma.Workspace$envVarsArgs<ExtArgs>
+  agentRuns?: boolean | Prisma.Workspace$agentRunsArgs<ExtArgs>
   _count?: boolean | Prisma.WorkspaceCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["workspace"]>
 
@@ -936,8 +1071,9 @@ export type WorkspaceSelectScalar = {
 
 export type WorkspaceOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "githubRepo" | "cloneUrl" | "githubRepoId" | "localPath" | "defaultBranch" | "description" | "isActive" | "cloneState" | "cloneError" | "lastSyncAt" | "lastActivityAt" | "createdAt" | "updatedAt", ExtArgs["result"]["workspace"]>
 export type WorkspaceInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
-  sessions?: boolean | Prisma.Workspace$sessionsArgs<ExtArgs>
+  terminals?: boolean | Prisma.Workspace$terminalsArgs<ExtArgs>
   envVars?: boolean | Prisma.Workspace$envVarsArgs<ExtArgs>
+  agentRuns?: boolean | Prisma.Workspace$agentRunsArgs<ExtArgs>
   _count?: boolean | Prisma.WorkspaceCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type WorkspaceIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -946,8 +1082,9 @@ export type WorkspaceIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Ex
 export type $WorkspacePayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "Workspace"
   objects: {
-    sessions: Prisma.$SessionPayload<ExtArgs>[]
+    terminals: Prisma.$TerminalPayload<ExtArgs>[]
     envVars: Prisma.$WorkspaceEnvVarPayload<ExtArgs>[]
+    agentRuns: Prisma.$AgentRunPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -969,7 +1106,7 @@ export type $WorkspacePayload<ExtArgs extends runtime.Types.Extensions.InternalA
     cloneError: string | null
     lastSyncAt: Date | null
     /**
-     * Last git operation or terminal start in this workspace (terminal sessions add their own activity).
+     * Last git operation or terminal start in this workspace (terminals add their own activity).
      */
     lastActivityAt: Date | null
     createdAt: Date
@@ -1368,8 +1505,9 @@ readonly fields: WorkspaceFieldRefs;
  */
 export interface Prisma__WorkspaceClient<T, Null = never, ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs, GlobalOmitOptions = {}> extends Prisma.PrismaPromise<T> {
   readonly [Symbol.toStringTag]: "PrismaPromise"
-  sessions<T extends Prisma.Workspace$sessionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Workspace$sessionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  terminals<T extends Prisma.Workspace$terminalsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Workspace$terminalsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TerminalPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   envVars<T extends Prisma.Workspace$envVarsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Workspace$envVarsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WorkspaceEnvVarPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  agentRuns<T extends Prisma.Workspace$agentRunsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Workspace$agentRunsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AgentRunPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1805,27 +1943,27 @@ export type WorkspaceDeleteManyArgs<ExtArgs extends runtime.Types.Extensions.Int
 }
 
 /**
- * Workspace.sessions
+ * Workspace.terminals
  */
-export type Workspace$sessionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+export type Workspace$terminalsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   /**
-   * Select specific fields to fetch from the Session
+   * Select specific fields to fetch from the Terminal
    */
-  select?: Prisma.SessionSelect<ExtArgs> | null
+  select?: Prisma.TerminalSelect<ExtArgs> | null
   /**
-   * Omit specific fields from the Session
+   * Omit specific fields from the Terminal
    */
-  omit?: Prisma.SessionOmit<ExtArgs> | null
+  omit?: Prisma.TerminalOmit<ExtArgs> | null
   /**
    * Choose, which related nodes to fetch as well
    */
-  include?: Prisma.SessionInclude<ExtArgs> | null
-  where?: Prisma.SessionWhereInput
-  orderBy?: Prisma.SessionOrderByWithRelationInput | Prisma.SessionOrderByWithRelationInput[]
-  cursor?: Prisma.SessionWhereUniqueInput
+  include?: Prisma.TerminalInclude<ExtArgs> | null
+  where?: Prisma.TerminalWhereInput
+  orderBy?: Prisma.TerminalOrderByWithRelationInput | Prisma.TerminalOrderByWithRelationInput[]
+  cursor?: Prisma.TerminalWhereUniqueInput
   take?: number
   skip?: number
-  distinct?: Prisma.SessionScalarFieldEnum | Prisma.SessionScalarFieldEnum[]
+  distinct?: Prisma.TerminalScalarFieldEnum | Prisma.TerminalScalarFieldEnum[]
 }
 
 /**
@@ -1850,6 +1988,30 @@ export type Workspace$envVarsArgs<ExtArgs extends runtime.Types.Extensions.Inter
   take?: number
   skip?: number
   distinct?: Prisma.WorkspaceEnvVarScalarFieldEnum | Prisma.WorkspaceEnvVarScalarFieldEnum[]
+}
+
+/**
+ * Workspace.agentRuns
+ */
+export type Workspace$agentRunsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the AgentRun
+   */
+  select?: Prisma.AgentRunSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the AgentRun
+   */
+  omit?: Prisma.AgentRunOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.AgentRunInclude<ExtArgs> | null
+  where?: Prisma.AgentRunWhereInput
+  orderBy?: Prisma.AgentRunOrderByWithRelationInput | Prisma.AgentRunOrderByWithRelationInput[]
+  cursor?: Prisma.AgentRunWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.AgentRunScalarFieldEnum | Prisma.AgentRunScalarFieldEnum[]
 }
 
 /**

@@ -1,11 +1,16 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { PtyProcess } from '../../infra/pty-host.js';
+import type { InputOrigin, PtyProcess } from '../../infra/pty-host.js';
 import { type FairShare, type FairShareState, initialFairShareState } from './fair-share.js';
 import type { OutputStore, PersistTarget } from './output-store.js';
 import { RingBuffer } from './ring-buffer.js';
+import type { ScreenSnapshot } from './screen-mirror.js';
+import type { MirrorPool } from './screen-mirrors.js';
+import { SignalParser, type TerminalSignal } from './signals.js';
+import { type ActivityReport, TerminalStatus } from './terminal-status.js';
+import type { TerminalActivity } from '../../shared/terminals.js';
 
 /** How a terminal ended. */
-export interface SessionEnd {
+export interface TerminalEnd {
   exitCode: number | null;
   signal: number | null;
   /** exited | killed | idle-timeout | server-shutdown | server-restart | workspace-deleted | … */
@@ -13,21 +18,23 @@ export interface SessionEnd {
 }
 
 /**
- * Where one attached client's traffic goes (implemented by the socket layer). The session decides
+ * Where one attached client's traffic goes (implemented by the socket layer). The terminal decides
  * what to send and when; the sink only delivers.
  */
 export interface OutputSink {
   readonly clientId: string;
   /** `data` is borrowed (it may be the ring buffer's memory, overwritten by later output): copy what is kept past the call. */
-  output(sessionId: string, seq: number, data: Buffer): void;
+  output(terminalId: string, seq: number, data: Buffer): void;
   /** The client must clear its screen: what follows starts at `seq`, not where it was. */
-  reset(sessionId: string, seq: number): void;
+  reset(terminalId: string, seq: number): void;
   /** The client stopped acknowledging and no longer holds the PTY back; it is sent nothing until it acknowledges `seq`. */
-  behind(sessionId: string, seq: number): void;
-  resized(sessionId: string, cols: number, rows: number): void;
-  exit(sessionId: string, end: SessionEnd & { seq: number }): void;
+  behind(terminalId: string, seq: number): void;
+  resized(terminalId: string, cols: number, rows: number): void;
+  exit(terminalId: string, end: TerminalEnd & { seq: number }): void;
   /** From output offset `seq` on, this client is (or is no longer) the one that answers the program's queries. */
-  answering(sessionId: string, answering: boolean, seq: number): void;
+  answering(terminalId: string, answering: boolean, seq: number): void;
+  /** The client must clear its screen and write the snapshot's data: what follows starts at its `seq`. */
+  snapshot(terminalId: string, snapshot: ScreenSnapshot): void;
   /** True while earlier messages are still being written to the network: new output waits and coalesces. */
   isBusy(): boolean;
 }
@@ -38,7 +45,7 @@ export interface FlowSettings {
   stallTimeoutMs: number;
 }
 
-export interface SessionDeps {
+export interface TerminalDeps {
   store: OutputStore;
   flow: FlowSettings;
   ringBufferBytes: number;
@@ -47,13 +54,33 @@ export interface SessionDeps {
   now: () => number;
   onOutputBytes(bytes: number): void;
   onInputBytes(bytes: number): void;
-  /** The PTY exited; resolve once the end is recorded (the session then tells its clients). */
-  onExit(session: TerminalSession): Promise<void>;
-  onDetached(session: TerminalSession): void;
+  /** The PTY exited; resolve once the end is recorded (the terminal then tells its clients). */
+  onExit(terminal: Terminal): Promise<void>;
+  onDetached(terminal: Terminal): void;
   fairShare: FairShare;
+  /** Headless screens for snapshots on attach (screen-mirrors.ts); none: every attach replays. */
+  mirrors?: MirrorPool | null;
+  /** Scrollback lines above the screen sent with a snapshot (TERMINAL_SNAPSHOT_SCROLLBACK_LINES). */
+  snapshotScrollbackLines?: number;
+  /** The terminal's activity changed (issue 20): `terminal.activity` says what it is now. */
+  onActivity?(terminal: Terminal): void;
 }
 
-export interface SessionMeta {
+/**
+ * A terminal is mirrored once its retained output passes this: below it a raw replay is quick
+ * (docs/performance.md, "Snapshots on attach"), and an idle shell costs no mirror.
+ */
+export const MIRROR_FROM_BYTES = 256 * 1024;
+/** Output handed to the mirror thread in pieces of at most this (and per burst, as clients get it). */
+const MIRROR_FEED_BYTES = 256 * 1024;
+/** Parse backlog above which the mirror is fed no more for now: it catches up from the ring or the disk later, never holding the PTY. */
+const MIRROR_MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
+/** Scrollback lines above the screen sent with a snapshot, unless configured otherwise. */
+export const SNAPSHOT_SCROLLBACK_ROWS = 1000;
+/** How long an attach waits for a lagging mirror to catch up before it snapshots what it has. */
+const SNAPSHOT_CATCHUP_MS = 5_000;
+
+export interface TerminalMeta {
   workspaceId: string | null;
   name: string | null;
   shell: string;
@@ -100,36 +127,42 @@ export class Attachment {
   cols: number | null = null;
   rows: number | null = null;
   lastAckProgressAt = monotonicMs();
+  /** Taken for this client on attach: sent instead of a replay, before the output from its `seq`. */
+  pendingSnapshot: ScreenSnapshot | null = null;
+  /** Waiting for its snapshot: nothing is sent yet. */
+  awaitingSnapshot = false;
 
   constructor(
-    readonly session: TerminalSession,
+    readonly terminal: Terminal,
     readonly sink: OutputSink,
+    /** A read-only viewer (share links, issue 23 §2): never types, resizes or answers queries. */
+    readonly readOnly = false,
   ) {}
 
   /** Sends the reset (if the client's `lastSeq` could not be honoured) and the output it misses. */
   start(): void {
-    this.session.startAttachment(this);
+    this.terminal.startAttachment(this);
   }
 
-  input(data: string | Buffer): void {
-    this.session.input(this, data);
+  input(data: string | Buffer, origin?: InputOrigin): void {
+    this.terminal.input(this, data, origin);
   }
 
   resize(cols: number, rows: number): void {
-    this.session.resizeFrom(this, cols, rows);
+    this.terminal.resizeFrom(this, cols, rows);
   }
 
   ack(seq: number): void {
-    this.session.ack(this, seq);
+    this.terminal.ack(this, seq);
   }
 
   /** The transport can take more: send what is waiting. */
   pump(): void {
-    this.session.pump(this);
+    this.terminal.pump(this);
   }
 
   detach(): void {
-    this.session.detach(this);
+    this.terminal.detach(this);
   }
 }
 
@@ -145,7 +178,7 @@ export class Attachment {
  * no longer holds the PTY, and later catches up from the ring buffer or from disk (or gets a
  * reset when its position was trimmed).
  */
-export class TerminalSession implements PersistTarget {
+export class Terminal implements PersistTarget {
   seq: number;
   persistedSeq: number;
   retainedStart: number;
@@ -153,7 +186,7 @@ export class TerminalSession implements PersistTarget {
   readonly attachments = new Set<Attachment>();
   cols: number;
   rows: number;
-  end: SessionEnd | null;
+  end: TerminalEnd | null;
   /** The reason given when the server started ending the terminal. */
   terminating: string | null = null;
   lastActivityMs: number;
@@ -186,13 +219,26 @@ export class TerminalSession implements PersistTarget {
    * the last one to type, else the most recently attached (docs/protocol.md, "Answering queries").
    */
   private answerer: Attachment | null = null;
+  /** Offset up to which output went to the screen mirror; null while the terminal is not mirrored. */
+  private mirrorSeq: number | null = null;
+  /** The mirror is being fed from disk (its position left the ring buffer). */
+  private mirrorReading = false;
+  /** Attaches waiting for the mirror to catch up. */
+  private mirrorWaiters: Array<() => void> = [];
+  /** Bells, notifications and shell marks in the live output (never in a replay): created with the PTY. */
+  private readonly signals: SignalParser | null = null;
+  /** What the terminal is doing, from those signals and the owner's input (terminal-status.ts). */
+  private readonly status: TerminalStatus | null = null;
+  private readonly onSignal = (signal: TerminalSignal): void => {
+    if (this.status?.signal(signal)) this.deps.onActivity?.(this);
+  };
 
   constructor(
     readonly id: string,
-    readonly meta: SessionMeta,
-    private readonly deps: SessionDeps,
+    readonly meta: TerminalMeta,
+    private readonly deps: TerminalDeps,
     private readonly pty: PtyProcess | null,
-    init: { cols: number; rows: number; seq?: number; retainedStart?: number; end?: SessionEnd | null },
+    init: { cols: number; rows: number; seq?: number; retainedStart?: number; end?: TerminalEnd | null },
   ) {
     this.seq = init.seq ?? 0;
     this.persistedSeq = this.seq;
@@ -213,8 +259,10 @@ export class TerminalSession implements PersistTarget {
       this.finalizedDone = true;
       return;
     }
+    this.signals = new SignalParser();
+    this.status = new TerminalStatus(deps.now, monotonicMs);
     pty.onData((chunk) => this.onData(chunk));
-    pty.onExit(({ exitCode, signal }) => void this.onExit(exitCode, signal));
+    pty.onExit(({ exitCode, signal, reason }) => void this.onExit(exitCode, signal, reason));
   }
 
   /** The shell is running and the server is not ending it. */
@@ -239,7 +287,14 @@ export class TerminalSession implements PersistTarget {
   }
 
   onPersisted(): void {
+    // A terminal host holds output until it is stored (docs/terminal-host.md).
+    this.pty?.stored?.(this.persistedSeq);
     if (this.paused) this.updateFlow();
+  }
+
+  /** The end is recorded: a terminal host may forget the terminal. */
+  releasePty(): void {
+    this.pty?.release?.();
   }
 
   /** The oldest offset a client can still be sent. */
@@ -261,12 +316,19 @@ export class TerminalSession implements PersistTarget {
     this.arrivedSinceCheck = true;
     this.deps.onOutputBytes(chunk.length);
     this.deps.store.noteOutput(this, chunk.length);
+    // Once per live byte, here only: replays are sent from the ring or the disk and never pass through.
+    this.signals?.scan(chunk, this.onSignal);
     if (!this.coalescing) {
       this.coalescing = true;
       setImmediate(this.endOfTurn);
       for (const attachment of this.attachments) this.pump(attachment);
     }
     for (const attachment of this.attachments) if (this.seq - attachment.sentSeq >= COALESCE_BYTES) this.pump(attachment);
+    if (this.mirrorSeq === null) {
+      if (this.deps.mirrors && this.seq - this.earliestAvailable > MIRROR_FROM_BYTES) this.startMirror();
+    } else if (this.seq - this.mirrorSeq >= MIRROR_FEED_BYTES) {
+      this.feedMirror();
+    }
     this.yieldIfOverShare(chunk.length);
     this.updateFlow();
   }
@@ -296,14 +358,16 @@ export class TerminalSession implements PersistTarget {
     }
     this.coalescing = false;
     for (const attachment of [...this.attachments]) this.pump(attachment);
+    this.feedMirror();
   };
 
-  private onExit(exitCode: number, signal: number | null): Promise<void> {
+  private onExit(exitCode: number, signal: number | null, reason?: string): Promise<void> {
     if (this.finalized) return this.finalized;
     // A shell ended by a signal reports 128 + signal, as shells do for their children.
-    this.end = { exitCode: signal ? 128 + signal : exitCode, signal: signal || null, reason: this.terminating ?? 'exited' };
+    this.end = { exitCode: signal ? 128 + signal : exitCode, signal: signal || null, reason: this.terminating ?? reason ?? 'exited' };
     this.clearStallTimer();
     this.paused = false;
+    this.closeMirror();
     this.resolveExited();
     this.finalized = (async () => {
       try {
@@ -317,14 +381,14 @@ export class TerminalSession implements PersistTarget {
     return this.finalized;
   }
 
-  /** Ends the session record without an exit from the PTY (it never reported one). */
+  /** Ends the terminal record without an exit from the PTY (it never reported one). */
   forceEnd(reason: string): Promise<void> {
     this.terminating ??= reason;
     return this.onExit(-1, null);
   }
 
-  attach(sink: OutputSink, options: { lastSeq?: number | null; cols?: number; rows?: number }): Attachment {
-    const attachment = new Attachment(this, sink);
+  attach(sink: OutputSink, options: { lastSeq?: number | null; cols?: number; rows?: number; readOnly?: boolean }): Attachment {
+    const attachment = new Attachment(this, sink, options.readOnly === true);
     const requested = options.lastSeq ?? 0;
     let from = requested;
     if (from > this.seq || from < this.earliestAvailable) from = this.earliestAvailable;
@@ -333,16 +397,39 @@ export class TerminalSession implements PersistTarget {
     attachment.ackedSeq = from;
     attachment.state = this.seq - from <= this.deps.flow.lowWatermarkBytes ? 'live' : 'catchup';
     this.attachments.add(attachment);
-    if (!this.answerer || this.answerer.closed) this.answerer = attachment;
+    // A viewer never answers: its answers would be input (docs/protocol.md, "Answering queries").
+    if (!attachment.readOnly && (!this.answerer || this.answerer.closed)) this.answerer = attachment;
     this.lastActivityMs = this.deps.now();
     this.activityUnsaved = true;
     if (options.cols !== undefined && options.rows !== undefined) this.resizeFrom(attachment, options.cols, options.rows);
     return attachment;
   }
 
+  /** Whether a client resuming at `lastSeq` is far enough behind for a snapshot to beat a replay. */
+  wantsSnapshot(lastSeq: number | null | undefined): boolean {
+    if (!this.deps.mirrors || !this.isRunning) return false;
+    const from = lastSeq && lastSeq >= this.earliestAvailable && lastSeq <= this.seq ? lastSeq : this.earliestAvailable;
+    return this.seq - from > MIRROR_FROM_BYTES;
+  }
+
+  /** The client starts from `snapshot` (sent by `start()` instead of a replay), then the output from its seq. */
+  startFromSnapshot(attachment: Attachment, snapshot: ScreenSnapshot): void {
+    if (attachment.closed) return;
+    attachment.pendingSnapshot = snapshot;
+    attachment.pendingReset = false;
+    attachment.sentSeq = snapshot.seq;
+    attachment.ackedSeq = snapshot.seq;
+    attachment.lastAckProgressAt = monotonicMs();
+    attachment.state = this.seq - snapshot.seq <= this.deps.flow.lowWatermarkBytes ? 'live' : 'catchup';
+  }
+
   startAttachment(attachment: Attachment): void {
     if (attachment.closed) return;
-    if (attachment.pendingReset) {
+    if (attachment.pendingSnapshot) {
+      attachment.sink.snapshot(this.id, attachment.pendingSnapshot);
+      attachment.pendingSnapshot = null;
+      attachment.pendingReset = false;
+    } else if (attachment.pendingReset) {
       attachment.pendingReset = false;
       attachment.sink.reset(this.id, attachment.sentSeq);
     }
@@ -355,27 +442,50 @@ export class TerminalSession implements PersistTarget {
     if (attachment.closed) return;
     attachment.closed = true;
     this.attachments.delete(attachment);
-    if (this.answerer === attachment) this.handAnswering([...this.attachments].at(-1) ?? null);
+    if (this.answerer === attachment) this.handAnswering([...this.attachments].filter((other) => !other.readOnly).at(-1) ?? null);
     this.lastActivityMs = this.deps.now();
     this.updateFlow();
     this.deps.onDetached(this);
   }
 
-  input(attachment: Attachment, data: string | Buffer): void {
-    if (attachment.closed || !this.pty || this.end) return;
+  input(attachment: Attachment, data: string | Buffer, origin?: InputOrigin): void {
+    if (attachment.closed || attachment.readOnly || !this.pty || this.end) return;
     // Before the input reaches the program: whatever it asks in reply is this client's to answer.
     if (this.answerer !== attachment) this.handAnswering(attachment);
     // The most recently active client's size wins (docs/protocol.md, "Size").
     if (attachment.cols !== null && attachment.rows !== null && (attachment.cols !== this.cols || attachment.rows !== this.rows)) {
       this.applySize(attachment.cols, attachment.rows, attachment);
     }
-    this.pty.write(data);
+    this.pty.write(data, origin);
+    if (this.status?.input()) this.deps.onActivity?.(this);
     this.deps.fairShare.noteInput(this);
     // Typed into, it is the terminal that must not wait (a Ctrl-C's prompt must come back at once).
     this.stopYielding();
     this.deps.onInputBytes(typeof data === 'string' ? Buffer.byteLength(data) : data.length);
     this.lastActivityMs = this.deps.now();
     this.activityUnsaved = true;
+  }
+
+  /** What the running terminal is doing (issue 20); null once it ended or when it has no PTY. */
+  get activity(): TerminalActivity | null {
+    return this.status && this.isRunning ? this.status.activity : null;
+  }
+
+  /** The owner saw the terminal (`terminal:seen`): it no longer counts as needing them. */
+  markSeen(): void {
+    if (this.isRunning && this.status?.seen()) this.deps.onActivity?.(this);
+  }
+
+  /** The program in front went quiet, blocked reading the terminal (manager's read check). */
+  markWaitingForRead(): void {
+    if (this.isRunning && this.status?.waitingForRead()) this.deps.onActivity?.(this);
+  }
+
+  /** A state reported from outside the output (agent hooks); false when the terminal does not run. */
+  reportActivity(report: ActivityReport): boolean {
+    if (!this.isRunning || !this.status) return false;
+    if (this.status.report(report)) this.deps.onActivity?.(this);
+    return true;
   }
 
   /** Makes `next` the client that answers queries, from the current end of the stream on, and tells both. */
@@ -387,7 +497,7 @@ export class TerminalSession implements PersistTarget {
   }
 
   resizeFrom(attachment: Attachment, cols: number, rows: number): void {
-    if (attachment.closed) return;
+    if (attachment.closed || attachment.readOnly) return;
     attachment.cols = cols;
     attachment.rows = rows;
     if (this.pty && !this.end && (cols !== this.cols || rows !== this.rows)) this.applySize(cols, rows, attachment);
@@ -404,6 +514,11 @@ export class TerminalSession implements PersistTarget {
     }
     this.cols = cols;
     this.rows = rows;
+    // In stream order: the output so far was laid out for the old size.
+    if (this.mirrorSeq !== null) {
+      this.feedMirror();
+      this.deps.mirrors?.resize(this.id, cols, rows);
+    }
     for (const other of this.attachments) if (other !== from) other.sink.resized(this.id, cols, rows);
   }
 
@@ -424,7 +539,7 @@ export class TerminalSession implements PersistTarget {
 
   /** Sends `attachment` what it lacks, as far as its window and its transport allow. */
   pump(attachment: Attachment): void {
-    if (attachment.closed || attachment.state === 'behind' || attachment.reading) return;
+    if (attachment.closed || attachment.state === 'behind' || attachment.reading || attachment.awaitingSnapshot) return;
     // A client replaying older output gets a larger window: fewer round trips per megabyte.
     const window = attachment.state === 'live' ? this.deps.flow.highWatermarkBytes : Math.max(this.deps.flow.highWatermarkBytes, CATCHUP_WINDOW_BYTES);
     while (attachment.sentSeq < this.seq) {
@@ -536,6 +651,106 @@ export class TerminalSession implements PersistTarget {
       clearTimeout(this.stallTimer);
       this.stallTimer = null;
     }
+  }
+
+  get isMirrored(): boolean {
+    return this.mirrorSeq !== null;
+  }
+
+  /** Mirrors the screen from the oldest output still available (read back from disk as needed). */
+  private startMirror(): void {
+    const mirrors = this.deps.mirrors;
+    if (!mirrors || this.mirrorSeq !== null || !this.isRunning) return;
+    this.mirrorSeq = this.earliestAvailable;
+    mirrors.open(this.id, { cols: this.cols, rows: this.rows, seq: this.mirrorSeq }, () => this.feedMirror());
+    this.feedMirror();
+  }
+
+  /** Drops the mirror (an idle terminal's memory); the next attach that wants a snapshot starts it again. */
+  closeMirror(): void {
+    if (this.mirrorSeq === null) return;
+    this.mirrorSeq = null;
+    this.deps.mirrors?.close(this.id);
+    for (const wake of this.mirrorWaiters.splice(0)) wake();
+  }
+
+  /** Hands the mirror thread the output it lacks, while its parse backlog is small: it never holds the PTY. */
+  private feedMirror(): void {
+    const mirrors = this.deps.mirrors;
+    if (!mirrors || this.mirrorSeq === null || this.mirrorReading) return;
+    while (this.mirrorSeq < this.seq && mirrors.backlog(this.id) < MIRROR_MAX_BACKLOG_BYTES) {
+      if (this.mirrorSeq < this.ring.start) {
+        void this.feedMirrorFromDisk();
+        return;
+      }
+      const to = Math.min(this.seq, this.mirrorSeq + MIRROR_FEED_BYTES);
+      mirrors.write(this.id, this.ring.copy(this.mirrorSeq, to), to);
+      this.mirrorSeq = to;
+    }
+    if (this.mirrorWaiters.length > 0 && this.seq - this.mirrorSeq <= MIRROR_FEED_BYTES) for (const wake of this.mirrorWaiters.splice(0)) wake();
+  }
+
+  private async feedMirrorFromDisk(): Promise<void> {
+    const from = this.mirrorSeq;
+    if (from === null) return;
+    this.mirrorReading = true;
+    let range: Awaited<ReturnType<OutputStore['read']>> = null;
+    try {
+      range = await this.deps.store.read(this.id, from, MIRROR_FEED_BYTES);
+    } catch (error) {
+      this.deps.log.error({ err: error, sessionId: this.id }, 'reading terminal output for its screen mirror failed');
+    }
+    this.mirrorReading = false;
+    if (this.mirrorSeq !== from) return; // closed (or restarted) meanwhile
+    if (range && range.end > from && range.start < this.ring.start) {
+      // A hole (range.start > from) makes the mirror incomplete: its snapshots are null, attaches replay.
+      this.deps.mirrors?.write(this.id, range.data, range.end);
+      this.mirrorSeq = range.end;
+    } else if (this.earliestAvailable > from) {
+      // It lagged past what is retained (a long flood parses slower than it arrives): start again
+      // from the oldest byte kept, as a replay would.
+      this.closeMirror();
+      this.startMirror();
+      return;
+    } else {
+      const resume = this.ring.start;
+      this.deps.mirrors?.write(this.id, this.ring.copy(resume, Math.min(this.seq, resume + MIRROR_FEED_BYTES)), Math.min(this.seq, resume + MIRROR_FEED_BYTES));
+      this.mirrorSeq = Math.min(this.seq, resume + MIRROR_FEED_BYTES);
+    }
+    this.feedMirror();
+  }
+
+  /**
+   * The current screen for a client far behind: starts the mirror if needed, waits (bounded) for it
+   * to catch up with the output, and snapshots. Null when the terminal is not mirrored or its
+   * mirror missed output: the client gets a replay.
+   */
+  async takeSnapshot(): Promise<ScreenSnapshot | null> {
+    const mirrors = this.deps.mirrors;
+    if (!mirrors || !this.isRunning) return null;
+    if (this.mirrorSeq === null) this.startMirror();
+    if (this.mirrorSeq === null) return null;
+    this.feedMirror();
+    if (this.seq - this.mirrorSeq > MIRROR_FEED_BYTES || mirrors.backlog(this.id) > MIRROR_MAX_BACKLOG_BYTES) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, SNAPSHOT_CATCHUP_MS);
+        this.mirrorWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    if (this.mirrorSeq === null) return null;
+    this.feedMirror(); // what arrived meanwhile
+    const snapshot = await mirrors.snapshot(this.id, this.deps.snapshotScrollbackLines ?? SNAPSHOT_SCROLLBACK_ROWS);
+    if (!snapshot) {
+      // It missed output: start again for the next attach (this one gets a replay).
+      this.closeMirror();
+      return null;
+    }
+    // Never older than what can still be sent after it.
+    if (snapshot.seq < this.earliestAvailable || snapshot.seq > this.seq) return null;
+    return snapshot;
   }
 
   /** Gives memory back when nothing needs the older in-memory output. */

@@ -1,0 +1,73 @@
+// The dashboard (issue 20 §4): every running terminal across workspaces, the ones needing the owner
+// first. Built from what the features already know; it asks, it owns nothing.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { DashboardTerminal, HookAgent } from '../../shared/attention.js';
+import type { TerminalInfo } from '../../shared/terminals.js';
+
+export interface DashboardDeps {
+  listRunning(): Promise<TerminalInfo[]>;
+  listWorkspaces(): Promise<Array<{ id: string; name: string; localPath: string }>>;
+  lastLine(sessionId: string): string | null;
+  /** What an agent's hooks said about the terminal (issue 20 §1); none without hooks. */
+  agentFor?(sessionId: string): { name: HookAgent; task: string | null } | null;
+  pendingApprovalFor?(sessionId: string): { id: string } | null;
+}
+
+/** The branch a `.git/HEAD` file names; null when HEAD is detached or the text is not a HEAD file. */
+export function branchFromHead(head: string): string | null {
+  const match = /^ref: refs\/heads\/(.+)\s*$/.exec(head.trim());
+  return match ? match[1]! : null;
+}
+
+/** Where the dashboard puts each terminal: needing the owner first, then approval and waiting, then the most recent change. */
+export function compareDashboardTerminals(a: DashboardTerminal, b: DashboardTerminal): number {
+  const rank = (t: DashboardTerminal) => (t.activity?.needsYou ? 0 : t.activity?.state === 'approval' || t.activity?.state === 'waiting' ? 1 : 2);
+  const byRank = rank(a) - rank(b);
+  if (byRank !== 0) return byRank;
+  const since = (t: DashboardTerminal) => (t.activity ? Date.parse(t.activity.since) : 0);
+  // Needing the owner: the longest waiting first; the rest: the latest change first.
+  return rank(a) === 0 ? since(a) - since(b) : since(b) - since(a);
+}
+
+/** A terminal's name in lists: the owner's name for it, else what it runs, else its shell. */
+export function terminalTitle(terminal: Pick<TerminalInfo, 'name' | 'lastCommand' | 'shell'>): string {
+  return terminal.name ?? terminal.lastCommand ?? (terminal.shell.split('/').pop() || 'terminal');
+}
+
+async function readBranch(dir: string): Promise<string | null> {
+  const head = await readFile(path.join(dir, '.git', 'HEAD'), 'utf8').catch(() => null);
+  return head === null ? null : branchFromHead(head);
+}
+
+export function createDashboard(deps: DashboardDeps) {
+  return {
+    async terminals(): Promise<DashboardTerminal[]> {
+      const [terminals, workspaces] = await Promise.all([deps.listRunning(), deps.listWorkspaces()]);
+      const byId = new Map(workspaces.map((workspace) => [workspace.id, workspace]));
+      const branches = new Map<string, Promise<string | null>>();
+      const branchOf = (workspaceId: string | null) => {
+        const workspace = workspaceId ? byId.get(workspaceId) : undefined;
+        if (!workspace) return Promise.resolve(null);
+        if (!branches.has(workspace.id)) branches.set(workspace.id, readBranch(workspace.localPath));
+        return branches.get(workspace.id)!;
+      };
+      const rows = await Promise.all(
+        terminals.map(async (terminal): Promise<DashboardTerminal> => ({
+          id: terminal.id,
+          workspaceId: terminal.workspaceId,
+          workspaceName: terminal.workspaceId ? (byId.get(terminal.workspaceId)?.name ?? null) : null,
+          branch: await branchOf(terminal.workspaceId),
+          title: terminalTitle(terminal),
+          activity: terminal.activity ?? null,
+          lastLine: deps.lastLine(terminal.id),
+          agent: deps.agentFor?.(terminal.id) ?? null,
+          approvalId: deps.pendingApprovalFor?.(terminal.id)?.id ?? null,
+        })),
+      );
+      return rows.sort(compareDashboardTerminals);
+    },
+  };
+}
+
+export type Dashboard = ReturnType<typeof createDashboard>;
