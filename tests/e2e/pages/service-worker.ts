@@ -96,7 +96,9 @@ export class ServiceWorkerDriver {
 
   /**
    * Clicks a notification (or one of its buttons), inside the worker: the worker's own
-   * notificationclick handler runs, as it does for a person's click.
+   * notificationclick handler runs, as it does for a person's click, and the click resolves once the
+   * work the handler gave to `waitUntil` has settled (the browser keeps the worker alive for it too).
+   * A synthetic event's own `waitUntil` throws, so the event gets one that collects the promises.
    */
   async click(tag: string, action = ''): Promise<void> {
     const worker = await this.worker();
@@ -104,7 +106,11 @@ export class ServiceWorkerDriver {
       async ({ tag, action }) => {
         const [notification] = await self.registration.getNotifications({ tag });
         if (!notification) throw new Error(`no notification with tag ${tag}`);
-        self.dispatchEvent(new NotificationEvent('notificationclick', { notification, action }));
+        const event = new NotificationEvent('notificationclick', { notification, action });
+        const work: Promise<unknown>[] = [];
+        Object.defineProperty(event, 'waitUntil', { value: (promise: Promise<unknown>) => void work.push(promise) });
+        self.dispatchEvent(event);
+        await Promise.all(work);
       },
       { tag, action },
     );
