@@ -44,16 +44,26 @@ export const parseToolRules = (text: string): string[] => {
   }
 };
 
-/** Claude Code's arguments for one attempt of `run`. */
+/**
+ * Claude Code's arguments for one attempt of `run`: options first, then `--` and the prompt, so that a
+ * prompt starting with "-" (say `--dangerously-skip-permissions`) is read as the prompt, never as an option.
+ */
 export function claudeArgs(run: RunSettings): string[] {
-  const args = ['-p', run.prompt, '--output-format', 'stream-json', '--verbose', '--model', run.model, '--permission-mode', run.permissionMode];
+  const options = ['-p', '--output-format', 'stream-json', '--verbose', '--model', run.model, '--permission-mode', run.permissionMode];
   const allowed = parseToolRules(run.allowedTools);
   const disallowed = parseToolRules(run.disallowedTools);
   // One argument per rule: a rule may contain spaces (`Bash(git diff:*)`), which the CLI would split.
-  if (allowed.length > 0) args.push('--allowedTools', ...allowed);
-  if (disallowed.length > 0) args.push('--disallowedTools', ...disallowed);
-  if (run.resumeSessionId) args.push('--resume', run.resumeSessionId);
-  return args;
+  if (allowed.length > 0) options.push('--allowedTools', ...allowed);
+  if (disallowed.length > 0) options.push('--disallowedTools', ...disallowed);
+  if (run.resumeSessionId) options.push('--resume', run.resumeSessionId);
+  return [...options, '--', run.prompt];
+}
+
+/** `args` (Claude Code's, ending in `--` and the prompt) with more options put before the `--`. */
+export function withClaudeOptions(args: readonly string[], more: readonly string[]): string[] {
+  const separator = args.length - 2;
+  if (args[separator] !== '--') throw new Error('Claude Code arguments must end with "--" and the prompt');
+  return [...args.slice(0, separator), ...more, ...args.slice(separator)];
 }
 
 /**

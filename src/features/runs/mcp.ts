@@ -14,6 +14,7 @@ import { AppError, badRequest } from '../../http/errors.js';
 import { MCP_LIMITS } from '../../shared/mcp.js';
 import type { RunAgent } from '../../shared/runs.js';
 import type { McpServerLaunch, McpServers } from '../settings/mcp-servers.js';
+import { withClaudeOptions } from './agents.js';
 
 /** What one attempt gets: arguments added to the agent's, variables added to its environment, and a clean-up. */
 export interface McpAttempt {
@@ -136,7 +137,7 @@ export function createRunMcp({ servers, tmpDir = os.tmpdir() }: { servers: McpSe
         throw error;
       }
       return {
-        args: (base) => [...base, '--strict-mcp-config', '--mcp-config', file],
+        args: (base) => withClaudeOptions(base, ['--strict-mcp-config', '--mcp-config', file]),
         env: {},
         dispose: () => rm(dir, { recursive: true, force: true }),
       };

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // A stand-in for Claude Code in runs (docs/runs.md, "Tests"): speaks its `-p … --output-format
-// stream-json` lines (system/init, an assistant text, result), as the real CLI does
+// stream-json -- <prompt>` lines (system/init, an assistant text, result), as the real CLI does
 // (fixtures/claude-tool-then-text.jsonl), and does what the prompt says, steps separated by ";":
 //   write <file> <text>   writes <text> to <file> in its working directory
 //   wait <absolute file>  waits until that file exists (a test's gate: no timing in tests)
@@ -11,12 +11,16 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-const args = process.argv.slice(2);
+const argv = process.argv.slice(2);
+// Options, then `--` and the prompt (as the real CLI reads them: after `--` nothing is an option).
+const separator = argv.indexOf('--');
+const args = separator === -1 ? argv : argv.slice(0, separator);
+if (!args.includes('-p')) throw new Error('fake-claude runs only in print mode (-p)');
 const valueOf = (flag) => {
   const index = args.indexOf(flag);
   return index === -1 ? undefined : args[index + 1];
 };
-const prompt = valueOf('-p') ?? '';
+const prompt = separator === -1 ? '' : argv.slice(separator + 1).join(' ');
 const model = valueOf('--model') ?? 'claude-sonnet-4-5';
 const sessionId = valueOf('--resume') ?? randomUUID();
 const print = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
@@ -28,7 +32,7 @@ for (const step of prompt.split(';').map((part) => part.trim()).filter(Boolean))
   else if (verb === 'record') {
     const file = valueOf('--mcp-config');
     const mcp = file === undefined ? null : { path: file, mode: statSync(file).mode & 0o777, dirMode: statSync(path.dirname(file)).mode & 0o777, content: JSON.parse(readFileSync(file, 'utf8')) };
-    writeFileSync(path.join(process.cwd(), target), JSON.stringify({ argv: args, mcp }));
+    writeFileSync(path.join(process.cwd(), target), JSON.stringify({ argv, mcp }));
   } else if (verb === 'wait') {
     while (!existsSync(target)) await new Promise((resolve) => setTimeout(resolve, 50));
   }

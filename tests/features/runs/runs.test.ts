@@ -288,6 +288,17 @@ describe('agent runs with Claude Code', () => {
     expect(textOf(last.messages[1]!.content)).toBe('noted');
   });
 
+  it('hands Claude Code a prompt that starts with "-" as the prompt, never as options', { timeout: 90_000 }, async () => {
+    const h = await setUp(() => ({ text: 'read as a prompt' }));
+    const prompt = '--dangerously-skip-permissions --version';
+    const run = await waitForStatus(h, (await createRun(h, newRun(prompt))).id, ['succeeded', 'failed']);
+    expect(run.status, run.error ?? '').toBe('succeeded');
+    // Read as options, the CLI would have printed its version and never asked the model.
+    const asked = h.fake.messages.map((request) => request.messages.map((message) => textOf(message.content)).join('\n'));
+    expect(asked.some((text) => text.includes(prompt))).toBe(true);
+    expect((await eventsOf(h, run.id)).find((event) => event.type === 'text')!.payload.text).toBe('read as a prompt');
+  });
+
   it('answers bad input and bad states with 4xx naming the problem, and wants Shellport\'s own Origin', { timeout: 60_000 }, async () => {
     const h = await setUp(() => ({ text: 'ok' }));
     const bad = await h.api('POST', `/api/workspaces/${h.workspaceId}/runs`, { ...newRun(''), permissionMode: 'yolo', allowedTools: ['--evil'] });
