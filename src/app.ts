@@ -122,7 +122,7 @@ export async function buildApp({ config, logStream, consoleFormat = 'json', migr
   const mcpServers = createMcpServers({ db: app.db, vault: app.vault, path: config.terminals.baseEnv.PATH ?? '' });
   await app.register(mcpServerRoutes, { servers: mcpServers });
   // Agent runs (issue 21 §1): headless agents in a workspace's directory, with its variables.
-  await app.register(runsPlugin, { config, clock, workspaceContext: (id) => app.workspaces.service.terminalContext(id), mcpServers });
+  await app.register(runsPlugin, { config, clock, workspaceContext: (id) => app.workspaces.service.terminalContext(id), mcpServers, terminals: app.terminals });
   app.workspaces.service.onWorkspaceDeleted((workspaceId) => app.runs.cancelWorkspaceRuns(workspaceId));
   // Agents' hooks and approvals (issue 20): a terminal proves itself with the secret the workspaces' broker knows.
   // The device that answered is named by its push subscription (registered below, asked later).

@@ -42,6 +42,8 @@ export interface TerminalInfo {
   restartedAs?: string | null;
   /** What a running terminal is doing (issue 20); absent for an ended terminal. Changes come as `terminal:activity`. */
   activity?: TerminalActivity | null;
+  /** The agent run whose attempt runs in this terminal (its output is the agent's JSON lines); null for a shell. */
+  runId?: string | null;
 }
 
 /**

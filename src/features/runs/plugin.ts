@@ -11,6 +11,7 @@ import { usageRoutes } from './usage-routes.js';
 import { createRunMcp } from './mcp.js';
 import { runRoutes } from './routes.js';
 import { createWorktrees } from './worktrees.js';
+import type { RunTerminals } from './runner.js';
 import { createRunService, type RunService } from './service.js';
 
 declare module 'fastify' {
@@ -27,11 +28,13 @@ export interface RunsPluginOptions {
   workspaceContext: (workspaceId: string) => Promise<{ cwd: string; env: Record<string, string> }>;
   /** The MCP servers kept in Settings (the settings feature's), which a run may name. */
   mcpServers?: McpServers;
+  /** The terminals feature's manager: each attempt is a terminal (of the terminal host when there is one). */
+  terminals: RunTerminals & { readonly outlivesServer: boolean };
 }
 
 /** Decorates `app.runs` and serves /api/workspaces/:id/runs and /api/runs. */
 export const runsPlugin = fp(
-  async (app: FastifyInstance, { config, clock, workspaceContext, mcpServers }: RunsPluginOptions) => {
+  async (app: FastifyInstance, { config, clock, workspaceContext, mcpServers, terminals }: RunsPluginOptions) => {
     // Usage and cost (issue 21 §1): the editable price table, totals and the monthly budget.
     const prices = createPriceStore({ db: app.db, clock });
     const usage = createUsage({ db: app.db, clock });
@@ -54,6 +57,8 @@ export const runsPlugin = fp(
       baseEnv: config.terminals.baseEnv,
       user: config.terminals.user,
       workspaceContext,
+      terminals,
+      outlivesServer: () => terminals.outlivesServer,
       agents: createAgentAdapters(config.runs),
       ...(mcpServers ? { mcp: createRunMcp({ servers: mcpServers }) } : {}),
       worktrees: createWorktrees({ workspacesRoot: config.workspaces.rootDir, user: config.terminals.user, baseEnv: config.terminals.baseEnv }),

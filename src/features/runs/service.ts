@@ -19,7 +19,7 @@ import { parseToolRules as parseList, type AgentAdapter } from './agents.js';
 import type { Worktree, Worktrees } from './worktrees.js';
 import type { McpAttempt, RunMcp } from './mcp.js';
 import { addUsage, ZERO_USAGE, type ModelPrice, type TokenUsage } from './pricing.js';
-import { startAttempt, type AttemptExit, type RunningAttempt } from './runner.js';
+import { RUN_TERMINAL_SIZE, startAttempt, type AttemptExit, type RunningAttempt, type RunTerminals } from './runner.js';
 import type { AgentResult } from './stream-json.js';
 
 export interface NewRun {
@@ -56,12 +56,19 @@ export interface RunServiceDeps {
   holdsQueue?: () => Promise<boolean>;
   /** The MCP servers of a run's attempt (mcp.ts). */
   mcp?: RunMcp;
+  /** Where attempts run: each is a terminal (the terminals feature's manager), of the terminal host when there is one. */
+  terminals: RunTerminals;
+  /** True when terminals outlive this server: at shutdown, running agents are left running for the next server. */
+  outlivesServer?: () => boolean;
 }
 
 interface ActiveRun {
   attempt: RunningAttempt | null;
   cancelled: boolean;
-  /** Settles once the attempt's outcome is stored. */
+  /** Taken over from an earlier server (its agent kept running in its terminal). */
+  resumed: boolean;
+  settle: () => void;
+  /** Settles once the attempt's outcome is stored (or, at shutdown with a terminal host, once it is let go). */
   finished: Promise<void>;
 }
 
@@ -133,6 +140,14 @@ export function createRunService(deps: RunServiceDeps) {
 
   /** Appends an event to the run's transcript (in call order), then tells the live readers. */
   function appendEvent(runId: string, type: RunEventType, payload: Record<string, unknown>): Promise<void> {
+    return appendEvents(runId, [{ type, payload }]);
+  }
+
+  /**
+   * Appends events (in call order), with `outputOffset`, in one transaction: the events of one line of
+   * the agent's output and how far its output is read, so that a next server reads on without a duplicate.
+   */
+  function appendEvents(runId: string, events: readonly { type: RunEventType; payload: Record<string, unknown> }[], outputOffset?: number): Promise<void> {
     const previous = writes.get(runId) ?? Promise.resolve();
     const write = previous.then(async () => {
       let seq = nextSeq.get(runId);
@@ -140,11 +155,13 @@ export function createRunService(deps: RunServiceDeps) {
         const last = await db.agentRunEvent.findFirst({ where: { runId }, orderBy: { seq: 'desc' }, select: { seq: true } });
         seq = (last?.seq ?? 0) + 1;
       }
-      nextSeq.set(runId, seq + 1);
-      const row = await db.agentRunEvent.create({ data: { runId, seq, type, payload: JSON.stringify(payload), createdAt: clock.now() } });
-      emitter.emit(runId, viewOfEvent(row));
+      nextSeq.set(runId, seq + events.length);
+      const now = clock.now();
+      const creates = events.map((event, index) => db.agentRunEvent.create({ data: { runId, seq: seq + index, type: event.type, payload: JSON.stringify(event.payload), createdAt: now } }));
+      const rows = outputOffset === undefined ? await db.$transaction(creates) : (await db.$transaction([...creates, db.agentRun.update({ where: { id: runId }, data: { outputOffset }, select: { id: true } })])).slice(0, creates.length);
+      for (const row of rows as AgentRunEvent[]) emitter.emit(runId, viewOfEvent(row));
     });
-    const settled = write.catch((error: unknown) => log.error({ err: error, runId, type }, 'storing an agent run event failed'));
+    const settled = write.catch((error: unknown) => log.error({ err: error, runId, types: events.map((event) => event.type) }, 'storing agent run events failed'));
     writes.set(runId, settled);
     return settled;
   }
@@ -227,21 +244,29 @@ export function createRunService(deps: RunServiceDeps) {
     return worktree.path;
   }
 
-  function startRun(run: AgentRun): void {
+  /** Counts a run as active (the queue's limits, cancel, shutdown) until `untrack`. */
+  function track(run: AgentRun, resumed: boolean): ActiveRun {
     let settle = () => {};
-    const entry: ActiveRun = { attempt: null, cancelled: false, finished: new Promise<void>((resolve) => (settle = resolve)) };
+    const entry: ActiveRun = { attempt: null, cancelled: false, resumed, settle: () => settle(), finished: new Promise<void>((resolve) => (settle = resolve)) };
     active.set(run.id, entry);
+    return entry;
+  }
+
+  function untrack(runId: string, entry: ActiveRun): void {
+    active.delete(runId);
+    entry.settle();
+    schedulePump();
+    scheduleSweep();
+  }
+
+  function startRun(run: AgentRun): void {
+    const entry = track(run, false);
     void runAttempt(run, entry)
       .catch(async (error: unknown) => {
         log.error({ err: error, runId: run.id }, 'an agent run failed unexpectedly');
         await setStatus(run.id, 'failed', { error: 'Shellport could not run the agent (see the server log).', endedAt: clock.now() }).catch(() => {});
       })
-      .finally(() => {
-        active.delete(run.id);
-        settle();
-        schedulePump();
-        scheduleSweep();
-      });
+      .finally(() => untrack(run.id, entry));
   }
 
   async function runAttempt(run: AgentRun, entry: ActiveRun): Promise<void> {
@@ -274,43 +299,61 @@ export function createRunService(deps: RunServiceDeps) {
       return;
     }
     const env = { ...buildShellEnv(deps.baseEnv, context.env, '/bin/bash'), ...agent.env(), ...mcp.env };
-    const prices = deps.priceTable ? await deps.priceTable() : deps.prices;
-    const parser = agent.createParser({ model: run.model, cwd: context.cwd, ...(prices ? { prices } : {}) });
+    const command = { marker: markerOf(run.id), executable: agent.executable, args: mcp.args(agent.args(run)), cwd: context.cwd, env };
+    await followAttempt(run, entry, attemptNumber, context.cwd, mcp, (onLine) => startAttempt(deps.terminals, attemptTerminal(run, attemptNumber), command, limits(), onLine));
+  }
 
+  const markerOf = (runId: string) => `SHELLPORT_RUN_ID=${runId}`;
+  const limits = () => ({ maxDurationMs: config.maxDurationMs, maxOutputBytes: config.maxTranscriptBytes });
+  const attemptTerminal = (run: AgentRun, attemptNumber: number) => ({ id: run.id, workspaceId: run.workspaceId, name: `Run · ${agentOf(run).name} · attempt ${attemptNumber}` });
+
+  /**
+   * Reads an attempt's output into the transcript until it ends, then stores the outcome. A resumed
+   * attempt (a new server taking over a running agent) reads its output again from the first byte, so that
+   * the reader knows the session, usage and result; only lines past the stored offset become events.
+   */
+  async function followAttempt(run: AgentRun, entry: ActiveRun, attemptNumber: number, cwd: string, mcp: McpAttempt | null, start: (onLine: Parameters<typeof startAttempt>[4]) => Promise<RunningAttempt>): Promise<void> {
+    const agent = agentOf(run);
+    const prices = deps.priceTable ? await deps.priceTable() : deps.prices;
+    const parser = agent.createParser({ model: run.model, cwd, ...(prices ? { prices } : {}) });
     let result: AgentResult | null = null;
     let usageLimitResetsAt: number | null = null;
     let messageUsage: TokenUsage = ZERO_USAGE;
-    const attempt = startAttempt(
-      {
-        marker: `SHELLPORT_RUN_ID=${run.id}`,
-        executable: agent.executable,
-        args: mcp.args(agent.args(run)),
-        cwd: context.cwd,
-        env,
-        ...(deps.user ? { uid: deps.user.uid, gid: deps.user.gid } : {}),
-      },
-      { maxDurationMs: config.maxDurationMs, maxOutputBytes: config.maxTranscriptBytes },
-      (line) => {
-        const parsed = parser.parseLine(line);
-        if (parsed.sessionId && parsed.events.some((event) => event.type === 'session')) {
-          void db.agentRun.update({ where: { id: run.id }, data: { agentSessionId: parsed.sessionId } }).catch((error: unknown) => log.warn({ err: error, runId: run.id }, 'storing a run\'s session id failed'));
-        }
-        if (parsed.result) result = parsed.result;
-        if (parsed.usageLimitResetsAt !== undefined) usageLimitResetsAt = parsed.usageLimitResetsAt;
-        for (const event of parsed.events) {
-          if (event.type === 'usage') messageUsage = addUsage(messageUsage, event.payload.usage as TokenUsage);
-          void appendEvent(run.id, event.type, event.payload);
-        }
-      },
-    );
+    const attempt = await start((line, end, seenBefore) => {
+      const parsed = parser.parseLine(line);
+      if (parsed.result) result = parsed.result;
+      if (parsed.usageLimitResetsAt !== undefined) usageLimitResetsAt = parsed.usageLimitResetsAt;
+      for (const event of parsed.events) if (event.type === 'usage') messageUsage = addUsage(messageUsage, event.payload.usage as TokenUsage);
+      if (seenBefore) return;
+      if (parsed.sessionId && parsed.events.some((event) => event.type === 'session')) {
+        void db.agentRun.update({ where: { id: run.id }, data: { agentSessionId: parsed.sessionId } }).catch((error: unknown) => log.warn({ err: error, runId: run.id }, 'storing a run\'s session id failed'));
+      }
+      if (parsed.events.length > 0) void appendEvents(run.id, parsed.events, end);
+    });
     entry.attempt = attempt;
     if (entry.cancelled) attempt.kill('cancel');
-    // The process group's id, for an operator looking at the machine (ps -g).
-    void appendEvent(run.id, 'status', { status: 'running', attempt: attemptNumber, pid: attempt.pid ?? null });
+    if (attempt.terminalId && !entry.resumed) {
+      await db.agentRun.update({ where: { id: run.id }, data: { terminalId: attempt.terminalId, outputOffset: 0 } });
+      // The agent's pid (its terminal's process group, for an operator: ps -g) and the terminal to open.
+      void appendEvent(run.id, 'status', { status: 'running', attempt: attemptNumber, pid: attempt.pid ?? null, terminalId: attempt.terminalId });
+    }
     const exit = await attempt.exited;
-    await mcp.dispose().catch((error: unknown) => log.warn({ err: error, runId: run.id }, 'removing a run\'s MCP configuration failed'));
     await (writes.get(run.id) ?? Promise.resolve());
+    if (exit.detached) return;
+    await mcp?.dispose().catch((error: unknown) => log.warn({ err: error, runId: run.id }, 'removing a run\'s MCP configuration failed'));
     await finishAttempt(run, attemptNumber, exit, result, messageUsage, entry.cancelled, usageLimitResetsAt);
+  }
+
+  /** Start-up with a run whose agent runs on in its terminal (kept by the terminal host), or ended while no server was up. */
+  function resumeRun(run: AgentRun, terminalId: string, cwd: string): void {
+    const entry = track(run, true);
+    const command = { marker: markerOf(run.id), executable: agentOf(run).executable, args: [], cwd, env: {} };
+    void followAttempt(run, entry, run.attempts, cwd, null, (onLine) => startAttempt(deps.terminals, attemptTerminal(run, run.attempts), command, limits(), onLine, { terminalId, readUpTo: run.outputOffset }))
+      .catch(async (error: unknown) => {
+        log.error({ err: error, runId: run.id }, 'following an agent run after a restart failed');
+        await setStatus(run.id, 'failed', { error: 'Shellport could not follow the agent after a restart (see the server log).', endedAt: clock.now() }).catch(() => {});
+      })
+      .finally(() => untrack(run.id, entry));
   }
 
   function agentOf(run: Pick<AgentRun, 'agent'>): AgentAdapter {
@@ -546,8 +589,16 @@ export function createRunService(deps: RunServiceDeps) {
 
     /** Start-up: runs a restart cut short fail; waiting ones get their timers again; the queue starts. */
     async start(): Promise<void> {
-      const interrupted = await db.agentRun.findMany({ where: { status: 'running' }, select: { id: true } });
-      for (const { id } of interrupted) await setStatus(id, 'failed', { error: 'The server stopped during the run.', endedAt: clock.now() });
+      const interrupted = await db.agentRun.findMany({ where: { status: 'running' } });
+      for (const run of interrupted) {
+        const terminal = run.terminalId ? await deps.terminals.get(run.terminalId).catch(() => null) : null;
+        // Running on in the terminal host, or ended by itself while no server was up: its output says how it went.
+        if (terminal && (terminal.status === 'active' || terminal.endReason === 'exited')) {
+          resumeRun(run, terminal.id, terminal.cwd);
+          continue;
+        }
+        await setStatus(run.id, 'failed', { error: 'The server stopped during the run, and the agent with it.', endedAt: clock.now() });
+      }
       const waiting = await db.agentRun.findMany({ where: { status: 'waiting-retry' }, select: { id: true, nextRetryAt: true } });
       for (const run of waiting) scheduleRetry(run.id, (run.nextRetryAt?.getTime() ?? 0) - clock.now().getTime());
       schedulePump();
@@ -612,9 +663,14 @@ export function createRunService(deps: RunServiceDeps) {
       await sweeping;
       for (const timer of retryTimers.values()) clearTimeout(timer);
       retryTimers.clear();
+      // With a terminal host the agents run on, and the next server reads on; without one they end here.
+      const letGo = deps.outlivesServer?.() ?? false;
       const finishing = [...active.values()].map((entry) => {
-        entry.cancelled = true;
-        entry.attempt?.kill('cancel');
+        if (letGo && entry.attempt) entry.attempt.detach();
+        else {
+          entry.cancelled = true;
+          entry.attempt?.kill('cancel');
+        }
         return entry.finished;
       });
       await Promise.all(finishing);

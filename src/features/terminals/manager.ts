@@ -52,6 +52,19 @@ export interface TerminalHostLink {
   close(): Promise<void>;
 }
 
+/** A program started as a terminal (`startProgram`): an agent run's attempt. */
+export interface ProgramSpec {
+  workspaceId: string;
+  runId: string;
+  name: string;
+  file: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  cols: number;
+  rows: number;
+}
+
 export interface AttachOptions {
   lastSeq?: number | null;
   cols?: number;
@@ -167,6 +180,7 @@ export function createTerminalManager(deps: TerminalManagerDeps) {
       agentSession: row.agent && row.agentSessionId ? { agent: row.agent as AgentKind, id: row.agentSessionId } : null,
       restartedAs: row.restartedAs,
       activity: live?.activity ?? null,
+      runId: row.runId,
     };
   }
 
@@ -301,7 +315,7 @@ export function createTerminalManager(deps: TerminalManagerDeps) {
       if (existing) return existing;
       const terminal = new Terminal(
         row.id,
-        { workspaceId: row.workspaceId, name: row.name, shell: row.shell, cwd: row.cwd, pid: row.pid, createdAt: row.createdAt },
+        { workspaceId: row.workspaceId, name: row.name, shell: row.shell, cwd: row.cwd, pid: row.pid, createdAt: row.createdAt, runId: row.runId },
         terminalDeps,
         null,
         {
@@ -327,7 +341,7 @@ export function createTerminalManager(deps: TerminalManagerDeps) {
     if (from > storedEnd) log.warn({ sessionId: row.id, storedEnd, from }, 'output of a terminal was lost between two servers (the host no longer held it)');
     const terminal = new Terminal(
       row.id,
-      { workspaceId: row.workspaceId, name: row.name, shell: row.shell, cwd: row.cwd, pid: info.pid, createdAt: row.createdAt },
+      { workspaceId: row.workspaceId, name: row.name, shell: row.shell, cwd: row.cwd, pid: info.pid, createdAt: row.createdAt, runId: row.runId },
       terminalDeps,
       pty,
       { cols: info.cols, rows: info.rows, seq: from, retainedStart: bounds?.start ?? from },
@@ -360,7 +374,7 @@ export function createTerminalManager(deps: TerminalManagerDeps) {
         terminal.compact(IDLE_RING_BYTES);
         if (terminal.isMirrored && now - terminal.lastActivityMs >= MIRROR_IDLE_MS) terminal.closeMirror();
       }
-      if (config.idleTimeoutMs > 0 && terminal.attachments.size === 0 && now - terminal.lastActivityMs >= config.idleTimeoutMs) {
+      if (config.idleTimeoutMs > 0 && !terminal.meta.runId && terminal.attachments.size === 0 && now - terminal.lastActivityMs >= config.idleTimeoutMs) {
         toEnd.push(terminal);
       } else if (terminal.activityUnsaved) {
         terminal.activityUnsaved = false;
@@ -511,6 +525,43 @@ export function createTerminalManager(deps: TerminalManagerDeps) {
       return { started, failed };
     },
 
+    /**
+     * Starts a program (an agent run's attempt) as a terminal of `workspaceId`: a PTY of the terminal
+     * host when there is one, so that it outlives this server like a shell does. Its environment is
+     * `env` over the terminal's own (hooks, git credentials); no shell integration, no idle timeout.
+     * Not counted against TERMINAL_MAX_SESSIONS (the runs' own concurrency bounds them).
+     */
+    async startProgram(spec: ProgramSpec): Promise<TerminalInfo> {
+      if (closing) throw new AppError(503, 'shutting_down', 'The server is shutting down; the run starts with the next server.');
+      const id = randomUUID();
+      const context = await contextProvider.resolve(spec.workspaceId, id);
+      const env = { ...context.env, ...spec.env };
+      const now = clock.now();
+      // Only the terminals' base values are recorded as they are: the rest may be keys and secrets.
+      const recordedEnv = Object.fromEntries(Object.entries(env).map(([key, value]) => [key, config.baseEnv[key] === value ? value : '(hidden)']));
+      const row = await db.terminal.create({
+        data: { id, workspaceId: spec.workspaceId, name: spec.name, shell: spec.file, status: 'active', cwd: spec.cwd, env: JSON.stringify(recordedEnv), cols: spec.cols, rows: spec.rows, createdAt: now, lastActivityAt: now, secretDigest: context.secretDigest ?? null, runId: spec.runId },
+      });
+      let pty;
+      try {
+        pty = await ptyHost.spawn({ id, file: spec.file, args: spec.args, cwd: spec.cwd, env, cols: spec.cols, rows: spec.rows });
+      } catch (error) {
+        await db.terminal.update({ where: { id }, data: { status: 'terminated', endedAt: clock.now(), endReason: 'spawn-failed' } });
+        throw error;
+      }
+      const terminal = new Terminal(id, { workspaceId: spec.workspaceId, name: spec.name, shell: spec.file, cwd: spec.cwd, pid: pty.pid, createdAt: now, runId: spec.runId }, terminalDeps, pty, { cols: spec.cols, rows: spec.rows });
+      terminals.set(id, terminal);
+      metrics.activeTerminals.set(running().length);
+      const updated = await db.terminal.update({ where: { id }, data: { pid: pty.pid } });
+      log.info({ sessionId: id, pid: pty.pid, runId: spec.runId, workspaceId: spec.workspaceId }, 'run terminal started');
+      return toInfo(updated, terminal);
+    },
+
+    /** True when terminals outlive this server (a terminal host keeps them); false when they end with it. */
+    get outlivesServer(): boolean {
+      return Boolean(deps.host);
+    },
+
     /** Attaches a client; call `attachment.start()` after acknowledging to begin the replay. */
     async attach(id: string, sink: OutputSink, options: AttachOptions = {}): Promise<AttachResult> {
       if (options.cols !== undefined || options.rows !== undefined) ensureSize(options.cols, options.rows);
@@ -549,7 +600,8 @@ export function createTerminalManager(deps: TerminalManagerDeps) {
 
     async list(filter: ListTerminalsFilter = {}): Promise<TerminalInfo[]> {
       const rows = await db.terminal.findMany({
-        where: { ...(filter.workspaceId ? { workspaceId: filter.workspaceId } : {}), ...(filter.status ? { status: filter.status } : {}) },
+        // A run's terminals are the run's (its page links to them), not shell tabs.
+        where: { runId: null, ...(filter.workspaceId ? { workspaceId: filter.workspaceId } : {}), ...(filter.status ? { status: filter.status } : {}) },
         orderBy: { createdAt: 'desc' },
       });
       return rows.map((row) => toInfo(row, terminals.get(row.id)));

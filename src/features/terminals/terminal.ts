@@ -87,6 +87,8 @@ export interface TerminalMeta {
   cwd: string;
   pid: number | null;
   createdAt: Date;
+  /** The agent run whose attempt this terminal is (no idle timeout: the run has its own deadline). */
+  runId?: string | null;
 }
 
 /** Largest output message; bigger runs are split so acknowledgements flow while a flood is sent. */

@@ -3,6 +3,7 @@
 // is a row plus a local git repository under WORKSPACES_DIR (no clone: the fake GitHub adds nothing
 // here). Processes lane: every test starts the CLI, some several times.
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -322,29 +323,36 @@ describe('agent runs with Claude Code', () => {
 });
 
 describe('the runner\'s bounds', () => {
-  it('kills an attempt at its deadline, with the processes it started in sessions of their own', { timeout: 30_000 }, async () => {
-    const marker = `SHELLPORT_RUN_ID=deadline-${process.pid}-${Date.now()}`;
-    const lines: string[] = [];
-    const attempt = startAttempt(
-      { marker, executable: 'bash', args: ['-c', 'setsid sleep 600 & echo started; sleep 600'], cwd: makeTempDir(), env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } },
-      { maxDurationMs: 2000, maxOutputBytes: 1024 },
+  /** Starts `script` (bash -c) as a run's attempt in a terminal of the harness's workspace. */
+  async function startScript(h: Harness, script: string, limits: { maxDurationMs: number; maxOutputBytes: number; maxLineBytes?: number }, lines: string[] = []) {
+    const marker = `SHELLPORT_RUN_ID=bounds-${process.pid}-${Date.now()}`;
+    const attempt = await startAttempt(
+      h.t.app.terminals,
+      { id: randomUUID(), workspaceId: h.workspaceId, name: 'bounds' },
+      { marker, executable: 'bash', args: ['-c', script], cwd: makeTempDir(), env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: makeTempDir() } },
+      limits,
       (line) => lines.push(line),
     );
+    return { marker, attempt, lines };
+  }
+
+  it('kills an attempt at its deadline, with the processes it started in sessions of their own', { timeout: 30_000 }, async () => {
+    const h = await setUp(() => ({ text: 'unused' }));
+    const { marker, attempt, lines } = await startScript(h, 'setsid sleep 600 & echo started; sleep 600', { maxDurationMs: 2000, maxOutputBytes: 1024 });
     // bash (which execs its last sleep) and the sleep in a session of its own.
-    await vi.waitFor(() => expect(processesWithMarker(marker)).toHaveLength(2), { timeout: 1000, interval: 20 });
+    await vi.waitFor(() => expect(processesWithMarker(marker)).toHaveLength(2), { timeout: 5000, interval: 20 });
     const exit = await attempt.exited;
-    expect(exit).toMatchObject({ killedFor: 'deadline', signal: 'SIGKILL', spawnError: null });
+    expect(exit).toMatchObject({ killedFor: 'deadline', spawnError: null });
     expect(lines).toEqual(['started']);
     expect(processesWithMarker(marker)).toEqual([]);
+    // The attempt's terminal is the run's, not a shell tab.
+    expect((await h.t.app.terminals.get(attempt.terminalId!)).status).toBe('terminated');
+    expect((await h.t.app.terminals.list()).map((terminal) => terminal.id)).not.toContain(attempt.terminalId);
   });
 
   it('kills an attempt that prints more than its output bound, and cuts an over-long line', { timeout: 30_000 }, async () => {
-    const lines: string[] = [];
-    const attempt = startAttempt(
-      { marker: `SHELLPORT_RUN_ID=output-${process.pid}-${Date.now()}`, executable: 'bash', args: ['-c', 'head -c 300 /dev/zero | tr "\\0" x; echo; exec yes'], cwd: makeTempDir(), env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } },
-      { maxDurationMs: 20_000, maxOutputBytes: 1024 * 1024, maxLineBytes: 100 },
-      (line) => lines.push(line),
-    );
+    const h = await setUp(() => ({ text: 'unused' }));
+    const { attempt, lines } = await startScript(h, 'head -c 300 /dev/zero | tr "\\0" x; echo; exec yes', { maxDurationMs: 20_000, maxOutputBytes: 1024 * 1024, maxLineBytes: 100 });
     const exit = await attempt.exited;
     expect(exit.killedFor).toBe('output');
     expect(lines[0]).toBe('x'.repeat(100));
@@ -352,7 +360,8 @@ describe('the runner\'s bounds', () => {
   });
 
   it('reports an executable that does not exist', async () => {
-    const attempt = startAttempt({ marker: 'SHELLPORT_RUN_ID=none', executable: '/nonexistent/claude', args: [], cwd: makeTempDir(), env: {} }, { maxDurationMs: 5000, maxOutputBytes: 1024 }, () => {});
+    const h = await setUp(() => ({ text: 'unused' }));
+    const attempt = await startAttempt(h.t.app.terminals, { id: randomUUID(), workspaceId: h.workspaceId, name: 'none' }, { marker: 'SHELLPORT_RUN_ID=none', executable: '/nonexistent/claude', args: [], cwd: makeTempDir(), env: {} }, { maxDurationMs: 5000, maxOutputBytes: 1024 }, () => {});
     expect((await attempt.exited).spawnError).toMatch(/ENOENT/);
   });
 });

@@ -157,7 +157,8 @@ export const TerminalScalarFieldEnum = {
   agent: 'agent',
   agentSessionId: 'agentSessionId',
   restartedAs: 'restartedAs',
-  secretDigest: 'secretDigest'
+  secretDigest: 'secretDigest',
+  runId: 'runId'
 } as const
 
 export type TerminalScalarFieldEnum = (typeof TerminalScalarFieldEnum)[keyof typeof TerminalScalarFieldEnum]
@@ -280,6 +281,8 @@ export const AgentRunScalarFieldEnum = {
   branch: 'branch',
   baseCommit: 'baseCommit',
   mcpServers: 'mcpServers',
+  terminalId: 'terminalId',
+  outputOffset: 'outputOffset',
   parentRunId: 'parentRunId'
 } as const
 

@@ -36,6 +36,7 @@ export type AgentRunAvgAggregateOutputType = {
   cacheWriteTokens: number | null
   costUsd: number | null
   agentCostUsd: number | null
+  outputOffset: number | null
 }
 
 export type AgentRunSumAggregateOutputType = {
@@ -47,6 +48,7 @@ export type AgentRunSumAggregateOutputType = {
   cacheWriteTokens: number | null
   costUsd: number | null
   agentCostUsd: number | null
+  outputOffset: number | null
 }
 
 export type AgentRunMinAggregateOutputType = {
@@ -79,6 +81,8 @@ export type AgentRunMinAggregateOutputType = {
   branch: string | null
   baseCommit: string | null
   mcpServers: string | null
+  terminalId: string | null
+  outputOffset: number | null
   parentRunId: string | null
 }
 
@@ -112,6 +116,8 @@ export type AgentRunMaxAggregateOutputType = {
   branch: string | null
   baseCommit: string | null
   mcpServers: string | null
+  terminalId: string | null
+  outputOffset: number | null
   parentRunId: string | null
 }
 
@@ -145,6 +151,8 @@ export type AgentRunCountAggregateOutputType = {
   branch: number
   baseCommit: number
   mcpServers: number
+  terminalId: number
+  outputOffset: number
   parentRunId: number
   _all: number
 }
@@ -159,6 +167,7 @@ export type AgentRunAvgAggregateInputType = {
   cacheWriteTokens?: true
   costUsd?: true
   agentCostUsd?: true
+  outputOffset?: true
 }
 
 export type AgentRunSumAggregateInputType = {
@@ -170,6 +179,7 @@ export type AgentRunSumAggregateInputType = {
   cacheWriteTokens?: true
   costUsd?: true
   agentCostUsd?: true
+  outputOffset?: true
 }
 
 export type AgentRunMinAggregateInputType = {
@@ -202,6 +212,8 @@ export type AgentRunMinAggregateInputType = {
   branch?: true
   baseCommit?: true
   mcpServers?: true
+  terminalId?: true
+  outputOffset?: true
   parentRunId?: true
 }
 
@@ -235,6 +247,8 @@ export type AgentRunMaxAggregateInputType = {
   branch?: true
   baseCommit?: true
   mcpServers?: true
+  terminalId?: true
+  outputOffset?: true
   parentRunId?: true
 }
 
@@ -268,6 +282,8 @@ export type AgentRunCountAggregateInputType = {
   branch?: true
   baseCommit?: true
   mcpServers?: true
+  terminalId?: true
+  outputOffset?: true
   parentRunId?: true
   _all?: true
 }
@@ -388,6 +404,8 @@ export type AgentRunGroupByOutputType = {
   branch: string | null
   baseCommit: string | null
   mcpServers: string
+  terminalId: string | null
+  outputOffset: number
   parentRunId: string | null
   _count: AgentRunCountAggregateOutputType | null
   _avg: AgentRunAvgAggregateOutputType | null
@@ -444,6 +462,8 @@ export type AgentRunWhereInput = {
   branch?: Prisma.StringNullableFilter<"AgentRun"> | string | null
   baseCommit?: Prisma.StringNullableFilter<"AgentRun"> | string | null
   mcpServers?: Prisma.StringFilter<"AgentRun"> | string
+  terminalId?: Prisma.StringNullableFilter<"AgentRun"> | string | null
+  outputOffset?: Prisma.IntFilter<"AgentRun"> | number
   parentRunId?: Prisma.StringNullableFilter<"AgentRun"> | string | null
   workspace?: Prisma.XOR<Prisma.WorkspaceScalarRelationFilter, Prisma.WorkspaceWhereInput>
   parentRun?: Prisma.XOR<Prisma.AgentRunNullableScalarRelationFilter, Prisma.AgentRunWhereInput> | null
@@ -481,6 +501,8 @@ export type AgentRunOrderByWithRelationInput = {
   branch?: Prisma.SortOrderInput | Prisma.SortOrder
   baseCommit?: Prisma.SortOrderInput | Prisma.SortOrder
   mcpServers?: Prisma.SortOrder
+  terminalId?: Prisma.SortOrderInput | Prisma.SortOrder
+  outputOffset?: Prisma.SortOrder
   parentRunId?: Prisma.SortOrderInput | Prisma.SortOrder
   workspace?: Prisma.WorkspaceOrderByWithRelationInput
   parentRun?: Prisma.AgentRunOrderByWithRelationInput
@@ -521,6 +543,8 @@ export type AgentRunWhereUniqueInput = Prisma.AtLeast<{
   branch?: Prisma.StringNullableFilter<"AgentRun"> | string | null
   baseCommit?: Prisma.StringNullableFilter<"AgentRun"> | string | null
   mcpServers?: Prisma.StringFilter<"AgentRun"> | string
+  terminalId?: Prisma.StringNullableFilter<"AgentRun"> | string | null
+  outputOffset?: Prisma.IntFilter<"AgentRun"> | number
   parentRunId?: Prisma.StringNullableFilter<"AgentRun"> | string | null
   workspace?: Prisma.XOR<Prisma.WorkspaceScalarRelationFilter, Prisma.WorkspaceWhereInput>
   parentRun?: Prisma.XOR<Prisma.AgentRunNullableScalarRelationFilter, Prisma.AgentRunWhereInput> | null
@@ -558,6 +582,8 @@ export type AgentRunOrderByWithAggregationInput = {
   branch?: Prisma.SortOrderInput | Prisma.SortOrder
   baseCommit?: Prisma.SortOrderInput | Prisma.SortOrder
   mcpServers?: Prisma.SortOrder
+  terminalId?: Prisma.SortOrderInput | Prisma.SortOrder
+  outputOffset?: Prisma.SortOrder
   parentRunId?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.AgentRunCountOrderByAggregateInput
   _avg?: Prisma.AgentRunAvgOrderByAggregateInput
@@ -599,6 +625,8 @@ export type AgentRunScalarWhereWithAggregatesInput = {
   branch?: Prisma.StringNullableWithAggregatesFilter<"AgentRun"> | string | null
   baseCommit?: Prisma.StringNullableWithAggregatesFilter<"AgentRun"> | string | null
   mcpServers?: Prisma.StringWithAggregatesFilter<"AgentRun"> | string
+  terminalId?: Prisma.StringNullableWithAggregatesFilter<"AgentRun"> | string | null
+  outputOffset?: Prisma.IntWithAggregatesFilter<"AgentRun"> | number
   parentRunId?: Prisma.StringNullableWithAggregatesFilter<"AgentRun"> | string | null
 }
 
@@ -631,6 +659,8 @@ export type AgentRunCreateInput = {
   branch?: string | null
   baseCommit?: string | null
   mcpServers?: string
+  terminalId?: string | null
+  outputOffset?: number
   workspace: Prisma.WorkspaceCreateNestedOneWithoutAgentRunsInput
   parentRun?: Prisma.AgentRunCreateNestedOneWithoutFollowUpsInput
   followUps?: Prisma.AgentRunCreateNestedManyWithoutParentRunInput
@@ -667,6 +697,8 @@ export type AgentRunUncheckedCreateInput = {
   branch?: string | null
   baseCommit?: string | null
   mcpServers?: string
+  terminalId?: string | null
+  outputOffset?: number
   parentRunId?: string | null
   followUps?: Prisma.AgentRunUncheckedCreateNestedManyWithoutParentRunInput
   events?: Prisma.AgentRunEventUncheckedCreateNestedManyWithoutRunInput
@@ -701,6 +733,8 @@ export type AgentRunUpdateInput = {
   branch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   baseCommit?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   mcpServers?: Prisma.StringFieldUpdateOperationsInput | string
+  terminalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  outputOffset?: Prisma.IntFieldUpdateOperationsInput | number
   workspace?: Prisma.WorkspaceUpdateOneRequiredWithoutAgentRunsNestedInput
   parentRun?: Prisma.AgentRunUpdateOneWithoutFollowUpsNestedInput
   followUps?: Prisma.AgentRunUpdateManyWithoutParentRunNestedInput
@@ -737,6 +771,8 @@ export type AgentRunUncheckedUpdateInput = {
   branch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   baseCommit?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   mcpServers?: Prisma.StringFieldUpdateOperationsInput | string
+  terminalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  outputOffset?: Prisma.IntFieldUpdateOperationsInput | number
   parentRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   followUps?: Prisma.AgentRunUncheckedUpdateManyWithoutParentRunNestedInput
   events?: Prisma.AgentRunEventUncheckedUpdateManyWithoutRunNestedInput
@@ -772,6 +808,8 @@ export type AgentRunCreateManyInput = {
   branch?: string | null
   baseCommit?: string | null
   mcpServers?: string
+  terminalId?: string | null
+  outputOffset?: number
   parentRunId?: string | null
 }
 
@@ -804,6 +842,8 @@ export type AgentRunUpdateManyMutationInput = {
   branch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   baseCommit?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   mcpServers?: Prisma.StringFieldUpdateOperationsInput | string
+  terminalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  outputOffset?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
 export type AgentRunUncheckedUpdateManyInput = {
@@ -836,6 +876,8 @@ export type AgentRunUncheckedUpdateManyInput = {
   branch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   baseCommit?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   mcpServers?: Prisma.StringFieldUpdateOperationsInput | string
+  terminalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  outputOffset?: Prisma.IntFieldUpdateOperationsInput | number
   parentRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
@@ -884,6 +926,8 @@ export type AgentRunCountOrderByAggregateInput = {
   branch?: Prisma.SortOrder
   baseCommit?: Prisma.SortOrder
   mcpServers?: Prisma.SortOrder
+  terminalId?: Prisma.SortOrder
+  outputOffset?: Prisma.SortOrder
   parentRunId?: Prisma.SortOrder
 }
 
@@ -896,6 +940,7 @@ export type AgentRunAvgOrderByAggregateInput = {
   cacheWriteTokens?: Prisma.SortOrder
   costUsd?: Prisma.SortOrder
   agentCostUsd?: Prisma.SortOrder
+  outputOffset?: Prisma.SortOrder
 }
 
 export type AgentRunMaxOrderByAggregateInput = {
@@ -928,6 +973,8 @@ export type AgentRunMaxOrderByAggregateInput = {
   branch?: Prisma.SortOrder
   baseCommit?: Prisma.SortOrder
   mcpServers?: Prisma.SortOrder
+  terminalId?: Prisma.SortOrder
+  outputOffset?: Prisma.SortOrder
   parentRunId?: Prisma.SortOrder
 }
 
@@ -961,6 +1008,8 @@ export type AgentRunMinOrderByAggregateInput = {
   branch?: Prisma.SortOrder
   baseCommit?: Prisma.SortOrder
   mcpServers?: Prisma.SortOrder
+  terminalId?: Prisma.SortOrder
+  outputOffset?: Prisma.SortOrder
   parentRunId?: Prisma.SortOrder
 }
 
@@ -973,6 +1022,7 @@ export type AgentRunSumOrderByAggregateInput = {
   cacheWriteTokens?: Prisma.SortOrder
   costUsd?: Prisma.SortOrder
   agentCostUsd?: Prisma.SortOrder
+  outputOffset?: Prisma.SortOrder
 }
 
 export type AgentRunScalarRelationFilter = {
@@ -1131,6 +1181,8 @@ export type AgentRunCreateWithoutWorkspaceInput = {
   branch?: string | null
   baseCommit?: string | null
   mcpServers?: string
+  terminalId?: string | null
+  outputOffset?: number
   parentRun?: Prisma.AgentRunCreateNestedOneWithoutFollowUpsInput
   followUps?: Prisma.AgentRunCreateNestedManyWithoutParentRunInput
   events?: Prisma.AgentRunEventCreateNestedManyWithoutRunInput
@@ -1165,6 +1217,8 @@ export type AgentRunUncheckedCreateWithoutWorkspaceInput = {
   branch?: string | null
   baseCommit?: string | null
   mcpServers?: string
+  terminalId?: string | null
+  outputOffset?: number
   parentRunId?: string | null
   followUps?: Prisma.AgentRunUncheckedCreateNestedManyWithoutParentRunInput
   events?: Prisma.AgentRunEventUncheckedCreateNestedManyWithoutRunInput
@@ -1228,6 +1282,8 @@ export type AgentRunScalarWhereInput = {
   branch?: Prisma.StringNullableFilter<"AgentRun"> | string | null
   baseCommit?: Prisma.StringNullableFilter<"AgentRun"> | string | null
   mcpServers?: Prisma.StringFilter<"AgentRun"> | string
+  terminalId?: Prisma.StringNullableFilter<"AgentRun"> | string | null
+  outputOffset?: Prisma.IntFilter<"AgentRun"> | number
   parentRunId?: Prisma.StringNullableFilter<"AgentRun"> | string | null
 }
 
@@ -1260,6 +1316,8 @@ export type AgentRunCreateWithoutFollowUpsInput = {
   branch?: string | null
   baseCommit?: string | null
   mcpServers?: string
+  terminalId?: string | null
+  outputOffset?: number
   workspace: Prisma.WorkspaceCreateNestedOneWithoutAgentRunsInput
   parentRun?: Prisma.AgentRunCreateNestedOneWithoutFollowUpsInput
   events?: Prisma.AgentRunEventCreateNestedManyWithoutRunInput
@@ -1295,6 +1353,8 @@ export type AgentRunUncheckedCreateWithoutFollowUpsInput = {
   branch?: string | null
   baseCommit?: string | null
   mcpServers?: string
+  terminalId?: string | null
+  outputOffset?: number
   parentRunId?: string | null
   events?: Prisma.AgentRunEventUncheckedCreateNestedManyWithoutRunInput
 }
@@ -1333,6 +1393,8 @@ export type AgentRunCreateWithoutParentRunInput = {
   branch?: string | null
   baseCommit?: string | null
   mcpServers?: string
+  terminalId?: string | null
+  outputOffset?: number
   workspace: Prisma.WorkspaceCreateNestedOneWithoutAgentRunsInput
   followUps?: Prisma.AgentRunCreateNestedManyWithoutParentRunInput
   events?: Prisma.AgentRunEventCreateNestedManyWithoutRunInput
@@ -1368,6 +1430,8 @@ export type AgentRunUncheckedCreateWithoutParentRunInput = {
   branch?: string | null
   baseCommit?: string | null
   mcpServers?: string
+  terminalId?: string | null
+  outputOffset?: number
   followUps?: Prisma.AgentRunUncheckedCreateNestedManyWithoutParentRunInput
   events?: Prisma.AgentRunEventUncheckedCreateNestedManyWithoutRunInput
 }
@@ -1421,6 +1485,8 @@ export type AgentRunUpdateWithoutFollowUpsInput = {
   branch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   baseCommit?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   mcpServers?: Prisma.StringFieldUpdateOperationsInput | string
+  terminalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  outputOffset?: Prisma.IntFieldUpdateOperationsInput | number
   workspace?: Prisma.WorkspaceUpdateOneRequiredWithoutAgentRunsNestedInput
   parentRun?: Prisma.AgentRunUpdateOneWithoutFollowUpsNestedInput
   events?: Prisma.AgentRunEventUpdateManyWithoutRunNestedInput
@@ -1456,6 +1522,8 @@ export type AgentRunUncheckedUpdateWithoutFollowUpsInput = {
   branch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   baseCommit?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   mcpServers?: Prisma.StringFieldUpdateOperationsInput | string
+  terminalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  outputOffset?: Prisma.IntFieldUpdateOperationsInput | number
   parentRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   events?: Prisma.AgentRunEventUncheckedUpdateManyWithoutRunNestedInput
 }
@@ -1505,6 +1573,8 @@ export type AgentRunCreateWithoutEventsInput = {
   branch?: string | null
   baseCommit?: string | null
   mcpServers?: string
+  terminalId?: string | null
+  outputOffset?: number
   workspace: Prisma.WorkspaceCreateNestedOneWithoutAgentRunsInput
   parentRun?: Prisma.AgentRunCreateNestedOneWithoutFollowUpsInput
   followUps?: Prisma.AgentRunCreateNestedManyWithoutParentRunInput
@@ -1540,6 +1610,8 @@ export type AgentRunUncheckedCreateWithoutEventsInput = {
   branch?: string | null
   baseCommit?: string | null
   mcpServers?: string
+  terminalId?: string | null
+  outputOffset?: number
   parentRunId?: string | null
   followUps?: Prisma.AgentRunUncheckedCreateNestedManyWithoutParentRunInput
 }
@@ -1589,6 +1661,8 @@ export type AgentRunUpdateWithoutEventsInput = {
   branch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   baseCommit?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   mcpServers?: Prisma.StringFieldUpdateOperationsInput | string
+  terminalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  outputOffset?: Prisma.IntFieldUpdateOperationsInput | number
   workspace?: Prisma.WorkspaceUpdateOneRequiredWithoutAgentRunsNestedInput
   parentRun?: Prisma.AgentRunUpdateOneWithoutFollowUpsNestedInput
   followUps?: Prisma.AgentRunUpdateManyWithoutParentRunNestedInput
@@ -1624,6 +1698,8 @@ export type AgentRunUncheckedUpdateWithoutEventsInput = {
   branch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   baseCommit?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   mcpServers?: Prisma.StringFieldUpdateOperationsInput | string
+  terminalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  outputOffset?: Prisma.IntFieldUpdateOperationsInput | number
   parentRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   followUps?: Prisma.AgentRunUncheckedUpdateManyWithoutParentRunNestedInput
 }
@@ -1657,6 +1733,8 @@ export type AgentRunCreateManyWorkspaceInput = {
   branch?: string | null
   baseCommit?: string | null
   mcpServers?: string
+  terminalId?: string | null
+  outputOffset?: number
   parentRunId?: string | null
 }
 
@@ -1689,6 +1767,8 @@ export type AgentRunUpdateWithoutWorkspaceInput = {
   branch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   baseCommit?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   mcpServers?: Prisma.StringFieldUpdateOperationsInput | string
+  terminalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  outputOffset?: Prisma.IntFieldUpdateOperationsInput | number
   parentRun?: Prisma.AgentRunUpdateOneWithoutFollowUpsNestedInput
   followUps?: Prisma.AgentRunUpdateManyWithoutParentRunNestedInput
   events?: Prisma.AgentRunEventUpdateManyWithoutRunNestedInput
@@ -1723,6 +1803,8 @@ export type AgentRunUncheckedUpdateWithoutWorkspaceInput = {
   branch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   baseCommit?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   mcpServers?: Prisma.StringFieldUpdateOperationsInput | string
+  terminalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  outputOffset?: Prisma.IntFieldUpdateOperationsInput | number
   parentRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   followUps?: Prisma.AgentRunUncheckedUpdateManyWithoutParentRunNestedInput
   events?: Prisma.AgentRunEventUncheckedUpdateManyWithoutRunNestedInput
@@ -1757,6 +1839,8 @@ export type AgentRunUncheckedUpdateManyWithoutWorkspaceInput = {
   branch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   baseCommit?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   mcpServers?: Prisma.StringFieldUpdateOperationsInput | string
+  terminalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  outputOffset?: Prisma.IntFieldUpdateOperationsInput | number
   parentRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
@@ -1790,6 +1874,8 @@ export type AgentRunCreateManyParentRunInput = {
   branch?: string | null
   baseCommit?: string | null
   mcpServers?: string
+  terminalId?: string | null
+  outputOffset?: number
 }
 
 export type AgentRunUpdateWithoutParentRunInput = {
@@ -1821,6 +1907,8 @@ export type AgentRunUpdateWithoutParentRunInput = {
   branch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   baseCommit?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   mcpServers?: Prisma.StringFieldUpdateOperationsInput | string
+  terminalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  outputOffset?: Prisma.IntFieldUpdateOperationsInput | number
   workspace?: Prisma.WorkspaceUpdateOneRequiredWithoutAgentRunsNestedInput
   followUps?: Prisma.AgentRunUpdateManyWithoutParentRunNestedInput
   events?: Prisma.AgentRunEventUpdateManyWithoutRunNestedInput
@@ -1856,6 +1944,8 @@ export type AgentRunUncheckedUpdateWithoutParentRunInput = {
   branch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   baseCommit?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   mcpServers?: Prisma.StringFieldUpdateOperationsInput | string
+  terminalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  outputOffset?: Prisma.IntFieldUpdateOperationsInput | number
   followUps?: Prisma.AgentRunUncheckedUpdateManyWithoutParentRunNestedInput
   events?: Prisma.AgentRunEventUncheckedUpdateManyWithoutRunNestedInput
 }
@@ -1890,6 +1980,8 @@ export type AgentRunUncheckedUpdateManyWithoutParentRunInput = {
   branch?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   baseCommit?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   mcpServers?: Prisma.StringFieldUpdateOperationsInput | string
+  terminalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  outputOffset?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
 
@@ -1962,6 +2054,8 @@ export type AgentRunSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs
   branch?: boolean
   baseCommit?: boolean
   mcpServers?: boolean
+  terminalId?: boolean
+  outputOffset?: boolean
   parentRunId?: boolean
   workspace?: boolean | Prisma.WorkspaceDefaultArgs<ExtArgs>
   parentRun?: boolean | Prisma.AgentRun$parentRunArgs<ExtArgs>
@@ -2000,6 +2094,8 @@ export type AgentRunSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exte
   branch?: boolean
   baseCommit?: boolean
   mcpServers?: boolean
+  terminalId?: boolean
+  outputOffset?: boolean
   parentRunId?: boolean
   workspace?: boolean | Prisma.WorkspaceDefaultArgs<ExtArgs>
   parentRun?: boolean | Prisma.AgentRun$parentRunArgs<ExtArgs>
@@ -2035,6 +2131,8 @@ export type AgentRunSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exte
   branch?: boolean
   baseCommit?: boolean
   mcpServers?: boolean
+  terminalId?: boolean
+  outputOffset?: boolean
   parentRunId?: boolean
   workspace?: boolean | Prisma.WorkspaceDefaultArgs<ExtArgs>
   parentRun?: boolean | Prisma.AgentRun$parentRunArgs<ExtArgs>
@@ -2070,10 +2168,12 @@ export type AgentRunSelectScalar = {
   branch?: boolean
   baseCommit?: boolean
   mcpServers?: boolean
+  terminalId?: boolean
+  outputOffset?: boolean
   parentRunId?: boolean
 }
 
-export type AgentRunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "workspaceId" | "agent" | "model" | "prompt" | "permissionMode" | "allowedTools" | "disallowedTools" | "status" | "attempts" | "maxAttempts" | "nextRetryAt" | "agentSessionId" | "resumeSessionId" | "error" | "inputTokens" | "outputTokens" | "cacheReadTokens" | "cacheWriteTokens" | "costUsd" | "agentCostUsd" | "createdAt" | "startedAt" | "endedAt" | "inWorktree" | "worktreePath" | "branch" | "baseCommit" | "mcpServers" | "parentRunId", ExtArgs["result"]["agentRun"]>
+export type AgentRunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "workspaceId" | "agent" | "model" | "prompt" | "permissionMode" | "allowedTools" | "disallowedTools" | "status" | "attempts" | "maxAttempts" | "nextRetryAt" | "agentSessionId" | "resumeSessionId" | "error" | "inputTokens" | "outputTokens" | "cacheReadTokens" | "cacheWriteTokens" | "costUsd" | "agentCostUsd" | "createdAt" | "startedAt" | "endedAt" | "inWorktree" | "worktreePath" | "branch" | "baseCommit" | "mcpServers" | "terminalId" | "outputOffset" | "parentRunId", ExtArgs["result"]["agentRun"]>
 export type AgentRunInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   workspace?: boolean | Prisma.WorkspaceDefaultArgs<ExtArgs>
   parentRun?: boolean | Prisma.AgentRun$parentRunArgs<ExtArgs>
@@ -2168,6 +2268,14 @@ export type $AgentRunPayload<ExtArgs extends runtime.Types.Extensions.InternalAr
      * JSON array text of the names of the MCP servers (mcp_servers) the run gets; never their secrets.
      */
     mcpServers: string
+    /**
+     * The terminal (a PTY of the terminal host, when there is one) its current or last attempt runs in.
+     */
+    terminalId: string | null
+    /**
+     * Bytes of that terminal's output already read into the transcript (where a new server goes on).
+     */
+    outputOffset: number
     parentRunId: string | null
   }, ExtArgs["result"]["agentRun"]>
   composites: {}
@@ -2625,6 +2733,8 @@ export interface AgentRunFieldRefs {
   readonly branch: Prisma.FieldRef<"AgentRun", 'String'>
   readonly baseCommit: Prisma.FieldRef<"AgentRun", 'String'>
   readonly mcpServers: Prisma.FieldRef<"AgentRun", 'String'>
+  readonly terminalId: Prisma.FieldRef<"AgentRun", 'String'>
+  readonly outputOffset: Prisma.FieldRef<"AgentRun", 'Int'>
   readonly parentRunId: Prisma.FieldRef<"AgentRun", 'String'>
 }
     

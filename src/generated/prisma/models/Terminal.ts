@@ -62,6 +62,7 @@ export type TerminalMinAggregateOutputType = {
   agentSessionId: string | null
   restartedAs: string | null
   secretDigest: string | null
+  runId: string | null
 }
 
 export type TerminalMaxAggregateOutputType = {
@@ -86,6 +87,7 @@ export type TerminalMaxAggregateOutputType = {
   agentSessionId: string | null
   restartedAs: string | null
   secretDigest: string | null
+  runId: string | null
 }
 
 export type TerminalCountAggregateOutputType = {
@@ -110,6 +112,7 @@ export type TerminalCountAggregateOutputType = {
   agentSessionId: number
   restartedAs: number
   secretDigest: number
+  runId: number
   _all: number
 }
 
@@ -150,6 +153,7 @@ export type TerminalMinAggregateInputType = {
   agentSessionId?: true
   restartedAs?: true
   secretDigest?: true
+  runId?: true
 }
 
 export type TerminalMaxAggregateInputType = {
@@ -174,6 +178,7 @@ export type TerminalMaxAggregateInputType = {
   agentSessionId?: true
   restartedAs?: true
   secretDigest?: true
+  runId?: true
 }
 
 export type TerminalCountAggregateInputType = {
@@ -198,6 +203,7 @@ export type TerminalCountAggregateInputType = {
   agentSessionId?: true
   restartedAs?: true
   secretDigest?: true
+  runId?: true
   _all?: true
 }
 
@@ -309,6 +315,7 @@ export type TerminalGroupByOutputType = {
   agentSessionId: string | null
   restartedAs: string | null
   secretDigest: string | null
+  runId: string | null
   _count: TerminalCountAggregateOutputType | null
   _avg: TerminalAvgAggregateOutputType | null
   _sum: TerminalSumAggregateOutputType | null
@@ -356,6 +363,7 @@ export type TerminalWhereInput = {
   agentSessionId?: Prisma.StringNullableFilter<"Terminal"> | string | null
   restartedAs?: Prisma.StringNullableFilter<"Terminal"> | string | null
   secretDigest?: Prisma.StringNullableFilter<"Terminal"> | string | null
+  runId?: Prisma.StringNullableFilter<"Terminal"> | string | null
   workspace?: Prisma.XOR<Prisma.WorkspaceNullableScalarRelationFilter, Prisma.WorkspaceWhereInput> | null
   shares?: Prisma.TerminalShareListRelationFilter
 }
@@ -382,6 +390,7 @@ export type TerminalOrderByWithRelationInput = {
   agentSessionId?: Prisma.SortOrderInput | Prisma.SortOrder
   restartedAs?: Prisma.SortOrderInput | Prisma.SortOrder
   secretDigest?: Prisma.SortOrderInput | Prisma.SortOrder
+  runId?: Prisma.SortOrderInput | Prisma.SortOrder
   workspace?: Prisma.WorkspaceOrderByWithRelationInput
   shares?: Prisma.TerminalShareOrderByRelationAggregateInput
 }
@@ -411,6 +420,7 @@ export type TerminalWhereUniqueInput = Prisma.AtLeast<{
   agentSessionId?: Prisma.StringNullableFilter<"Terminal"> | string | null
   restartedAs?: Prisma.StringNullableFilter<"Terminal"> | string | null
   secretDigest?: Prisma.StringNullableFilter<"Terminal"> | string | null
+  runId?: Prisma.StringNullableFilter<"Terminal"> | string | null
   workspace?: Prisma.XOR<Prisma.WorkspaceNullableScalarRelationFilter, Prisma.WorkspaceWhereInput> | null
   shares?: Prisma.TerminalShareListRelationFilter
 }, "id">
@@ -437,6 +447,7 @@ export type TerminalOrderByWithAggregationInput = {
   agentSessionId?: Prisma.SortOrderInput | Prisma.SortOrder
   restartedAs?: Prisma.SortOrderInput | Prisma.SortOrder
   secretDigest?: Prisma.SortOrderInput | Prisma.SortOrder
+  runId?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.TerminalCountOrderByAggregateInput
   _avg?: Prisma.TerminalAvgOrderByAggregateInput
   _max?: Prisma.TerminalMaxOrderByAggregateInput
@@ -469,6 +480,7 @@ export type TerminalScalarWhereWithAggregatesInput = {
   agentSessionId?: Prisma.StringNullableWithAggregatesFilter<"Terminal"> | string | null
   restartedAs?: Prisma.StringNullableWithAggregatesFilter<"Terminal"> | string | null
   secretDigest?: Prisma.StringNullableWithAggregatesFilter<"Terminal"> | string | null
+  runId?: Prisma.StringNullableWithAggregatesFilter<"Terminal"> | string | null
 }
 
 export type TerminalCreateInput = {
@@ -492,6 +504,7 @@ export type TerminalCreateInput = {
   agentSessionId?: string | null
   restartedAs?: string | null
   secretDigest?: string | null
+  runId?: string | null
   workspace?: Prisma.WorkspaceCreateNestedOneWithoutTerminalsInput
   shares?: Prisma.TerminalShareCreateNestedManyWithoutTerminalInput
 }
@@ -518,6 +531,7 @@ export type TerminalUncheckedCreateInput = {
   agentSessionId?: string | null
   restartedAs?: string | null
   secretDigest?: string | null
+  runId?: string | null
   shares?: Prisma.TerminalShareUncheckedCreateNestedManyWithoutTerminalInput
 }
 
@@ -542,6 +556,7 @@ export type TerminalUpdateInput = {
   agentSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   restartedAs?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   secretDigest?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  runId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   workspace?: Prisma.WorkspaceUpdateOneWithoutTerminalsNestedInput
   shares?: Prisma.TerminalShareUpdateManyWithoutTerminalNestedInput
 }
@@ -568,6 +583,7 @@ export type TerminalUncheckedUpdateInput = {
   agentSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   restartedAs?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   secretDigest?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  runId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   shares?: Prisma.TerminalShareUncheckedUpdateManyWithoutTerminalNestedInput
 }
 
@@ -593,6 +609,7 @@ export type TerminalCreateManyInput = {
   agentSessionId?: string | null
   restartedAs?: string | null
   secretDigest?: string | null
+  runId?: string | null
 }
 
 export type TerminalUpdateManyMutationInput = {
@@ -616,6 +633,7 @@ export type TerminalUpdateManyMutationInput = {
   agentSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   restartedAs?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   secretDigest?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  runId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type TerminalUncheckedUpdateManyInput = {
@@ -640,6 +658,7 @@ export type TerminalUncheckedUpdateManyInput = {
   agentSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   restartedAs?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   secretDigest?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  runId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type TerminalListRelationFilter = {
@@ -674,6 +693,7 @@ export type TerminalCountOrderByAggregateInput = {
   agentSessionId?: Prisma.SortOrder
   restartedAs?: Prisma.SortOrder
   secretDigest?: Prisma.SortOrder
+  runId?: Prisma.SortOrder
 }
 
 export type TerminalAvgOrderByAggregateInput = {
@@ -705,6 +725,7 @@ export type TerminalMaxOrderByAggregateInput = {
   agentSessionId?: Prisma.SortOrder
   restartedAs?: Prisma.SortOrder
   secretDigest?: Prisma.SortOrder
+  runId?: Prisma.SortOrder
 }
 
 export type TerminalMinOrderByAggregateInput = {
@@ -729,6 +750,7 @@ export type TerminalMinOrderByAggregateInput = {
   agentSessionId?: Prisma.SortOrder
   restartedAs?: Prisma.SortOrder
   secretDigest?: Prisma.SortOrder
+  runId?: Prisma.SortOrder
 }
 
 export type TerminalSumOrderByAggregateInput = {
@@ -828,6 +850,7 @@ export type TerminalCreateWithoutWorkspaceInput = {
   agentSessionId?: string | null
   restartedAs?: string | null
   secretDigest?: string | null
+  runId?: string | null
   shares?: Prisma.TerminalShareCreateNestedManyWithoutTerminalInput
 }
 
@@ -852,6 +875,7 @@ export type TerminalUncheckedCreateWithoutWorkspaceInput = {
   agentSessionId?: string | null
   restartedAs?: string | null
   secretDigest?: string | null
+  runId?: string | null
   shares?: Prisma.TerminalShareUncheckedCreateNestedManyWithoutTerminalInput
 }
 
@@ -905,6 +929,7 @@ export type TerminalScalarWhereInput = {
   agentSessionId?: Prisma.StringNullableFilter<"Terminal"> | string | null
   restartedAs?: Prisma.StringNullableFilter<"Terminal"> | string | null
   secretDigest?: Prisma.StringNullableFilter<"Terminal"> | string | null
+  runId?: Prisma.StringNullableFilter<"Terminal"> | string | null
 }
 
 export type TerminalCreateWithoutSharesInput = {
@@ -928,6 +953,7 @@ export type TerminalCreateWithoutSharesInput = {
   agentSessionId?: string | null
   restartedAs?: string | null
   secretDigest?: string | null
+  runId?: string | null
   workspace?: Prisma.WorkspaceCreateNestedOneWithoutTerminalsInput
 }
 
@@ -953,6 +979,7 @@ export type TerminalUncheckedCreateWithoutSharesInput = {
   agentSessionId?: string | null
   restartedAs?: string | null
   secretDigest?: string | null
+  runId?: string | null
 }
 
 export type TerminalCreateOrConnectWithoutSharesInput = {
@@ -992,6 +1019,7 @@ export type TerminalUpdateWithoutSharesInput = {
   agentSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   restartedAs?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   secretDigest?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  runId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   workspace?: Prisma.WorkspaceUpdateOneWithoutTerminalsNestedInput
 }
 
@@ -1017,6 +1045,7 @@ export type TerminalUncheckedUpdateWithoutSharesInput = {
   agentSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   restartedAs?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   secretDigest?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  runId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type TerminalCreateManyWorkspaceInput = {
@@ -1040,6 +1069,7 @@ export type TerminalCreateManyWorkspaceInput = {
   agentSessionId?: string | null
   restartedAs?: string | null
   secretDigest?: string | null
+  runId?: string | null
 }
 
 export type TerminalUpdateWithoutWorkspaceInput = {
@@ -1063,6 +1093,7 @@ export type TerminalUpdateWithoutWorkspaceInput = {
   agentSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   restartedAs?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   secretDigest?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  runId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   shares?: Prisma.TerminalShareUpdateManyWithoutTerminalNestedInput
 }
 
@@ -1087,6 +1118,7 @@ export type TerminalUncheckedUpdateWithoutWorkspaceInput = {
   agentSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   restartedAs?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   secretDigest?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  runId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   shares?: Prisma.TerminalShareUncheckedUpdateManyWithoutTerminalNestedInput
 }
 
@@ -1111,6 +1143,7 @@ export type TerminalUncheckedUpdateManyWithoutWorkspaceInput = {
   agentSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   restartedAs?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   secretDigest?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  runId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 
@@ -1166,6 +1199,7 @@ export type TerminalSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs
   agentSessionId?: boolean
   restartedAs?: boolean
   secretDigest?: boolean
+  runId?: boolean
   workspace?: boolean | Prisma.Terminal$workspaceArgs<ExtArgs>
   shares?: boolean | Prisma.Terminal$sharesArgs<ExtArgs>
   _count?: boolean | Prisma.TerminalCountOutputTypeDefaultArgs<ExtArgs>
@@ -1193,6 +1227,7 @@ export type TerminalSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exte
   agentSessionId?: boolean
   restartedAs?: boolean
   secretDigest?: boolean
+  runId?: boolean
   workspace?: boolean | Prisma.Terminal$workspaceArgs<ExtArgs>
 }, ExtArgs["result"]["terminal"]>
 
@@ -1218,6 +1253,7 @@ export type TerminalSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exte
   agentSessionId?: boolean
   restartedAs?: boolean
   secretDigest?: boolean
+  runId?: boolean
   workspace?: boolean | Prisma.Terminal$workspaceArgs<ExtArgs>
 }, ExtArgs["result"]["terminal"]>
 
@@ -1243,9 +1279,10 @@ export type TerminalSelectScalar = {
   agentSessionId?: boolean
   restartedAs?: boolean
   secretDigest?: boolean
+  runId?: boolean
 }
 
-export type TerminalOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "workspaceId" | "name" | "shell" | "pid" | "status" | "cwd" | "env" | "cols" | "rows" | "lastActivityAt" | "createdAt" | "endedAt" | "exitCode" | "endReason" | "lastCwd" | "lastCommand" | "agent" | "agentSessionId" | "restartedAs" | "secretDigest", ExtArgs["result"]["terminal"]>
+export type TerminalOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "workspaceId" | "name" | "shell" | "pid" | "status" | "cwd" | "env" | "cols" | "rows" | "lastActivityAt" | "createdAt" | "endedAt" | "exitCode" | "endReason" | "lastCwd" | "lastCommand" | "agent" | "agentSessionId" | "restartedAs" | "secretDigest" | "runId", ExtArgs["result"]["terminal"]>
 export type TerminalInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   workspace?: boolean | Prisma.Terminal$workspaceArgs<ExtArgs>
   shares?: boolean | Prisma.Terminal$sharesArgs<ExtArgs>
@@ -1308,6 +1345,10 @@ export type $TerminalPayload<ExtArgs extends runtime.Types.Extensions.InternalAr
      * never the secret. Kept on the row so that terminals adopted by the next server keep working.
      */
     secretDigest: string | null
+    /**
+     * The agent run whose attempt runs in this terminal (its output is the agent's JSON lines); null for a shell.
+     */
+    runId: string | null
   }, ExtArgs["result"]["terminal"]>
   composites: {}
 }
@@ -1754,6 +1795,7 @@ export interface TerminalFieldRefs {
   readonly agentSessionId: Prisma.FieldRef<"Terminal", 'String'>
   readonly restartedAs: Prisma.FieldRef<"Terminal", 'String'>
   readonly secretDigest: Prisma.FieldRef<"Terminal", 'String'>
+  readonly runId: Prisma.FieldRef<"Terminal", 'String'>
 }
     
 
