@@ -19,7 +19,7 @@ import { parseToolRules as parseList, type AgentAdapter } from './agents.js';
 import type { Worktree, Worktrees } from './worktrees.js';
 import type { McpAttempt, RunMcp } from './mcp.js';
 import { addUsage, ZERO_USAGE, type ModelPrice, type TokenUsage } from './pricing.js';
-import { RUN_TERMINAL_SIZE, startAttempt, type AttemptExit, type RunningAttempt, type RunTerminals } from './runner.js';
+import { startAttempt, type AttemptExit, type RunningAttempt, type RunTerminals } from './runner.js';
 import type { AgentResult } from './stream-json.js';
 
 export interface NewRun {

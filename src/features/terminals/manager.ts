@@ -539,7 +539,7 @@ export function createTerminalManager(deps: TerminalManagerDeps) {
       const now = clock.now();
       // Only the terminals' base values are recorded as they are: the rest may be keys and secrets.
       const recordedEnv = Object.fromEntries(Object.entries(env).map(([key, value]) => [key, config.baseEnv[key] === value ? value : '(hidden)']));
-      const row = await db.terminal.create({
+      await db.terminal.create({
         data: { id, workspaceId: spec.workspaceId, name: spec.name, shell: spec.file, status: 'active', cwd: spec.cwd, env: JSON.stringify(recordedEnv), cols: spec.cols, rows: spec.rows, createdAt: now, lastActivityAt: now, secretDigest: context.secretDigest ?? null, runId: spec.runId },
       });
       let pty;
