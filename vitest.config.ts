@@ -52,6 +52,7 @@ const PROCESSES = [
   'tests/features/auth/server-start.test.ts',
   'tests/features/github/shutdown.test.ts',
   'tests/terminal-host/server-restart.test.ts',
+  'tests/terminal-host/run-restart.test.ts',
   'tests/features/terminals/many-terminals.test.ts',
   'tests/agents/**/*.test.ts',
   'tests/features/runs/runs.test.ts',

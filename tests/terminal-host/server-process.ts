@@ -10,7 +10,12 @@ const app = await buildApp({ config });
 await app.listen({ host: '127.0.0.1', port: config.server.port });
 const { token } = await app.auth.sessions.create({ ip: '127.0.0.1', userAgent: 'server-process' });
 const address = app.server.address() as { port: number };
-process.stdout.write(`${JSON.stringify({ port: address.port, cookie: `${app.auth.cookieName}=${token}`, pid: process.pid })}\n`);
+// TEST_WORKSPACE_DIR: a git repository to know as the ready workspace owner/repo (no clone needed).
+const workspaceDir = process.env.TEST_WORKSPACE_DIR;
+const workspace = workspaceDir
+  ? await app.db.workspace.upsert({ where: { localPath: workspaceDir }, update: {}, create: { name: 'owner/repo', cloneUrl: 'https://github.com/owner/repo.git', localPath: workspaceDir, cloneState: 'ready' } })
+  : null;
+process.stdout.write(`${JSON.stringify({ port: address.port, cookie: `${app.auth.cookieName}=${token}`, pid: process.pid, workspaceId: workspace?.id ?? null })}\n`);
 process.on('SIGTERM', () => {
   void app.close().then(() => process.exit(0));
 });

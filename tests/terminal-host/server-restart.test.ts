@@ -1,66 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { makeTempDir } from '../helpers/app.js';
 import { connectWsClient } from '../features/terminals/transports.js';
-import type { TerminalTestApp } from '../features/terminals/helpers.js';
-import { stopTerminalHosts, terminalHostPids } from '../helpers/terminal-host.js';
+import { terminalHostPids } from '../helpers/terminal-host.js';
+import { setup, startServer, stopServers } from './server-processes.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const LINES = 150_000;
 
-interface ServerProcess {
-  child: ChildProcess;
-  target: TerminalTestApp;
-  exited: Promise<number | null>;
-}
-
-let dataDirs: string[] = [];
-let children: ChildProcess[] = [];
-
-/** Starts src/app.ts in a process of its own (tests/terminal-host/server-process.ts) on DATA_DIR. */
-async function startServer(dataDir: string, home: string): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'tests/terminal-host/server-process.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', TERMINAL_HOST: 'auto', MIN_FREE_DISK_MB: '1', SCHEDULER_ENABLED: 'false', TERMINAL_KILL_GRACE_MS: '300' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const line = await new Promise<string>((resolve, reject) => {
-    let stdout = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      // Log lines go to stdout too: the one with the cookie is ours.
-      const found = stdout.split('\n').find((entry) => entry.startsWith('{"port"'));
-      if (found) resolve(found);
-    });
-    void exited.then((code) => reject(new Error(`the server exited (${code}): ${stderr}`)));
-  });
-  const { port, cookie } = JSON.parse(line) as { port: number; cookie: string };
-  const origin = `http://127.0.0.1:${port}`;
-  return { child, exited, target: { port, origin, cookie } as TerminalTestApp };
-}
-
-
-afterEach(() => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  for (const dir of dataDirs) stopTerminalHosts(dir);
-  children = [];
-  dataDirs = [];
-});
-
-function setup() {
-  const root = makeTempDir('sp-restart-');
-  const dataDir = path.join(root, 'data');
-  const home = path.join(root, 'home');
-  mkdirSync(home);
-  dataDirs.push(dataDir);
-  return { dataDir, home };
-}
+afterEach(stopServers);
 
 describe('terminals outlive the server', () => {
   it('a kill -9 of the server during a flood: the next server resumes the stream with no gap and no duplicate, and input works', async () => {
