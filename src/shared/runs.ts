@@ -69,6 +69,8 @@ export interface RunView {
   branch: string | null;
   /** Names of the MCP servers from Settings the run gets (never their secrets). */
   mcpServers: string[];
+  /** The terminal its current or last attempt runs in (the agent's raw output); null before its first attempt. */
+  terminalId: string | null;
 }
 
 /**

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { claudeBinary } from '../helpers/agent-clis.js';
 import { startFakeModelApi, toolThenText } from '../helpers/fake-model-api.js';
 import { OWNER_LOGIN, startE2E } from './fixture.js';
+import { TerminalsPage } from './pages/terminals.js';
 import { createWorkspace } from './pages/workspaces-page.js';
 
 describe('agent runs in the browser', () => {
@@ -45,6 +46,16 @@ describe('agent runs in the browser', () => {
       await expect(page.locator('.run-row .run-cost').textContent()).resolves.toBe('$0.00021');
       await page.locator('.run-summary', { hasText: 'Succeeded' }).waitFor();
       await e2e.screenshot(page, 'runs');
+      expect(e2e.consoleProblems(page)).toEqual([]);
+
+      // The agent's own terminal, one click away: its raw JSON lines, as they were printed.
+      const run = (await page.evaluate(async (workspaceId) => (await (await fetch(`/api/workspaces/${workspaceId}/runs`)).json()).runs[0], id)) as { terminalId: string };
+      await page.getByRole('link', { name: 'Terminal', exact: true }).click();
+      await page.waitForURL(`**/terminals/${id}?session=${run.terminalId}`);
+      const terminals = new TerminalsPage(page);
+      await terminals.waitReady();
+      await expect(terminals.sessionIdIn(0)).resolves.toBe(run.terminalId);
+      await terminals.waitForLine(/"type":"result"/, 0, 15_000);
       expect(e2e.consoleProblems(page)).toEqual([]);
     } finally {
       await e2e.close();

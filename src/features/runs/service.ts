@@ -99,6 +99,7 @@ export function viewOfRun(row: AgentRun): RunView {
     worktreePath: row.worktreePath,
     branch: row.branch,
     mcpServers: parseList(row.mcpServers),
+    terminalId: row.terminalId,
   };
 }
 

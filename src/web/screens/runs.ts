@@ -163,6 +163,10 @@ export const runsScreen: Screen = {
           finished && (run.worktreePath || !run.worktree)
             ? h('a', { class: 'button', 'data-action': 'review-run', href: `/workspaces/${encodeURIComponent(run.workspaceId)}/review${run.worktreePath ? `?run=${encodeURIComponent(run.id)}` : ''}` }, 'Review changes')
             : null,
+          // The agent's own terminal: what it printed, as it printed it (live while it runs).
+          run.terminalId
+            ? h('a', { class: 'button', 'data-action': 'run-terminal', href: `/terminals/${encodeURIComponent(run.workspaceId)}?session=${encodeURIComponent(run.terminalId)}` }, 'Terminal')
+            : null,
           finished && run.agentSessionId
             ? h('form', { class: 'run-follow-up', onsubmit: (event: Event) => (event.preventDefault(), follow.value.trim() && void act(`/api/runs/${encodeURIComponent(run.id)}/continue`, { prompt: follow.value.trim() })) }, field('Follow-up', follow), h('button', { type: 'submit' }, 'Continue'))
             : null,

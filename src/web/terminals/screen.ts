@@ -5,6 +5,7 @@ import type { TerminalActivity, TerminalInfo } from '../../shared/terminals.js';
 import { ACTIVITY_GLYPH, ACTIVITY_TEXT, badgedFaviconUrl, countNeedingYou, describeActivity, titleWithCount } from './activity.js';
 import { h } from '../app/dom.js';
 import { menuButton } from '../app/menu.js';
+import { api } from '../app/api.js';
 import { openShareDialog } from './share-dialog.js';
 import { askDialog, showSheet } from '../app/dialog.js';
 import { chooseFilesToUpload, chooseImagesForPrompt, enableFileUploads } from './upload.js';
@@ -452,6 +453,10 @@ export class TerminalsScreen {
     }
     this.elsewhere?.reset(answer.sessions);
     const terminals = answer.sessions.filter((terminal) => terminal.workspaceId === workspaceId);
+    // An agent run's terminal is not listed (it is not a shell tab); its run page links to it.
+    const wantedRun = this.options.terminalId && !terminals.some((terminal) => terminal.id === this.options.terminalId) ? await runTerminal(this.options.terminalId) : null;
+    if (this.disposed) return;
+    if (wantedRun && wantedRun.workspaceId === workspaceId) terminals.push(wantedRun);
     this.rebootEnded = endedByReboot(terminals);
     this.renderRebootNotice();
     const byId = new Map(terminals.map((terminal) => [terminal.id, terminal]));
@@ -1117,4 +1122,14 @@ function queuedText(count: number): string {
 /** A named group of toolbar buttons (drawn with a divider after it). */
 function group(label: string, className: string, ...buttons: HTMLElement[]): HTMLElement {
   return h('div', { class: `term-group ${className}`, role: 'group', 'aria-label': label }, buttons);
+}
+
+/** The terminal `id` when it is an agent run's, else null (gone, or a shell the list would have had). */
+async function runTerminal(id: string): Promise<TerminalInfo | null> {
+  try {
+    const { session } = await api<{ session: TerminalInfo }>(`/api/terminals/${encodeURIComponent(id)}`);
+    return session.runId ? session : null;
+  } catch {
+    return null;
+  }
 }
