@@ -7,7 +7,8 @@
 //   a secret variable of a stdio server is set in Codex's environment and named in `env_vars` (Codex
 //   forwards it under its own name), a secret header is read from a variable by `env_http_headers`.
 //   Codex speaks stdio and streamable HTTP, not SSE. https://developers.openai.com/codex/mcp
-import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, chown, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError, badRequest } from '../../http/errors.js';
@@ -27,8 +28,17 @@ export interface McpAttempt {
 export interface RunMcp {
   /** Throws a 400 for a name not in Settings, or a server the agent cannot take. */
   ensureUsable(agent: RunAgent, names: readonly string[]): Promise<void>;
-  prepare(agent: RunAgent, names: readonly string[], owner: { uid: number; gid: number } | null): Promise<McpAttempt>;
+  prepare(agent: RunAgent, names: readonly string[], owner: { uid: number; gid: number } | null, runId: string): Promise<McpAttempt>;
+  /**
+   * Removes what attempts wrote and never removed: a run's (its attempt was taken over by a new server,
+   * which has no `dispose`), or, with `keep`, every run's but those it names (a crash left them).
+   */
+  removeLeftovers(filter: { runId: string } | { keep: ReadonlySet<string> }): Promise<number>;
 }
+
+/** `shellport-mcp-<instance>-<run id>-<random>`: the instance (a digest of DATA_DIR) keeps two servers sharing /tmp apart. */
+const dirPrefix = (instance: string) => `shellport-mcp-${instance}-`;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const NOTHING: McpAttempt = { args: (base) => [...base], env: {}, dispose: async () => {} };
 
@@ -101,7 +111,8 @@ export function codexMcpOverrides(servers: readonly McpServerLaunch[]): { args: 
   return { args, env };
 }
 
-export function createRunMcp({ servers, tmpDir = os.tmpdir() }: { servers: McpServers; tmpDir?: string }): RunMcp {
+export function createRunMcp({ servers, tmpDir = os.tmpdir(), dataDir }: { servers: McpServers; tmpDir?: string; dataDir: string }): RunMcp {
+  const prefix = dirPrefix(createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 12));
   return {
     async ensureUsable(agent, names) {
       if (names.length === 0) return;
@@ -113,7 +124,26 @@ export function createRunMcp({ servers, tmpDir = os.tmpdir() }: { servers: McpSe
       }
     },
 
-    async prepare(agent, names, owner) {
+    async removeLeftovers(filter) {
+      let entries: string[];
+      try {
+        entries = await readdir(tmpDir);
+      } catch {
+        return 0;
+      }
+      let removed = 0;
+      for (const entry of entries) {
+        if (!entry.startsWith(prefix)) continue;
+        const runId = entry.slice(prefix.length, prefix.length + 36);
+        if (!UUID.test(runId) || entry[prefix.length + 36] !== '-') continue;
+        if ('runId' in filter ? runId !== filter.runId : filter.keep.has(runId)) continue;
+        await rm(path.join(tmpDir, entry), { recursive: true, force: true });
+        removed += 1;
+      }
+      return removed;
+    },
+
+    async prepare(agent, names, owner, runId) {
       if (names.length === 0) return NOTHING;
       const launch = await servers.forLaunch(names);
       if (agent === 'codex') {
@@ -123,7 +153,8 @@ export function createRunMcp({ servers, tmpDir = os.tmpdir() }: { servers: McpSe
         return { args: (base) => [base[0] ?? 'exec', ...args, ...base.slice(1)], env, dispose: async () => {} };
       }
       // A directory only the run's account may enter, holding a file only it may read.
-      const dir = await mkdtemp(path.join(tmpDir, 'shellport-mcp-'));
+      // Named by the run, so that what a crash or a restart left behind can be found and removed.
+      const dir = await mkdtemp(path.join(tmpDir, `${prefix}${runId}-`));
       const file = path.join(dir, 'mcp.json');
       try {
         await writeFile(file, JSON.stringify(claudeMcpConfig(launch)), { mode: 0o600, flag: 'wx' });

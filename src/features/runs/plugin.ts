@@ -60,7 +60,7 @@ export const runsPlugin = fp(
       terminals,
       outlivesServer: () => terminals.outlivesServer,
       agents: createAgentAdapters(config.runs),
-      ...(mcpServers ? { mcp: createRunMcp({ servers: mcpServers }) } : {}),
+      ...(mcpServers ? { mcp: createRunMcp({ servers: mcpServers, dataDir: config.storage.dataDir }) } : {}),
       worktrees: createWorktrees({ workspacesRoot: config.workspaces.rootDir, user: config.terminals.user, baseEnv: config.terminals.baseEnv }),
     });
     app.decorate('runs', service);

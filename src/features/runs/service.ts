@@ -291,7 +291,7 @@ export function createRunService(deps: RunServiceDeps) {
     const agent = agentOf(run);
     let mcp: McpAttempt;
     try {
-      mcp = deps.mcp ? await deps.mcp.prepare(run.agent as RunAgent, parseList(run.mcpServers), deps.user) : { args: (base) => [...base], env: {}, dispose: async () => {} };
+      mcp = deps.mcp ? await deps.mcp.prepare(run.agent as RunAgent, parseList(run.mcpServers), deps.user, run.id) : { args: (base) => [...base], env: {}, dispose: async () => {} };
     } catch (error) {
       const message = error instanceof AppError ? error.message : 'The run\'s MCP servers could not be prepared (see the server log).';
       if (!(error instanceof AppError)) log.error({ err: error, runId: run.id }, 'preparing a run\'s MCP servers failed');
@@ -341,7 +341,9 @@ export function createRunService(deps: RunServiceDeps) {
     const exit = await attempt.exited;
     await (writes.get(run.id) ?? Promise.resolve());
     if (exit.detached) return;
-    await mcp?.dispose().catch((error: unknown) => log.warn({ err: error, runId: run.id }, 'removing a run\'s MCP configuration failed'));
+    // A resumed attempt's MCP file was written by the server that started it.
+    const removed = mcp ? mcp.dispose() : deps.mcp?.removeLeftovers({ runId: run.id });
+    await Promise.resolve(removed).catch((error: unknown) => log.warn({ err: error, runId: run.id }, 'removing a run\'s MCP configuration failed'));
     await finishAttempt(run, attemptNumber, exit, result, messageUsage, entry.cancelled, usageLimitResetsAt);
   }
 
@@ -600,6 +602,8 @@ export function createRunService(deps: RunServiceDeps) {
         }
         await setStatus(run.id, 'failed', { error: 'The server stopped during the run, and the agent with it.', endedAt: clock.now() });
       }
+      // MCP files of attempts no server follows any more (a crash between writing and removing one).
+      await deps.mcp?.removeLeftovers({ keep: new Set(active.keys()) }).catch((error: unknown) => log.warn({ err: error }, 'removing old MCP configurations failed'));
       const waiting = await db.agentRun.findMany({ where: { status: 'waiting-retry' }, select: { id: true, nextRetryAt: true } });
       for (const run of waiting) scheduleRetry(run.id, (run.nextRetryAt?.getTime() ?? 0) - clock.now().getTime());
       schedulePump();

@@ -4,10 +4,13 @@
 // for exactly the ticked servers, 0600 in a 0700 directory removed after the attempt, and secrets in
 // no process's command line (/proc/<pid>/cmdline), log or transcript.
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { createRunMcp } from '../../../src/features/runs/mcp.js';
 import { processesWithMarker } from '../../../src/features/runs/runner.js';
+import { createMcpServers } from '../../../src/features/settings/mcp-servers.js';
 import type { McpServerView } from '../../../src/shared/mcp.js';
 import type { RunView } from '../../../src/shared/runs.js';
 import { buildTestApp, makeTempDir, signInAsOwner, type TestApp } from '../../helpers/app.js';
@@ -183,7 +186,8 @@ describe('agent runs with MCP servers', () => {
         'docs-search': { type: 'http', url: 'https://mcp.example.test/mcp', headers: { Authorization: SECRET_HEADER, 'X-Client': 'shellport' } },
       },
     });
-    // Removed with its directory once the attempt ended.
+    // In a directory named by this server and the run (what a crash leaves is found again), removed with it once the attempt ended.
+    expect(path.basename(path.dirname(seen.mcp.path))).toMatch(new RegExp(`^shellport-mcp-[0-9a-f]{12}-${created.id}-`));
     expect(existsSync(seen.mcp.path)).toBe(false);
     expect(existsSync(path.dirname(seen.mcp.path))).toBe(false);
 
@@ -210,6 +214,32 @@ describe('agent runs with MCP servers', () => {
     const none = JSON.parse(readFileSync(path.join(workspaceDir, 'none.json'), 'utf8')) as { argv: string[]; mcp: unknown };
     expect(none.mcp).toBeNull();
     expect(none.argv).not.toContain('--strict-mcp-config');
+  });
+
+  it('removes the MCP files attempts left behind: a taken-over run\'s, and at start every run\'s no server follows — only this server\'s', async () => {
+    const h = await setUp();
+    const tmpDir = makeTempDir('mcp-tmp-');
+    const servers = createMcpServers({ db: h.t.app.db, vault: h.t.app.vault, path: process.env.PATH ?? '' });
+    const mcp = createRunMcp({ servers, tmpDir, dataDir: h.t.config.storage.dataDir });
+    const other = createRunMcp({ servers, tmpDir, dataDir: makeTempDir('other-data-') });
+    await addServer(h, stdioServer);
+    const [kept, taken, crashed] = [randomUUID(), randomUUID(), randomUUID()];
+    const files = async (run: string, of = mcp) => {
+      const attempt = await of.prepare('claude', ['tools'], null, run);
+      const args = attempt.args(['-p', '--', 'prompt']);
+      return args[args.indexOf('--mcp-config') + 1]!;
+    };
+    const keptFile = await files(kept);
+    const takenFile = await files(taken);
+    const crashedFile = await files(crashed);
+    const othersFile = await files(crashed, other);
+    writeFileSync(path.join(tmpDir, 'shellport-mcp-unrelated'), '');
+
+    expect(await mcp.removeLeftovers({ runId: taken })).toBe(1);
+    expect([keptFile, takenFile, crashedFile, othersFile].map(existsSync)).toEqual([true, false, true, true]);
+    expect(await mcp.removeLeftovers({ keep: new Set([kept]) })).toBe(1);
+    expect([keptFile, crashedFile, othersFile].map(existsSync)).toEqual([true, false, true]);
+    expect(existsSync(path.join(tmpDir, 'shellport-mcp-unrelated'))).toBe(true);
   });
 
   it('refuses a server not in Settings, and SSE for Codex; a run whose server was removed fails saying so', async () => {
