@@ -27,6 +27,7 @@ const UNIT = [
   'tests/features/push/policy.test.ts',
   'tests/features/runs/codex-json.test.ts',
   'tests/features/runs/line-reader.test.ts',
+  'tests/features/runs/tool-rules.test.ts',
   'tests/features/runs/mcp-config.test.ts',
   'tests/features/runs/stream-json.test.ts',
   'tests/features/terminals/config.test.ts',

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config/index.js';
 import { createReadableLogStream, QuietRequestLogController, type ConsoleFormat } from './console.js';
@@ -31,6 +32,7 @@ import { webRoutes } from './features/web/routes.js';
 import { workspacesPlugin } from './features/workspaces/plugin.js';
 import { workspaceRoutes } from './features/workspaces/routes.js';
 import { workspaceReviewRoutes } from './features/workspaces/review-routes.js';
+import { TERMINAL_BIN_DIR } from './features/workspaces/terminal-context.js';
 import { errorHandlerPlugin } from './http/errors.js';
 import { serializerCompiler, validatorCompiler } from './http/validation.js';
 import { databasePlugin } from './infra/database/plugin.js';
@@ -122,11 +124,25 @@ export async function buildApp({ config, logStream, consoleFormat = 'json', migr
   const mcpServers = createMcpServers({ db: app.db, vault: app.vault, path: config.terminals.baseEnv.PATH ?? '' });
   await app.register(mcpServerRoutes, { servers: mcpServers });
   // Agent runs (issue 21 §1): headless agents in a workspace's directory, with its variables.
-  await app.register(runsPlugin, { config, clock, workspaceContext: (id) => app.workspaces.service.terminalContext(id), mcpServers, terminals: app.terminals });
+  await app.register(runsPlugin, {
+    config,
+    clock,
+    workspaceContext: (id) => app.workspaces.service.terminalContext(id),
+    mcpServers,
+    terminals: app.terminals,
+    approvalHook: path.join(TERMINAL_BIN_DIR, 'shellport'),
+  });
   app.workspaces.service.onWorkspaceDeleted((workspaceId) => app.runs.cancelWorkspaceRuns(workspaceId));
   // Agents' hooks and approvals (issue 20): a terminal proves itself with the secret the workspaces' broker knows.
   // The device that answered is named by its push subscription (registered below, asked later).
-  await app.register(approvalsPlugin, { config, clock, policy: settings.approvalPolicy, deviceName: (id) => app.push.deviceName(id) });
+  await app.register(approvalsPlugin, {
+    config,
+    clock,
+    policy: settings.approvalPolicy,
+    deviceName: (id) => app.push.deviceName(id),
+    // A run's approval hook asks only where its own tool rules do not decide.
+    decideWithoutAsking: (request) => app.runs.decideByToolRules(request.sessionId, request.tool, request.input),
+  });
   await app.register(agentHooksPlugin, { config, findTerminal: app.workspaces.credentials.lookup });
   const dashboard = createDashboard({
     listRunning: () => app.terminals.list({ status: 'active' }),

@@ -5,7 +5,7 @@ import type { Config } from '../../config/index.js';
 import type { Clock } from '../../infra/clock.js';
 import { readUserFile } from '../../infra/terminal-user.js';
 import { approvalRoutes } from './routes.js';
-import { createApprovalService, type ApprovalPolicy, type ApprovalService } from './service.js';
+import { createApprovalService, type ApprovalPolicy, type ApprovalService, type ApprovalServiceDeps } from './service.js';
 import { describeFileChange, MAX_DIFF_FILE_BYTES } from './tool-request.js';
 
 declare module 'fastify' {
@@ -25,6 +25,8 @@ export interface ApprovalsPluginOptions {
   policy: () => Promise<ApprovalPolicy>;
   /** The name of a push device by its subscription id (the push feature's), for the record of who answered. */
   deviceName?: (subscriptionId: string) => Promise<string | null>;
+  /** Decides a request without asking, or null to ask (an agent run's tool rules; the runs feature's). */
+  decideWithoutAsking?: ApprovalServiceDeps['decideWithoutAsking'];
 }
 
 /**
@@ -32,7 +34,7 @@ export interface ApprovalsPluginOptions {
  * activity and ends: a terminal that ends withdraws its requests.
  */
 export const approvalsPlugin = fp(
-  async (app: FastifyInstance, { config, clock, policy, deviceName }: ApprovalsPluginOptions) => {
+  async (app: FastifyInstance, { config, clock, policy, deviceName, decideWithoutAsking }: ApprovalsPluginOptions) => {
     const user = config.terminals.user;
     const service = createApprovalService({
       db: app.db,
@@ -41,6 +43,7 @@ export const approvalsPlugin = fp(
       reportActivity: (sessionId, report) => app.terminals.reportActivity(sessionId, report),
       policy,
       deviceName,
+      ...(decideWithoutAsking ? { decideWithoutAsking } : {}),
       async describeTerminal(sessionId) {
         const row = await app.db.terminal.findUnique({ where: { id: sessionId }, select: { name: true, shell: true, workspace: { select: { name: true } } } });
         return { workspaceName: row?.workspace?.name ?? null, title: row?.name ?? (row ? path.basename(row.shell) : 'terminal') };

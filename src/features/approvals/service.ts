@@ -74,6 +74,11 @@ export interface ApprovalServiceDeps {
   deviceName?: (subscriptionId: string) => Promise<string | null>;
   /** How often pending requests are checked against their expiry (default 1 s). */
   checkIntervalMs?: number;
+  /**
+   * A decision made without asking, or null to ask: an agent run's own tool rules (the runs feature's),
+   * for the calls its approval hook sends (docs/runs.md, "Approvals").
+   */
+  decideWithoutAsking?: (request: ApprovalRequest) => Promise<{ behavior: 'allow' | 'deny'; reason: string } | null>;
 }
 
 interface Pending {
@@ -284,6 +289,14 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     async request(request: ApprovalRequest): Promise<OpenedApproval> {
       const key = `${request.tool}\0${requestKey(request.tool, request.input)}`;
       const summary = summarizeToolRequest(request.tool, request.input);
+      const decided = await (deps.decideWithoutAsking?.(request) ?? Promise.resolve(null)).catch((error: unknown) => {
+        log.warn({ err: error, sessionId: request.sessionId }, 'deciding a permission request by rules failed; asking');
+        return null;
+      });
+      if (decided) {
+        log.info({ sessionId: request.sessionId, tool: request.tool, behavior: decided.behavior }, 'a permission request was decided by rules');
+        return { approval: null, decision: Promise.resolve({ ...decided, scope: 'once' }), withdraw: () => {} };
+      }
       if (allowedForSession.get(request.sessionId)?.has(key)) {
         log.info({ sessionId: request.sessionId, tool: request.tool }, 'a permission request allowed for this session was allowed again');
         void recordAuthEvent(db, clock, {

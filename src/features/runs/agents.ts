@@ -48,8 +48,10 @@ export const parseToolRules = (text: string): string[] => {
  * Claude Code's arguments for one attempt of `run`: options first, then `--` and the prompt, so that a
  * prompt starting with "-" (say `--dangerously-skip-permissions`) is read as the prompt, never as an option.
  */
-export function claudeArgs(run: RunSettings): string[] {
+export function claudeArgs(run: RunSettings, approvalHook: string | null = null): string[] {
   const options = ['-p', '--output-format', 'stream-json', '--verbose', '--model', run.model, '--permission-mode', run.permissionMode];
+  const settings = approvalHook ? runApprovalSettings(run.permissionMode as PermissionMode, approvalHook) : null;
+  if (settings) options.push('--settings', JSON.stringify(settings));
   const allowed = parseToolRules(run.allowedTools);
   const disallowed = parseToolRules(run.disallowedTools);
   // One argument per rule: a rule may contain spaces (`Bash(git diff:*)`), which the CLI would split.
@@ -57,6 +59,32 @@ export function claudeArgs(run: RunSettings): string[] {
   if (disallowed.length > 0) options.push('--disallowedTools', ...disallowed);
   if (run.resumeSessionId) options.push('--resume', run.resumeSessionId);
   return [...options, '--', run.prompt];
+}
+
+/**
+ * The tools Claude Code asks permission for in each mode (its prompt, which a headless run has not):
+ * https://code.claude.com/docs/en/iam#tool-specific-permission-rules. `plan` runs nothing, and
+ * `bypassPermissions` asks nothing.
+ */
+const ASKED_TOOLS: Partial<Record<PermissionMode, string>> = {
+  default: 'Bash|Edit|Write|MultiEdit|NotebookEdit|WebFetch|WebSearch|mcp__.*',
+  acceptEdits: 'Bash|WebFetch|WebSearch|mcp__.*',
+};
+
+/** How long Claude Code waits for the approval hook: longer than any approval waits, so that Shellport's deadline decides. */
+const APPROVAL_HOOK_TIMEOUT_SECONDS = 3660;
+
+/**
+ * A run's own settings (`--settings`): a PreToolUse hook that asks the owner — the approvals inbox and
+ * a push with Allow and Deny — for every call Claude Code would have asked about in a terminal, since a
+ * headless run has nobody at a prompt. The run's tool rules still decide the calls they cover, without
+ * asking (the approvals feature asks the runs feature first). Null where the mode asks nothing.
+ */
+export function runApprovalSettings(mode: PermissionMode, hookCommand: string): object | null {
+  const matcher = ASKED_TOOLS[mode];
+  if (!matcher) return null;
+  const command = `'${hookCommand.replace(/'/g, `'\\''`)}' hook claude --approve`;
+  return { hooks: { PreToolUse: [{ matcher, hooks: [{ type: 'command', command, timeout: APPROVAL_HOOK_TIMEOUT_SECONDS }] }] } };
 }
 
 /** `args` (Claude Code's, ending in `--` and the prompt) with more options put before the `--`. */
@@ -131,13 +159,17 @@ export function codexArgs(run: RunSettings, config: Pick<RunsConfig, 'openaiBase
   return args;
 }
 
-export function createAgentAdapters(config: RunsConfig): Record<RunAgent, AgentAdapter> {
+/**
+ * The agents runs can use. `approvalHook`: the `shellport` command (scripts/terminal-bin/shellport) that
+ * Claude Code's approval hook runs; null: a run asks nobody (a call needing permission is refused).
+ */
+export function createAgentAdapters(config: RunsConfig, approvalHook: string | null = null): Record<RunAgent, AgentAdapter> {
   return {
     claude: {
       name: RUN_AGENT_NAMES.claude,
       // RUNS_CLAUDE_PATH, else `claude` as the run's PATH finds it.
       executable: config.claudePath ?? 'claude',
-      args: claudeArgs,
+      args: (run) => claudeArgs(run, approvalHook),
       env: () => ({
         ...(config.anthropicBaseUrl ? { ANTHROPIC_BASE_URL: config.anthropicBaseUrl } : {}),
         ...(config.anthropicApiKey ? { ANTHROPIC_API_KEY: config.anthropicApiKey } : {}),

@@ -30,11 +30,13 @@ export interface RunsPluginOptions {
   mcpServers?: McpServers;
   /** The terminals feature's manager: each attempt is a terminal (of the terminal host when there is one). */
   terminals: RunTerminals & { readonly outlivesServer: boolean };
+  /** The `shellport` command Claude Code's approval hook runs in a run (scripts/terminal-bin/shellport); none: runs ask nobody. */
+  approvalHook?: string;
 }
 
 /** Decorates `app.runs` and serves /api/workspaces/:id/runs and /api/runs. */
 export const runsPlugin = fp(
-  async (app: FastifyInstance, { config, clock, workspaceContext, mcpServers, terminals }: RunsPluginOptions) => {
+  async (app: FastifyInstance, { config, clock, workspaceContext, mcpServers, terminals, approvalHook }: RunsPluginOptions) => {
     // Usage and cost (issue 21 §1): the editable price table, totals and the monthly budget.
     const prices = createPriceStore({ db: app.db, clock });
     const usage = createUsage({ db: app.db, clock });
@@ -59,7 +61,7 @@ export const runsPlugin = fp(
       workspaceContext,
       terminals,
       outlivesServer: () => terminals.outlivesServer,
-      agents: createAgentAdapters(config.runs),
+      agents: createAgentAdapters(config.runs, approvalHook ?? null),
       ...(mcpServers ? { mcp: createRunMcp({ servers: mcpServers, dataDir: config.storage.dataDir }) } : {}),
       worktrees: createWorktrees({ workspacesRoot: config.workspaces.rootDir, user: config.terminals.user, baseEnv: config.terminals.baseEnv }),
     });

@@ -19,6 +19,7 @@ import { parseToolRules as parseList, type AgentAdapter } from './agents.js';
 import type { Worktree, Worktrees } from './worktrees.js';
 import type { McpAttempt, RunMcp } from './mcp.js';
 import { addUsage, ZERO_USAGE, type ModelPrice, type TokenUsage } from './pricing.js';
+import { decideByRules } from './tool-rules.js';
 import { startAttempt, type AttemptExit, type RunningAttempt, type RunTerminals } from './runner.js';
 import type { AgentResult } from './stream-json.js';
 
@@ -504,6 +505,20 @@ export function createRunService(deps: RunServiceDeps) {
   }
 
   return {
+    /**
+     * For the approvals feature: how a permission request from a run's terminal is decided by the run's
+     * own tool rules (a disallowing rule wins), or null to ask the owner; null for a shell's terminal.
+     */
+    async decideByToolRules(terminalId: string, tool: string, input: unknown): Promise<{ behavior: 'allow' | 'deny'; reason: string } | null> {
+      const run = await db.agentRun.findFirst({ where: { terminalId }, select: { allowedTools: true, disallowedTools: true } });
+      if (!run) return null;
+      const fields = input !== null && typeof input === 'object' ? (input as Record<string, unknown>) : {};
+      const decision = decideByRules({ allowed: parseList(run.allowedTools), disallowed: parseList(run.disallowedTools) }, tool, fields);
+      if (decision === 'allow') return { behavior: 'allow', reason: "Allowed by the run's allowed tools." };
+      if (decision === 'deny') return { behavior: 'deny', reason: "Denied by the run's disallowed tools." };
+      return null;
+    },
+
     /** Looks at the queue again: what held it (the budget) may have changed. */
     wake: schedulePump,
 

@@ -8,6 +8,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { processesWithMarker, startAttempt } from '../../../src/features/runs/runner.js';
+import type { Approval } from '../../../src/shared/attention.js';
 import type { RunEventView, RunView } from '../../../src/shared/runs.js';
 import { claudeBinary } from '../../helpers/agent-clis.js';
 import { buildTestApp, makeTempDir, signInAsOwner, type TestApp } from '../../helpers/app.js';
@@ -287,6 +288,38 @@ describe('agent runs with Claude Code', () => {
     const last = h.fake.messages.filter((request) => request.messages.some((message) => textOf(message.content).includes('What was the word?'))).at(-1)!;
     expect(last.messages.map((message) => message.role)).toEqual(['user', 'assistant', 'user']);
     expect(textOf(last.messages[1]!.content)).toBe('noted');
+  });
+
+  it('asks the owner through the approvals inbox for a call its rules do not decide; its rules decide the others without asking', { timeout: 120_000 }, async () => {
+    const h = await setUp(toolThenText(BASH('echo asked-tool'), 'done'));
+    // Listening: the run's hook reaches the server over loopback, as in production.
+    await h.t.app.listen({ port: 0, host: '127.0.0.1' });
+    const asked = await createRun(h, newRun('run it'));
+    const approval = await vi.waitFor(
+      async () => {
+        const { approvals } = (await h.api('GET', '/api/approvals')).json() as { approvals: Approval[] };
+        const pending = approvals.find((item) => item.status === 'pending');
+        if (!pending) throw new Error(`no pending approval yet; the run is ${(await h.api('GET', `/api/runs/${asked.id}`)).json().run.status}`);
+        return pending;
+      },
+      { timeout: 60_000, interval: 100 },
+    );
+    const view = (await h.api('GET', `/api/runs/${asked.id}`)).json().run as RunView;
+    expect(approval).toMatchObject({ tool: 'Bash', summary: 'echo asked-tool', sessionId: view.terminalId, agent: 'claude' });
+    expect(view.status).toBe('running');
+    const answered = await h.api('POST', `/api/approvals/${approval.id}/answer`, { decision: 'allow' });
+    expect(answered.statusCode, answered.body).toBe(200);
+    const run = await waitForStatus(h, asked.id, ['succeeded', 'failed']);
+    expect(run.status, run.error ?? '').toBe('succeeded');
+    expect((await eventsOf(h, run.id)).find((event) => event.type === 'tool-result')!.payload).toMatchObject({ content: 'asked-tool', isError: false });
+
+    // Its allowed tools allow, its disallowed tools deny: nobody is asked.
+    const allowed = await waitForStatus(h, (await createRun(h, newRun('allowed', { allowedTools: ['Bash(echo:*)'] }))).id, ['succeeded', 'failed']);
+    expect((await eventsOf(h, allowed.id)).find((event) => event.type === 'tool-result')!.payload).toMatchObject({ content: 'asked-tool', isError: false });
+    const denied = await waitForStatus(h, (await createRun(h, newRun('denied', { allowedTools: ['Bash'], disallowedTools: ['Bash(echo:*)'] }))).id, ['succeeded', 'failed']);
+    expect((await eventsOf(h, denied.id)).find((event) => event.type === 'tool-result')!.payload).toMatchObject({ isError: true });
+    const { approvals } = (await h.api('GET', '/api/approvals')).json() as { approvals: Approval[] };
+    expect(approvals.map((item) => item.id)).toEqual([approval.id]);
   });
 
   it('hands Claude Code a prompt that starts with "-" as the prompt, never as options', { timeout: 90_000 }, async () => {
