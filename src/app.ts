@@ -143,6 +143,9 @@ export async function buildApp({ config, logStream, consoleFormat = 'json', migr
     // A run's approval hook asks only where its own tool rules do not decide.
     decideWithoutAsking: (request) => app.runs.decideByToolRules(request.sessionId, request.tool, request.input),
   });
+  // A run's requests also go into its transcript, where its page answers them.
+  app.approvals.onRequested((approval) => app.runs.noteApproval(approval));
+  app.approvals.onClosed((approval) => app.runs.noteApproval(approval));
   await app.register(agentHooksPlugin, { config, findTerminal: app.workspaces.credentials.lookup });
   const dashboard = createDashboard({
     listRunning: () => app.terminals.list({ status: 'active' }),

@@ -88,4 +88,4 @@ export interface RunEventView {
   createdAt: string;
 }
 
-export type RunEventType = 'status' | 'session' | 'text' | 'tool-use' | 'tool-result' | 'file-change' | 'usage' | 'result' | 'error' | 'output';
+export type RunEventType = 'status' | 'session' | 'text' | 'tool-use' | 'tool-result' | 'file-change' | 'usage' | 'result' | 'error' | 'output' | 'approval';

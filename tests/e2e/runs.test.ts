@@ -7,20 +7,21 @@ import { OWNER_LOGIN, startE2E } from './fixture.js';
 import { TerminalsPage } from './pages/terminals.js';
 import { createWorkspace } from './pages/workspaces-page.js';
 
+/** The real Claude Code against the fake Anthropic API, quiet. */
+const runsEnv = (modelApiUrl: string) => ({
+  RUNS_ANTHROPIC_BASE_URL: modelApiUrl,
+  RUNS_ANTHROPIC_API_KEY: 'test-key',
+  RUNS_CLAUDE_PATH: claudeBinary(),
+  TERMINAL_PASS_ENV: 'DISABLE_TELEMETRY,DISABLE_ERROR_REPORTING,CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC',
+  DISABLE_TELEMETRY: '1',
+  DISABLE_ERROR_REPORTING: '1',
+  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+});
+
 describe('agent runs in the browser', () => {
   it('starts a run, follows its transcript live, and shows its status and cost', { timeout: 120_000 }, async () => {
     const modelApi = await startFakeModelApi(toolThenText({ name: 'Bash', input: { command: 'echo hi-from-tool', description: 'say hi' } }, 'all done'));
-    const e2e = await startE2E({
-      env: {
-        RUNS_ANTHROPIC_BASE_URL: modelApi.url,
-        RUNS_ANTHROPIC_API_KEY: 'test-key',
-        RUNS_CLAUDE_PATH: claudeBinary(),
-        TERMINAL_PASS_ENV: 'DISABLE_TELEMETRY,DISABLE_ERROR_REPORTING,CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC',
-        DISABLE_TELEMETRY: '1',
-        DISABLE_ERROR_REPORTING: '1',
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      },
-    });
+    const e2e = await startE2E({ env: runsEnv(modelApi.url) });
     try {
       await e2e.addRepo('agentic');
       const page = await e2e.newPage();
@@ -56,6 +57,42 @@ describe('agent runs in the browser', () => {
       await terminals.waitReady();
       await expect(terminals.sessionIdIn(0)).resolves.toBe(run.terminalId);
       await terminals.waitForLine(/"type":"result"/, 0, 15_000);
+      expect(e2e.consoleProblems(page)).toEqual([]);
+    } finally {
+      await e2e.close();
+      await modelApi.close();
+    }
+  });
+
+  it('on a phone, a run in default mode asks in its transcript; Allow there lets the agent go on', { timeout: 120_000 }, async () => {
+    const modelApi = await startFakeModelApi(toolThenText({ name: 'Bash', input: { command: 'echo approved-on-phone', description: 'say it' } }, 'all done'));
+    const e2e = await startE2E({ env: runsEnv(modelApi.url) });
+    try {
+      await e2e.addRepo('asking');
+      const page = await e2e.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+      await e2e.signIn(page);
+      const id = await createWorkspace(page, `${OWNER_LOGIN}/asking`);
+      await page.goto(`${e2e.baseUrl}/workspaces/${id}/runs`);
+      await page.getByLabel('Prompt', { exact: true }).fill('Say it with a tool');
+      await page.getByLabel('Permission mode').selectOption('default');
+      await page.getByRole('button', { name: 'Start run' }).click();
+
+      const request = page.locator('.run-approval', { hasText: 'echo approved-on-phone' });
+      await request.getByText('Waiting for your answer.').waitFor({ timeout: 60_000 });
+      await expect(request.locator('strong').textContent()).resolves.toBe('Asks to use Bash: ');
+      await e2e.screenshot(page, 'phone-run-approval');
+      await request.getByRole('button', { name: 'Allow' }).tap();
+      await request.getByText(/^Allowed from /).waitFor();
+      await page.locator('.run-summary', { hasText: 'Succeeded' }).waitFor({ timeout: 60_000 });
+      await page.locator('.run-text', { hasText: 'all done' }).waitFor();
+      const tool = page.locator('details.run-tool');
+      await tool.locator('summary').tap();
+      await expect(tool.locator('.run-tool-result').textContent()).resolves.toBe('approved-on-phone');
+      // After a reload the request is still there, settled.
+      await page.reload();
+      await page.locator('.run-row a').first().click();
+      await page.locator('.run-approval', { hasText: 'echo approved-on-phone' }).getByText(/^Allowed from /).waitFor();
+      expect(await page.locator('.run-approval button').count()).toBe(0);
       expect(e2e.consoleProblems(page)).toEqual([]);
     } finally {
       await e2e.close();

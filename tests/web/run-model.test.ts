@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunEventView } from '../../src/shared/runs.js';
-import { DEFAULT_MODELS, formatCost, placeText, takesToolRules, transcriptItems } from '../../src/web/screens/run-model.js';
+import { approvalOutcome, DEFAULT_MODELS, formatCost, placeText, takesToolRules, transcriptItems, type TranscriptItem } from '../../src/web/screens/run-model.js';
 
 const event = (seq: number, type: RunEventView['type'], payload: Record<string, unknown>): RunEventView => ({ seq, type, payload, createdAt: '2026-12-07T12:00:00.000Z' });
 
@@ -49,6 +49,22 @@ describe('the Runs screen model', () => {
       { kind: 'text', seq: 8, text: 'Fixed.' },
       { kind: 'error', seq: 9, text: 'API Error: 529' },
       { kind: 'note', seq: 10, text: 'Succeeded.' },
+    ]);
+  });
+
+  it('keeps one item per permission request where it was asked, updated as it is settled, with its outcome in words', () => {
+    const asked = { approvalId: 'a1', tool: 'Bash', summary: 'npm publish', status: 'pending', answeredBy: null, reason: null };
+    const pending = transcriptItems([event(1, 'approval', asked), event(2, 'text', { text: 'later' })]);
+    expect(pending[0]).toEqual({ kind: 'approval', seq: 1, ...asked });
+    expect(approvalOutcome(pending[0] as Extract<TranscriptItem, { kind: 'approval' }>)).toBeNull();
+    const settled = transcriptItems([event(1, 'approval', asked), event(2, 'approval', { ...asked, status: 'denied', answeredBy: 'iPhone', reason: 'not today' })]);
+    expect(settled).toEqual([{ kind: 'approval', seq: 1, ...asked, status: 'denied', answeredBy: 'iPhone', reason: 'not today' }]);
+    const outcome = (status: string, answeredBy: string | null = null, reason: string | null = null) => approvalOutcome({ kind: 'approval', seq: 1, approvalId: 'a', tool: 'Bash', summary: '', status, answeredBy, reason });
+    expect([outcome('allowed', 'iPhone'), outcome('denied', null, 'never'), outcome('timed-out'), outcome('withdrawn', null, 'the terminal ended')]).toEqual([
+      'Allowed from iPhone.',
+      'Denied (never).',
+      'Nobody answered in time.',
+      'Withdrawn (the terminal ended).',
     ]);
   });
 

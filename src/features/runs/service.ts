@@ -12,6 +12,7 @@ import type { TerminalUser } from '../../config/terminal-user.js';
 import type { AgentRun, AgentRunEvent } from '../../generated/prisma/client.js';
 import type { Clock } from '../../infra/clock.js';
 import type { Database } from '../../infra/database/client.js';
+import type { Approval } from '../../shared/attention.js';
 import { AppError, conflict, notFound } from '../../http/errors.js';
 import { FINISHED_RUN_STATUSES, type PermissionMode, type RunAgent, type RunEventType, type RunEventView, type RunStatus, type RunView } from '../../shared/runs.js';
 import { buildShellEnv } from '../terminals/context.js';
@@ -517,6 +518,18 @@ export function createRunService(deps: RunServiceDeps) {
       if (decision === 'allow') return { behavior: 'allow', reason: "Allowed by the run's allowed tools." };
       if (decision === 'deny') return { behavior: 'deny', reason: "Denied by the run's disallowed tools." };
       return null;
+    },
+
+    /**
+     * For the approvals feature: a permission request of a run's agent was made or settled; it goes into
+     * the run's transcript (`approval` events: its id, tool, summary, status, who answered), where the
+     * run page shows it with Allow and Deny while it waits. Nothing for a shell's terminal.
+     */
+    async noteApproval(approval: Approval): Promise<void> {
+      const run = await db.agentRun.findFirst({ where: { terminalId: approval.sessionId }, select: { id: true } });
+      if (!run) return;
+      const { id: approvalId, tool, summary, status, answeredBy, reason, expiresAt } = approval;
+      await appendEvent(run.id, 'approval', { approvalId, tool, summary, status, answeredBy, reason, expiresAt });
     },
 
     /** Looks at the queue again: what held it (the budget) may have changed. */

@@ -7,7 +7,7 @@ export const DEFAULT_MODELS: Record<RunAgent, string> = { claude: 'claude-sonnet
 
 /** What the permission mode means for each agent, under the form's field. */
 export const PERMISSION_HINTS: Record<RunAgent, string> = {
-  claude: 'Claude Code asks for nothing in a run: a tool the mode and the allowed tools do not cover is refused.',
+  claude: 'default and acceptEdits: what Claude Code would ask you about waits for your answer here, in Approvals and on your devices (the allowed tools go ahead); plan only reads; bypassPermissions asks nothing.',
   codex: 'Codex asks for nothing in a run: plan and default may only read, acceptEdits may write in the workspace (no network), bypassPermissions may do anything.',
 };
 
@@ -44,7 +44,26 @@ export type TranscriptItem =
   | { kind: 'tool'; seq: number; id: string | null; name: string; input: string; result: string | null; isError: boolean }
   | { kind: 'note'; seq: number; text: string }
   | { kind: 'files'; seq: number; changes: { path: string; text: string }[] }
-  | { kind: 'error'; seq: number; text: string };
+  | { kind: 'error'; seq: number; text: string }
+  | { kind: 'approval'; seq: number; approvalId: string; tool: string; summary: string; status: string; answeredBy: string | null; reason: string | null };
+
+/** A settled request in words ("Allowed from iPhone."); null while it waits. */
+export function approvalOutcome(item: Extract<TranscriptItem, { kind: 'approval' }>): string | null {
+  const by = item.answeredBy ? ` from ${item.answeredBy}` : '';
+  const because = item.reason ? ` (${item.reason})` : '';
+  switch (item.status) {
+    case 'pending':
+      return null;
+    case 'allowed':
+      return `Allowed${by}.`;
+    case 'denied':
+      return `Denied${by}${because}.`;
+    case 'timed-out':
+      return `Nobody answered in time${because}.`;
+    default:
+      return `Withdrawn${because}.`;
+  }
+}
 
 const STATUS_NOTE: Record<string, (payload: Record<string, unknown>) => string | null> = {
   queued: () => 'Queued.',
@@ -75,6 +94,7 @@ function describeInput(input: unknown): string {
 export function transcriptItems(events: readonly RunEventView[]): TranscriptItem[] {
   const items: TranscriptItem[] = [];
   const tools = new Map<string, Extract<TranscriptItem, { kind: 'tool' }>>();
+  const approvals = new Map<string, Extract<TranscriptItem, { kind: 'approval' }>>();
   for (const event of events) {
     const { payload, seq } = event;
     if (event.type === 'text') items.push({ kind: 'text', seq, text: String(payload.text ?? '') });
@@ -99,6 +119,17 @@ export function transcriptItems(events: readonly RunEventView[]): TranscriptItem
       items.push({ kind: payload.kind === 'warning' ? 'note' : 'error', seq, text: String(payload.message ?? 'Error') });
     }
     else if (event.type === 'output') items.push({ kind: 'note', seq, text: String(payload.line ?? '') });
+    else if (event.type === 'approval' && typeof payload.approvalId === 'string') {
+      // One item per request, where it was asked; its settling updates it.
+      const known = approvals.get(payload.approvalId);
+      const state = { status: String(payload.status ?? 'pending'), answeredBy: typeof payload.answeredBy === 'string' ? payload.answeredBy : null, reason: typeof payload.reason === 'string' ? payload.reason : null };
+      if (known) Object.assign(known, state);
+      else {
+        const item = { kind: 'approval' as const, seq, approvalId: payload.approvalId, tool: String(payload.tool ?? 'tool'), summary: String(payload.summary ?? ''), ...state };
+        approvals.set(item.approvalId, item);
+        items.push(item);
+      }
+    }
   }
   return items;
 }

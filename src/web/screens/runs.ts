@@ -11,14 +11,39 @@ import { field, h } from '../app/dom.js';
 import { toast } from '../app/toast.js';
 import type { Workspace } from '../app/types.js';
 import { FINISHED_RUN_STATUSES, PERMISSION_MODES, RUN_AGENT_NAMES, RUN_AGENTS, RUN_LIMITS, type RunAgent, type RunEventView, type RunView } from '../../shared/runs.js';
-import { DEFAULT_MODELS, formatCost, PERMISSION_HINTS, placeText, RUN_STATUS_TEXT, takesToolRules, transcriptItems, type TranscriptItem } from './run-model.js';
+import { approvalOutcome, DEFAULT_MODELS, formatCost, PERMISSION_HINTS, placeText, RUN_STATUS_TEXT, takesToolRules, transcriptItems, type TranscriptItem } from './run-model.js';
+import { answerApproval } from './approval-answer.js';
 const LIST_REFRESH_MS = 5000;
 
 const isFinished = (run: RunView) => FINISHED_RUN_STATUSES.includes(run.status);
 const excerpt = (text: string, max = 80) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
+/** A permission request of the run's agent: Allow and Deny while it waits, then how it was settled. */
+function approvalView(item: Extract<TranscriptItem, { kind: 'approval' }>): HTMLElement {
+  const outcome = approvalOutcome(item);
+  const note = h('p', { class: 'run-approval-note', role: 'status' }, outcome ?? 'Waiting for your answer.');
+  const answer = (decision: 'allow' | 'deny') => async (event: Event) => {
+    const buttons = (event.currentTarget as HTMLElement).parentElement!;
+    for (const button of buttons.querySelectorAll('button')) button.disabled = true;
+    const result = await answerApproval(item.approvalId, decision);
+    // The settled request comes back through the transcript; a refusal says why here.
+    if (!result.ok) {
+      note.textContent = result.message;
+      if (!result.stale) for (const button of buttons.querySelectorAll('button')) button.disabled = false;
+    }
+  };
+  return h(
+    'div',
+    { class: `run-approval run-approval-${item.status}`, 'data-approval-id': item.approvalId },
+    h('p', {}, h('strong', {}, `Asks to use ${item.tool}: `), h('code', {}, excerpt(item.summary, 300))),
+    note,
+    outcome === null ? h('div', { class: 'run-approval-actions' }, h('button', { type: 'button', class: 'primary', onclick: answer('allow') }, 'Allow'), h('button', { type: 'button', onclick: answer('deny') }, 'Deny')) : null,
+  );
+}
+
 function itemView(item: TranscriptItem): HTMLElement {
   if (item.kind === 'text') return h('div', { class: 'run-text' }, item.text);
+  if (item.kind === 'approval') return approvalView(item);
   if (item.kind === 'note') return h('p', { class: 'run-note muted' }, item.text);
   if (item.kind === 'error') return h('p', { class: 'run-note error-text' }, item.text);
   if (item.kind === 'files') return h('ul', { class: 'run-files' }, ...item.changes.map((change) => h('li', {}, `${change.text} `, h('code', {}, change.path))));

@@ -311,7 +311,13 @@ describe('agent runs with Claude Code', () => {
     expect(answered.statusCode, answered.body).toBe(200);
     const run = await waitForStatus(h, asked.id, ['succeeded', 'failed']);
     expect(run.status, run.error ?? '').toBe('succeeded');
-    expect((await eventsOf(h, run.id)).find((event) => event.type === 'tool-result')!.payload).toMatchObject({ content: 'asked-tool', isError: false });
+    const events = await eventsOf(h, run.id);
+    expect(events.find((event) => event.type === 'tool-result')!.payload).toMatchObject({ content: 'asked-tool', isError: false });
+    // The request and its answer are in the run's transcript (its page answers there too).
+    expect(events.filter((event) => event.type === 'approval').map((event) => event.payload)).toMatchObject([
+      { approvalId: approval.id, tool: 'Bash', summary: 'echo asked-tool', status: 'pending' },
+      { approvalId: approval.id, status: 'allowed' },
+    ]);
 
     // Its allowed tools allow, its disallowed tools deny: nobody is asked.
     const allowed = await waitForStatus(h, (await createRun(h, newRun('allowed', { allowedTools: ['Bash(echo:*)'] }))).id, ['succeeded', 'failed']);
