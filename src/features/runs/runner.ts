@@ -65,6 +65,8 @@ export interface RunTerminals {
   readOutput(id: string, since: number, maxBytes: number): Promise<{ start: number; data: Buffer; seq: number; status: TerminalInfo['status'] }>;
   kill(id: string, reason?: string): Promise<TerminalInfo>;
   onChange(listener: (terminal: TerminalInfo) => void): () => void;
+  /** Deletes a deleted run's ended terminals and their output. */
+  deleteRunTerminals(runId: string): Promise<number>;
 }
 
 export interface LineHandler {

@@ -659,6 +659,8 @@ export function createRunService(deps: RunServiceDeps) {
         }
       }
       await db.agentRun.delete({ where: { id } });
+      // Its attempts' terminals (the raw output) go with it.
+      await deps.terminals.deleteRunTerminals(id);
       nextSeq.delete(id);
       writes.delete(id);
       return outcome;

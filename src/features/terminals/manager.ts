@@ -640,6 +640,18 @@ export function createTerminalManager(deps: TerminalManagerDeps) {
       return rows.length;
     },
 
+    /** For a deleted agent run: deletes its ended terminals' records and stored output; returns how many. */
+    async deleteRunTerminals(runId: string): Promise<number> {
+      const rows = await db.terminal.findMany({ where: { runId, status: 'terminated' }, select: { id: true } });
+      const ended = rows.map((row) => row.id).filter((id) => !terminals.get(id)?.isRunning);
+      await db.terminal.deleteMany({ where: { id: { in: ended } } });
+      for (const id of ended) {
+        terminals.delete(id);
+        store.remove(id);
+      }
+      return ended.length;
+    },
+
     /** A running terminal's activity as an agent's hook reported it; false when it does not run (here). */
     reportActivity(id: string, report: ActivityReport): boolean {
       return terminals.get(id)?.reportActivity(report) ?? false;

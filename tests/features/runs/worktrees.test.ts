@@ -167,13 +167,16 @@ describe('agent runs in git worktrees', () => {
     expect(events.at(-1)!.payload).toMatchObject({ status: 'worktree-removed', because: 'merged', branch: merged.branch });
     expect(existsSync(kept.worktreePath!)).toBe(true);
 
-    // Deleting a run removes its worktree (and its branch, which has nothing of its own).
+    // Deleting a run removes its worktree (and its branch, which has nothing of its own), and its terminal.
+    const terminalId = (await getRun(h, kept.id)).terminalId!;
+    expect((await h.t.app.terminals.get(terminalId)).runId).toBe(kept.id);
     const deleted = await h.api('DELETE', `/api/runs/${kept.id}`);
     expect(deleted.statusCode, deleted.body).toBe(200);
     expect(deleted.json()).toEqual({ deleted: true, worktreeRemoved: true, branchDeleted: true });
     expect(existsSync(kept.worktreePath!)).toBe(false);
     expect(git(ws.dir, 'branch', '--list', kept.branch!)).toBe('');
     expect((await h.api('GET', `/api/runs/${kept.id}`)).statusCode).toBe(404);
+    await expect(h.t.app.terminals.get(terminalId)).rejects.toMatchObject({ statusCode: 404 });
   });
 
   it('removes a worktree whose branch was deleted', async () => {
