@@ -45,8 +45,9 @@ export type FakeReply =
   /**
    * An API error, e.g. `{ status: 529, type: 'overloaded_error', message: 'Overloaded' }`: the HTTP
    * status with the error body, or (`inStream`) an `error` event after a streamed message_start.
+   * `fields`: more fields of the Responses API's error object (Codex's usage limit: `resets_at`, `plan_type`).
    */
-  | { error: { status: number; type: string; message: string; inStream?: boolean; headers?: Record<string, string> } };
+  | { error: { status: number; type: string; message: string; inStream?: boolean; headers?: Record<string, string>; fields?: Record<string, unknown> } };
 
 export interface RecordedRequest {
   method: string;
@@ -324,8 +325,8 @@ function responseEventsFor(reply: Exclude<FakeReply, { error: unknown }>, model:
 /** Starts the fake Responses API on an ephemeral loopback port; `script` decides each `/v1/responses` reply. */
 export async function startFakeResponsesApi(script: ResponsesScript, usage: ResponsesUsage = { input: 10, cached: 0, output: 5 }): Promise<FakeResponsesApi> {
   const responses: ResponsesRequest[] = [];
-  const openAiError = (response: http.ServerResponse, status: number, type: string, message: string) =>
-    sendJson(response, status, { error: { message, type, param: null, code: null } });
+  const openAiError = (response: http.ServerResponse, status: number, type: string, message: string, fields: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
+    sendJson(response, status, { error: { message, type, param: null, code: null, ...fields } }, headers);
   const server = await serve(
     (request, pathname, response) => {
       if (request.method !== 'POST' || pathname !== '/v1/responses') return false;
@@ -338,7 +339,7 @@ export async function startFakeResponsesApi(script: ResponsesScript, usage: Resp
       }
       const index = responses.push(parsed) - 1;
       const reply = script(parsed, index);
-      if ('error' in reply) openAiError(response, reply.error.status, reply.error.type, reply.error.message);
+      if ('error' in reply) openAiError(response, reply.error.status, reply.error.type, reply.error.message, reply.error.fields, reply.error.headers);
       else writeEvents(response, responseEventsFor(reply, parsed.model, usage));
       return true;
     },

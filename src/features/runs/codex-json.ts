@@ -25,12 +25,36 @@ export interface CodexParserContext {
   /** The run's directory: file changes are shown relative to it. */
   cwd?: string;
   prices?: readonly ModelPrice[];
+  /** The time now (a usage limit's reset is said as a time of day); default: the clock's. */
+  now?: () => Date;
 }
 
 /** The HTTP status in one of Codex's error messages ("unexpected status 503 …", "last status: 429 …"). */
 export function statusInCodexError(message: string): number | null {
   const match = /\bstatus:?\s+(\d{3})\b/i.exec(message);
   return match ? Number(match[1]) : null;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * When Codex says its usage limit lifts — only in words, in the machine's local time: "… or try again at
+ * 10:15 PM." the same day, "… at Dec 10th, 2026 7:15 PM." another — as milliseconds since the epoch,
+ * a minute late (it says minutes only); null when the message is not a usage limit with a time.
+ */
+export function codexUsageLimitReset(message: string, now: Date): number | null {
+  if (!/usage limit/i.test(message)) return null;
+  const match = /try again at (?:([A-Z][a-z]{2}) (\d{1,2})(?:st|nd|rd|th)?, (\d{4}) )?(\d{1,2}):(\d{2}) ?([AP]M)\b/i.exec(message);
+  if (!match) return null;
+  const [, month, day, year, hour, minute, half] = match;
+  const at = new Date(now.getTime());
+  if (month) {
+    const index = MONTHS.findIndex((name) => name.toLowerCase() === month.toLowerCase());
+    if (index === -1) return null;
+    at.setFullYear(Number(year), index, Number(day));
+  }
+  at.setHours((Number(hour) % 12) + (half!.toUpperCase() === 'PM' ? 12 : 0), Number(minute), 0, 0);
+  return at.getTime() + 60_000;
 }
 
 /**
@@ -159,7 +183,8 @@ export function createCodexParser(context: CodexParserContext): { parseLine(line
           const message = (isObject(value.error) ? str(value.error.message) : undefined) ?? lastError ?? 'The turn failed.';
           const usage = usageFromOpenAI(value.usage);
           const result: AgentResult = { subtype: 'error', isError: true, apiErrorStatus: statusInCodexError(message), text: clip(message), usage, costUsd: priced(usage, context.model, context.prices), agentCostUsd: null };
-          return { events: [{ type: 'result', payload: { ...result, numTurns: 1, durationMs: null, sessionId: null } }], result };
+          const resetsAt = codexUsageLimitReset(message, context.now?.() ?? new Date());
+          return { events: [{ type: 'result', payload: { ...result, numTurns: 1, durationMs: null, sessionId: null } }], result, ...(resetsAt === null ? {} : { usageLimitResetsAt: resetsAt }) };
         }
         default:
           // turn.started, item.updated (a todo list's progress): nothing to show.

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CODEX_KEY_VARIABLE, codexArgs, createAgentAdapters } from '../../../src/features/runs/agents.js';
-import { createCodexParser, isTransientCodexFailure, statusInCodexError } from '../../../src/features/runs/codex-json.js';
+import { codexUsageLimitReset, createCodexParser, isTransientCodexFailure, statusInCodexError } from '../../../src/features/runs/codex-json.js';
 import type { AgentResult, ParsedLine } from '../../../src/features/runs/stream-json.js';
 
 const fixture = (name: string) => readFileSync(path.join(import.meta.dirname, 'fixtures', name), 'utf8').split('\n').filter(Boolean);
@@ -68,6 +68,23 @@ describe('the Codex JSONL reader', () => {
     // A model Shellport has no price for: tokens counted, no cost.
     const unknown = createCodexParser({ model: 'mystery' }).parseLine(JSON.stringify({ type: 'turn.completed', usage: { input_tokens: 10, cached_input_tokens: 4, output_tokens: 1 } }));
     expect(unknown.result).toMatchObject({ usage: { input: 6, cacheRead: 4, output: 1, cacheWrite: 0 }, costUsd: null });
+  });
+
+  it('reads when a usage limit lifts from Codex\'s words (the real CLI\'s, for a 429 usage_limit_reached), in local time', () => {
+    // As Codex 0.171 words it, the same day and another day.
+    const today = 'You’ve hit your usage limit. Upgrade to Pro (https://chatgpt.com/explore/pro), visit https://chatgpt.com/settings/usage to purchase more credits or try again at 10:15 PM.';
+    const later = 'You’ve hit your usage limit. Upgrade to Pro (https://chatgpt.com/explore/pro), visit https://chatgpt.com/settings/usage to purchase more credits or try again at Dec 10th, 2026 7:15 PM.';
+    const now = new Date(2026, 11, 7, 19, 15, 42);
+    const parser = createCodexParser({ model: 'gpt-5', now: () => now });
+    const failed = parser.parseLine(JSON.stringify({ type: 'turn.failed', error: { message: today } }));
+    expect(failed.usageLimitResetsAt).toBe(new Date(2026, 11, 7, 22, 16).getTime());
+    expect(failed.result).toMatchObject({ isError: true, text: today });
+    expect(codexUsageLimitReset(later, now)).toBe(new Date(2026, 11, 10, 19, 16).getTime());
+    expect(codexUsageLimitReset('You’ve hit your usage limit. Try again at 12:05 AM.', now)).toBe(new Date(2026, 11, 7, 0, 6).getTime());
+    // Not a usage limit, or no time said: nothing to wait for.
+    expect(codexUsageLimitReset('unexpected status 429 Too Many Requests; try again at 10:15 PM', now)).toBeNull();
+    expect(codexUsageLimitReset('You’ve hit your usage limit. Try again later.', now)).toBeNull();
+    expect(parser.parseLine(JSON.stringify({ type: 'turn.failed', error: { message: 'unexpected status 503' } })).usageLimitResetsAt).toBeUndefined();
   });
 
   it('tells transient failures (429, 5xx, lost connections) from the rest', () => {

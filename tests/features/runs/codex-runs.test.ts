@@ -152,6 +152,30 @@ describe('agent runs with Codex', () => {
     expect(outputs).toEqual([expect.stringContaining('made.txt: Read-only file system')]);
   });
 
+  it('waits for a usage limit to lift when Codex says when (in words), then goes on by itself', { timeout: 120_000 }, async () => {
+    let limited = true;
+    // Lifted three minutes ago by the time Codex reads it: the run waits no longer than it must.
+    const resetsAt = Math.floor(Date.now() / 1000) - 180;
+    const h = await setUp((request) => {
+      if (!isTurn(request)) return { text: 'ok' };
+      if (limited) {
+        limited = false;
+        return { error: { status: 429, type: 'usage_limit_reached', message: 'The usage limit has been reached', fields: { plan_type: 'plus', resets_at: resetsAt } } };
+      }
+      return { text: 'after the limit' };
+    });
+    const run = await waitForEnd(h, (await createRun(h, newRun('hi'))).id);
+    expect(run).toMatchObject({ status: 'succeeded', attempts: 2 });
+    const events = await eventsOf(h, run.id);
+    const waited = events.find((event) => event.type === 'status' && event.payload.status === 'waiting-retry')!.payload;
+    expect(waited).toMatchObject({ usageLimit: true, error: expect.stringMatching(/usage limit.*try again at \d{1,2}:\d{2} [AP]M\.$/) });
+    // The minute Codex named, and one more (it names minutes only).
+    const named = new Date(resetsAt * 1000);
+    named.setSeconds(0, 0);
+    expect(Date.parse(waited.nextRetryAt as string)).toBeGreaterThanOrEqual(named.getTime() + 60_000);
+    expect(events.find((event) => event.type === 'text')!.payload.text).toBe('after the limit');
+  });
+
   it('retries an attempt the API answered 503, and a follow-up resumes the same Codex session', { timeout: 120_000 }, async () => {
     let failures = 1;
     const h = await setUp((request) => {
