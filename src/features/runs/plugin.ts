@@ -61,6 +61,8 @@ export const runsPlugin = fp(
       workspaceContext,
       terminals,
       outlivesServer: () => terminals.outlivesServer,
+      // The push feature is registered after this one; asked when a run ends.
+      notify: async (message) => (app.hasDecorator('push') ? app.push.send(message) : []),
       agents: createAgentAdapters(config.runs, approvalHook ?? null),
       ...(mcpServers ? { mcp: createRunMcp({ servers: mcpServers, dataDir: config.storage.dataDir }) } : {}),
       worktrees: createWorktrees({ workspacesRoot: config.workspaces.rootDir, user: config.terminals.user, baseEnv: config.terminals.baseEnv }),

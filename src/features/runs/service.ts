@@ -12,7 +12,8 @@ import type { TerminalUser } from '../../config/terminal-user.js';
 import type { AgentRun, AgentRunEvent } from '../../generated/prisma/client.js';
 import type { Clock } from '../../infra/clock.js';
 import type { Database } from '../../infra/database/client.js';
-import type { Approval } from '../../shared/attention.js';
+import type { Approval, PushMessage } from '../../shared/attention.js';
+import { APP_ROUTES } from '../../shared/app-paths.js';
 import { AppError, conflict, notFound } from '../../http/errors.js';
 import { FINISHED_RUN_STATUSES, type PermissionMode, type RunAgent, type RunEventType, type RunEventView, type RunStatus, type RunView } from '../../shared/runs.js';
 import { buildShellEnv } from '../terminals/context.js';
@@ -62,6 +63,8 @@ export interface RunServiceDeps {
   terminals: RunTerminals;
   /** True when terminals outlive this server: at shutdown, running agents are left running for the next server. */
   outlivesServer?: () => boolean;
+  /** Pushes to the owner's devices (the push feature's `send`): a run that succeeded or failed for good. */
+  notify?: (message: PushMessage) => Promise<unknown>;
 }
 
 interface ActiveRun {
@@ -178,6 +181,7 @@ export function createRunService(deps: RunServiceDeps) {
   async function setStatus(runId: string, status: RunStatus, data: Partial<AgentRun> = {}, extra: Record<string, unknown> = {}): Promise<AgentRun> {
     const row = await db.agentRun.update({ where: { id: runId }, data: { ...data, status } });
     await appendEvent(runId, 'status', { status, attempt: row.attempts, ...extra });
+    if (status === 'succeeded' || status === 'failed') pushEnd(row);
     return row;
   }
 
@@ -415,6 +419,25 @@ export function createRunService(deps: RunServiceDeps) {
       return;
     }
     await setStatus(run.id, 'failed', { ...totals, error, endedAt: clock.now() });
+  }
+
+  /** Tells the owner's devices that a run ended by itself ("Agent finished" or "Failed" pushes); never waited for. */
+  function pushEnd(run: AgentRun): void {
+    if (!deps.notify) return;
+    void (async () => {
+      const workspace = await db.workspace.findUnique({ where: { id: run.workspaceId }, select: { name: true } });
+      const succeeded = run.status === 'succeeded';
+      const prompt = run.prompt.replace(/\s+/g, ' ').trim();
+      const what = prompt.length > 120 ? `${prompt.slice(0, 119)}…` : prompt;
+      await deps.notify!({
+        kind: succeeded ? 'finished' : 'failed',
+        title: `${succeeded ? 'Run finished' : 'Run failed'} · ${workspace?.name ?? 'a workspace'}`,
+        body: succeeded ? what : `${what} — ${run.error ?? 'it failed'}`.slice(0, 300),
+        tag: `run-${run.id}`,
+        url: `${APP_ROUTES.workspaces}/${encodeURIComponent(run.workspaceId)}/runs?run=${encodeURIComponent(run.id)}`,
+        sentAt: clock.now().toISOString(),
+      });
+    })().catch((error: unknown) => log.warn({ err: error, runId: run.id }, 'pushing the end of a run failed'));
   }
 
   async function usageLimitWaits(runId: string): Promise<number> {

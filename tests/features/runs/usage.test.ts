@@ -292,3 +292,41 @@ describe('the monthly budget by push', () => {
     expect(pushService.deliveries.filter((delivery) => (delivery.json as { tag?: string }).tag === 'run-budget-2026-08')).toHaveLength(2);
   });
 });
+
+describe('the end of a run by push', () => {
+  it('pushes "Run finished" or "Run failed" to the devices, opening the run; a cancelled run pushes nothing', async () => {
+    const testApp = await startPushApp({ env: { PATH: process.env.PATH ?? '/usr/bin:/bin', RUNS_CLAUDE_PATH: FAKE_CLAUDE } });
+    const { pushService, app } = testApp;
+    const { subscription } = await subscribeDevice(testApp, 'Phone');
+    const cookie = await signInAsOwner(app);
+    const origin = new URL(testApp.config.server.publicUrl);
+    const post = async (url: string, payload: object) => app.inject({ method: 'POST', url, headers: { cookie, origin: origin.origin, host: origin.host }, payload });
+    const dir = path.join(testApp.config.workspaces.rootDir, 'owner', 'pushed');
+    mkdirSync(dir, { recursive: true });
+    execFileSync('git', ['init', '-q', dir]);
+    const workspace = await app.db.workspace.create({ data: { name: 'owner/pushed', cloneUrl: 'https://github.com/owner/pushed.git', localPath: dir, cloneState: 'ready' } });
+    const start = async (prompt: string) => {
+      const response = await post(`/api/workspaces/${workspace.id}/runs`, { prompt, agent: 'claude', model: 'claude-sonnet-4-5', permissionMode: 'default', worktree: false });
+      expect(response.statusCode, response.body).toBe(201);
+      return (response.json() as { run: RunView }).run;
+    };
+    const pushOf = (runId: string) => (delivery: Delivery) => (delivery.json as { tag?: string }).tag === `run-${runId}`;
+
+    const done = await start('write done.txt   yes,\n all of it');
+    const finished = await pushService.waitForMessage(pushOf(done.id));
+    expect(finished.endpoint).toBe(subscription.endpoint);
+    expect(finished.json).toMatchObject({ kind: 'finished', title: 'Run finished · owner/pushed', body: 'write done.txt yes, all of it', url: `/workspaces/${workspace.id}/runs?run=${done.id}` });
+
+    // The agent cannot start (its working directory is gone): failed, and said so.
+    const gate = path.join(makeTempDir('push-gate-'), 'go');
+    const held = await start(`wait ${gate}`);
+    await vi.waitFor(async () => expect((await app.runs.get(held.id)).status).toBe('running'), { timeout: 15_000, interval: 50 });
+    const cancelled = await post(`/api/runs/${held.id}/cancel`, {});
+    expect(cancelled.statusCode, cancelled.body).toBe(200);
+    await app.db.workspace.update({ where: { id: workspace.id }, data: { localPath: path.join(dir, 'gone') } });
+    const broken = await start('write never.txt no');
+    const failed = await pushService.waitForMessage(pushOf(broken.id));
+    expect(failed.json).toMatchObject({ kind: 'failed', title: 'Run failed · owner/pushed', body: expect.stringMatching(/^write never\.txt no — .+/) });
+    expect(pushService.deliveries.filter(pushOf(held.id))).toEqual([]);
+  });
+});
