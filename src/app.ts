@@ -153,6 +153,7 @@ export async function buildApp({ config, logStream, consoleFormat = 'json', migr
     lastLine: (id) => app.terminals.lastLine(id),
     agentFor: (id) => app.agentHooks.agentFor(id),
     pendingApprovalFor: (id) => app.approvals.pendingFor(id),
+    listActiveRuns: () => app.runs.listActive(),
   });
   await app.register(dashboardRoutes, { dashboard });
   // Web Push: terminals (and approvals) that need the owner reach their devices.

@@ -257,6 +257,23 @@ export interface DashboardTerminal {
   approvalId: string | null;
 }
 
+/** An agent run that has not ended, on the dashboard (issue 21): the ones waiting for the owner first. */
+export interface DashboardRun {
+  id: string;
+  workspaceId: string;
+  workspaceName: string | null;
+  /** The agent's name in words (Claude Code, Codex). */
+  agent: string;
+  status: 'queued' | 'running' | 'waiting-retry';
+  /** The prompt on one line, at most 200 characters. */
+  prompt: string;
+  /** When it started (else was queued). */
+  since: string;
+  /** Its agent's pending approval, if one waits. */
+  approvalId: string | null;
+}
+
 export interface DashboardResponse {
   terminals: DashboardTerminal[];
+  runs: DashboardRun[];
 }

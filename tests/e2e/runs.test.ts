@@ -99,4 +99,38 @@ describe('agent runs in the browser', () => {
       await modelApi.close();
     }
   });
+
+  it('on a phone, the dashboard shows a run waiting for approval above the terminals; Allow there, and it goes on and leaves', { timeout: 120_000 }, async () => {
+    const modelApi = await startFakeModelApi(toolThenText({ name: 'Bash', input: { command: 'echo from-dashboard', description: 'say it' } }, 'all done'));
+    const e2e = await startE2E({ env: runsEnv(modelApi.url) });
+    try {
+      await e2e.addRepo('dashed');
+      const page = await e2e.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+      await e2e.signIn(page);
+      const id = await createWorkspace(page, `${OWNER_LOGIN}/dashed`);
+      const created = await page.evaluate(
+        async (workspaceId) =>
+          (await fetch(`/api/workspaces/${workspaceId}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Say it\nfrom the dashboard', agent: 'claude', model: 'claude-sonnet-4-5', permissionMode: 'default', worktree: false }) })).json(),
+        id,
+      );
+      const runId = (created as { run: { id: string } }).run.id;
+      await page.goto(`${e2e.baseUrl}/dashboard`);
+      const card = page.locator(`.dash-run[data-run-id="${runId}"]`);
+      await card.locator('.status-word', { hasText: 'Needs approval' }).waitFor({ timeout: 60_000 });
+      await expect(card.locator('.dash-title').textContent()).resolves.toBe('Say it from the dashboard');
+      await expect(card.locator('.dash-place').textContent()).resolves.toBe(`${OWNER_LOGIN}/dashed · Claude Code`);
+      await expect(page.locator('.dash-summary').textContent()).resolves.toBe('1 run · 1 needs you');
+      await e2e.screenshot(page, 'phone-dashboard-run');
+      await card.getByRole('button', { name: /^Allow/ }).tap();
+      // Done: it leaves the dashboard, and its page says so.
+      await card.waitFor({ state: 'detached', timeout: 60_000 });
+      await page.goto(`${e2e.baseUrl}/workspaces/${id}/runs?run=${runId}`);
+      await page.locator('.run-summary', { hasText: 'Succeeded' }).waitFor({ timeout: 30_000 });
+      await page.locator('.run-approval', { hasText: 'echo from-dashboard' }).getByText(/^Allowed from /).waitFor();
+      expect(e2e.consoleProblems(page)).toEqual([]);
+    } finally {
+      await e2e.close();
+      await modelApi.close();
+    }
+  });
 });

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { unifiedDiff } from '../../../scripts/shellport/unified-diff.mjs';
 import type { UserFileHead } from '../../infra/terminal-user.js';
+import { oneLine } from '../../shared/text.js';
 
 /** A summary line, at most this long. */
 export const MAX_SUMMARY_LENGTH = 300;
@@ -15,10 +16,6 @@ export const MAX_DIFF_CHARS = 64 * 1024;
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 const field = (input: unknown, name: string): unknown => (input && typeof input === 'object' ? (input as Record<string, unknown>)[name] : undefined);
 
-function line(value: string, max: number): string {
-  const single = value.replace(/\s+/g, ' ').trim();
-  return single.length > max ? `${single.slice(0, max - 1)}…` : single;
-}
 
 /**
  * What the request is about, in full (no length limit): the command, the file, the URL. Requests
@@ -53,7 +50,7 @@ export function requestKey(tool: string, input: unknown): string {
 
 /** One line saying what: Bash → the command, Edit/Write/MultiEdit → the file, WebFetch → the URL, others → their input as JSON. */
 export function summarizeToolRequest(tool: string, input: unknown): string {
-  return line(requestKey(tool, input), MAX_SUMMARY_LENGTH) || tool;
+  return oneLine(requestKey(tool, input), MAX_SUMMARY_LENGTH) || tool;
 }
 
 function replaceText(current: string, oldText: string, newText: string, all: boolean): string | null {

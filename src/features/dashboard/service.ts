@@ -2,7 +2,9 @@
 // first. Built from what the features already know; it asks, it owns nothing.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { DashboardTerminal, HookAgent } from '../../shared/attention.js';
+import type { DashboardRun, DashboardTerminal, HookAgent } from '../../shared/attention.js';
+import { RUN_AGENT_NAMES, type RunView } from '../../shared/runs.js';
+import { oneLine } from '../../shared/text.js';
 import type { TerminalInfo } from '../../shared/terminals.js';
 
 export interface DashboardDeps {
@@ -12,6 +14,8 @@ export interface DashboardDeps {
   /** What an agent's hooks said about the terminal (issue 20 §1); none without hooks. */
   agentFor?(sessionId: string): { name: HookAgent; task: string | null } | null;
   pendingApprovalFor?(sessionId: string): { id: string } | null;
+  /** Agent runs that have not ended, oldest first (the runs feature's). */
+  listActiveRuns?(): Promise<RunView[]>;
 }
 
 /** The branch a `.git/HEAD` file names; null when HEAD is detached or the text is not a HEAD file. */
@@ -40,8 +44,35 @@ async function readBranch(dir: string): Promise<string | null> {
   return head === null ? null : branchFromHead(head);
 }
 
+const RUN_RANK: Record<DashboardRun['status'], number> = { running: 0, 'waiting-retry': 1, queued: 2 };
+
+/** Runs waiting for the owner's approval first, then running, waiting to retry, queued; oldest first within each. */
+export function compareDashboardRuns(a: DashboardRun, b: DashboardRun): number {
+  const rank = (run: DashboardRun) => (run.approvalId ? -1 : RUN_RANK[run.status]);
+  return rank(a) - rank(b) || Date.parse(a.since) - Date.parse(b.since);
+}
+
 export function createDashboard(deps: DashboardDeps) {
   return {
+    async runs(): Promise<DashboardRun[]> {
+      if (!deps.listActiveRuns) return [];
+      const [runs, workspaces] = await Promise.all([deps.listActiveRuns(), deps.listWorkspaces()]);
+      const names = new Map(workspaces.map((workspace) => [workspace.id, workspace.name]));
+      return runs
+        .filter((run): run is RunView & { status: DashboardRun['status'] } => run.status in RUN_RANK)
+        .map((run) => ({
+          id: run.id,
+          workspaceId: run.workspaceId,
+          workspaceName: names.get(run.workspaceId) ?? null,
+          agent: RUN_AGENT_NAMES[run.agent],
+          status: run.status,
+          prompt: oneLine(run.prompt, 200),
+          since: run.startedAt ?? run.createdAt,
+          approvalId: run.status === 'running' && run.terminalId ? (deps.pendingApprovalFor?.(run.terminalId)?.id ?? null) : null,
+        }))
+        .sort(compareDashboardRuns);
+    },
+
     async terminals(): Promise<DashboardTerminal[]> {
       const [terminals, workspaces] = await Promise.all([deps.listRunning(), deps.listWorkspaces()]);
       const byId = new Map(workspaces.map((workspace) => [workspace.id, workspace]));

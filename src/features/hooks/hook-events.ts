@@ -3,6 +3,7 @@
 // agent-turn-complete); Gemini CLI and opencode are mapped by their event names, best effort.
 import type { HookAgent } from '../../shared/attention.js';
 import type { ActivityReport } from '../terminals/terminal-status.js';
+import { oneLine } from '../../shared/text.js';
 
 /** A task or message shown on the dashboard: one line, at most this long. */
 export const MAX_TASK_LENGTH = 200;
@@ -24,11 +25,9 @@ export interface HookEventMeaning {
 }
 
 /** Text as one line, at most `max` characters. */
-export function oneLine(text: unknown, max = MAX_TASK_LENGTH): string | null {
+export function taskLine(text: unknown, max = MAX_TASK_LENGTH): string | null {
   if (typeof text !== 'string') return null;
-  const line = text.replace(/\s+/g, ' ').trim();
-  if (!line) return null;
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+  return oneLine(text, max) || null;
 }
 
 const field = (payload: unknown, name: string): unknown => (payload && typeof payload === 'object' ? (payload as Record<string, unknown>)[name] : undefined);
@@ -41,7 +40,7 @@ function claude(event: string, payload: unknown, askOwner: boolean): HookEventMe
     case 'SessionStart':
       return { activity: { state: 'idle', needsYou: false }, task: null };
     case 'UserPromptSubmit':
-      return { activity: { state: 'working', needsYou: false }, task: oneLine(field(payload, 'prompt')) };
+      return { activity: { state: 'working', needsYou: false }, task: taskLine(field(payload, 'prompt')) };
     case 'PermissionRequest':
       return { activity: null, permission: permission() };
     case 'PreToolUse':
@@ -53,11 +52,11 @@ function claude(event: string, payload: unknown, askOwner: boolean): HookEventMe
       return { activity: { state: 'working', needsYou: false } };
     case 'Notification': {
       const type = field(payload, 'notification_type');
-      const message = oneLine(field(payload, 'message')) ?? 'Claude Code is waiting for you.';
+      const message = taskLine(field(payload, 'message')) ?? 'Claude Code is waiting for you.';
       return { activity: { state: 'waiting', message, needsYou: true }, isPermissionPrompt: type === 'permission_prompt' };
     }
     case 'Stop':
-      return { activity: { state: 'finished', message: oneLine(field(payload, 'last_assistant_message')), needsYou: true } };
+      return { activity: { state: 'finished', message: taskLine(field(payload, 'last_assistant_message')), needsYou: true } };
     case 'SessionEnd':
       return { activity: { state: 'idle', needsYou: false }, agentEnded: true };
     default:
@@ -69,8 +68,8 @@ function codex(event: string, payload: unknown): HookEventMeaning {
   if (event !== 'agent-turn-complete') return NOTHING;
   // input-messages: what the owner asked in this turn; the last one is the task.
   const inputs = field(payload, 'input-messages');
-  const task = Array.isArray(inputs) ? oneLine(inputs.at(-1)) : undefined;
-  return { activity: { state: 'finished', message: oneLine(field(payload, 'last-assistant-message')), needsYou: true }, ...(task !== undefined ? { task } : {}) };
+  const task = Array.isArray(inputs) ? taskLine(inputs.at(-1)) : undefined;
+  return { activity: { state: 'finished', message: taskLine(field(payload, 'last-assistant-message')), needsYou: true }, ...(task !== undefined ? { task } : {}) };
 }
 
 /**
@@ -80,13 +79,13 @@ function codex(event: string, payload: unknown): HookEventMeaning {
  */
 function generic(event: string, payload: unknown): HookEventMeaning {
   const name = event.toLowerCase();
-  const message = oneLine(field(payload, 'message'));
+  const message = taskLine(field(payload, 'message'));
   if (/sessionend|session\.deleted|exit/.test(name)) return { activity: { state: 'idle', needsYou: false }, agentEnded: true };
   if (/sessionstart|session\.created/.test(name)) return { activity: { state: 'idle', needsYou: false }, task: null };
   if (/error/.test(name)) return { activity: { state: 'failed', exitCode: null, needsYou: true } };
   if (/notif|permission|input|waiting/.test(name)) return { activity: { state: 'waiting', message: message ?? 'The agent is waiting for you.', needsYou: true } };
   if (/afteragent|idle|stop|complete|finish|done/.test(name)) return { activity: { state: 'finished', needsYou: true } };
-  if (/beforeagent|prompt/.test(name)) return { activity: { state: 'working', needsYou: false }, task: oneLine(field(payload, 'prompt')) };
+  if (/beforeagent|prompt/.test(name)) return { activity: { state: 'working', needsYou: false }, task: taskLine(field(payload, 'prompt')) };
   if (/tool|agent|message|start/.test(name)) return { activity: { state: 'working', needsYou: false } };
   return NOTHING;
 }

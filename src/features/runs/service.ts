@@ -14,6 +14,7 @@ import type { Clock } from '../../infra/clock.js';
 import type { Database } from '../../infra/database/client.js';
 import type { Approval, PushMessage } from '../../shared/attention.js';
 import { APP_ROUTES } from '../../shared/app-paths.js';
+import { oneLine } from '../../shared/text.js';
 import { AppError, conflict, notFound } from '../../http/errors.js';
 import { FINISHED_RUN_STATUSES, type PermissionMode, type RunAgent, type RunEventType, type RunEventView, type RunStatus, type RunView } from '../../shared/runs.js';
 import { buildShellEnv } from '../terminals/context.js';
@@ -427,8 +428,7 @@ export function createRunService(deps: RunServiceDeps) {
     void (async () => {
       const workspace = await db.workspace.findUnique({ where: { id: run.workspaceId }, select: { name: true } });
       const succeeded = run.status === 'succeeded';
-      const prompt = run.prompt.replace(/\s+/g, ' ').trim();
-      const what = prompt.length > 120 ? `${prompt.slice(0, 119)}…` : prompt;
+      const what = oneLine(run.prompt, 120);
       await deps.notify!({
         kind: succeeded ? 'finished' : 'failed',
         title: `${succeeded ? 'Run finished' : 'Run failed'} · ${workspace?.name ?? 'a workspace'}`,
@@ -575,6 +575,12 @@ export function createRunService(deps: RunServiceDeps) {
     },
 
     get: async (id: string): Promise<RunView> => viewOfRun(await requireRun(id)),
+
+    /** Runs that have not ended (queued, running, waiting to retry), in every workspace, oldest first. */
+    async listActive(): Promise<RunView[]> {
+      const rows = await db.agentRun.findMany({ where: { status: { in: ['queued', 'running', 'waiting-retry'] } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: 200 });
+      return rows.map(viewOfRun);
+    },
 
     /** The worktree of a run of this workspace, for review and ship (`?run=`); 404 for another's run. */
     async worktreeOf(workspaceId: string, runId: string): Promise<string> {

@@ -14,6 +14,7 @@ export type {
   ApprovalAnswer,
   ApprovalsResponse,
   DashboardResponse,
+  DashboardRun,
   DashboardTerminal,
   PushDevice,
   PushDeviceUpdate,

@@ -6,10 +6,11 @@ import type { TerminalActivityState } from '../../shared/terminals.js';
 import { api, describeError } from '../app/api.js';
 import type { Screen } from '../app/context.js';
 import { h, uid } from '../app/dom.js';
-import type { DashboardResponse, DashboardTerminal } from '../app/types.js';
+import type { DashboardResponse, DashboardRun, DashboardTerminal } from '../app/types.js';
 import { ACTIVITY_GLYPH, ACTIVITY_TEXT, describeActivity } from '../terminals/activity.js';
 import { answerApproval } from './approval-answer.js';
 import { agentName, durationText, terminalPath } from './attention-text.js';
+import { RUN_STATUS_TEXT } from './run-model.js';
 
 const REFRESH_MS = 4000;
 const TICK_MS = 1000;
@@ -30,7 +31,10 @@ export const dashboardScreen: Screen = {
     );
     const loadError = h('p', { class: 'error-text', role: 'alert', hidden: true });
     const summary = h('p', { class: 'dash-summary', role: 'status' });
-    main.append(h('h1', {}, 'Dashboard'), summary, loadError, empty, list);
+    // Agent runs that have not ended (issue 21): above the terminals, since one may be waiting for you.
+    const runList = h('ul', { class: 'dash-list dash-runs', 'aria-label': 'Agent runs' });
+    const runSection = h('section', { class: 'dash-run-section', hidden: true }, h('h2', { class: 'dash-section-title' }, 'Agent runs'), runList);
+    main.append(h('h1', {}, 'Dashboard'), summary, loadError, runSection, empty, list);
 
     let disposed = false;
     let timer = 0;
@@ -40,20 +44,43 @@ export const dashboardScreen: Screen = {
       for (const duration of durations) duration.element.textContent = durationText(Date.now() - duration.since);
     }, TICK_MS);
 
-    const render = (terminals: DashboardTerminal[]) => {
-      const needYou = terminals.filter((terminal) => terminal.activity?.needsYou || terminal.approvalId).length;
-      summary.textContent =
-        terminals.length === 0 ? '' : `${terminals.length} running · ${needYou === 0 ? 'none needs you' : needYou === 1 ? '1 needs you' : `${needYou} need you`}`;
-      context.setPendingApprovals(terminals.filter((terminal) => terminal.approvalId).length);
+    const render = (terminals: DashboardTerminal[], runs: DashboardRun[]) => {
+      const needYou = terminals.filter((terminal) => terminal.activity?.needsYou || terminal.approvalId).length + runs.filter((run) => run.approvalId).length;
+      const counts = [terminals.length > 0 ? `${terminals.length} running` : '', runs.length > 0 ? `${runs.length} ${runs.length === 1 ? 'run' : 'runs'}` : ''].filter(Boolean).join(' · ');
+      summary.textContent = counts === '' ? '' : `${counts} · ${needYou === 0 ? 'none needs you' : needYou === 1 ? '1 needs you' : `${needYou} need you`}`;
+      context.setPendingApprovals(terminals.filter((terminal) => terminal.approvalId).length + runs.filter((run) => run.approvalId).length);
       empty.hidden = terminals.length > 0;
+      runSection.hidden = runs.length === 0;
       // Rebuilt only when something changed: a tap on a card is never lost to a refresh that changed nothing.
-      const key = JSON.stringify(terminals);
+      const key = JSON.stringify([terminals, runs]);
       if (key === shown) return;
       shown = key;
-      const focused = document.activeElement instanceof HTMLElement && list.contains(document.activeElement) ? focusKey(document.activeElement) : null;
+      const focused = document.activeElement instanceof HTMLElement && main.contains(document.activeElement) ? focusKey(document.activeElement) : null;
       durations.length = 0;
       list.replaceChildren(...terminals.map((terminal) => card(terminal)));
-      if (focused) list.querySelector<HTMLElement>(focused)?.focus();
+      runList.replaceChildren(...runs.map((run) => runCard(run)));
+      if (focused) main.querySelector<HTMLElement>(focused)?.focus();
+    };
+
+    const runCard = (run: DashboardRun): HTMLElement => {
+      const titleId = uid('dash');
+      const since = Date.parse(run.since);
+      const duration = h('span', { class: 'dash-duration' }, durationText(Date.now() - since));
+      durations.push({ element: duration, since });
+      const state = run.approvalId ? 'approval' : run.status === 'running' ? 'working' : 'idle';
+      return h(
+        'li',
+        { class: 'dash-terminal dash-run', 'data-run-id': run.id, 'data-activity': state, 'aria-labelledby': titleId },
+        h(
+          'div',
+          { class: 'dash-head' },
+          h('span', { class: 'status-badge', 'data-activity': state }, h('span', { class: 'status-glyph', 'aria-hidden': 'true' }, STATE_GLYPHS[state]), h('span', { class: 'status-word' }, run.approvalId ? 'Needs approval' : RUN_STATUS_TEXT[run.status])),
+          h('span', { class: 'dash-for' }, 'for ', duration),
+        ),
+        h('h2', { class: 'dash-title', id: titleId }, h('a', { class: 'dash-open', href: `/workspaces/${encodeURIComponent(run.workspaceId)}/runs?run=${encodeURIComponent(run.id)}`, 'data-focus-key': `run-${run.id}` }, run.prompt)),
+        h('p', { class: 'dash-place' }, [run.workspaceName ?? 'A workspace', run.agent].join(' · ')),
+        run.approvalId ? approvalActions(run.approvalId, run.prompt) : null,
+      );
     };
 
     const card = (terminal: DashboardTerminal): HTMLElement => {
@@ -126,10 +153,10 @@ export const dashboardScreen: Screen = {
       if (disposed) return;
       window.clearTimeout(timer);
       try {
-        const { terminals } = await api<DashboardResponse>('/api/dashboard');
+        const { terminals, runs } = await api<DashboardResponse>('/api/dashboard');
         if (disposed) return;
         loadError.hidden = true;
-        render(terminals);
+        render(terminals, runs);
       } catch (error) {
         if (disposed) return;
         loadError.textContent = describeError(error);

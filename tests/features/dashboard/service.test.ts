@@ -1,9 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { branchFromHead, compareDashboardTerminals, createDashboard, terminalTitle } from '../../../src/features/dashboard/service.js';
-import type { DashboardTerminal } from '../../../src/shared/attention.js';
+import { branchFromHead, compareDashboardRuns, compareDashboardTerminals, createDashboard, terminalTitle } from '../../../src/features/dashboard/service.js';
+import type { DashboardRun, DashboardTerminal } from '../../../src/shared/attention.js';
 import type { TerminalActivity, TerminalInfo } from '../../../src/shared/terminals.js';
+import { oneLine } from '../../../src/shared/text.js';
 import { makeTempDir } from '../../helpers/app.js';
 
 const activity = (state: TerminalActivity['state'], since: string, needsYou = false): TerminalActivity => ({ state, since, needsYou });
@@ -59,5 +60,25 @@ describe('the dashboard', () => {
     expect(rows.map((r) => r.id)).toEqual(['b', 'a']);
     expect(rows[0]).toMatchObject({ title: 'agent', workspaceName: null, branch: null, agent: { name: 'claude', task: 'fix the tests' }, approvalId: 'approval-1' });
     expect(rows[1]).toMatchObject({ title: 'bash', workspaceName: 'shop', branch: 'fix-it', lastLine: 'compiling…', agent: null, approvalId: null });
+  });
+});
+
+describe('agent runs on the dashboard', () => {
+  const run = (id: string, status: DashboardRun['status'], since: string, approvalId: string | null = null): DashboardRun => ({ id, workspaceId: 'w', workspaceName: null, agent: 'Claude Code', status, prompt: id, since, approvalId });
+
+  it('puts runs waiting for approval first, then running, waiting to retry, queued, the oldest first within each', () => {
+    const runs = [
+      run('queued', 'queued', '2026-12-07T10:00:00Z'),
+      run('retry', 'waiting-retry', '2026-12-07T10:00:00Z'),
+      run('late', 'running', '2026-12-07T11:00:00Z'),
+      run('early', 'running', '2026-12-07T09:00:00Z'),
+      run('asking', 'running', '2026-12-07T12:00:00Z', 'a1'),
+    ];
+    expect(runs.sort(compareDashboardRuns).map((item) => item.id)).toEqual(['asking', 'early', 'late', 'retry', 'queued']);
+  });
+
+  it('shows a prompt on one line of at most 200 characters', () => {
+    expect(oneLine('  Fix\n\tthe   tests  ', 200)).toBe('Fix the tests');
+    expect(oneLine('x'.repeat(300), 200)).toBe(`${'x'.repeat(199)}…`);
   });
 });

@@ -1,6 +1,6 @@
 // What each agent's hook event means for its terminal (src/features/hooks/hook-events.ts): pure.
 import { describe, expect, it } from 'vitest';
-import { interpretHookEvent, oneLine } from '../../../src/features/hooks/hook-events.js';
+import { interpretHookEvent, taskLine } from '../../../src/features/hooks/hook-events.js';
 
 describe('Claude Code hook events', () => {
   it('maps the session\'s life to the terminal\'s activity and the agent\'s task', () => {
@@ -48,9 +48,9 @@ describe('other agents', () => {
   });
 
   it('keeps tasks to one line of at most 200 characters', () => {
-    expect(oneLine('a'.repeat(500))).toHaveLength(200);
-    expect(oneLine('a'.repeat(500))!.endsWith('…')).toBe(true);
-    expect(oneLine('   ')).toBeNull();
-    expect(oneLine(42)).toBeNull();
+    expect(taskLine('a'.repeat(500))).toHaveLength(200);
+    expect(taskLine('a'.repeat(500))!.endsWith('…')).toBe(true);
+    expect(taskLine('   ')).toBeNull();
+    expect(taskLine(42)).toBeNull();
   });
 });
