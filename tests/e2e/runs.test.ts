@@ -18,6 +18,29 @@ const runsEnv = (modelApiUrl: string) => ({
   CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
 });
 
+/**
+ * The app with the real Claude Code whose model calls Bash with `command`, then says "all done"; a
+ * phone signed in, with the workspace `repo` made. Closed by `close`.
+ */
+async function phoneWithWorkspace(repo: string, command: string) {
+  const modelApi = await startFakeModelApi(toolThenText({ name: 'Bash', input: { command, description: 'say it' } }, 'all done'));
+  const e2e = await startE2E({ env: runsEnv(modelApi.url) });
+  const close = async () => {
+    await e2e.close();
+    await modelApi.close();
+  };
+  try {
+    await e2e.addRepo(repo);
+    const page = await e2e.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    await e2e.signIn(page);
+    const id = await createWorkspace(page, `${OWNER_LOGIN}/${repo}`);
+    return { e2e, page, id, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
 describe('agent runs in the browser', () => {
   it('starts a run, follows its transcript live, and shows its status and cost', { timeout: 120_000 }, async () => {
     const modelApi = await startFakeModelApi(toolThenText({ name: 'Bash', input: { command: 'echo hi-from-tool', description: 'say hi' } }, 'all done'));
@@ -65,13 +88,8 @@ describe('agent runs in the browser', () => {
   });
 
   it('on a phone, a run in default mode asks in its transcript; Allow there lets the agent go on', { timeout: 120_000 }, async () => {
-    const modelApi = await startFakeModelApi(toolThenText({ name: 'Bash', input: { command: 'echo approved-on-phone', description: 'say it' } }, 'all done'));
-    const e2e = await startE2E({ env: runsEnv(modelApi.url) });
+    const { e2e, page, id, close } = await phoneWithWorkspace('asking', 'echo approved-on-phone');
     try {
-      await e2e.addRepo('asking');
-      const page = await e2e.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-      await e2e.signIn(page);
-      const id = await createWorkspace(page, `${OWNER_LOGIN}/asking`);
       await page.goto(`${e2e.baseUrl}/workspaces/${id}/runs`);
       await page.getByLabel('Prompt', { exact: true }).fill('Say it with a tool');
       await page.getByLabel('Permission mode').selectOption('default');
@@ -95,19 +113,13 @@ describe('agent runs in the browser', () => {
       expect(await page.locator('.run-approval button').count()).toBe(0);
       expect(e2e.consoleProblems(page)).toEqual([]);
     } finally {
-      await e2e.close();
-      await modelApi.close();
+      await close();
     }
   });
 
   it('on a phone, the dashboard shows a run waiting for approval above the terminals; Allow there, and it goes on and leaves', { timeout: 120_000 }, async () => {
-    const modelApi = await startFakeModelApi(toolThenText({ name: 'Bash', input: { command: 'echo from-dashboard', description: 'say it' } }, 'all done'));
-    const e2e = await startE2E({ env: runsEnv(modelApi.url) });
+    const { e2e, page, id, close } = await phoneWithWorkspace('dashed', 'echo from-dashboard');
     try {
-      await e2e.addRepo('dashed');
-      const page = await e2e.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-      await e2e.signIn(page);
-      const id = await createWorkspace(page, `${OWNER_LOGIN}/dashed`);
       const created = await page.evaluate(
         async (workspaceId) =>
           (await fetch(`/api/workspaces/${workspaceId}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Say it\nfrom the dashboard', agent: 'claude', model: 'claude-sonnet-4-5', permissionMode: 'default', worktree: false }) })).json(),
@@ -129,8 +141,7 @@ describe('agent runs in the browser', () => {
       await page.locator('.run-approval', { hasText: 'echo from-dashboard' }).getByText(/^Allowed from /).waitFor();
       expect(e2e.consoleProblems(page)).toEqual([]);
     } finally {
-      await e2e.close();
-      await modelApi.close();
+      await close();
     }
   });
 });

@@ -11,6 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { TerminalInfo } from '../../shared/terminals.js';
+import type { ProgramSpec } from '../terminals/manager.js';
 
 export interface AgentCommand {
   /**
@@ -60,7 +61,7 @@ export interface RunningAttempt {
 
 /** What an attempt needs of the terminals feature (its manager). */
 export interface RunTerminals {
-  startProgram(spec: { workspaceId: string; runId: string; name: string; file: string; args: string[]; cwd: string; env: Record<string, string>; cols: number; rows: number }): Promise<TerminalInfo>;
+  startProgram(spec: ProgramSpec): Promise<TerminalInfo>;
   get(id: string): Promise<TerminalInfo>;
   readOutput(id: string, since: number, maxBytes: number): Promise<{ start: number; data: Buffer; seq: number; status: TerminalInfo['status'] }>;
   kill(id: string, reason?: string): Promise<TerminalInfo>;

@@ -7,7 +7,7 @@ import type { Terminal as TerminalRow } from '../../generated/prisma/client.js';
 import type { Clock } from '../../infra/clock.js';
 import type { Database } from '../../infra/database/client.js';
 import type { Metrics } from '../../infra/metrics.js';
-import type { PtyHost, PtyProcess } from '../../infra/pty-host.js';
+import type { PtyHost, PtyProcess, PtySpawnOptions } from '../../infra/pty-host.js';
 import type { HostedTerminalInfo } from '../../infra/terminal-host-client.js';
 import { AppError, badRequest, notFound } from '../../http/errors.js';
 import { buildShellEnv, ensureWorkingDirectory, findShell, listAllowedShells, type TerminalContextProvider } from './context.js';
@@ -53,16 +53,10 @@ export interface TerminalHostLink {
 }
 
 /** A program started as a terminal (`startProgram`): an agent run's attempt. */
-export interface ProgramSpec {
+export interface ProgramSpec extends PtySpawnOptions {
   workspaceId: string;
   runId: string;
   name: string;
-  file: string;
-  args: string[];
-  cwd: string;
-  env: Record<string, string>;
-  cols: number;
-  rows: number;
 }
 
 export interface AttachOptions {
