@@ -1,6 +1,6 @@
 // End to end: a real terminal's bell or notification, through the notifier and web-push, to the fake
 // push service, which decrypts what a phone would show.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PushMessage } from '../../../src/shared/attention.js';
@@ -134,5 +134,32 @@ describe('pushes from terminals', () => {
     expect(delivery.json).toMatchObject({ kind: 'bell', sessionId: unwatched });
     await testApp.app.push.settled();
     expect(pushService.deliveries.map((d) => (d.json as PushMessage).sessionId)).toEqual([unwatched]);
+  });
+});
+
+describe('pushes from an agent run\'s terminal', () => {
+  it('sends none for its bells and notifications (the run pushes when it ends), while a shell\'s bell is pushed', async () => {
+    const testApp = await listen(await startPushApp({ graceMs: 300 }));
+    const { pushService, app } = testApp;
+    await subscribeDevice(testApp, 'Phone');
+    const dir = path.join(testApp.config.workspaces.rootDir, 'owner', 'run-push');
+    mkdirSync(dir, { recursive: true });
+    const workspace = await app.db.workspace.create({ data: { name: 'owner/run-push', cloneUrl: 'https://github.com/owner/run-push.git', localPath: dir, cloneState: 'ready' } });
+    const run = await app.terminals.startProgram({
+      workspaceId: workspace.id,
+      runId: 'run-push-test',
+      name: 'Run · a test',
+      file: 'bash',
+      args: ['-c', "printf '\\a\\e]9;Done\\a'; sleep 30"],
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
+      cols: 80,
+      rows: 24,
+    });
+    const client = await connectWsClient(testApp);
+    const shell = await openShell(client);
+    client.input(shell, "sleep 1; printf '\\a'; sleep 30\r");
+    await pushService.waitForMessage(forTerminal(shell));
+    expect(pushService.deliveries.filter(forTerminal(run.id))).toEqual([]);
   });
 });
