@@ -157,15 +157,12 @@ export async function buildApp({ config, logStream, consoleFormat = 'json', migr
   });
   await app.register(dashboardRoutes, { dashboard });
   // Web Push: terminals (and approvals) that need the owner reach their devices.
-  const describeTerminal = describeTerminalWith({ terminal: app.terminals.get, workspace: app.workspaces.service.get });
   await app.register(pushPlugin, {
     config,
     clock,
     onTerminalActivity: app.terminals.onActivity,
     approvals: app.approvals,
-    // An agent run's terminal pushes only its approvals (with the request's names): the run itself
-    // pushes when it ends, so its agent's bells and hook events are not news of their own.
-    describeTerminal: async (id) => ((await app.terminals.get(id).catch(() => null))?.runId ? null : describeTerminal(id)),
+    describeTerminal: describeTerminalWith({ terminal: app.terminals.get, workspace: app.workspaces.service.get }),
     ...push,
   });
 

@@ -142,9 +142,9 @@ export function createNotifier(deps: NotifierDeps) {
     if (candidate.kind === 'approval' && !approval) approval = await deps.pendingApproval(sessionId);
     const keys = approval ? [...candidate.keys, `approval:${approval.id}`] : candidate.keys;
     if (keys.some((key) => state.pushed.includes(key))) return;
-    const terminal =
-      (await deps.describeTerminal(sessionId)) ??
-      (approval ? { title: approval.terminalTitle, workspaceId: approval.workspaceId, workspaceName: approval.workspaceName } : null);
+    const described = await deps.describeTerminal(sessionId);
+    if (described?.approvalsOnly && candidate.kind !== 'approval') return;
+    const terminal = described ?? (approval ? { title: approval.terminalTitle, workspaceId: approval.workspaceId, workspaceName: approval.workspaceName } : null);
     if (!terminal || !stillWanted(state, candidate) || keys.some((key) => state.pushed.includes(key))) return;
     state.pushed.push(...keys);
     state.pushed.splice(0, Math.max(0, state.pushed.length - PUSHED_KEYS_KEPT));

@@ -8,6 +8,10 @@ export interface TerminalDescription {
   title: string;
   workspaceId: string | null;
   workspaceName: string | null;
+  /** Where a click leads, when not the terminal itself (an agent run's page). */
+  url?: string;
+  /** Only its approval requests are pushed (an agent run's terminal: the run pushes its own end). */
+  approvalsOnly?: boolean;
 }
 
 export type PushKind = PushEventKind | 'test';
@@ -171,7 +175,7 @@ export function composeTerminalMessage(input: TerminalMessageInput): PushMessage
     title: cleanText(`${PUSH_EVENT_KIND_LABELS[kind]} · ${place}`, MAX_TITLE_LENGTH),
     body: cleanText(bodyOf(input), MAX_BODY_LENGTH),
     tag: terminalTag(sessionId),
-    url: terminalUrl(sessionId, terminal.workspaceId),
+    url: terminal.url ?? terminalUrl(sessionId, terminal.workspaceId),
     sessionId,
     ...(kind === 'approval' && approval ? { approvalId: approval.id } : {}),
     sentAt: now.toISOString(),

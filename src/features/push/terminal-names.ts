@@ -18,6 +18,9 @@ export function describeTerminalWith(sources: TerminalNameSources): (sessionId: 
     const terminal = await sources.terminal(sessionId).catch(() => null);
     if (!terminal || terminal.status !== 'active') return null;
     const workspace = terminal.workspaceId ? await sources.workspace(terminal.workspaceId).catch(() => null) : null;
-    return { title: terminal.name ?? path.basename(terminal.shell), workspaceId: terminal.workspaceId, workspaceName: workspace?.name ?? null };
+    const described = { title: terminal.name ?? path.basename(terminal.shell), workspaceId: terminal.workspaceId, workspaceName: workspace?.name ?? null };
+    // An agent run's terminal: a click opens the run (its page answers the request too).
+    if (terminal.runId && terminal.workspaceId) return { ...described, url: `/workspaces/${encodeURIComponent(terminal.workspaceId)}/runs?run=${encodeURIComponent(terminal.runId)}`, approvalsOnly: true };
+    return described;
   };
 }

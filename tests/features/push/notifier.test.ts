@@ -191,6 +191,19 @@ describe('the notifier', () => {
     expect(sent.map((s) => s.message.approvalId)).toEqual(['ap-1', 'ap-2']);
   });
 
+  it('pushes only the approvals of an agent run\'s terminal, opening the run', async () => {
+    const runUrl = '/workspaces/ws-1/runs?run=r1';
+    const terminals = new Map([['t1', { title: 'Run · Claude Code · attempt 1', workspaceId: 'ws-1', workspaceName: 'acme/api', url: runUrl, approvalsOnly: true }]]);
+    const { time, sent, notifier, advance } = setup({ approvals: new Map([['t1', [approval('ap-1')]]]), terminals });
+    notifier.activity('t1', activity('waiting', time.iso(), { message: 'Build done' }));
+    notifier.activity('t1', activity('finished', time.iso(1000)));
+    await advance(GRACE_MS);
+    expect(sent).toEqual([]);
+    notifier.approvalRequested(approval('ap-1'));
+    await advance(GRACE_MS);
+    expect(sent.map((entry) => entry.message)).toEqual([expect.objectContaining({ kind: 'approval', approvalId: 'ap-1', url: runUrl })]);
+  });
+
   it('does not push a request answered within the grace period, and works without an approvals feature', async () => {
     const pending = new Map<string, Approval[]>([['t1', [approval('ap-1')]]]);
     const { sent, notifier, advance } = setup({ approvals: pending });
