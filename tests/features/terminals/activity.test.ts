@@ -15,9 +15,11 @@ const latest = (client: TerminalTestClient, sessionId: string): TerminalActivity
 
 /** Waits for an activity matching `expected` (a subset), newer than the `after`-th event. */
 async function waitForActivity(client: TerminalTestClient, sessionId: string, expected: Partial<TerminalActivity>, after = 0) {
-  return waitUntil(() => {
-    const found = client.activities.slice(after).filter((event) => event.sessionId === sessionId).map((event) => event.activity);
-    return found.find((activity) => Object.entries(expected).every(([key, value]) => (activity as unknown as Record<string, unknown>)[key] === value));
+  const seen = () => client.activities.slice(after).filter((event) => event.sessionId === sessionId).map((event) => event.activity);
+  const matches = (activity: TerminalActivity) => Object.entries(expected).every(([key, value]) => (activity as unknown as Record<string, unknown>)[key] === value);
+  // 20 s: a shell's start-up files and its integration take their time on a loaded machine.
+  return waitUntil(() => seen().find(matches), 20_000).catch((error: unknown) => {
+    throw new Error(`no activity like ${JSON.stringify(expected)}; seen: ${JSON.stringify(seen())}; screen: ${JSON.stringify(client.text(sessionId).slice(-400))}`, { cause: error });
   });
 }
 
