@@ -87,6 +87,10 @@ export default defineConfig({
     maxWorkers: 2,
     // expect.poll waits up to 1 s by default: too short for a browser or a PTY on a loaded machine.
     expect: { poll: { timeout: 10_000 } },
+    // In CI a test that fails is run once more (Playwright's own default for CI): real shells, Chromium
+    // and servers on a loaded two-core machine now and then miss a deadline. A test that fails twice
+    // fails the run, and the report names every test that needed its second try.
+    retry: process.env.CI ? 1 : 0,
     sequence: { sequencer: SlowFirstSequencer },
     projects: [
       { extends: true, test: { name: 'unit', include: UNIT, ...SHARED_MODULES } },
@@ -103,9 +107,7 @@ export default defineConfig({
         },
       },
       { extends: true, test: { name: 'processes', include: PROCESSES, globalSetup: WEB_BUILD, setupFiles: CLEANUP, ...SHARED_MODULES } },
-      // In CI a browser test that fails is run once more (Playwright's own default for CI): Chromium on a
-      // loaded two-core machine now and then misses a deadline; the report still names every retry.
-      { extends: true, test: { name: 'browser', include: BROWSER, exclude: [...configDefaults.exclude, ...UNIT], globalSetup: WEB_BUILD, setupFiles: CLEANUP, retry: process.env.CI ? 1 : 0 } },
+      { extends: true, test: { name: 'browser', include: BROWSER, exclude: [...configDefaults.exclude, ...UNIT], globalSetup: WEB_BUILD, setupFiles: CLEANUP } },
       { extends: true, test: { name: 'deploy', include: DEPLOY, globalSetup: WEB_BUILD, setupFiles: CLEANUP } },
     ],
   },
