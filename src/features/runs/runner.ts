@@ -81,8 +81,11 @@ export interface LineHandler {
 const STDERR_TAIL = 8 * 1024;
 const DEFAULT_MAX_LINE = 1024 * 1024;
 const READ_BYTES = 256 * 1024;
-/** How often a running attempt's terminal is read when nothing woke the reader sooner. */
+/** How often a running attempt's terminal is read: soon after output, then less often while it is quiet. */
 const POLL_MS = 150;
+const QUIET_POLL_MS = 1000;
+/** While quiet, every this many reads the terminal's state is asked too (its end is normally announced). */
+const STATE_CHECK_EVERY = 5;
 /** The agent's terminal: wide, so that nothing it prints for people wraps oddly when opened. */
 export const RUN_TERMINAL_SIZE = { cols: 160, rows: 48 };
 
@@ -290,6 +293,7 @@ function follow(terminals: RunTerminals, terminal: TerminalInfo, marker: string,
   let offset = 0;
   const reader = new LineReader(limits.maxLineBytes ?? DEFAULT_MAX_LINE, (line, end) => onLine(line, end, end <= readUpTo));
   const exited = (async (): Promise<AttemptExit> => {
+    let quietReads = 0;
     try {
       for (;;) {
         if (detached) return { code: null, signal: null, killedFor, stderrTail: reader.stderrTail.trim(), spawnError: null, detached: true };
@@ -301,15 +305,17 @@ function follow(terminals: RunTerminals, terminal: TerminalInfo, marker: string,
           reader.push(range.start, range.data, offset);
           offset = range.start + range.data.length;
           if (offset > limits.maxOutputBytes) kill('output');
+          quietReads = 0;
           continue;
         }
         // Everything read, and the end (which comes after the last output) was known before the read.
         if (wasEnded && offset >= range.seq) break;
+        quietReads += 1;
         await new Promise<void>((resolve) => {
           wake = resolve;
-          setTimeout(nudge, POLL_MS).unref();
+          setTimeout(nudge, Math.min(QUIET_POLL_MS, POLL_MS * quietReads)).unref();
         });
-        if (!ended) ended = (await terminals.get(id).catch(() => null))?.status !== 'active';
+        if (!ended && quietReads % STATE_CHECK_EVERY === 0) ended = (await terminals.get(id).catch(() => null))?.status !== 'active';
       }
       reader.end(offset);
       const code = (await terminals.get(id).catch(() => null))?.exitCode ?? null;
