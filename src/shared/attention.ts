@@ -103,6 +103,8 @@ export interface Approval {
   workspaceId: string | null;
   workspaceName: string | null;
   terminalTitle: string;
+  /** The agent run whose attempt asks (its page shows the request too); absent for a shell's agent. */
+  runId?: string | null;
   agent: HookAgent;
   /** The tool the agent wants to use (`Bash`, `Edit`, `Write`, `WebFetch`, an MCP tool …). */
   tool: string;

@@ -133,6 +133,10 @@ describe('agent runs in the browser', () => {
       await expect(card.locator('.dash-place').textContent()).resolves.toBe(`${OWNER_LOGIN}/dashed · Claude Code`);
       await expect(page.locator('.dash-summary').textContent()).resolves.toBe('1 run · 1 needs you');
       await e2e.screenshot(page, 'phone-dashboard-run');
+      // The inbox has it too, and leads to the run.
+      await page.goto(`${e2e.baseUrl}/approvals`);
+      await expect(page.locator('.approval-facts a').first().getAttribute('href')).resolves.toBe(`/workspaces/${id}/runs?run=${runId}`);
+      await page.goto(`${e2e.baseUrl}/dashboard`);
       await card.getByRole('button', { name: /^Allow/ }).tap();
       // Done: it leaves the dashboard, and its page says so.
       await card.waitFor({ state: 'detached', timeout: 60_000 });

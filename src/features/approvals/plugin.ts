@@ -45,8 +45,8 @@ export const approvalsPlugin = fp(
       deviceName,
       ...(decideWithoutAsking ? { decideWithoutAsking } : {}),
       async describeTerminal(sessionId) {
-        const row = await app.db.terminal.findUnique({ where: { id: sessionId }, select: { name: true, shell: true, workspace: { select: { name: true } } } });
-        return { workspaceName: row?.workspace?.name ?? null, title: row?.name ?? (row ? path.basename(row.shell) : 'terminal') };
+        const row = await app.db.terminal.findUnique({ where: { id: sessionId }, select: { name: true, shell: true, runId: true, workspace: { select: { name: true } } } });
+        return { workspaceName: row?.workspace?.name ?? null, title: row?.name ?? (row ? path.basename(row.shell) : 'terminal'), runId: row?.runId ?? null };
       },
       // Files are read as the terminals' account: the diff shows nothing its shell could not read.
       describeChange: (request) => describeFileChange(request.tool, request.input, request.cwd, (file) => readUserFile(user, file, MAX_DIFF_FILE_BYTES)),

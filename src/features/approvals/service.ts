@@ -65,7 +65,7 @@ export interface ApprovalServiceDeps {
   /** Sets a running terminal's activity (the terminal manager's reportActivity). */
   reportActivity: (sessionId: string, report: ActivityReport) => boolean;
   /** The terminal's title and workspace, for the owner. */
-  describeTerminal: (sessionId: string) => Promise<{ workspaceName: string | null; title: string }>;
+  describeTerminal: (sessionId: string) => Promise<{ workspaceName: string | null; title: string; runId?: string | null }>;
   /** The owner's settings: how long a request waits, and what it gets then. */
   policy: () => Promise<ApprovalPolicy>;
   /** The change an edit would make, as a diff (null when none can be shown). */
@@ -321,6 +321,7 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
         workspaceId: request.workspaceId,
         workspaceName: terminal.workspaceName,
         terminalTitle: terminal.title,
+        runId: terminal.runId ?? null,
         agent: request.agent,
         tool: request.tool,
         summary,

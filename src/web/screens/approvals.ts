@@ -202,13 +202,19 @@ export const approvalsScreen: Screen = {
   },
 };
 
+/** Where a request leads: an agent run's page, else its terminal. */
+function approvalPlace(approval: Approval): string {
+  if (approval.runId && approval.workspaceId) return `/workspaces/${encodeURIComponent(approval.workspaceId)}/runs?run=${encodeURIComponent(approval.runId)}`;
+  return terminalPath(approval.workspaceId, approval.sessionId);
+}
+
 /** Where the request comes from, who asks, and for how long it waits. */
 function facts(approval: Approval, timeLeft: HTMLElement | null): HTMLElement {
   const row = (term: string, ...value: (Node | string)[]) => h('div', {}, h('dt', {}, term), h('dd', {}, ...value));
   return h(
     'dl',
     { class: 'facts approval-facts' },
-    row('Where', h('a', { href: terminalPath(approval.workspaceId, approval.sessionId) }, placeText(approval.workspaceName, approval.terminalTitle))),
+    row('Where', h('a', { href: approvalPlace(approval) }, placeText(approval.workspaceName, approval.terminalTitle))),
     row('Agent', agentName(approval.agent)),
     row('Asked', timeAgo(approval.createdAt)),
     timeLeft ? row('Time left', timeLeft) : row('Outcome', outcomeText(approval), approval.answeredAt ? ` (${timeAgo(approval.answeredAt)})` : ''),

@@ -305,7 +305,7 @@ describe('agent runs with Claude Code', () => {
       { timeout: 60_000, interval: 100 },
     );
     const view = (await h.api('GET', `/api/runs/${asked.id}`)).json().run as RunView;
-    expect(approval).toMatchObject({ tool: 'Bash', summary: 'echo asked-tool', sessionId: view.terminalId, agent: 'claude' });
+    expect(approval).toMatchObject({ tool: 'Bash', summary: 'echo asked-tool', sessionId: view.terminalId, runId: asked.id, agent: 'claude' });
     expect(view.status).toBe('running');
     const answered = await h.api('POST', `/api/approvals/${approval.id}/answer`, { decision: 'allow' });
     expect(answered.statusCode, answered.body).toBe(200);
