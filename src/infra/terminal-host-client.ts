@@ -17,6 +17,7 @@ import {
 } from '../terminal-host/protocol.js';
 import { ensureHostToken } from '../terminal-host/token.js';
 import type { InputOrigin, PtyHost, PtyProcess, PtySpawnOptions } from './pty-host.js';
+import type { TerminalHostView } from '../shared/terminal-host.js';
 
 export type { HostedTerminalInfo } from '../terminal-host/protocol.js';
 export { ensureHostToken } from '../terminal-host/token.js';
@@ -44,15 +45,8 @@ export interface TerminalHostClientOptions {
   requestTimeoutMs?: number;
 }
 
-export interface TerminalHostStatus {
-  connected: boolean;
-  pid: number | null;
-  version: string | null;
-  protocol: number | null;
-  startedAt: string | null;
-  /** Why the server cannot use the host, in words, with what to do. */
-  problem: string | null;
-}
+/** What the client knows of the host: the connection part of the view Operations shows. */
+export type TerminalHostStatus = Pick<TerminalHostView, 'connected' | 'pid' | 'version' | 'protocol' | 'startedAt' | 'problem'>;
 
 /** A request to the host before it is numbered. */
 type RequestMessage = Extract<ServerMessage, { req: number }> extends infer M ? (M extends unknown ? Omit<M, 'req'> : never) : never;

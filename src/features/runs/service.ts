@@ -660,7 +660,8 @@ export function createRunService(deps: RunServiceDeps) {
         await setStatus(run.id, 'failed', { error: 'The server stopped during the run, and the agent with it.', endedAt: clock.now() });
       }
       // MCP files of attempts no server follows any more (a crash between writing and removing one).
-      await deps.mcp?.removeLeftovers({ keep: new Set(active.keys()) }).catch((error: unknown) => log.warn({ err: error }, 'removing old MCP configurations failed'));
+      // Not awaited: start-up does not wait for the temporary directory to be listed.
+      void deps.mcp?.removeLeftovers({ keep: new Set(active.keys()) }).catch((error: unknown) => log.warn({ err: error }, 'removing old MCP configurations failed'));
       const waiting = await db.agentRun.findMany({ where: { status: 'waiting-retry' }, select: { id: true, nextRetryAt: true } });
       for (const run of waiting) scheduleRetry(run.id, (run.nextRetryAt?.getTime() ?? 0) - clock.now().getTime());
       schedulePump();

@@ -1,18 +1,14 @@
 import type { Workspace } from '../../generated/prisma/client.js';
 import { AppError } from '../../http/errors.js';
-import type { Clock } from '../../infra/clock.js';
 import type { CommitAuthor, CommitResult, PullRequestView, PushResult } from '../../shared/review.js';
 import type { GitStatusView } from '../../shared/workspaces.js';
 import type { GitHubAccess } from '../github/access.js';
 import { toGitHubApiError } from '../github/repos.js';
-import { readyWorkspaceRunner, requestStallTimeoutMs } from './git-operations.js';
-import { describeGitFailure, GitCommandError, type GitRunner } from './git-runner.js';
-import type { GitStatusReader } from './git-status.js';
-import type { OperationLocks } from './operation-locks.js';
-import type { RemoteAccess } from './remote-access.js';
+import { readyWorkspaceRunner, requestStallTimeoutMs, type GitOperationsDeps } from './git-operations.js';
+import { describeGitFailure, GitCommandError } from './git-runner.js';
 import { headCommit, readChanges, selectChanges } from './review.js';
 import { isValidBranchName } from './schemas.js';
-import { targetId, type WorkspaceRecords, type WorkspaceTarget } from './workspace-records.js';
+import { targetId, type WorkspaceTarget } from './workspace-records.js';
 
 /*
  * Shipping a workspace's changes (issue 21 §2): commit as the signed-in owner, push the current branch
@@ -22,16 +18,8 @@ import { targetId, type WorkspaceRecords, type WorkspaceTarget } from './workspa
  * .git/config, the remote URL, a log line or an error text.
  */
 
-export interface WorkspaceShippingDeps {
-  git: GitRunner;
-  clock: Clock;
-  locks: OperationLocks;
-  records: WorkspaceRecords;
-  remote: RemoteAccess;
-  statusReader: GitStatusReader;
+export interface WorkspaceShippingDeps extends GitOperationsDeps {
   github: GitHubAccess;
-  /** GIT_STALL_TIMEOUT_SECONDS, the default stall timeout of a git command. */
-  gitStallTimeoutMs: number;
 }
 
 /** Who a commit is by: the owner's GitHub name and login, as GitHub's private noreply address. */
