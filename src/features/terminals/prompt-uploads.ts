@@ -2,14 +2,19 @@
 // they go into `.shellport/uploads` at the top of the repository the shell is in (else in its current
 // directory), under a name of their own so a second paste never asks to replace the first, and the
 // folder is kept out of git through the repository's `.git/info/exclude` (nothing committed changes).
+// Where the shells run as another account (TERMINAL_USER), all of it is done as that account, by
+// upload-as-user.ts's writer (savePromptUploadAsUser).
 import { lstat, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { notAFolder, saveUploadAsUser, type SaveUploadAsUserOptions } from './upload-as-user.js';
 import { describeFsError, saveUpload, type SavedUpload, type SaveUploadOptions } from './uploads.js';
 
 /** Where prompt uploads go, relative to the repository's (or the directory's) top. */
 export const PROMPT_UPLOADS_DIR = path.join('.shellport', 'uploads');
 /** The line in `info/exclude` that keeps them out of git. */
 const EXCLUDE_LINE = '/.shellport/uploads/';
+/** What is appended to `info/exclude` when no line says it yet. */
+const EXCLUDE_TEXT = `# Files pasted into Shellport's terminals for agents to read\n${EXCLUDE_LINE}\n`;
 /** Names tried after the first one is taken, before giving up. */
 const NAME_ATTEMPTS = 50;
 
@@ -53,15 +58,29 @@ export async function excludeUploads(gitDir: string): Promise<void> {
   if (text.split('\n').some((line) => line.trim() === EXCLUDE_LINE)) return;
   await mkdir(path.dirname(file), { recursive: true });
   const separator = text === '' || text.endsWith('\n') ? '' : '\n';
-  await writeFile(file, `${text}${separator}# Files pasted into Shellport's terminals for agents to read\n${EXCLUDE_LINE}\n`);
+  await writeFile(file, `${text}${separator}${EXCLUDE_TEXT}`);
+}
+
+/**
+ * Creates `.shellport`, then `uploads` in it, unless there; a symbolic link or a file in their place
+ * is refused rather than followed (as upload-as-user.ts's writer does), so the files go nowhere else.
+ */
+async function ensureUploadsFolder(top: string): Promise<string> {
+  let dir = top;
+  for (const entry of PROMPT_UPLOADS_DIR.split(path.sep)) {
+    dir = path.join(dir, entry);
+    await mkdir(dir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
+    if (!(await lstat(dir)).isDirectory()) throw notAFolder(dir);
+  }
+  return dir;
 }
 
 /** Finds (and creates) where a prompt upload from a shell in `cwd` goes, and keeps it out of git. */
 export async function preparePromptUploads(cwd: string): Promise<PromptUploadsPlace> {
   const repository = await findRepository(cwd);
-  const top = repository?.top ?? cwd;
-  const dir = path.join(top, PROMPT_UPLOADS_DIR);
-  await mkdir(dir, { recursive: true });
+  const dir = await ensureUploadsFolder(repository?.top ?? cwd);
   if (repository) await excludeUploads(repository.gitDir);
   return { dir, repository: repository?.top ?? null };
 }
@@ -82,13 +101,18 @@ export function promptUploadName(name: string, now: Date, attempt = 0): string {
   return candidate;
 }
 
+/** The names `promptUploadName` gives in turn, the last one tried included. */
+function promptUploadNames(name: string, now: Date): string[] {
+  return Array.from({ length: NAME_ATTEMPTS + 1 }, (_, attempt) => promptUploadName(name, now, attempt));
+}
+
 /**
  * The first name from `promptUploadName` not taken in `dir` (at most NAME_ATTEMPTS tried). Checked
  * before the upload is read: the body can be streamed only once, so a name is not retried after.
  */
 export async function freeName(dir: string, name: string, now: Date): Promise<string> {
-  for (let attempt = 0; attempt < NAME_ATTEMPTS; attempt++) {
-    const candidate = promptUploadName(name, now, attempt);
+  const candidates = promptUploadNames(name, now);
+  for (const candidate of candidates.slice(0, -1)) {
     const taken = await lstat(path.join(dir, candidate)).then(
       () => true,
       (error: NodeJS.ErrnoException) => {
@@ -98,7 +122,7 @@ export async function freeName(dir: string, name: string, now: Date): Promise<st
     );
     if (!taken) return candidate;
   }
-  return promptUploadName(name, now, NAME_ATTEMPTS);
+  return candidates.at(-1)!;
 }
 
 export interface SavePromptUploadOptions extends Omit<SaveUploadOptions, 'dir' | 'overwrite'> {
@@ -117,4 +141,21 @@ export async function savePromptUpload({ cwd, name, now, ...rest }: SavePromptUp
   }
   const saveAs = await freeName(place.dir, name, now);
   return { ...(await saveUpload({ dir: place.dir, name: saveAs, overwrite: false, ...rest })), name: saveAs, dir: place.dir };
+}
+
+export interface SavePromptUploadAsUserOptions extends Omit<SaveUploadAsUserOptions, 'overwrite' | 'prompt'> {
+  now: Date;
+}
+
+/**
+ * savePromptUpload() for a shell of another account (TERMINAL_USER): finding the repository, creating
+ * the folder, the exclude line and the file are all done as that account, never as the server's.
+ */
+export async function savePromptUploadAsUser({ name, now, ...rest }: SavePromptUploadAsUserOptions): Promise<SavedUpload & { name: string; dir: string }> {
+  return saveUploadAsUser({
+    ...rest,
+    name,
+    overwrite: false,
+    prompt: { folder: PROMPT_UPLOADS_DIR.split(path.sep), names: promptUploadNames(name, now), excludeLine: EXCLUDE_LINE, excludeText: EXCLUDE_TEXT },
+  });
 }

@@ -7,7 +7,7 @@ import type { TerminalManager } from './manager.js';
 import { terminalParamsSchema, uploadQuerySchema } from './schemas.js';
 import { fileTooLarge, saveUpload, type SaveUploadOptions } from './uploads.js';
 import { saveUploadAsUser } from './upload-as-user.js';
-import { savePromptUpload } from './prompt-uploads.js';
+import { savePromptUpload, savePromptUploadAsUser } from './prompt-uploads.js';
 
 const saveUploadIn = async (dir: string, options: Omit<SaveUploadOptions, 'dir'>) => ({ ...(await saveUpload({ dir, ...options })), dir });
 
@@ -45,13 +45,16 @@ export async function terminalUploadRoutes(fastify: FastifyInstance, { manager, 
       if (!(request.body instanceof Readable)) {
         throw new AppError(415, 'octet_stream_required', 'Send the file as the request body with Content-Type: application/octet-stream.');
       }
-      // For a prompt: `.shellport/uploads`, except where the shells run as another account, whose
-      // directories the server does not write into itself (the file goes into the shell's directory).
-      const saved = otherUser
-        ? { name, ...(await saveUploadAsUser({ user: otherUser, pid: await manager.shellPid(id), name, body: request.body, maxBytes, overwrite })) }
-        : into === 'uploads'
-          ? await savePromptUpload({ cwd: await manager.workingDirectory(id), name, body: request.body, maxBytes, now: new Date() })
-          : { name, ...(await saveUploadIn(await manager.workingDirectory(id), { name, body: request.body, maxBytes, overwrite })) };
+      // For a prompt: `.shellport/uploads` at the repository's top. Where the shells run as another
+      // account, everything that writes there is done as that account (upload-as-user.ts).
+      const body = request.body;
+      const save = async () => {
+        if (into === 'uploads' && otherUser) return savePromptUploadAsUser({ user: otherUser, pid: await manager.shellPid(id), name, body, maxBytes, now: new Date() });
+        if (into === 'uploads') return savePromptUpload({ cwd: await manager.workingDirectory(id), name, body, maxBytes, now: new Date() });
+        if (otherUser) return saveUploadAsUser({ user: otherUser, pid: await manager.shellPid(id), name, body, maxBytes, overwrite });
+        return { name, ...(await saveUploadIn(await manager.workingDirectory(id), { name, body, maxBytes, overwrite })) };
+      };
+      const saved = await save();
       const { dir } = saved;
       request.log.info({ sessionId: id, path: saved.path, bytes: saved.bytes, replaced: saved.replaced, into }, 'file uploaded into a terminal directory');
       reply.removeHeader('connection');

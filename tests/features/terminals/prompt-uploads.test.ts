@@ -1,7 +1,7 @@
 // Files for a prompt (issue 22 §2): POST /api/terminals/:id/files?into=uploads puts them into the
 // repository's .shellport/uploads under a name of their own, and keeps that folder out of git.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { excludeUploads, findRepository, promptUploadName } from '../../../src/features/terminals/prompt-uploads.js';
@@ -88,5 +88,26 @@ describe('uploads for a prompt', () => {
     expect(refused.status).toBe(400);
     expect(refused.body.error).toMatchObject({ code: 'validation_failed' });
     expect(refused.body.error!.message).toMatch(/into/);
+  });
+
+  it('refuses a .shellport or uploads that is a symbolic link or a file rather than write where it points', async () => {
+    const app = await startTerminalApp();
+    const client = await connectClient(app);
+    const session = await client.create({ shell: 'bash' });
+    await client.attach(session.id);
+    const repo = path.join(String(app.config.terminals.baseEnv.HOME), 'linked');
+    const elsewhere = makeTempDir('prompt-elsewhere-');
+    mkdirSync(repo, { recursive: true });
+    git(repo, 'init', '-q');
+    symlinkSync(elsewhere, path.join(repo, '.shellport'));
+    client.input(session.id, `cd '${repo}' && echo "IN-$((6*7))"\n`);
+    await client.waitForText(session.id, 'IN-42');
+
+    const linked = await uploadForPrompt(app, session.id, 'image.png', Buffer.from('image'));
+    expect(linked.status).toBe(409);
+    expect(linked.body.error).toMatchObject({ code: 'not_a_folder' });
+    expect(linked.body.error!.message).toContain(path.join(repo, '.shellport'));
+    expect(readdirSync(elsewhere)).toEqual([]);
+    expect(readFileSync(path.join(repo, '.git/info/exclude'), 'utf8')).not.toContain('/.shellport/uploads/');
   });
 });

@@ -4,7 +4,7 @@
 // dev container are) and say so when skipped.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -61,6 +61,16 @@ function upload(app: TerminalTestApp, sessionId: string, name: string, data: Buf
     request.on('error', (error) => (chunked ? undefined : reject(error)));
     request.end(data);
   });
+}
+
+/** An upload for a prompt (`into=uploads`, issue 22): the answer's status and body. */
+async function uploadForPrompt(app: TerminalTestApp, sessionId: string, name: string, data: Buffer): Promise<{ status: number; body: any }> {
+  const reply = await fetch(`${app.origin}/api/terminals/${sessionId}/files?${new URLSearchParams({ name, into: 'uploads' })}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream', cookie: app.cookie, origin: app.origin },
+    body: new Uint8Array(data),
+  });
+  return { status: reply.status, body: await reply.json() };
 }
 
 describe.runIf(canSwitch)('shells as another account (TERMINAL_USER, needs root: skipped otherwise)', () => {
@@ -180,6 +190,101 @@ describe.runIf(canSwitch)('shells as another account (TERMINAL_USER, needs root:
     expect(refused.body.error).toMatchObject({ code: 'permission_denied' });
     expect(existsSync('/planted')).toBe(false);
     expect(readdirSync(dir).sort()).toEqual(['data.bin', 'sub']);
+  });
+
+  it("puts images for a prompt into the repository's .shellport/uploads as TERMINAL_USER: its folders, its files, one exclude line", async () => {
+    const home = shellsHome();
+    const app = await startTerminalApp({ TERMINAL_USER: 'nobody', WORKSPACES_DIR: path.join(home, 'workspaces') });
+    const client = await connectClient(app);
+    const session = await client.create({ shell: 'bash' });
+    await client.attach(session.id);
+    const repo = path.join(home, 'project');
+    // The repository is the shells' account's, made by it.
+    expect(await run(client, session.id, `mkdir -p '${repo}/src' && cd '${repo}' && git init -q && cd src && pwd`)).toBe(path.join(repo, 'src'));
+
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    const uploads = path.join(repo, '.shellport', 'uploads');
+    const first = await uploadForPrompt(app, session.id, 'image.png', png);
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    expect(first.body.file).toMatchObject({ dir: uploads, bytes: png.length, replaced: false });
+    expect(first.body.file.name).toMatch(/^image-\d{8}-\d{6}\.png$/);
+    expect(first.body.file.path).toBe(path.join(uploads, first.body.file.name));
+    expect(readFileSync(first.body.file.path).equals(png)).toBe(true);
+    const second = await uploadForPrompt(app, session.id, 'image.png', png);
+    expect(second.status, JSON.stringify(second.body)).toBe(201);
+    expect(second.body.file.name).not.toBe(first.body.file.name);
+    expect(path.dirname(second.body.file.path)).toBe(uploads);
+    const exclude = path.join(repo, '.git', 'info', 'exclude');
+    for (const entry of [path.join(repo, '.shellport'), uploads, first.body.file.path, second.body.file.path, exclude]) {
+      expect(statSync(entry).uid, entry).toBe(SHELLS!.uid);
+    }
+    expect(readFileSync(exclude, 'utf8').split('\n').filter((line) => line === '/.shellport/uploads/')).toHaveLength(1);
+    expect(readdirSync(uploads).sort()).toEqual([first.body.file.name, second.body.file.name].sort());
+    // git (as the account, which owns the repository) sees nothing new.
+    expect(await run(client, session.id, `git status --porcelain --untracked-files=all; echo "status=$?"`)).toBe('status=0');
+
+    // From a linked worktree: its own top, the main repository's excludes (already there: not again).
+    const tree = path.join(home, 'tree');
+    const made = await run(client, session.id, `git -c user.email=a@b -c user.name=a commit -q --allow-empty -m start && git worktree add -q '${tree}' 2>&1 && cd '${tree}' && pwd`);
+    expect(made).toBe(tree);
+    const fromTree = await uploadForPrompt(app, session.id, 'shot.jpeg', png);
+    expect(fromTree.status, JSON.stringify(fromTree.body)).toBe(201);
+    expect(fromTree.body.file.dir).toBe(path.join(tree, '.shellport', 'uploads'));
+    expect(statSync(fromTree.body.file.path).uid).toBe(SHELLS!.uid);
+    expect(readFileSync(exclude, 'utf8').split('\n').filter((line) => line === '/.shellport/uploads/')).toHaveLength(1);
+  });
+
+  it('refuses a .shellport or uploads the account replaced with a symbolic link or a file, and writes nothing elsewhere', async () => {
+    const home = shellsHome();
+    const app = await startTerminalApp({ TERMINAL_USER: 'nobody', WORKSPACES_DIR: path.join(home, 'workspaces') });
+    const client = await connectClient(app);
+    const session = await client.create({ shell: 'bash' });
+    await client.attach(session.id);
+    const repo = path.join(home, 'project');
+    // Somewhere the account may write itself, and somewhere only root may: followed, either would take the file.
+    const outside = path.join(home, 'outside');
+    const rootOnly = makeTempDir('shellport-root-only-');
+    chmodSync(rootOnly, 0o755);
+    expect(await run(client, session.id, `mkdir '${outside}' '${repo}' && cd '${repo}' && git init -q && ln -s '${outside}' .shellport && pwd`)).toBe(repo);
+    const png = Buffer.from('image');
+    const outsideLink = await uploadForPrompt(app, session.id, 'image.png', png);
+    expect(outsideLink.status, JSON.stringify(outsideLink.body)).toBe(409);
+    expect(outsideLink.body.error).toMatchObject({ code: 'not_a_folder', details: { path: path.join(repo, '.shellport') } });
+
+    expect(await run(client, session.id, `rm .shellport && mkdir .shellport && ln -s '${rootOnly}' .shellport/uploads && echo planted`)).toBe('planted');
+    const rootLink = await uploadForPrompt(app, session.id, 'image.png', png);
+    expect(rootLink.status, JSON.stringify(rootLink.body)).toBe(409);
+    expect(rootLink.body.error).toMatchObject({ code: 'not_a_folder', details: { path: path.join(repo, '.shellport', 'uploads') } });
+
+    expect(await run(client, session.id, `rm .shellport/uploads && touch .shellport/uploads && echo planted`)).toBe('planted');
+    expect((await uploadForPrompt(app, session.id, 'image.png', png)).body.error).toMatchObject({ code: 'not_a_folder' });
+
+    expect(readdirSync(outside)).toEqual([]);
+    expect(readdirSync(rootOnly)).toEqual([]);
+    expect(lstatSync(path.join(repo, '.shellport', 'uploads')).isFile()).toBe(true);
+    // Refused before the exclude line: nothing in the repository changed.
+    expect(readFileSync(path.join(repo, '.git', 'info', 'exclude'), 'utf8')).not.toContain('/.shellport/uploads/');
+  });
+
+  it("puts images for a prompt into the shell's directory outside a repository, as TERMINAL_USER, and only where it may write", async () => {
+    const home = shellsHome();
+    const app = await startTerminalApp({ TERMINAL_USER: 'nobody', WORKSPACES_DIR: path.join(home, 'workspaces') });
+    const client = await connectClient(app);
+    const session = await client.create({ shell: 'bash' });
+    await client.attach(session.id);
+    const plain = path.join(home, 'plain');
+    expect(await run(client, session.id, `mkdir '${plain}' && cd '${plain}' && pwd`)).toBe(plain);
+    const saved = await uploadForPrompt(app, session.id, 'image.png', Buffer.from('image'));
+    expect(saved.status, JSON.stringify(saved.body)).toBe(201);
+    expect(saved.body.file.dir).toBe(path.join(plain, '.shellport', 'uploads'));
+    for (const entry of [path.join(plain, '.shellport'), saved.body.file.dir, saved.body.file.path]) expect(statSync(entry).uid, entry).toBe(SHELLS!.uid);
+
+    // Root could create /.shellport; the shells' account cannot, so neither can its uploads.
+    expect(await run(client, session.id, 'cd / && pwd')).toBe('/');
+    const refused = await uploadForPrompt(app, session.id, 'image.png', Buffer.from('image'));
+    expect(refused.status, JSON.stringify(refused.body)).toBe(403);
+    expect(refused.body.error).toMatchObject({ code: 'permission_denied' });
+    expect(existsSync('/.shellport')).toBe(false);
   });
 
   it('finds workspaces moved out of DATA_DIR when upgrading from one account to two (docs/deploy.md)', async () => {
