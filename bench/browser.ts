@@ -12,9 +12,14 @@
  *    loopback and through a proxy that delays every byte by half of 150 ms each way; with
  *    prediction on and off (docs/local-echo.md). At the end the line must hold exactly what was typed.
  *
- * Reattach (a terminal page opened on 100 000 lines) is the paint section's "reload → painted"
- * (bench/paint.ts). Not here: Wetty in the browser (its page draws on a canvas, whose frames this
- * DOM-reading probe cannot see).
+ * "Painted" is the end of the rendering update of the frame in which the text first shows: xterm.js
+ * (and the prediction layer) change the page inside animation-frame callbacks, and a task posted
+ * from there runs once that frame's style, layout and paint are done (AFTER_PAINT).
+ *
+ * Wetty, the peer, in the same browser and run: the same file and the same letters, read through its
+ * xterm.js instance (`window.wetty_term`: its buffer, and `onRender`, which fires when a frame drew
+ * rows) since its page draws with xterm's WebGL renderer on a canvas. Reattach (a terminal page
+ * opened on 100 000 lines) is the paint section's "reload → painted" (bench/paint.ts).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -27,6 +32,12 @@ const CHROMIUM_PATH = '/usr/bin/chromium';
 const ROWS = '.term-view[data-slot="0"] .xterm-rows';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const LOCAL_ECHO_KEY = 'shellport.terminals.localEcho';
+/** In the page: `afterPaint(callback)` calls back with the time once the current frame's rendering is done. */
+const AFTER_PAINT = `const afterPaint = (callback) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => callback(performance.now());
+    channel.port2.postMessage(null);
+  };`;
 
 
 
@@ -97,11 +108,11 @@ export async function startDelayProxy(targetPort: number, oneWayMs: number): Pro
 
 // ------------------------------------------------------------------------------- the page
 
-async function launch(): Promise<Browser> {
+async function launch(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
     timeout: 30_000,
   });
 }
@@ -142,6 +153,7 @@ export interface RenderResult {
 
 /** In the page: times from a keydown of Enter to the animation frame after `marker` shows; a 16 ms timer's lateness meanwhile. */
 const FLOOD_PROBE = (marker: string) => `(() => {
+  ${AFTER_PAINT}
   const probe = (window.__benchFlood = { enterAt: null, paintedAt: null, lateness: [] });
   const rows = document.querySelector('${ROWS}');
   window.addEventListener('keydown', (event) => {
@@ -159,7 +171,7 @@ const FLOOD_PROBE = (marker: string) => `(() => {
       if (probe.paintedAt !== null) return;
       if ((rows.textContent || '').includes(${JSON.stringify(marker)})) {
         observer.disconnect();
-        requestAnimationFrame(() => (probe.paintedAt = performance.now()));
+        afterPaint((at) => (probe.paintedAt = at));
       }
     };
     const observer = new MutationObserver(check);
@@ -167,39 +179,31 @@ const FLOOD_PROBE = (marker: string) => `(() => {
   }, true);
 })()`;
 
-export async function measureRender(browser: Browser, server: ServerHandle, bytes: number, log: (message: string) => void): Promise<RenderResult> {
-  const { file, ptyBytes } = mixedOutput(bytes);
-  const dir = mkdtempSync(path.join(tmpdir(), 'shellport-bench-render-'));
-  const dataFile = path.join(dir, 'mixed.txt');
-  writeFileSync(dataFile, file);
-  try {
-    const page = await openTerminal(browser, server, server.origin, 'off');
-    await runCommand(page, 'stty size', /^\d+ \d+$/);
-    const [rows, cols] = (await rowsText(page)).split('\n').find((line) => /^\d+ \d+$/.test(line))!.split(' ').map(Number) as [number, number];
-    await runCommand(page, 'clear', /^sp>/);
-    const marker = 'FLOOD-DONE-42';
-    await page.evaluate(FLOOD_PROBE(marker));
-    await page.keyboard.type(`cat ${dataFile}; echo FLOOD-DONE-$((6*7))`);
-    await page.keyboard.press('Enter');
-    const flood = await waitFor('the flood to be painted', 600_000, () =>
-      page.evaluate('window.__benchFlood && window.__benchFlood.paintedAt !== null ? window.__benchFlood : null') as Promise<{ enterAt: number; paintedAt: number; lateness: number[] } | null>,
-    );
-    const appMs = flood.paintedAt - flood.enterAt;
-    const lateness = [...flood.lateness].sort((a, b) => a - b);
-    log(`browser render: app ${(file.length / 1e6).toFixed(1)} MB in ${appMs.toFixed(0)} ms (${cols}×${rows}), timer lateness p95 ${percentile(lateness, 95).toFixed(0)} ms, max ${(lateness.at(-1) ?? 0).toFixed(0)} ms`);
-    await page.context().close();
+export async function measureRender(browser: Browser, server: ServerHandle, dataFile: string, ptyBytes: string, log: (message: string) => void): Promise<RenderResult> {
+  const page = await openTerminal(browser, server, server.origin, 'off');
+  await runCommand(page, 'stty size', /^\d+ \d+$/);
+  const [rows, cols] = (await rowsText(page)).split('\n').find((line) => /^\d+ \d+$/.test(line))!.split(' ').map(Number) as [number, number];
+  await runCommand(page, 'clear', /^sp>/);
+  const marker = 'FLOOD-DONE-42';
+  await page.evaluate(FLOOD_PROBE(marker));
+  await page.keyboard.type(`cat ${dataFile}; echo FLOOD-DONE-$((6*7))`);
+  await page.keyboard.press('Enter');
+  const flood = await waitFor('the flood to be painted', 600_000, () =>
+    page.evaluate('window.__benchFlood && window.__benchFlood.paintedAt !== null ? window.__benchFlood : null') as Promise<{ enterAt: number; paintedAt: number; lateness: number[] } | null>,
+  );
+  const appMs = flood.paintedAt - flood.enterAt;
+  const lateness = [...flood.lateness].sort((a, b) => a - b);
+  log(`browser render: app ${(ptyBytes.length / 1e6).toFixed(1)} MB in ${appMs.toFixed(0)} ms (${cols}×${rows}), timer lateness p95 ${percentile(lateness, 95).toFixed(0)} ms, max ${(lateness.at(-1) ?? 0).toFixed(0)} ms`);
+  await page.context().close();
 
-    const ceilingMs = await ceiling(browser, ptyBytes, cols, rows);
-    log(`browser render: ceiling (xterm.js in the page, no network) ${ceilingMs.toFixed(0)} ms`);
-    return {
-      appMbps: ptyBytes.length / 1e6 / (appMs / 1000),
-      ceilingMbps: ptyBytes.length / 1e6 / (ceilingMs / 1000),
-      mainThreadDelayP95Ms: percentile(lateness, 95),
-      mainThreadDelayMaxMs: lateness.at(-1) ?? 0,
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const ceilingMs = await ceiling(browser, ptyBytes, cols, rows);
+  log(`browser render: ceiling (xterm.js in the page, no network) ${ceilingMs.toFixed(0)} ms`);
+  return {
+    appMbps: ptyBytes.length / 1e6 / (appMs / 1000),
+    ceilingMbps: ptyBytes.length / 1e6 / (ceilingMs / 1000),
+    mainThreadDelayP95Ms: percentile(lateness, 95),
+    mainThreadDelayMaxMs: lateness.at(-1) ?? 0,
+  };
 }
 
 /** The same bytes written into a bare xterm.js (the app's DOM renderer, its font) in a page with no network, ms to the painted frame. */
@@ -237,7 +241,14 @@ async function ceiling(browser: Browser, ptyBytes: string, cols: number, rows: n
           }
         }
         await new Promise<void>((resolve) => term.write('', resolve));
-        await new Promise((resolve) => requestAnimationFrame(resolve));
+        // The frame that draws the end, then the end of its rendering (as AFTER_PAINT).
+        await new Promise((resolve) =>
+          requestAnimationFrame(() => {
+            const channel = new MessageChannel();
+            channel.port1.onmessage = resolve;
+            channel.port2.postMessage(null);
+          }),
+        );
         return performance.now() - start;
       },
       { cols, rows },
@@ -262,6 +273,7 @@ export interface TypingResult {
 
 /** In the page: each printable keydown's time, and the frame after the typed text grows past it (rows plus the prediction overlay). */
 const TYPING_PROBE = (target: string) => `(() => {
+  ${AFTER_PAINT}
   const probe = (window.__benchTyping = { keyAt: [], paintedAt: [] });
   const target = ${JSON.stringify(target)};
   const visible = () => {
@@ -283,8 +295,7 @@ const TYPING_PROBE = (target: string) => `(() => {
     if (now <= shown) return;
     const from = shown;
     shown = now;
-    requestAnimationFrame(() => {
-      const at = performance.now();
+    afterPaint((at) => {
       for (let i = from; i < now; i++) if (probe.paintedAt[i] === undefined) probe.paintedAt[i] = at;
     });
   };
@@ -322,16 +333,165 @@ export async function measureTyping(browser: Browser, server: ServerHandle, orig
   }
 }
 
-/** Both measures, each link and mode; `log` gets a line per measure. */
-export async function measureBrowser(server: ServerHandle, options: { renderBytes: number; letters: number; rttMs: number }, log: (message: string) => void) {
+// ------------------------------------------------------------------------------- Wetty, the peer
+
+/** In Wetty's page: the text of the cursor's line and of the rows on screen, from its xterm.js buffer. */
+const WETTY_TEXT = `const term = window.wetty_term;
+  const cursorLine = () => { const b = term.buffer.active; return b.getLine(b.baseY + b.cursorY)?.translateToString(true) ?? ''; };
+  const screenText = () => { const b = term.buffer.active; const lines = []; for (let y = b.viewportY; y < b.viewportY + term.rows; y++) lines.push(b.getLine(y)?.translateToString(true) ?? ''); return lines.join('\\n'); };`;
+
+const wettyScreen = (page: Page) => page.evaluate(`(() => { if (!window.wetty_term) return ''; ${WETTY_TEXT} return screenText(); })()`) as Promise<string>;
+
+async function openWetty(browser: Browser, origin: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
+  const page = await context.newPage();
+  await page.goto(`${origin}/wetty`);
+  await waitFor('the Wetty prompt', 60_000, async () => (await wettyScreen(page)).includes('sp>'));
+  await page.locator('.xterm-screen').click();
+  return page;
+}
+
+async function runWettyCommand(page: Page, command: string, until: RegExp, timeoutMs = 120_000) {
+  await page.keyboard.type(command);
+  await page.keyboard.press('Enter');
+  await waitFor(`${until} in Wetty`, timeoutMs, async () => (await wettyScreen(page)).split('\n').some((line) => until.test(line)));
+}
+
+/** As FLOOD_PROBE, through Wetty's xterm.js: a frame that drew rows (`onRender`) showing `marker`. */
+const WETTY_FLOOD_PROBE = (marker: string) => `(() => {
+  ${AFTER_PAINT}
+  ${WETTY_TEXT}
+  const probe = (window.__benchFlood = { enterAt: null, paintedAt: null, lateness: [] });
+  window.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter' || probe.enterAt !== null) return;
+    probe.enterAt = performance.now();
+    let due = performance.now() + 16;
+    const tick = () => {
+      const now = performance.now();
+      probe.lateness.push(Math.max(0, now - due));
+      due = now + 16;
+      if (probe.paintedAt === null) setTimeout(tick, 16);
+    };
+    setTimeout(tick, 16);
+    const listener = term.onRender(() => {
+      if (probe.paintedAt !== null || !screenText().includes(${JSON.stringify(marker)})) return;
+      listener.dispose();
+      afterPaint((at) => (probe.paintedAt = at));
+    });
+  }, true);
+})()`;
+
+/** As TYPING_PROBE, through Wetty's xterm.js (it has no prediction). */
+const WETTY_TYPING_PROBE = (target: string) => `(() => {
+  ${AFTER_PAINT}
+  ${WETTY_TEXT}
+  const probe = (window.__benchTyping = { keyAt: [], paintedAt: [] });
+  const target = ${JSON.stringify(target)};
+  const typed = () => {
+    const line = cursorLine();
+    const text = line.slice(line.lastIndexOf('sp> ') + 4);
+    let n = 0;
+    while (n < text.length && n < target.length && text[n] === target[n]) n++;
+    return n;
+  };
+  window.addEventListener('keydown', (event) => {
+    if (event.key.length === 1) probe.keyAt.push(performance.now());
+  }, true);
+  let shown = typed();
+  term.onRender(() => {
+    const now = typed();
+    if (now <= shown) return;
+    const from = shown;
+    shown = now;
+    afterPaint((at) => {
+      for (let i = from; i < now; i++) if (probe.paintedAt[i] === undefined) probe.paintedAt[i] = at;
+    });
+  });
+})()`;
+
+export interface WettyBrowserResult {
+  renderMbps: number;
+  mainThreadDelayP95Ms: number;
+  mainThreadDelayMaxMs: number;
+  /** Its terminal's size and renderer: they differ from the app's (its own font and page). */
+  geometry: string;
+  typing: TypingResult[];
+}
+
+async function measureWettyRender(browser: Browser, origin: string, dataFile: string, ptyBytes: number, log: (message: string) => void) {
+  const page = await openWetty(browser, origin);
+  try {
+    const geometry = (await page.evaluate(`(() => { const t = window.wetty_term; return t.cols + '×' + t.rows + (document.querySelector('.xterm canvas') ? ', WebGL renderer' : ', DOM renderer'); })()`)) as string;
+    await runWettyCommand(page, 'clear', /^sp>/);
+    await page.evaluate(WETTY_FLOOD_PROBE('FLOOD-DONE-42'));
+    await page.keyboard.type(`cat ${dataFile}; echo FLOOD-DONE-$((6*7))`);
+    await page.keyboard.press('Enter');
+    const flood = await waitFor('the flood to be painted in Wetty', 600_000, () =>
+      page.evaluate('window.__benchFlood && window.__benchFlood.paintedAt !== null ? window.__benchFlood : null') as Promise<{ enterAt: number; paintedAt: number; lateness: number[] } | null>,
+    );
+    const ms = flood.paintedAt - flood.enterAt;
+    const lateness = [...flood.lateness].sort((a, b) => a - b);
+    log(`browser render: Wetty ${(ptyBytes / 1e6).toFixed(1)} MB in ${ms.toFixed(0)} ms (${geometry}), timer lateness p95 ${percentile(lateness, 95).toFixed(0)} ms`);
+    return { renderMbps: ptyBytes / 1e6 / (ms / 1000), mainThreadDelayP95Ms: percentile(lateness, 95), mainThreadDelayMaxMs: lateness.at(-1) ?? 0, geometry };
+  } finally {
+    await page.context().close();
+  }
+}
+
+async function measureWettyTyping(browser: Browser, origin: string, link: string, letters: number): Promise<TypingResult> {
+  const page = await openWetty(browser, origin);
+  try {
+    await runWettyCommand(page, 'clear', /^sp>/);
+    const target = 'thequickbrownfoxjumpsoverthelazydog'.repeat(Math.ceil(letters / 35)).slice(0, letters);
+    await page.evaluate(WETTY_TYPING_PROBE(target));
+    await sleep(1500);
+    for (const char of target) {
+      await page.keyboard.press(char);
+      await sleep(120);
+    }
+    const probe = await waitFor('every letter painted in Wetty', 60_000, () =>
+      page.evaluate(`window.__benchTyping.paintedAt.filter((t) => t !== undefined).length >= ${target.length} ? window.__benchTyping : null`) as Promise<{ keyAt: number[]; paintedAt: number[] } | null>,
+    );
+    await sleep(1000);
+    const line = (await wettyScreen(page)).split('\n').filter((text) => text.includes('sp> ')).at(-1) ?? '';
+    const typed = line.slice(line.lastIndexOf('sp> ') + 4);
+    let wrongLeft = Math.abs(typed.length - target.length);
+    for (let i = 0; i < Math.min(typed.length, target.length); i++) if (typed[i] !== target[i]) wrongLeft++;
+    await page.keyboard.press('Control+u');
+    const delays = probe.keyAt.slice(0, target.length).map((at, i) => probe.paintedAt[i]! - at).sort((a, b) => a - b);
+    return { link, prediction: 'off', p50Ms: median(delays), p95Ms: percentile(delays, 95), withinFrame: delays.filter((d) => d <= 1000 / 60).length / delays.length, wrongLeft };
+  } finally {
+    await page.context().close();
+  }
+}
+
+// ------------------------------------------------------------------------------- all of it
+
+/**
+ * Both measures, each link and mode, then the same for Wetty (at `wettyPort`, when given); `log`
+ * gets a line per measure. Also the loopback typing without prediction in a Chromium whose
+ * scheduler does not hold tasks back after an input event (`DeferRendererTasksAfterInput`, on by
+ * default): how much of an echo's time to the screen is the browser's own choice.
+ */
+export async function measureBrowser(
+  server: ServerHandle,
+  options: { renderBytes: number; letters: number; rttMs: number; wettyPort?: number },
+  log: (message: string) => void,
+) {
+  const { file, ptyBytes } = mixedOutput(options.renderBytes);
+  const dir = mkdtempSync(path.join(tmpdir(), 'shellport-bench-render-'));
+  const dataFile = path.join(dir, 'mixed.txt');
+  writeFileSync(dataFile, file);
   const browser = await launch();
   const proxy = await startDelayProxy(server.port, options.rttMs / 2);
+  const wettyProxy = options.wettyPort === undefined ? null : await startDelayProxy(options.wettyPort, options.rttMs / 2);
+  const slowLink = `${options.rttMs} ms round trip`;
   try {
-    const render = await measureRender(browser, server, options.renderBytes, log);
+    const render = await measureRender(browser, server, dataFile, ptyBytes, log);
     const typing: TypingResult[] = [];
     for (const [link, origin] of [
       ['loopback', server.origin],
-      [`${options.rttMs} ms round trip`, `http://127.0.0.1:${proxy.port}`],
+      [slowLink, `http://127.0.0.1:${proxy.port}`],
     ] as const) {
       for (const prediction of ['off', 'on'] as const) {
         const result = await measureTyping(browser, server, origin, link, prediction, options.letters);
@@ -339,9 +499,34 @@ export async function measureBrowser(server: ServerHandle, options: { renderByte
         typing.push(result);
       }
     }
-    return { render, typing };
+    const undeferred = await launch(['--disable-features=DeferRendererTasksAfterInput']);
+    let withoutDeferral: TypingResult;
+    try {
+      withoutDeferral = await measureTyping(undeferred, server, server.origin, 'loopback', 'off', options.letters);
+      log(`browser typing over loopback, prediction off, without DeferRendererTasksAfterInput: p50 ${withoutDeferral.p50Ms.toFixed(1)} ms, p95 ${withoutDeferral.p95Ms.toFixed(1)} ms`);
+    } finally {
+      await undeferred.close();
+    }
+    let wetty: WettyBrowserResult | null = null;
+    if (options.wettyPort !== undefined && wettyProxy) {
+      const wettyOrigin = `http://127.0.0.1:${options.wettyPort}`;
+      const wettyRender = await measureWettyRender(browser, wettyOrigin, dataFile, ptyBytes.length, log);
+      const wettyTyping: TypingResult[] = [];
+      for (const [link, origin] of [
+        ['loopback', wettyOrigin],
+        [slowLink, `http://127.0.0.1:${wettyProxy.port}`],
+      ] as const) {
+        const result = await measureWettyTyping(browser, origin, link, options.letters);
+        log(`browser typing in Wetty over ${link}: p50 ${result.p50Ms.toFixed(1)} ms, p95 ${result.p95Ms.toFixed(1)} ms, ${result.wrongLeft} wrong left`);
+        wettyTyping.push(result);
+      }
+      wetty = { ...wettyRender, typing: wettyTyping };
+    }
+    return { render, typing, withoutDeferral, wetty };
   } finally {
     await proxy.close();
+    await wettyProxy?.close();
     await browser.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -554,8 +554,13 @@ const BROWSER_RTT_MS = 150;
 async function browserSection() {
   execFileSync('node', [path.join(BENCH_DIR, '../scripts/build.mjs'), '--web'], { stdio: 'inherit' });
   const server = await startServer();
+  const wetty = await startWettyForBrowser();
   try {
-    const { render, typing } = await measureBrowser(server, { renderBytes: quick ? 10_000_000 : 50_000_000, letters: quick ? 30 : 60, rttMs: BROWSER_RTT_MS }, log);
+    const { render, typing, withoutDeferral, wetty: peer } = await measureBrowser(
+      server,
+      { renderBytes: quick ? 10_000_000 : 50_000_000, letters: quick ? 30 : 60, rttMs: BROWSER_RTT_MS, wettyPort: wetty?.port },
+      log,
+    );
     const section = 'browser chromium';
     const ratio = render.appMbps / render.ceilingMbps;
     rows.push({ section, metric: `render: ${quick ? 10 : 50} MB of mixed output, PTY → painted, MB/s (ref: the same bytes into xterm.js in the page, no network)`, ours: fmt(render.appMbps, 1), reference: fmt(render.ceilingMbps, 1), ratio: fmt(ratio), target: '≥ 0.9×', ok: ratio >= 0.9 });
@@ -574,12 +579,60 @@ async function browserSection() {
         ok,
       });
     }
+    if (loopbackOff) {
+      rows.push({
+        section,
+        metric: 'keystroke → painted over loopback, prediction off, in a Chromium that does not hold tasks back after input (DeferRendererTasksAfterInput off): p50 / p95 ms (ref: as shipped)',
+        ours: `${fmt(withoutDeferral.p50Ms, 1)} / ${fmt(withoutDeferral.p95Ms, 1)}`,
+        reference: fmt(loopbackOff.p50Ms, 1),
+        ratio: fmt(withoutDeferral.p50Ms / loopbackOff.p50Ms),
+      });
+    }
+    if (peer) {
+      const vs = `vs Wetty in chromium`;
+      rows.push({ section: vs, metric: `render: ${quick ? 10 : 50} MB of mixed output, PTY → painted, MB/s (ref: Wetty ${wetty!.version}, ${peer.geometry})`, ours: fmt(render.appMbps, 1), reference: fmt(peer.renderMbps, 1), ratio: fmt(render.appMbps / peer.renderMbps) });
+      rows.push({ section: vs, metric: 'render: a 16 ms timer late by p95 / max during the flood, ms (ref: Wetty)', ours: `${fmt(render.mainThreadDelayP95Ms, 0)} / ${fmt(render.mainThreadDelayMaxMs, 0)}`, reference: `${fmt(peer.mainThreadDelayP95Ms, 0)} / ${fmt(peer.mainThreadDelayMaxMs, 0)}` });
+      for (const theirs of peer.typing) {
+        const ours = typing.find((t) => t.link === theirs.link && t.prediction === 'off');
+        const predicted = typing.find((t) => t.link === theirs.link && t.prediction === 'on');
+        if (!ours || !predicted) continue;
+        rows.push({
+          section: vs,
+          metric: `keystroke → painted over ${theirs.link}, p50 / p95 ms, prediction off · on (ref: Wetty, which has none)`,
+          ours: `${fmt(ours.p50Ms, 1)} / ${fmt(ours.p95Ms, 1)} · ${fmt(predicted.p50Ms, 1)} / ${fmt(predicted.p95Ms, 1)}`,
+          reference: `${fmt(theirs.p50Ms, 1)} / ${fmt(theirs.p95Ms, 1)}`,
+          ratio: `${fmt(ours.p50Ms / theirs.p50Ms)} · ${fmt(predicted.p50Ms / theirs.p50Ms)}`,
+        });
+      }
+    }
   } catch (error) {
     notes.push(`browser not measured: ${(error as Error).message}`);
   } finally {
+    await wetty?.handle.close();
     await server.close();
   }
 }
+
+/** Wetty for the browser section, as the `wetty` section starts it; null (with a note) where it cannot run. */
+async function startWettyForBrowser(): Promise<{ handle: WettyHandle; port: number; version: string } | null> {
+  const problem = ensureWetty() ?? (process.getuid?.() !== 0 ? 'without root Wetty runs `login` or ssh, not a local shell' : null);
+  if (problem) {
+    notes.push(`Wetty not measured in the browser: ${problem}`);
+    return null;
+  }
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const handle = await startWetty(WETTY_DIR, port, wettyHome());
+  return { handle, port, version: wettyVersion() };
+}
+
+/** A home whose bash prompt is the one the probes look for (`sp> `). */
+function wettyHome(): string {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'shellport-bench-wetty-home-'));
+  writeFileSync(path.join(home, '.bashrc'), "PS1='sp> '\nunset PROMPT_COMMAND\nHISTFILE=/dev/null\n");
+  return home;
+}
+
+const wettyVersion = () => (JSON.parse(readFileSync(`${WETTY_DIR}/node_modules/wetty/package.json`, 'utf8')) as { version: string }).version;
 
 // ---------------------------------------------------------------- paint (issue 19)
 
@@ -674,11 +727,10 @@ async function wettySection(all: Record<string, { echo?: LatencyStats; throughpu
     notes.push('Wetty not measured: without root Wetty runs `login` or ssh, not a local shell.');
     return;
   }
-  const home = mkdtempSync(path.join(os.tmpdir(), 'shellport-bench-wetty-home-'));
-  writeFileSync(path.join(home, '.bashrc'), "PS1='sp> '\nunset PROMPT_COMMAND\nHISTFILE=/dev/null\n");
+  const home = wettyHome();
   let wetty: WettyHandle | null = null;
   try {
-    const version = (JSON.parse(readFileSync(`${WETTY_DIR}/node_modules/wetty/package.json`, 'utf8')) as { version: string }).version;
+    const version = wettyVersion();
     wetty = await startWetty(WETTY_DIR, 20_000 + Math.floor(Math.random() * 20_000), home);
     notes.push(`Wetty ${version} from npm in ${WETTY_DIR}, bound to 127.0.0.1, --command bash (local shell, run as root: no ssh/login).`);
     const runs: LatencyStats[] = [];

@@ -60,6 +60,7 @@ export function enableTouchSelect(term: Terminal, element: HTMLElement, options:
 
   const render = () => {
     // Called on every scroll (a flood of output scrolls each frame): without a selection, no layout is read.
+    if (selection === null && actions.hidden) return;
     const size = selection === null ? null : cellSize();
     const shown = selection !== null && size !== null;
     for (const part of [startHandle, endHandle, actions]) part.hidden = !shown;
