@@ -57,7 +57,7 @@ describe('the real Claude Code in a Shellport terminal', () => {
     const client = await connectWsClient(app);
     const session = await client.create({ shell: 'bash', cols: COLS, rows: ROWS });
     await client.attach(session.id);
-    await client.waitForText(session.id, /[$#] $/);
+    await client.waitForText(session.id, /[$#] (?:\x1b\]133;B\x07)?$/);
 
     // The screen as a person sees it, from everything the terminal printed so far.
     const screen = new Terminal({ cols: COLS, rows: ROWS, allowProposedApi: true });
@@ -129,6 +129,6 @@ describe('the real Claude Code in a Shellport terminal', () => {
     client.input(session.id, '/exit');
     await waitFor(() => screenText().includes('❯ /exit') && quietFor(500), screenText);
     client.input(session.id, '\r');
-    await client.waitForText(session.id, /[$#] $/, 30_000);
+    await client.waitForText(session.id, /[$#] (?:\x1b\]133;B\x07)?$/, 30_000);
   });
 });

@@ -128,6 +128,32 @@ it('never shows what is typed at a read -s prompt, during or after', async () =>
   expect(e2e.consoleProblems(page)).toEqual([]);
 }, 60_000);
 
+it('never shows a passphrase asked by PROMPT_COMMAND after the prompt’s A mark; the prompt after it (B) is predicted again', async () => {
+  const e2e = fixture();
+  const page = await e2e.newPage();
+  const { terminals, link } = await openPredictingTerminal(page);
+  // A hook after Shellport's in PROMPT_COMMAND (as a direnv .envrc asking for a passphrase), once.
+  await terminals.run('ask() { PROMPT_COMMAND=${PROMPT_COMMAND%;ask}; read -s -p "Passphrase: " p; echo; echo "got ${#p} characters"; }; PROMPT_COMMAND="$PROMPT_COMMAND;ask"');
+  await terminals.waitForLine(/^Passphrase:$/);
+  const watch = await watchPane(page, ['sw0', 'w0r', 'rdf', 'fish']);
+  link.hold();
+  await page.keyboard.type('sw0rdfish');
+  expect(await predictedText(page)).toBe('');
+  link.release();
+  await page.keyboard.press('Enter');
+  await terminals.waitForLine(/^got 9 characters$/);
+  await terminals.waitForLine(/^ready\$$/);
+  expect(await watch.stop()).toEqual({ predicted: false, secretSeen: null });
+  // The prompt itself ended with B: what is typed there shows at once.
+  link.hold();
+  await page.keyboard.type('echo after');
+  expect(await predictedText(page)).toBe('echo after');
+  link.release();
+  await terminals.waitForLine(/^ready\$ echo after$/);
+  await waitForNoPrediction(page);
+  expect(e2e.consoleProblems(page)).toEqual([]);
+}, 60_000);
+
 it('a wrong guess (the terminal echoes in capitals) ends with the server’s text only', async () => {
   const e2e = fixture();
   const page = await e2e.newPage();

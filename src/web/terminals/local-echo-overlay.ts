@@ -116,7 +116,7 @@ export function attachLocalEcho(term: Terminal): LocalEchoOverlay {
 
   const disposables = [
     term.onWriteParsed(() => whileParsing(() => model.outputProcessed())),
-    // Shellport's shells mark their prompt (A) and each command (C); see docs/protocol.md, "Shell integration".
+    // Shellport's shells mark their prompt's start (A) and end (B) and each command (C); see docs/protocol.md, "Shell integration".
     term.parser.registerOscHandler(133, (data) => {
       whileParsing(() => model.promptMark(data.split(';', 1)[0] ?? ''));
       return false;

@@ -107,7 +107,7 @@ export class LocalEcho {
   private baseCells = new Map<number, string>();
   /** Where this line's typing started and its end as typed (-1: unknown), for Backspace and Left/Right. */
   private line: { y: number; start: number; end: number } | null = null;
-  /** The shell drew its prompt (OSC 133 A) and no command started since: its line editor echoes. */
+  /** The shell's prompt ended (OSC 133 B) and no command started since: its line editor reads the line, and echoes. */
   private atPrompt = false;
   /** The server echoed a guess on this line: later guesses on it are drawn at once. */
   private echoSeen = false;
@@ -161,7 +161,7 @@ export class LocalEcho {
     return this.steps.length;
   }
 
-  /** Whether guesses made now are drawn: at a prompt, or once this line's echo was seen. */
+  /** Whether guesses made now are drawn: at a prompt (after its B mark), or once this line's echo was seen. */
   get isVisible(): boolean {
     return this.atPrompt || this.echoSeen;
   }
@@ -215,14 +215,16 @@ export class LocalEcho {
     this.changed();
   }
 
-  /** A shell integration mark (OSC 133 ; A/B/C/D), in output order. */
+  /**
+   * A shell integration mark (OSC 133 ; A/B/C/D), in output order. Only B (the prompt ends) says the
+   * line editor reads the line: the shell prints it as part of the prompt, after its prompt hooks
+   * (bash's PROMPT_COMMAND, zsh's precmd) are over. A comes from the first of those hooks, and one
+   * that runs after it may read a passphrase with echo off; so from A (a shell that sends only A, an
+   * older integration) as from C (a command starts, it may read a password) echo must be seen again.
+   */
   promptMark(kind: string): void {
-    if (kind === 'A' || kind === 'B') {
-      this.atPrompt = true;
-      this.endLine();
-    } else if (kind === 'C') {
-      // A command starts: it may read a password.
-      this.atPrompt = false;
+    if (kind === 'A' || kind === 'B' || kind === 'C') {
+      this.atPrompt = kind === 'B';
       this.endLine();
     }
   }

@@ -12,7 +12,7 @@ import { startTerminalApp, type TerminalTestApp, type TerminalTestClient } from 
 import { connectWsClient } from '../terminals/transports.js';
 
 export const FAKE_AGENT = path.resolve(import.meta.dirname, '../../helpers/fake-agent.mjs');
-const PROMPT = /[$#] $/;
+const PROMPT = /[$#] (?:\x1b\]133;B\x07)?$/;
 
 export interface AgentTerminal {
   app: TerminalTestApp;

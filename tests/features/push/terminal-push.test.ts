@@ -11,7 +11,7 @@ import { waitUntil, type TerminalTestClient } from '../terminals/helpers.js';
 import { connectWsClient } from '../terminals/transports.js';
 import { listen, startPushApp, subscribeDevice } from './helpers.js';
 
-const PROMPT = /[$#] $/;
+const PROMPT = /[$#] (?:\x1b\]133;B\x07)?$/;
 
 /** The first `terminal:activity` of a terminal matching `expected`, after the `after`-th event. */
 function waitForActivity(client: TerminalTestClient, sessionId: string, expected: Partial<TerminalActivity>, after = 0) {

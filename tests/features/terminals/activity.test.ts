@@ -7,7 +7,8 @@ import type { TerminalActivity } from '../../../src/shared/terminals.js';
 import { startTerminalApp, waitUntil, type TerminalTestClient } from './helpers.js';
 import { connectWsClient } from './transports.js';
 
-const PROMPT = /[$#] $/;
+/** A bash prompt, idle: the last bytes are its text, then the integration's prompt-end mark (OSC 133 B). */
+const PROMPT = /[$#] (?:\x1b\]133;B\x07)?$/;
 
 /** The newest `terminal:activity` of a terminal. */
 const latest = (client: TerminalTestClient, sessionId: string): TerminalActivity | undefined =>
@@ -133,7 +134,7 @@ describe('terminal activity from the live output (issue 20), over the plain WebS
     const client = await connectWsClient(app);
     const session = await client.create({ shell: '/usr/bin/zsh' });
     await client.attach(session.id);
-    await client.waitForText(session.id, /zsh# \x1b\[K/);
+    await client.waitForText(session.id, /zsh# \x1b\]133;B\x07\x1b\[K/);
 
     client.input(session.id, '(exit 3)\r');
     await waitForActivity(client, session.id, { state: 'failed', exitCode: 3 });

@@ -18,7 +18,7 @@ describe('one client answers queries (docs/protocol.md, "Answering queries")', (
     expect(lastRole(b, session.id)).toMatchObject({ answering: false });
 
     // B types: from the end of the stream at that moment, B answers and A does not — the same offset for both.
-    await a.waitForText(session.id, /[$#] $/);
+    await a.waitForText(session.id, /[$#] (?:\x1b\]133;B\x07)?$/);
     const before = a.answering.length;
     b.input(session.id, 'echo typed-$((3*4))\r');
     await a.waitForText(session.id, 'typed-12');

@@ -22,7 +22,7 @@ describe.each(TRANSPORTS)('snapshots on attach over $name', ({ connect }) => {
     const session = await typist.create({ cols: 100, rows: 30 });
     await typist.attach(session.id, { cols: 100, rows: 30 });
     typist.input(session.id, 'seq 1 150000; echo DONE-$((1+1))\n'); // ~1 MB: far more than a quick replay
-    await typist.waitForText(session.id, /DONE-2\r\n.*[$#] $/s);
+    await typist.waitForText(session.id, /DONE-2\r\n.*[$#] (?:\x1b\]133;B\x07)?$/s);
     await waitUntil(() => app.app.terminals.inspect(session.id)!.mirrored);
 
     const late = await connect(app);
@@ -56,7 +56,7 @@ describe.each(TRANSPORTS)('snapshots on attach over $name', ({ connect }) => {
     const session = await typist.create({ cols: 80, rows: 24 });
     await typist.attach(session.id, { cols: 80, rows: 24 });
     typist.input(session.id, "seq -f 'line-%g' 1 100000; echo DONE-$((4+4))\n");
-    await typist.waitForText(session.id, /DONE-8\r\n.*[$#] $/s);
+    await typist.waitForText(session.id, /DONE-8\r\n.*[$#] (?:\x1b\]133;B\x07)?$/s);
     await waitUntil(() => app.app.terminals.inspect(session.id)!.mirrored);
 
     const late = await connect(app);
@@ -75,7 +75,7 @@ describe.each(TRANSPORTS)('snapshots on attach over $name', ({ connect }) => {
     const session = await typist.create();
     await typist.attach(session.id);
     typist.input(session.id, 'seq 1 100000; echo DONE-$((3+4))\n');
-    await typist.waitForText(session.id, /DONE-7\r\n.*[$#] $/s);
+    await typist.waitForText(session.id, /DONE-7\r\n.*[$#] (?:\x1b\]133;B\x07)?$/s);
     await waitUntil(() => app.app.terminals.inspect(session.id)!.mirrored);
 
     const old = await connect(app);

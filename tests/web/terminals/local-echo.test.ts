@@ -70,7 +70,10 @@ class FakeClock implements EchoTimers {
   }
 }
 
-/** A shell at its prompt ("$ "), with shell integration's prompt mark, and guessing on. */
+/** Shellport's bash and zsh at a prompt: A from the prompt hook, the prompt, then B at its end. */
+const PROMPT = '\x1b]133;A\x07$ \x1b]133;B\x07';
+
+/** A shell at its prompt ("$ "), with shell integration's prompt marks, and guessing on. */
 function setUp({ mark = true } = {}) {
   const screen = new FakeScreen();
   const clock = new FakeClock();
@@ -81,14 +84,14 @@ function setUp({ mark = true } = {}) {
   /** The server's output: written, then the model looks at the screen (xterm's onWriteParsed). */
   const output = (text: string) => {
     // Shell integration's marks reach the model as xterm's OSC handler would, in output order.
-    const parts = text.split(/\x1b\]133;([A-D])\x07/);
+    const parts = text.split(/\x1b\]133;([A-D])(?:;[^\x07]*)?\x07/);
     parts.forEach((part, i) => {
       if (i % 2 === 0) screen.write(part);
       else if (mark) echo.promptMark(part);
     });
     echo.outputProcessed();
   };
-  output(mark ? '\x1b]133;A\x07$ ' : '$ ');
+  output(mark ? PROMPT : '$ ');
   /** What the person sees: the screen with the drawn guesses over it. */
   const shown = () => {
     const row = Array.from({ length: screen.cols }, (_, x) => screen.cellText(screen.y, x) || ' ');
@@ -156,9 +159,60 @@ describe('predictive local echo', () => {
 
     // The line ends, a new prompt comes: guessing again.
     echo.input('\r');
-    output('\r\n\x1b]133;A\x07$ ');
+    output(`\r\n${PROMPT}`);
     echo.input('x');
     expect(text(echo)).toBe('x');
+  });
+
+  it('trusts the line editor only from the end of the prompt (B), not from its start (A)', () => {
+    const { echo, output, shown } = setUp();
+    echo.input('true');
+    output('true');
+    echo.input('\r');
+    output('\r\n\x1b]133;C\x07\x1b]133;D;0\x07\x1b]133;A\x07');
+    // Between A and B the prompt hooks run: nothing typed is drawn yet…
+    echo.input('l');
+    expect(echo.prediction).toBeNull();
+    output('$ \x1b]133;B\x07');
+    // …the prompt, then B: the key typed ahead is over, and what follows is drawn at once.
+    expect(echo.pendingCount).toBe(0);
+    echo.input('s');
+    expect(shown()).toBe('$ s');
+  });
+
+  it('draws nothing for a program that PROMPT_COMMAND runs after the A mark and that reads with echo off', () => {
+    const { echo, output, shown, clock } = setUp();
+    echo.input('cd project');
+    output('cd project');
+    echo.input('\r');
+    // The command ran; at the next prompt, after A, a hook (a direnv .envrc) asks for a passphrase.
+    output('\r\n\x1b]133;C\x07\x1b]133;D;0\x07\x1b]133;A\x07Passphrase: ');
+    for (const char of 'hunter2') {
+      echo.input(char);
+      expect(echo.prediction).toBeNull();
+      clock.advance(100);
+    }
+    expect(shown()).toBe('Passphrase:');
+    clock.advance(CONFIRM_TIMEOUT_MS);
+    expect(echo.pendingCount).toBe(0);
+    echo.input('\r');
+    // The hook is done: the prompt, and B at its end; guessing again.
+    output('\r\n$ \x1b]133;B\x07');
+    echo.input('x');
+    expect(text(echo)).toBe('x');
+  });
+
+  it('with a shell that sends only A (an older integration), the first character of a line waits for its echo', () => {
+    const { echo, output, shown } = setUp({ mark: false });
+    echo.input('\r');
+    output('\r\n');
+    echo.promptMark('A');
+    output('$ ');
+    echo.input('a');
+    expect(echo.prediction).toBeNull();
+    output('a');
+    echo.input('b');
+    expect(shown()).toBe('$ ab');
   });
 
   it('a prompt printed over the guessed cell by the program is not taken for an echo', () => {
