@@ -134,10 +134,10 @@ async function openTerminal(browser: Browser, server: ServerHandle, origin: stri
   return page;
 }
 
-async function runCommand(page: Page, command: string, until: RegExp, timeoutMs = 120_000) {
+async function runCommand(page: Page, command: string, until: RegExp, timeoutMs = 120_000, screen = rowsText) {
   await page.keyboard.type(command);
   await page.keyboard.press('Enter');
-  await waitFor(`${until}`, timeoutMs, async () => (await rowsText(page)).split('\n').some((line) => until.test(line)));
+  await waitFor(`${until}`, timeoutMs, async () => (await screen(page)).split('\n').some((line) => until.test(line)));
 }
 
 // ------------------------------------------------------------------------------- render throughput
@@ -151,11 +151,51 @@ export interface RenderResult {
   mainThreadDelayMaxMs: number;
 }
 
-/** In the page: times from a keydown of Enter to the animation frame after `marker` shows; a 16 ms timer's lateness meanwhile. */
-const FLOOD_PROBE = (marker: string) => `(() => {
+/**
+ * How a probe reads a page, as JavaScript run in it: `screenText()` (the rows on screen),
+ * `typedText()` (what follows the prompt on its line, guesses drawn over it included) and
+ * `watch(callback)` (called when what is shown may have changed; returns a function that stops it).
+ */
+type PageView = string;
+
+/** The app's page: xterm's DOM rows, the prediction layer over them, and DOM mutations. */
+const APP_VIEW: PageView = `const rowsOf = () => document.querySelector('${ROWS}');
+  const rowLines = () => [...rowsOf().children].map((row) => (row.textContent || '').replace(/\\u00a0/g, ' ').trimEnd());
+  const screenText = () => rowLines().join('\\n');
+  const typedText = () => {
+    const line = rowLines().filter((text) => text.includes('sp> ')).at(-1) || '';
+    const predicted = [...document.querySelectorAll('.term-predictions:not([hidden]) .term-prediction')].map((cell) => cell.textContent || '').join('');
+    return line.slice(line.lastIndexOf('sp> ') + 4) + predicted;
+  };
+  const watch = (callback) => {
+    const observer = new MutationObserver(callback);
+    observer.observe(document.body, { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ['hidden'] });
+    return () => observer.disconnect();
+  };`;
+
+/** Wetty's page, which draws on a canvas: its xterm.js instance's buffer, and `onRender` (a frame drew rows). */
+const WETTY_VIEW: PageView = `const term = window.wetty_term;
+  const screenText = () => {
+    const buffer = term.buffer.active;
+    const lines = [];
+    for (let y = buffer.viewportY; y < buffer.viewportY + term.rows; y++) lines.push(buffer.getLine(y)?.translateToString(true) ?? '');
+    return lines.join('\\n');
+  };
+  const typedText = () => {
+    const buffer = term.buffer.active;
+    const line = buffer.getLine(buffer.baseY + buffer.cursorY)?.translateToString(true) ?? '';
+    return line.slice(line.lastIndexOf('sp> ') + 4);
+  };
+  const watch = (callback) => {
+    const listener = term.onRender(callback);
+    return () => listener.dispose();
+  };`;
+
+/** In the page: times from a keydown of Enter to the painted frame that shows `marker`; a 16 ms timer's lateness meanwhile. */
+const FLOOD_PROBE = (view: PageView, marker: string) => `(() => {
   ${AFTER_PAINT}
+  ${view}
   const probe = (window.__benchFlood = { enterAt: null, paintedAt: null, lateness: [] });
-  const rows = document.querySelector('${ROWS}');
   window.addEventListener('keydown', (event) => {
     if (event.key !== 'Enter' || probe.enterAt !== null) return;
     probe.enterAt = performance.now();
@@ -167,32 +207,31 @@ const FLOOD_PROBE = (marker: string) => `(() => {
       if (probe.paintedAt === null) setTimeout(tick, 16);
     };
     setTimeout(tick, 16);
-    const check = () => {
-      if (probe.paintedAt !== null) return;
-      if ((rows.textContent || '').includes(${JSON.stringify(marker)})) {
-        observer.disconnect();
-        afterPaint((at) => (probe.paintedAt = at));
-      }
-    };
-    const observer = new MutationObserver(check);
-    observer.observe(rows, { childList: true, subtree: true, characterData: true });
+    const stop = watch(() => {
+      if (probe.paintedAt !== null || !screenText().includes(${JSON.stringify(marker)})) return;
+      stop();
+      afterPaint((at) => (probe.paintedAt = at));
+    });
   }, true);
 })()`;
+
+/** Types `command` + Enter with FLOOD_PROBE in the page: ms from the Enter to the marker painted, and the timer's lateness. */
+async function timeFlood(page: Page, view: PageView, dataFile: string): Promise<{ ms: number; lateness: number[] }> {
+  await page.evaluate(FLOOD_PROBE(view, 'FLOOD-DONE-42'));
+  await page.keyboard.type(`cat ${dataFile}; echo FLOOD-DONE-$((6*7))`);
+  await page.keyboard.press('Enter');
+  const flood = await waitFor('the flood to be painted', 600_000, () =>
+    page.evaluate('window.__benchFlood && window.__benchFlood.paintedAt !== null ? window.__benchFlood : null') as Promise<{ enterAt: number; paintedAt: number; lateness: number[] } | null>,
+  );
+  return { ms: flood.paintedAt - flood.enterAt, lateness: [...flood.lateness].sort((x, y) => x - y) };
+}
 
 export async function measureRender(browser: Browser, server: ServerHandle, dataFile: string, ptyBytes: string, log: (message: string) => void): Promise<RenderResult> {
   const page = await openTerminal(browser, server, server.origin, 'off');
   await runCommand(page, 'stty size', /^\d+ \d+$/);
   const [rows, cols] = (await rowsText(page)).split('\n').find((line) => /^\d+ \d+$/.test(line))!.split(' ').map(Number) as [number, number];
   await runCommand(page, 'clear', /^sp>/);
-  const marker = 'FLOOD-DONE-42';
-  await page.evaluate(FLOOD_PROBE(marker));
-  await page.keyboard.type(`cat ${dataFile}; echo FLOOD-DONE-$((6*7))`);
-  await page.keyboard.press('Enter');
-  const flood = await waitFor('the flood to be painted', 600_000, () =>
-    page.evaluate('window.__benchFlood && window.__benchFlood.paintedAt !== null ? window.__benchFlood : null') as Promise<{ enterAt: number; paintedAt: number; lateness: number[] } | null>,
-  );
-  const appMs = flood.paintedAt - flood.enterAt;
-  const lateness = [...flood.lateness].sort((a, b) => a - b);
+  const { ms: appMs, lateness } = await timeFlood(page, APP_VIEW, dataFile);
   log(`browser render: app ${(ptyBytes.length / 1e6).toFixed(1)} MB in ${appMs.toFixed(0)} ms (${cols}×${rows}), timer lateness p95 ${percentile(lateness, 95).toFixed(0)} ms, max ${(lateness.at(-1) ?? 0).toFixed(0)} ms`);
   await page.context().close();
 
@@ -271,17 +310,14 @@ export interface TypingResult {
   wrongLeft: number;
 }
 
-/** In the page: each printable keydown's time, and the frame after the typed text grows past it (rows plus the prediction overlay). */
-const TYPING_PROBE = (target: string) => `(() => {
+/** In the page: each printable keydown's time, and when the frame that shows the typed text grown past it was painted. */
+const TYPING_PROBE = (view: PageView, target: string) => `(() => {
   ${AFTER_PAINT}
+  ${view}
   const probe = (window.__benchTyping = { keyAt: [], paintedAt: [] });
   const target = ${JSON.stringify(target)};
-  const visible = () => {
-    const rows = document.querySelector('${ROWS}');
-    const lines = [...rows.children].map((row) => (row.textContent || '').replace(/\\u00a0/g, ' ').trimEnd());
-    const line = lines.filter((text) => text.includes('sp> ')).at(-1) || '';
-    const predicted = [...document.querySelectorAll('.term-predictions:not([hidden]) .term-prediction')].map((cell) => cell.textContent || '').join('');
-    const text = line.slice(line.lastIndexOf('sp> ') + 4) + predicted;
+  const matching = () => {
+    const text = typedText();
     let n = 0;
     while (n < text.length && n < target.length && text[n] === target[n]) n++;
     return n;
@@ -289,18 +325,44 @@ const TYPING_PROBE = (target: string) => `(() => {
   window.addEventListener('keydown', (event) => {
     if (event.key.length === 1) probe.keyAt.push(performance.now());
   }, true);
-  let shown = visible();
-  const check = () => {
-    const now = visible();
+  let shown = matching();
+  watch(() => {
+    const now = matching();
     if (now <= shown) return;
     const from = shown;
     shown = now;
     afterPaint((at) => {
       for (let i = from; i < now; i++) if (probe.paintedAt[i] === undefined) probe.paintedAt[i] = at;
     });
-  };
-  new MutationObserver(check).observe(document.body, { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ['hidden'] });
+  });
 })()`;
+
+/**
+ * Types `letters` letters at the prompt of `page` (cleared first) with TYPING_PROBE in it, about
+ * 100 words a minute, and checks the line afterwards against what was typed.
+ */
+async function timeTyping(page: Page, view: PageView, letters: number, screen: (page: Page) => Promise<string>): Promise<Omit<TypingResult, 'link' | 'prediction'>> {
+  // Letters only: a word a person types, no spaces (trailing blanks are not text in xterm's rows).
+  const target = 'thequickbrownfoxjumpsoverthelazydog'.repeat(Math.ceil(letters / 35)).slice(0, letters);
+  await page.evaluate(TYPING_PROBE(view, target));
+  // Let the round-trip estimate settle (prediction on guesses only once the first echo came back).
+  await sleep(1500);
+  for (const char of target) {
+    await page.keyboard.press(char);
+    await sleep(120);
+  }
+  const probe = await waitFor('every letter painted', 60_000, () =>
+    page.evaluate(`window.__benchTyping.paintedAt.filter((t) => t !== undefined).length >= ${target.length} ? window.__benchTyping : null`) as Promise<{ keyAt: number[]; paintedAt: number[] } | null>,
+  );
+  await sleep(1000); // every echo in, every guess confirmed or gone
+  const line = (await screen(page)).split('\n').filter((text) => text.includes('sp> ')).at(-1) ?? '';
+  const typed = line.slice(line.lastIndexOf('sp> ') + 4);
+  let wrongLeft = Math.abs(typed.length - target.length);
+  for (let i = 0; i < Math.min(typed.length, target.length); i++) if (typed[i] !== target[i]) wrongLeft++;
+  await page.keyboard.press('Control+u');
+  const delays = probe.keyAt.slice(0, target.length).map((at, i) => probe.paintedAt[i]! - at).sort((a, b) => a - b);
+  return { p50Ms: median(delays), p95Ms: percentile(delays, 95), withinFrame: delays.filter((d) => d <= 1000 / 60).length / delays.length, wrongLeft };
+}
 
 export async function measureTyping(browser: Browser, server: ServerHandle, origin: string, link: string, prediction: 'on' | 'off', letters: number): Promise<TypingResult> {
   const page = await openTerminal(browser, server, origin, prediction);
@@ -308,26 +370,7 @@ export async function measureTyping(browser: Browser, server: ServerHandle, orig
     // The same terminal as the previous measure: its typed line goes first.
     await page.keyboard.press('Control+u');
     await runCommand(page, 'clear', /^sp>/, 60_000);
-    // Letters only: a word a person types, no spaces (trailing blanks are not text in xterm's rows).
-    const target = 'thequickbrownfoxjumpsoverthelazydog'.repeat(Math.ceil(letters / 35)).slice(0, letters);
-    await page.evaluate(TYPING_PROBE(target));
-    // Let the round-trip estimate settle (prediction on guesses only once the first echo came back).
-    await sleep(1500);
-    for (const char of target) {
-      await page.keyboard.press(char);
-      await sleep(120); // about 100 words a minute
-    }
-    const probe = await waitFor('every letter painted', 60_000, () =>
-      page.evaluate(`window.__benchTyping.paintedAt.filter((t) => t !== undefined).length >= ${target.length} ? window.__benchTyping : null`) as Promise<{ keyAt: number[]; paintedAt: number[] } | null>,
-    );
-    await sleep(1000); // every echo in, every guess confirmed or gone
-    const line = (await rowsText(page)).split('\n').filter((text) => text.includes('sp> ')).at(-1) ?? '';
-    const typed = line.slice(line.lastIndexOf('sp> ') + 4);
-    let wrongLeft = Math.abs(typed.length - target.length);
-    for (let i = 0; i < Math.min(typed.length, target.length); i++) if (typed[i] !== target[i]) wrongLeft++;
-    await page.keyboard.press('Control+u');
-    const delays = probe.keyAt.slice(0, target.length).map((at, i) => probe.paintedAt[i]! - at).sort((a, b) => a - b);
-    return { link, prediction, p50Ms: median(delays), p95Ms: percentile(delays, 95), withinFrame: delays.filter((d) => d <= 1000 / 60).length / delays.length, wrongLeft };
+    return { link, prediction, ...(await timeTyping(page, APP_VIEW, letters, rowsText)) };
   } finally {
     await page.context().close();
   }
@@ -335,12 +378,7 @@ export async function measureTyping(browser: Browser, server: ServerHandle, orig
 
 // ------------------------------------------------------------------------------- Wetty, the peer
 
-/** In Wetty's page: the text of the cursor's line and of the rows on screen, from its xterm.js buffer. */
-const WETTY_TEXT = `const term = window.wetty_term;
-  const cursorLine = () => { const b = term.buffer.active; return b.getLine(b.baseY + b.cursorY)?.translateToString(true) ?? ''; };
-  const screenText = () => { const b = term.buffer.active; const lines = []; for (let y = b.viewportY; y < b.viewportY + term.rows; y++) lines.push(b.getLine(y)?.translateToString(true) ?? ''); return lines.join('\\n'); };`;
-
-const wettyScreen = (page: Page) => page.evaluate(`(() => { if (!window.wetty_term) return ''; ${WETTY_TEXT} return screenText(); })()`) as Promise<string>;
+const wettyScreen = (page: Page) => page.evaluate(`(() => { if (!window.wetty_term) return ''; ${WETTY_VIEW} return screenText(); })()`) as Promise<string>;
 
 async function openWetty(browser: Browser, origin: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
@@ -351,63 +389,6 @@ async function openWetty(browser: Browser, origin: string): Promise<Page> {
   return page;
 }
 
-async function runWettyCommand(page: Page, command: string, until: RegExp, timeoutMs = 120_000) {
-  await page.keyboard.type(command);
-  await page.keyboard.press('Enter');
-  await waitFor(`${until} in Wetty`, timeoutMs, async () => (await wettyScreen(page)).split('\n').some((line) => until.test(line)));
-}
-
-/** As FLOOD_PROBE, through Wetty's xterm.js: a frame that drew rows (`onRender`) showing `marker`. */
-const WETTY_FLOOD_PROBE = (marker: string) => `(() => {
-  ${AFTER_PAINT}
-  ${WETTY_TEXT}
-  const probe = (window.__benchFlood = { enterAt: null, paintedAt: null, lateness: [] });
-  window.addEventListener('keydown', (event) => {
-    if (event.key !== 'Enter' || probe.enterAt !== null) return;
-    probe.enterAt = performance.now();
-    let due = performance.now() + 16;
-    const tick = () => {
-      const now = performance.now();
-      probe.lateness.push(Math.max(0, now - due));
-      due = now + 16;
-      if (probe.paintedAt === null) setTimeout(tick, 16);
-    };
-    setTimeout(tick, 16);
-    const listener = term.onRender(() => {
-      if (probe.paintedAt !== null || !screenText().includes(${JSON.stringify(marker)})) return;
-      listener.dispose();
-      afterPaint((at) => (probe.paintedAt = at));
-    });
-  }, true);
-})()`;
-
-/** As TYPING_PROBE, through Wetty's xterm.js (it has no prediction). */
-const WETTY_TYPING_PROBE = (target: string) => `(() => {
-  ${AFTER_PAINT}
-  ${WETTY_TEXT}
-  const probe = (window.__benchTyping = { keyAt: [], paintedAt: [] });
-  const target = ${JSON.stringify(target)};
-  const typed = () => {
-    const line = cursorLine();
-    const text = line.slice(line.lastIndexOf('sp> ') + 4);
-    let n = 0;
-    while (n < text.length && n < target.length && text[n] === target[n]) n++;
-    return n;
-  };
-  window.addEventListener('keydown', (event) => {
-    if (event.key.length === 1) probe.keyAt.push(performance.now());
-  }, true);
-  let shown = typed();
-  term.onRender(() => {
-    const now = typed();
-    if (now <= shown) return;
-    const from = shown;
-    shown = now;
-    afterPaint((at) => {
-      for (let i = from; i < now; i++) if (probe.paintedAt[i] === undefined) probe.paintedAt[i] = at;
-    });
-  });
-})()`;
 
 export interface WettyBrowserResult {
   renderMbps: number;
@@ -422,15 +403,8 @@ async function measureWettyRender(browser: Browser, origin: string, dataFile: st
   const page = await openWetty(browser, origin);
   try {
     const geometry = (await page.evaluate(`(() => { const t = window.wetty_term; return t.cols + '×' + t.rows + (document.querySelector('.xterm canvas') ? ', WebGL renderer' : ', DOM renderer'); })()`)) as string;
-    await runWettyCommand(page, 'clear', /^sp>/);
-    await page.evaluate(WETTY_FLOOD_PROBE('FLOOD-DONE-42'));
-    await page.keyboard.type(`cat ${dataFile}; echo FLOOD-DONE-$((6*7))`);
-    await page.keyboard.press('Enter');
-    const flood = await waitFor('the flood to be painted in Wetty', 600_000, () =>
-      page.evaluate('window.__benchFlood && window.__benchFlood.paintedAt !== null ? window.__benchFlood : null') as Promise<{ enterAt: number; paintedAt: number; lateness: number[] } | null>,
-    );
-    const ms = flood.paintedAt - flood.enterAt;
-    const lateness = [...flood.lateness].sort((a, b) => a - b);
+    await runCommand(page, 'clear', /^sp>/, 60_000, wettyScreen);
+    const { ms, lateness } = await timeFlood(page, WETTY_VIEW, dataFile);
     log(`browser render: Wetty ${(ptyBytes / 1e6).toFixed(1)} MB in ${ms.toFixed(0)} ms (${geometry}), timer lateness p95 ${percentile(lateness, 95).toFixed(0)} ms`);
     return { renderMbps: ptyBytes / 1e6 / (ms / 1000), mainThreadDelayP95Ms: percentile(lateness, 95), mainThreadDelayMaxMs: lateness.at(-1) ?? 0, geometry };
   } finally {
@@ -441,25 +415,8 @@ async function measureWettyRender(browser: Browser, origin: string, dataFile: st
 async function measureWettyTyping(browser: Browser, origin: string, link: string, letters: number): Promise<TypingResult> {
   const page = await openWetty(browser, origin);
   try {
-    await runWettyCommand(page, 'clear', /^sp>/);
-    const target = 'thequickbrownfoxjumpsoverthelazydog'.repeat(Math.ceil(letters / 35)).slice(0, letters);
-    await page.evaluate(WETTY_TYPING_PROBE(target));
-    await sleep(1500);
-    for (const char of target) {
-      await page.keyboard.press(char);
-      await sleep(120);
-    }
-    const probe = await waitFor('every letter painted in Wetty', 60_000, () =>
-      page.evaluate(`window.__benchTyping.paintedAt.filter((t) => t !== undefined).length >= ${target.length} ? window.__benchTyping : null`) as Promise<{ keyAt: number[]; paintedAt: number[] } | null>,
-    );
-    await sleep(1000);
-    const line = (await wettyScreen(page)).split('\n').filter((text) => text.includes('sp> ')).at(-1) ?? '';
-    const typed = line.slice(line.lastIndexOf('sp> ') + 4);
-    let wrongLeft = Math.abs(typed.length - target.length);
-    for (let i = 0; i < Math.min(typed.length, target.length); i++) if (typed[i] !== target[i]) wrongLeft++;
-    await page.keyboard.press('Control+u');
-    const delays = probe.keyAt.slice(0, target.length).map((at, i) => probe.paintedAt[i]! - at).sort((a, b) => a - b);
-    return { link, prediction: 'off', p50Ms: median(delays), p95Ms: percentile(delays, 95), withinFrame: delays.filter((d) => d <= 1000 / 60).length / delays.length, wrongLeft };
+    await runCommand(page, 'clear', /^sp>/, 60_000, wettyScreen);
+    return { link, prediction: 'off', ...(await timeTyping(page, WETTY_VIEW, letters, wettyScreen)) };
   } finally {
     await page.context().close();
   }
