@@ -177,12 +177,13 @@ export function drainBeforeDestroy(pty: nodePty.IPty, deliver: (data: Buffer) =>
   const socket = internals._socket;
   const fd = internals.fd;
   if (!socket || typeof socket.destroy !== 'function' || typeof socket.read !== 'function' || typeof fd !== 'number') return false;
-  const destroy = (socket.destroy as (...args: unknown[]) => unknown).bind(socket);
-  const read = (socket.read as () => unknown).bind(socket);
+  // Called on the socket rather than bound to it: two bound functions less per terminal (issue 19).
+  const destroy = socket.destroy as (...args: unknown[]) => unknown;
+  const read = socket.read as () => unknown;
   socket.destroy = (...args: unknown[]) => {
     try {
       // In paused mode read() returns what the stream buffered and emits it as 'data'.
-      while (read() !== null) {
+      while (read.call(socket) !== null) {
         // delivered through the 'data' event
       }
       const buffer = Buffer.allocUnsafe(64 * 1024);
@@ -194,7 +195,7 @@ export function drainBeforeDestroy(pty: nodePty.IPty, deliver: (data: Buffer) =>
     } catch {
       // EAGAIN (nothing left) or EIO (the other side closed and nothing is left)
     }
-    return destroy(...args);
+    return destroy.apply(socket, args);
   };
   return true;
 }
@@ -219,6 +220,57 @@ function writeNow(pty: nodePty.IPty, data: string | Buffer): void {
     if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
   }
   if (written < bytes.length) pty.write(bytes.subarray(written));
+}
+
+/**
+ * A node-pty PTY as a PtyProcess. Its methods are the class's, not closures made per terminal, and
+ * what only some terminals need (a second listener, the input ledger) is made when first needed:
+ * an idle terminal costs the host as little memory as it can (issue 19).
+ */
+class NodePtyProcess implements PtyProcess {
+  readonly pid: number;
+  /** Made on the first input that carries an origin. */
+  private ledger: InputLedger | null = null;
+  private dataListeners: ((data: Buffer) => void)[] | null = null;
+
+  constructor(private readonly pty: nodePty.IPty) {
+    this.pid = pty.pid;
+    // With `encoding: null` node-pty emits Buffers although its types say string.
+    pty.onData(((data: Buffer) => this.deliver(data)) as unknown as (data: string) => void);
+    drainBeforeDestroy(pty, (data) => this.deliver(data));
+  }
+
+  private deliver(data: Buffer): void {
+    const listeners = this.dataListeners;
+    if (listeners) for (const listener of listeners) listener(data);
+  }
+
+  onData(listener: (data: Buffer) => void): void {
+    if (this.dataListeners) this.dataListeners.push(listener);
+    else this.dataListeners = [listener];
+  }
+
+  onExit(listener: (exit: { exitCode: number; signal: number | null }) => void): void {
+    this.pty.onExit(({ exitCode, signal: sig }) => listener({ exitCode, signal: sig ?? null }));
+  }
+
+  write(data: string | Buffer, origin?: InputOrigin): boolean {
+    if (origin && !(this.ledger ??= new InputLedger()).accept(origin)) return false;
+    writeNow(this.pty, data);
+    return true;
+  }
+
+  resize(cols: number, rows: number): void {
+    this.pty.resize(cols, rows);
+  }
+
+  pause(): void {
+    this.pty.pause();
+  }
+
+  resume(): void {
+    this.pty.resume();
+  }
 }
 
 const hasProc = () =>
@@ -248,27 +300,7 @@ export function createPtyHost({ user = null }: PtyHostOptions = {}): PtyHost {
         // Raw bytes: a UTF-8 sequence split across two reads must reach the browser intact.
         encoding: null,
       });
-      const ledger = new InputLedger();
-      const dataListeners: ((data: Buffer) => void)[] = [];
-      const deliver = (data: Buffer) => {
-        for (const listener of dataListeners) listener(data);
-      };
-      // With `encoding: null` node-pty emits Buffers although its types say string.
-      pty.onData(deliver as unknown as (data: string) => void);
-      drainBeforeDestroy(pty, deliver);
-      return {
-        pid: pty.pid,
-        onData: (listener) => void dataListeners.push(listener),
-        onExit: (listener) => void pty.onExit(({ exitCode, signal: sig }) => listener({ exitCode, signal: sig ?? null })),
-        write: (data, origin) => {
-          if (!ledger.accept(origin)) return false;
-          writeNow(pty, data);
-          return true;
-        },
-        resize: (cols, rows) => pty.resize(cols, rows),
-        pause: () => pty.pause(),
-        resume: () => pty.resume(),
-      };
+      return new NodePtyProcess(pty);
     },
 
     async killSession(leaderPid, graceMs) {

@@ -51,12 +51,18 @@ export type TerminalHostStatus = Pick<TerminalHostView, 'connected' | 'pid' | 'v
 /** A request to the host before it is numbered. */
 type RequestMessage = Extract<ServerMessage, { req: number }> extends infer M ? (M extends unknown ? Omit<M, 'req'> : never) : never;
 
-/** A PTY the host runs, seen from the server. Events that arrive before listeners are kept for them. */
+type RemoteExit = { exitCode: number; signal: number | null; reason?: string };
+
+/**
+ * A PTY the host runs, seen from the server. Events that arrive before listeners are kept for them.
+ * Lists are made when first needed, and `client` is one object all of a host's PTYs share: an idle
+ * terminal costs the server as little memory as it can (issue 19).
+ */
 class RemotePty implements PtyProcess {
-  private dataListeners: ((data: Buffer) => void)[] = [];
-  private exitListeners: ((exit: { exitCode: number; signal: number | null; reason?: string }) => void)[] = [];
-  private early: Buffer[] = [];
-  private earlyExit: { exitCode: number; signal: number | null; reason?: string } | null = null;
+  private dataListeners: ((data: Buffer) => void)[] | null = null;
+  private exitListeners: ((exit: RemoteExit) => void)[] | null = null;
+  private early: Buffer[] | null = null;
+  private earlyExit: RemoteExit | null = null;
   ended = false;
   /** Output offset received so far (continuity check). */
   seq: number;
@@ -71,29 +77,40 @@ class RemotePty implements PtyProcess {
   }
 
   onData(listener: (data: Buffer) => void): void {
-    this.dataListeners.push(listener);
-    if (this.early.length > 0) {
-      const early = this.early;
-      this.early = [];
+    if (this.dataListeners) this.dataListeners.push(listener);
+    else this.dataListeners = [listener];
+    const early = this.early;
+    if (early) {
+      this.early = null;
       for (const chunk of early) listener(chunk);
     }
   }
 
-  onExit(listener: (exit: { exitCode: number; signal: number | null; reason?: string }) => void): void {
-    this.exitListeners.push(listener);
-    if (this.earlyExit && this.exitListeners.length === 1) listener(this.earlyExit);
+  onExit(listener: (exit: RemoteExit) => void): void {
+    if (this.exitListeners) {
+      this.exitListeners.push(listener);
+      return;
+    }
+    this.exitListeners = [listener];
+    if (this.earlyExit) listener(this.earlyExit);
   }
 
   deliver(data: Buffer): void {
-    if (this.dataListeners.length === 0) this.early.push(data);
-    else for (const listener of this.dataListeners) listener(data);
+    const listeners = this.dataListeners;
+    if (!listeners) {
+      if (this.early) this.early.push(data);
+      else this.early = [data];
+    } else {
+      for (const listener of listeners) listener(data);
+    }
   }
 
-  finish(exit: { exitCode: number; signal: number | null; reason?: string }): void {
+  finish(exit: RemoteExit): void {
     if (this.ended) return;
     this.ended = true;
-    if (this.exitListeners.length === 0) this.earlyExit = exit;
-    else for (const listener of this.exitListeners) listener(exit);
+    const listeners = this.exitListeners;
+    if (!listeners) this.earlyExit = exit;
+    else for (const listener of listeners) listener(exit);
   }
 
   write(data: string | Buffer, origin?: InputOrigin): boolean {
@@ -163,6 +180,8 @@ export function createTerminalHostClient(options: TerminalHostClientOptions) {
     socket.write(encodeFrame(message, body));
     return true;
   }
+  /** What every RemotePty sends through: one object, not one per terminal. */
+  const sender = { send };
 
   function request(message: RequestMessage): Promise<Record<string, unknown>> {
     return ensureConnected().then(
@@ -338,7 +357,7 @@ export function createTerminalHostClient(options: TerminalHostClientOptions) {
   const host: PtyHost = {
     async spawn(spawnOptions: PtySpawnOptions & { id: string }): Promise<PtyProcess> {
       const { id, ...rest } = spawnOptions;
-      const pty = new RemotePty(id, 0, 0, { send });
+      const pty = new RemotePty(id, 0, 0, sender);
       ptys.set(id, pty);
       try {
         const reply = await request({ t: 'spawn', id, spawn: rest });
@@ -375,7 +394,7 @@ export function createTerminalHostClient(options: TerminalHostClientOptions) {
     },
     /** Takes over a terminal the host kept; its output resumes at `from` (or later, if the host no longer holds it). */
     async adopt(id: string, from: number): Promise<{ pty: PtyProcess; from: number; seq: number }> {
-      const pty = new RemotePty(id, 0, from, { send });
+      const pty = new RemotePty(id, 0, from, sender);
       ptys.set(id, pty);
       try {
         const reply = await request({ t: 'adopt', id, from });

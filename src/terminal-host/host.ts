@@ -52,9 +52,9 @@ interface Connection {
 /** One terminal the host runs: its PTY and the output the server has not yet stored. */
 class HostedTerminal {
   seq = 0;
-  /** Output [heldFrom, seq) is held, in `chunks`. */
+  /** Output [heldFrom, seq) is held, in `chunks` (null while none is: an idle terminal's memory, issue 19). */
   heldFrom = 0;
-  private chunks: Buffer[] = [];
+  private chunks: Buffer[] | null = null;
   /** Where output to the current server has got to; null until the server adopts the terminal. */
   sentSeq: number | null = null;
   serverPaused = false;
@@ -63,7 +63,8 @@ class HostedTerminal {
   exitSent = false;
   /** Why the host itself ended the terminal (`host-restarted`), if it did. */
   endReason: string | null = null;
-  readonly startedAt = new Date();
+  /** Epoch milliseconds: a number costs less than a Date kept per terminal. */
+  private readonly startedAtMs = Date.now();
 
   constructor(
     readonly id: string,
@@ -74,26 +75,30 @@ class HostedTerminal {
   ) {}
 
   hold(chunk: Buffer): void {
-    this.chunks.push(chunk);
+    if (this.chunks) this.chunks.push(chunk);
+    else this.chunks = [chunk];
     this.seq += chunk.length;
     this.updateFlow();
   }
 
   /** The server stored output below `seq`: forget it. */
   stored(seq: number): void {
+    const chunks = this.chunks;
     let drop = Math.min(seq, this.seq) - this.heldFrom;
-    while (drop > 0 && this.chunks.length > 0) {
-      const first = this.chunks[0]!;
+    while (chunks && drop > 0 && chunks.length > 0) {
+      const first = chunks[0]!;
       if (first.length <= drop) {
-        this.chunks.shift();
+        chunks.shift();
         drop -= first.length;
         this.heldFrom += first.length;
       } else {
-        this.chunks[0] = first.subarray(drop);
+        chunks[0] = first.subarray(drop);
         this.heldFrom += drop;
         drop = 0;
       }
     }
+    // All stored: the array (and the room it grew) goes too.
+    if (chunks && chunks.length === 0) this.chunks = null;
     this.updateFlow();
   }
 
@@ -101,7 +106,7 @@ class HostedTerminal {
   slice(from: number, to: number): Buffer {
     const parts: Buffer[] = [];
     let offset = this.heldFrom;
-    for (const chunk of this.chunks) {
+    for (const chunk of this.chunks ?? []) {
       const end = offset + chunk.length;
       if (end > from && offset < to) parts.push(chunk.subarray(Math.max(0, from - offset), Math.min(chunk.length, to - offset)));
       if (end >= to) break;
@@ -128,7 +133,7 @@ class HostedTerminal {
       seq: this.seq,
       heldFrom: this.heldFrom,
       exit: this.exit,
-      startedAt: this.startedAt.toISOString(),
+      startedAt: new Date(this.startedAtMs).toISOString(),
     };
   }
 }

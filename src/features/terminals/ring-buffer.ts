@@ -17,7 +17,9 @@ export class RingBuffer {
     private readonly hardMaxBytes = maxBytes * 2,
     startOffset = 0,
   ) {
-    this.buf = Buffer.allocUnsafe(Math.min(INITIAL_BYTES, maxBytes));
+    // Not from Node's shared 8 KiB pool: a long-lived small buffer there keeps its whole slab alive,
+    // about 5 KiB more per idle terminal (issue 19's memory figure).
+    this.buf = Buffer.allocUnsafeSlow(Math.min(INITIAL_BYTES, maxBytes));
     this.endOffset = startOffset;
   }
 
@@ -109,7 +111,7 @@ export class RingBuffer {
   private resize(capacity: number, drop: number): void {
     const keep = Math.min(this.size - drop, capacity);
     const from = this.endOffset - keep;
-    const next = Buffer.allocUnsafe(capacity);
+    const next = Buffer.allocUnsafeSlow(capacity);
     if (keep > 0) this.copy(from, this.endOffset).copy(next, 0);
     this.buf = next;
     this.head = 0;

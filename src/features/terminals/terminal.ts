@@ -225,15 +225,20 @@ export class Terminal implements PersistTarget {
   private mirrorSeq: number | null = null;
   /** The mirror is being fed from disk (its position left the ring buffer). */
   private mirrorReading = false;
-  /** Attaches waiting for the mirror to catch up. */
-  private mirrorWaiters: Array<() => void> = [];
+  /** Attaches waiting for the mirror to catch up (null while none is). */
+  private mirrorWaiters: Array<() => void> | null = null;
   /** Bells, notifications and shell marks in the live output (never in a replay): created with the PTY. */
   private readonly signals: SignalParser | null = null;
   /** What the terminal is doing, from those signals and the owner's input (terminal-status.ts). */
   private readonly status: TerminalStatus | null = null;
-  private readonly onSignal = (signal: TerminalSignal): void => {
-    if (this.status?.signal(signal)) this.deps.onActivity?.(this);
-  };
+  /**
+   * The callbacks handed out on every read, made in the constructor for a running terminal. Not
+   * class fields' arrows: tsx (keepNames) gives each of those, per terminal, a `name` of its own,
+   * which costs a few hundred bytes per idle terminal (issue 19).
+   */
+  private readonly onSignal!: (signal: TerminalSignal) => void;
+  /** Runs after each event-loop turn of a burst (`turnEnded`). */
+  private readonly endOfTurn!: () => void;
 
   constructor(
     readonly id: string,
@@ -263,6 +268,10 @@ export class Terminal implements PersistTarget {
     }
     this.signals = new SignalParser();
     this.status = new TerminalStatus(deps.now, monotonicMs);
+    this.onSignal = (signal) => {
+      if (this.status?.signal(signal)) this.deps.onActivity?.(this);
+    };
+    this.endOfTurn = () => this.turnEnded();
     pty.onData((chunk) => this.onData(chunk));
     pty.onExit(({ exitCode, signal, reason }) => void this.onExit(exitCode, signal, reason));
   }
@@ -352,7 +361,7 @@ export class Terminal implements PersistTarget {
   }
 
   /** Runs after each event-loop turn of a burst: sends what waits once the burst pauses. */
-  private readonly endOfTurn = (): void => {
+  private turnEnded(): void {
     if (this.arrivedSinceCheck) {
       this.arrivedSinceCheck = false;
       setImmediate(this.endOfTurn);
@@ -361,7 +370,7 @@ export class Terminal implements PersistTarget {
     this.coalescing = false;
     for (const attachment of [...this.attachments]) this.pump(attachment);
     this.feedMirror();
-  };
+  }
 
   private onExit(exitCode: number, signal: number | null, reason?: string): Promise<void> {
     if (this.finalized) return this.finalized;
@@ -673,7 +682,13 @@ export class Terminal implements PersistTarget {
     if (this.mirrorSeq === null) return;
     this.mirrorSeq = null;
     this.deps.mirrors?.close(this.id);
-    for (const wake of this.mirrorWaiters.splice(0)) wake();
+    this.wakeMirrorWaiters();
+  }
+
+  private wakeMirrorWaiters(): void {
+    const waiters = this.mirrorWaiters;
+    this.mirrorWaiters = null;
+    if (waiters) for (const wake of waiters) wake();
   }
 
   /** Hands the mirror thread the output it lacks, while its parse backlog is small: it never holds the PTY. */
@@ -689,7 +704,7 @@ export class Terminal implements PersistTarget {
       mirrors.write(this.id, this.ring.copy(this.mirrorSeq, to), to);
       this.mirrorSeq = to;
     }
-    if (this.mirrorWaiters.length > 0 && this.seq - this.mirrorSeq <= MIRROR_FEED_BYTES) for (const wake of this.mirrorWaiters.splice(0)) wake();
+    if (this.mirrorWaiters && this.seq - this.mirrorSeq <= MIRROR_FEED_BYTES) this.wakeMirrorWaiters();
   }
 
   private async feedMirrorFromDisk(): Promise<void> {
@@ -736,7 +751,7 @@ export class Terminal implements PersistTarget {
     if (this.seq - this.mirrorSeq > MIRROR_FEED_BYTES || mirrors.backlog(this.id) > MIRROR_MAX_BACKLOG_BYTES) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, SNAPSHOT_CATCHUP_MS);
-        this.mirrorWaiters.push(() => {
+        (this.mirrorWaiters ??= []).push(() => {
           clearTimeout(timer);
           resolve();
         });
