@@ -146,6 +146,8 @@ export interface RenderResult {
   /** MB/s from the Enter to the frame that shows the marker. */
   appMbps: number;
   ceilingMbps: number;
+  /** The same file delivered to a page that only acknowledges it (no xterm.js): the other half of the app's work. */
+  deliveryMbps: number;
   /** How late a 16 ms timer in the page fired during the app's flood, ms: p95 and max. */
   mainThreadDelayP95Ms: number;
   mainThreadDelayMaxMs: number;
@@ -226,6 +228,59 @@ async function timeFlood(page: Page, view: PageView, dataFile: string): Promise<
   return { ms: flood.paintedAt - flood.enterAt, lateness: [...flood.lateness].sort((x, y) => x - y) };
 }
 
+/**
+ * In the page (at the server's origin, signed in): a terminal of its own through the plain WebSocket
+ * protocol (docs/protocol.md), `cat` of the file, every output frame acknowledged as it arrives and
+ * thrown away; ms from sending the command to the frame that holds `marker`. What delivering the
+ * bytes (PTY → server → WebSocket → page) costs in the same browser, without xterm.js.
+ */
+const DELIVERY_PROBE = (command: string, marker: string) => `new Promise((resolve, reject) => {
+  const ws = new WebSocket(location.origin.replace(/^http/, 'ws') + '/ws/terminals');
+  ws.binaryType = 'arraybuffer';
+  let nextId = 0, sessionId = null, started = 0, tail = '';
+  const pending = new Map();
+  const request = (event, payload) => new Promise((done) => { const id = ++nextId; pending.set(id, done); ws.send(JSON.stringify({ event, payload, id })); });
+  const decoder = new TextDecoder();
+  const marker = ${JSON.stringify(marker)};
+  ws.onmessage = ({ data }) => {
+    if (typeof data === 'string') {
+      const message = JSON.parse(data);
+      if (message.ack !== undefined) { pending.get(message.ack)?.(message.payload); pending.delete(message.ack); }
+      return;
+    }
+    const view = new DataView(data);
+    const n = view.getUint8(9);
+    const seq = view.getFloat64(1);
+    ws.send(JSON.stringify({ event: 'terminal:ack', payload: { sessionId, seq } }));
+    const text = tail + decoder.decode(new Uint8Array(data, 10 + n), { stream: true });
+    if (started && text.includes(marker)) { ws.close(); resolve(performance.now() - started); }
+    tail = text.slice(-marker.length);
+  };
+  ws.onerror = () => reject(new Error('the WebSocket failed'));
+  ws.onopen = async () => {
+    const created = await request('terminal:create', { shell: 'bash', cols: 149, rows: 43 });
+    sessionId = created.session.id;
+    await request('terminal:attach', { sessionId, lastSeq: 0, cols: 149, rows: 43 });
+    await new Promise((done) => setTimeout(done, 1000)); // the prompt
+    started = performance.now();
+    ws.send(JSON.stringify({ event: 'terminal:input', payload: { sessionId, data: ${JSON.stringify(command)} + '\\r' } }));
+  };
+})`;
+
+/** DELIVERY_PROBE in a page of `server`'s origin. */
+async function timeDelivery(browser: Browser, server: ServerHandle, dataFile: string): Promise<number> {
+  const context = await browser.newContext({ baseURL: server.origin });
+  const [name, value] = server.cookie.split('=') as [string, string];
+  await context.addCookies([{ name, value, url: server.origin }]);
+  const page = await context.newPage();
+  try {
+    await page.goto('/healthz');
+    return (await page.evaluate(DELIVERY_PROBE(`cat ${dataFile}; echo FLOOD-DONE-$((6*7))`, 'FLOOD-DONE-42'))) as number;
+  } finally {
+    await context.close();
+  }
+}
+
 export async function measureRender(browser: Browser, server: ServerHandle, dataFile: string, ptyBytes: string, log: (message: string) => void): Promise<RenderResult> {
   const page = await openTerminal(browser, server, server.origin, 'off');
   await runCommand(page, 'stty size', /^\d+ \d+$/);
@@ -237,9 +292,12 @@ export async function measureRender(browser: Browser, server: ServerHandle, data
 
   const ceilingMs = await ceiling(browser, ptyBytes, cols, rows);
   log(`browser render: ceiling (xterm.js in the page, no network) ${ceilingMs.toFixed(0)} ms`);
+  const deliveryMs = await timeDelivery(browser, server, dataFile);
+  log(`browser render: delivery alone (PTY → server → WebSocket → page, no xterm.js) ${deliveryMs.toFixed(0)} ms`);
   return {
     appMbps: ptyBytes.length / 1e6 / (appMs / 1000),
     ceilingMbps: ptyBytes.length / 1e6 / (ceilingMs / 1000),
+    deliveryMbps: ptyBytes.length / 1e6 / (deliveryMs / 1000),
     mainThreadDelayP95Ms: percentile(lateness, 95),
     mainThreadDelayMaxMs: lateness.at(-1) ?? 0,
   };

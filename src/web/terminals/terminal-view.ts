@@ -373,7 +373,7 @@ export class TerminalView {
       return;
     }
     // The server applies this client's size before its input: the notice is out of date.
-    this.sizeNotice.hidden = true;
+    if (!this.sizeNotice.hidden) this.sizeNotice.hidden = true;
   }
 
   refit(): void {
