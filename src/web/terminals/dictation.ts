@@ -44,3 +44,34 @@ export class Dictation {
     return text;
   }
 }
+
+/** What a recogniser's error (SpeechRecognitionErrorEvent.error) means for the person. */
+export interface DictationProblem {
+  /** Null: nothing to say (they stopped, or said nothing). */
+  message: string | null;
+  /** The recogniser cannot work in this browser at all: the key goes for the rest of the page. */
+  unavailable: boolean;
+}
+
+const KEYBOARD_DICTATION = "the on-screen keyboard's own microphone types into the terminal too";
+
+/** The words for a recogniser's error, and whether trying again could help. */
+export function dictationProblem(error: string): DictationProblem {
+  switch (error) {
+    case 'aborted':
+    case 'no-speech':
+      return { message: null, unavailable: false };
+    case 'not-allowed':
+      return { message: 'Dictation needs the microphone: allow it for this site in the browser, then tap 🎤 again.', unavailable: false };
+    case 'audio-capture':
+      return { message: 'No microphone was found: connect one, or use the keyboard.', unavailable: false };
+    case 'network':
+      // Chrome sends speech to a service; a browser without one (Chromium builds) fails this way every time.
+      return { message: `Dictation could not reach this browser's speech service (some browsers, such as Chromium builds, have none); ${KEYBOARD_DICTATION}.`, unavailable: true };
+    case 'service-not-allowed':
+    case 'language-not-supported':
+      return { message: `This browser offers no speech recognition here; ${KEYBOARD_DICTATION}.`, unavailable: true };
+    default:
+      return { message: `Dictation stopped (${error}); tap 🎤 to try again.`, unavailable: false };
+  }
+}

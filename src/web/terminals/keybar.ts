@@ -2,7 +2,7 @@
 // sticky (one-shot) modifiers that also apply to the next key typed on the soft keyboard.
 import { h } from '../app/dom.js';
 import { toast } from '../app/toast.js';
-import { Dictation, speechRecognitionOf, type RecognitionResults, type SpeechGlobal } from './dictation.js';
+import { Dictation, dictationProblem, speechRecognitionOf, type RecognitionResults, type SpeechGlobal } from './dictation.js';
 
 export interface KeyBarOptions {
   /** Sends bytes to the focused terminal. */
@@ -30,9 +30,6 @@ interface Recogniser {
   stop(): void;
   abort(): void;
 }
-
-/** Recogniser errors that need no word: the person stopped, or said nothing. */
-const QUIET_ERRORS = new Set(['aborted', 'no-speech']);
 
 export interface KeyBar {
   readonly element: HTMLElement;
@@ -177,8 +174,10 @@ function addMicrophoneKey(key: (text: string, label: string, onPress: () => void
       if (text) type(text);
     };
     recogniser.onerror = (event) => {
-      if (QUIET_ERRORS.has(event.error)) return;
-      toast(event.error === 'not-allowed' ? 'Dictation needs the microphone: allow it for this site in the browser.' : `Dictation stopped: ${event.error}.`, 'error');
+      const problem = dictationProblem(event.error);
+      if (problem.message) toast(problem.message, 'error');
+      // A browser whose recogniser cannot work at all (no speech service) loses the key, not just this try.
+      if (problem.unavailable) button.hidden = true;
     };
     recogniser.onend = () => {
       if (listening === recogniser) listening = null;
