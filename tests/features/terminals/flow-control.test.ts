@@ -54,7 +54,9 @@ describe.each(TRANSPORTS)('flow control over $name', ({ connect }) => {
     expect(peak.ring).toBeLessThanOrEqual(2 * app.config.terminals.ringBufferBytes);
     expect(peak.unpersisted).toBeLessThanOrEqual(2 * app.config.terminals.ringBufferBytes);
     expect(peak.unacknowledged).toBeLessThanOrEqual(256 * KiB);
-    expect(storedBytes(app, session.id)).toBeLessThanOrEqual(1024 * KiB + 64 * KiB + 256 * KiB);
+    // The files: old segments are removed by the writer thread after it appends, so on a loaded
+    // machine the files can be a segment or so over it for a moment, until the writer catches up.
+    await waitUntil(() => storedBytes(app, session.id) <= 1024 * KiB + 64 * KiB + 256 * KiB, 5000);
 
     // Acknowledging again resumes it: its position was trimmed long ago, so it gets a reset.
     stalled.autoAck = true;
