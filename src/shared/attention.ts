@@ -243,6 +243,9 @@ export interface PushMessage {
   sentAt: string;
 }
 
+/** Rows of a terminal's screen the dashboard previews. */
+export const DASHBOARD_PREVIEW_ROWS = 6;
+
 /** One terminal on the dashboard (GET /api/dashboard), needs-you first, then by how long in its state. */
 export interface DashboardTerminal {
   id: string;
@@ -251,7 +254,14 @@ export interface DashboardTerminal {
   branch: string | null;
   title: string;
   activity: TerminalActivity | null;
-  /** The last non-empty line of its screen, plain text. */
+  /**
+   * A small live preview: the last non-blank rows of its current screen (at most DASHBOARD_PREVIEW_ROWS,
+   * oldest first), plain text, right-trimmed, each at most 120 characters (longer ones end in "…").
+   * What a full-screen program (vim, htop, an agent's TUI) drew where it drew it, once the terminal has
+   * printed enough to be mirrored; before that, the last lines of its output without escape sequences.
+   */
+  preview: string[];
+  /** The preview's last line (null when it is empty); kept for older clients. */
   lastLine: string | null;
   /** Where an agent's hooks said so: which agent, and what it was last asked to do. */
   agent: { name: HookAgent; task: string | null } | null;

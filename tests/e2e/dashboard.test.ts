@@ -1,5 +1,5 @@
-// The dashboard (issue 20) on a phone: every running terminal with its state in a sign and a word, the
-// ones needing the owner first, a tap opening the terminal, an approval answered in place, the same after
+// The dashboard (issue 20) on a phone: every running terminal with its state in a sign and a word and a
+// preview of its screen, the ones needing the owner first, a tap opening the terminal, an approval answered in place, the same after
 // a reload. And on the phone's terminals screen, two fingers
 // swiped sideways move to the next or previous terminal.
 import path from 'node:path';
@@ -69,7 +69,8 @@ describe('the dashboard', () => {
     await terminals.run(String.raw`sleep 4; printf '\a'; sleep 600`);
     await terminals.newTerminal();
     ids.failed = await terminals.sessionIdIn(0);
-    await terminals.run('echo about-to-fail; false');
+    // A row longer than a phone is wide: the preview cuts it, the page does not scroll sideways.
+    await terminals.run(`echo about-to-fail; printf 'long-%0150d\\n' 0; false`);
     await terminals.waitForLine(/^about-to-fail$/);
     await terminals.newTerminal();
     ids.approval = await terminals.sessionIdIn(0);
@@ -100,7 +101,24 @@ describe('the dashboard', () => {
     };
     const cards = await checkOrder();
     expect(cards.filter((card) => card.needsYou).map((card) => card.id).sort()).toEqual([ids.waiting, ids.approval].sort());
-    expect(cards.find((card) => card.id === ids.failed)?.lastLine).toMatch(/false|about-to-fail|[$#]/);
+    // Each card previews the last rows of its terminal's screen, in a monospace block of up to 6 lines.
+    const previewOf = async (id: string) => (await dashboard.cards()).find((card) => card.id === id)?.preview ?? [];
+    await expect.poll(async () => (await previewOf(ids.failed)).at(-1), { timeout: 10_000 }).toMatch(/[$#]$/);
+    const failedPreview = await previewOf(ids.failed);
+    expect(failedPreview.length).toBeGreaterThanOrEqual(3);
+    expect(failedPreview.length).toBeLessThanOrEqual(6);
+    expect(failedPreview).toContain('about-to-fail');
+    expect(failedPreview.find((line) => line.startsWith('long-'))).toMatch(/^long-0{114}…$/);
+    expect((await previewOf(ids.working)).join('\n')).toContain('sleep 600');
+    const block = dashboard.preview(ids.failed);
+    const look = await block.evaluate((pre) => {
+      const card = pre.closest('li')!.getBoundingClientRect();
+      const box = pre.getBoundingClientRect();
+      const long = Array.from(pre.querySelectorAll<HTMLElement>('.dash-preview-line')).find((line) => line.textContent!.startsWith('long-'))!;
+      return { font: getComputedStyle(pre).fontFamily, inside: box.left >= card.left && box.right <= card.right, cut: long.scrollWidth > long.clientWidth, overflow: getComputedStyle(long).textOverflow };
+    });
+    expect(look).toMatchObject({ inside: true, cut: true, overflow: 'ellipsis' });
+    expect(look.font).toMatch(/mono/i);
     await dashboard.card(ids.approval).getByText('Asks for approval.').waitFor();
     const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
     expect(overflow).toBeLessThanOrEqual(0);

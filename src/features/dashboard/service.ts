@@ -2,7 +2,7 @@
 // first. Built from what the features already know; it asks, it owns nothing.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { DashboardRun, DashboardTerminal, HookAgent } from '../../shared/attention.js';
+import { DASHBOARD_PREVIEW_ROWS, type DashboardRun, type DashboardTerminal, type HookAgent } from '../../shared/attention.js';
 import { RUN_AGENT_NAMES, type RunView } from '../../shared/runs.js';
 import { oneLine } from '../../shared/text.js';
 import type { TerminalInfo } from '../../shared/terminals.js';
@@ -10,7 +10,8 @@ import type { TerminalInfo } from '../../shared/terminals.js';
 export interface DashboardDeps {
   listRunning(): Promise<TerminalInfo[]>;
   listWorkspaces(): Promise<Array<{ id: string; name: string; localPath: string }>>;
-  lastLine(sessionId: string): string | null;
+  /** The last `rows` non-blank rows of a running terminal's screen, plain text (the terminal manager's `screenPreview`). */
+  screenPreview(sessionId: string, rows: number): Promise<string[]>;
   /** What an agent's hooks said about the terminal (issue 20 §1); none without hooks. */
   agentFor?(sessionId: string): { name: HookAgent; task: string | null } | null;
   pendingApprovalFor?(sessionId: string): { id: string } | null;
@@ -84,17 +85,21 @@ export function createDashboard(deps: DashboardDeps) {
         return branches.get(workspace.id)!;
       };
       const rows = await Promise.all(
-        terminals.map(async (terminal): Promise<DashboardTerminal> => ({
-          id: terminal.id,
-          workspaceId: terminal.workspaceId,
-          workspaceName: terminal.workspaceId ? (byId.get(terminal.workspaceId)?.name ?? null) : null,
-          branch: await branchOf(terminal.workspaceId),
-          title: terminalTitle(terminal),
-          activity: terminal.activity ?? null,
-          lastLine: deps.lastLine(terminal.id),
-          agent: deps.agentFor?.(terminal.id) ?? null,
-          approvalId: deps.pendingApprovalFor?.(terminal.id)?.id ?? null,
-        })),
+        terminals.map(async (terminal): Promise<DashboardTerminal> => {
+          const [branch, preview] = await Promise.all([branchOf(terminal.workspaceId), deps.screenPreview(terminal.id, DASHBOARD_PREVIEW_ROWS)]);
+          return {
+            id: terminal.id,
+            workspaceId: terminal.workspaceId,
+            workspaceName: terminal.workspaceId ? (byId.get(terminal.workspaceId)?.name ?? null) : null,
+            branch,
+            title: terminalTitle(terminal),
+            activity: terminal.activity ?? null,
+            preview,
+            lastLine: preview.at(-1) ?? null,
+            agent: deps.agentFor?.(terminal.id) ?? null,
+            approvalId: deps.pendingApprovalFor?.(terminal.id)?.id ?? null,
+          };
+        }),
       );
       return rows.sort(compareDashboardTerminals);
     },

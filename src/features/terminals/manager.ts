@@ -16,7 +16,6 @@ import { MAX_DIMENSION, type CreateTerminalInput, type ListTerminalsFilter } fro
 import { listStoredTerminals, removeScrollback } from './scrollback-files.js';
 import { isWaitingForTerminalRead, readForeground, resumeCommand, type AgentKind, type ForegroundState } from './foreground.js';
 import { createMirrorPool, type MirrorPool } from './screen-mirrors.js';
-import { lastLines, tailText } from './output-text.js';
 import { withShellIntegration } from './shell-integration.js';
 import { Terminal, type Attachment, type OutputSink, type TerminalEnd } from './terminal.js';
 import type { TerminalActivity, TerminalInfo } from '../../shared/terminals.js';
@@ -85,8 +84,6 @@ const READ_CHECK_INTERVAL_MS = 1500;
 const EXIT_WAIT_MS = 2_000;
 /** An idle terminal keeps this much of its ring buffer in memory; the rest is on disk. */
 const IDLE_RING_BYTES = 16 * 1024;
-/** How much of the newest output `lastLine` looks through. */
-const LAST_LINE_BYTES = 4096;
 
 /** A terminal without output and clients for this long drops its screen mirror; an attach starts it again. */
 const MIRROR_IDLE_MS = 10 * 60_000;
@@ -690,13 +687,13 @@ export function createTerminalManager(deps: TerminalManagerDeps) {
       }
     },
 
-    /** The last non-blank line a running terminal printed, as plain text (lists); null when none or not running here. */
-    lastLine(id: string): string | null {
+    /**
+     * The last `rows` non-blank rows of a running terminal's current screen, as plain text (the
+     * dashboard's live preview; Terminal.screenPreview); none when it does not run here.
+     */
+    async screenPreview(id: string, rows = 6): Promise<string[]> {
       const live = terminals.get(id);
-      if (!live?.isRunning) return null;
-      const from = Math.max(live.ring.start, live.seq - LAST_LINE_BYTES);
-      const text = tailText(live.ring.copy(from, live.seq), from === 0);
-      return lastLines(text, 1)[0] ?? null;
+      return live?.isRunning ? live.screenPreview(rows) : [];
     },
 
     /** Terminals whose shell is running. */

@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { createScreenMirror, type ScreenMirror, type ScreenSnapshot } from './screen-mirror.js';
+import { createScreenMirror, type ScreenMirror, type ScreenPreview, type ScreenSnapshot } from './screen-mirror.js';
 
 /**
  * The screen mirror thread, started by screen-mirrors.ts: one headless xterm.js per mirrored
@@ -12,14 +12,14 @@ export type MirrorRequest =
   | { type: 'write'; id: string; seqAfter: number; data: Uint8Array }
   | { type: 'resize'; id: string; cols: number; rows: number }
   | { type: 'snapshot'; id: string; req: number; scrollbackRows: number }
-  | { type: 'preview'; id: string; req: number; lines: number }
+  | { type: 'preview'; id: string; req: number; lines: number; maxLength: number }
   | { type: 'close'; id: string };
 
 export type MirrorReply =
   /** `bytes` of a write are parsed (the main thread feeds more while few are pending). */
   | { type: 'parsed'; id: string; bytes: number }
   | { type: 'snapshot'; req: number; snapshot: ScreenSnapshot | null; error: string | null }
-  | { type: 'preview'; req: number; lines: string[] };
+  | { type: 'preview'; req: number; preview: ScreenPreview | null };
 
 function startMirrorThread(port: NonNullable<typeof parentPort>): void {
   const mirrors = new Map<string, ScreenMirror>();
@@ -56,7 +56,9 @@ function startMirrorThread(port: NonNullable<typeof parentPort>): void {
       }
       case 'preview': {
         const mirror = mirrors.get(message.id);
-        port.postMessage({ type: 'preview', req: message.req, lines: mirror ? mirror.preview(message.lines) : [] } satisfies MirrorReply);
+        // Read between two parsed chunks, without waiting for the backlog: a list wants it now.
+        const preview = mirror ? mirror.preview(message.lines, message.maxLength) : null;
+        port.postMessage({ type: 'preview', req: message.req, preview } satisfies MirrorReply);
         return;
       }
       case 'close':

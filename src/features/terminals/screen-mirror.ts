@@ -51,6 +51,14 @@ export interface ScreenSnapshot {
   data: string;
 }
 
+/** The text of a screen's last non-blank rows (a list's live preview), as of output offset `seq`. */
+export interface ScreenPreview {
+  /** Output offset the text reflects (everything parsed so far). */
+  seq: number;
+  /** Oldest first; right-trimmed, at most the asked length each (longer ones end in "…"). */
+  lines: string[];
+}
+
 export interface SnapshotOptions {
   /** Lines of scrollback above the screen to include (default: all the mirror keeps). */
   scrollbackRows?: number;
@@ -74,8 +82,13 @@ export interface ScreenMirror {
   flush(): Promise<number>;
   /** The screen as of every byte written so far, or null when the mirror missed output. */
   snapshot(options?: SnapshotOptions): Promise<ScreenSnapshot | null>;
-  /** The last `lines` non-empty lines of the screen as parsed so far, as plain text (a list's live preview). */
-  preview(lines: number): string[];
+  /**
+   * The last `lines` non-blank rows of the screen (the active buffer's visible rows: the alternate
+   * screen when a full-screen program shows it) as parsed so far, as plain text of at most
+   * `maxLength` characters each. Does not wait for a backlog: a lagging mirror answers with what it
+   * has. Null once the mirror missed output (its screen is wrong).
+   */
+  preview(lines: number, maxLength?: number): ScreenPreview | null;
   dispose(): void;
 }
 
@@ -197,6 +210,30 @@ function modesOf(term: HeadlessTerminal, core: CoreInternals): string {
   return data;
 }
 
+/** Characters a preview line keeps by default (the rest is cut, with an ellipsis). */
+export const PREVIEW_MAX_LENGTH = 120;
+
+/** `text` cut to `maxLength` characters (code points: an emoji is never split), the last one an ellipsis when cut. */
+function clip(text: string, maxLength: number): string {
+  if (text.length <= maxLength) return text;
+  const chars = Array.from(text);
+  return chars.length <= maxLength ? text : `${chars.slice(0, Math.max(0, maxLength - 1)).join('')}…`;
+}
+
+/**
+ * The last `count` non-blank rows of `buffer`'s screen (its `rows` visible rows, below any
+ * scrollback), oldest first, as xterm.js lays them out: cursor-addressed text where it was put,
+ * a wide character once, blank cells right of the text trimmed.
+ */
+function screenLines(buffer: IBuffer, rows: number, count: number, maxLength: number): string[] {
+  const found: string[] = [];
+  for (let y = rows - 1; y >= 0 && found.length < count; y--) {
+    const text = buffer.getLine(buffer.baseY + y)?.translateToString(true).trimEnd() ?? '';
+    if (text.trim() !== '') found.push(clip(text, maxLength));
+  }
+  return found.reverse();
+}
+
 class HeadlessScreenMirror implements ScreenMirror {
   private readonly term: HeadlessTerminal;
   private readonly serializer = new SerializeAddon();
@@ -277,14 +314,9 @@ class HeadlessScreenMirror implements ScreenMirror {
     });
   }
 
-  preview(lines: number): string[] {
-    const buffer = this.term.buffer.active;
-    const found: string[] = [];
-    for (let y = this.term.rows - 1; y >= 0 && found.length < lines; y--) {
-      const text = buffer.getLine(buffer.baseY + y)?.translateToString(true).trimEnd() ?? '';
-      if (text !== '') found.push(text);
-    }
-    return found.reverse();
+  preview(lines: number, maxLength = PREVIEW_MAX_LENGTH): ScreenPreview | null {
+    if (this.disposed || this.missedOutput) return null;
+    return { seq: this.parsed, lines: screenLines(this.term.buffer.active, this.term.rows, lines, maxLength) };
   }
 
   dispose(): void {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FastifyBaseLogger } from 'fastify';
 import type { MirrorReply, MirrorRequest } from './mirror-worker.js';
-import type { ScreenSnapshot } from './screen-mirror.js';
+import type { ScreenPreview, ScreenSnapshot } from './screen-mirror.js';
 
 /**
  * The screen mirrors of this server's terminals (issue 19), each a headless xterm.js on one worker
@@ -22,8 +22,11 @@ export interface MirrorPool {
   resize(id: string, cols: number, rows: number): void;
   /** The screen and up to `scrollbackRows` lines above it, as of every byte written so far; null when the mirror missed output. */
   snapshot(id: string, scrollbackRows: number): Promise<ScreenSnapshot | null>;
-  /** The last `lines` non-empty lines of the screen (a list's live preview). */
-  preview(id: string, lines: number): Promise<string[]>;
+  /**
+   * The last `lines` non-blank rows of the screen as plain text (a list's live preview), as parsed so
+   * far: it does not wait for a backlog. Null when `id` is not mirrored or its mirror missed output.
+   */
+  preview(id: string, lines: number, maxLength: number): Promise<ScreenPreview | null>;
   close(id: string): void;
   /** Mirrors open now (diagnostics, tests). */
   readonly size: number;
@@ -131,10 +134,11 @@ export function createMirrorPool({ log }: { log: FastifyBaseLogger }): MirrorPoo
       if (reply.error) log.error({ err: new Error(reply.error), sessionId: id }, 'taking a screen snapshot failed; the client gets a replay');
       return reply.snapshot;
     },
-    async preview(id, lines) {
-      if (!mirrors.has(id)) return [];
-      const reply = await request({ type: 'preview', id, req: ++nextReq, lines });
-      return reply.type === 'preview' ? reply.lines : [];
+    async preview(id, lines, maxLength) {
+      if (!mirrors.has(id)) return null;
+      const reply = await request({ type: 'preview', id, req: ++nextReq, lines, maxLength });
+      // A closed mirror or an exited thread answers as for a snapshot: no preview.
+      return reply.type === 'preview' ? reply.preview : null;
     },
     close(id) {
       if (!mirrors.delete(id)) return;

@@ -3,7 +3,8 @@ import type { InputOrigin, PtyProcess } from '../../infra/pty-host.js';
 import { type FairShare, type FairShareState, initialFairShareState } from './fair-share.js';
 import type { OutputStore, PersistTarget } from './output-store.js';
 import { RingBuffer } from './ring-buffer.js';
-import type { ScreenSnapshot } from './screen-mirror.js';
+import { lastLines, tailText } from './output-text.js';
+import { PREVIEW_MAX_LENGTH, type ScreenSnapshot } from './screen-mirror.js';
 import type { MirrorPool } from './screen-mirrors.js';
 import { SignalParser, type TerminalSignal } from './signals.js';
 import { type ActivityReport, TerminalStatus } from './terminal-status.js';
@@ -79,6 +80,8 @@ const MIRROR_MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
 export const SNAPSHOT_SCROLLBACK_ROWS = 1000;
 /** How long an attach waits for a lagging mirror to catch up before it snapshots what it has. */
 const SNAPSHOT_CATCHUP_MS = 5_000;
+/** How much of the newest output an unmirrored terminal's preview looks through. */
+const PREVIEW_TAIL_BYTES = 8192;
 
 export interface TerminalMeta {
   workspaceId: string | null;
@@ -227,6 +230,8 @@ export class Terminal implements PersistTarget {
   private mirrorReading = false;
   /** Attaches waiting for the mirror to catch up (null while none is). */
   private mirrorWaiters: Array<() => void> | null = null;
+  /** The last screen preview and the output offset it reflects: a list polled every few seconds reuses it while nothing was printed. */
+  private previewCache: { seq: number; rows: number; fromMirror: boolean; lines: string[] } | null = null;
   /** Bells, notifications and shell marks in the live output (never in a replay): created with the PTY. */
   private readonly signals: SignalParser | null = null;
   /** What the terminal is doing, from those signals and the owner's input (terminal-status.ts). */
@@ -768,6 +773,34 @@ export class Terminal implements PersistTarget {
     // Never older than what can still be sent after it.
     if (snapshot.seq < this.earliestAvailable || snapshot.seq > this.seq) return null;
     return snapshot;
+  }
+
+  /**
+   * The last `rows` non-blank rows of the screen as plain text (issue 19 §3: a list's live preview).
+   * A mirrored terminal answers from its headless screen, so a full-screen program shows what it
+   * drew; the mirror thread answers with what it has parsed, never waiting for a backlog. Otherwise
+   * the output's tail stripped of escapes (output-text.ts). Never starts a mirror: an idle terminal
+   * stays cheap. Reused while no output arrived since.
+   */
+  async screenPreview(rows: number): Promise<string[]> {
+    const cached = this.previewCache;
+    // A tail-based preview is stale once a mirror (started by an attach) can say better.
+    if (cached && cached.rows === rows && cached.seq === this.seq && (cached.fromMirror || this.mirrorSeq === null)) return cached.lines;
+    const mirrors = this.deps.mirrors;
+    if (mirrors && this.mirrorSeq !== null) {
+      this.feedMirror();
+      const preview = await mirrors.preview(this.id, rows, PREVIEW_MAX_LENGTH);
+      // A mirror far behind (started again, reading the older output back) would show an old screen: the tail is nearer.
+      if (preview && this.seq - preview.seq <= MIRROR_FEED_BYTES) {
+        // Its seq is what the mirror had parsed: behind, the next call asks again.
+        this.previewCache = { seq: preview.seq, rows, fromMirror: true, lines: preview.lines };
+        return preview.lines;
+      }
+    }
+    const from = Math.max(this.ring.start, this.seq - PREVIEW_TAIL_BYTES);
+    const lines = lastLines(tailText(this.ring.copy(from, this.seq), from === 0), rows, PREVIEW_MAX_LENGTH);
+    this.previewCache = { seq: this.seq, rows, fromMirror: false, lines };
+    return lines;
   }
 
   /** Gives memory back when nothing needs the older in-memory output. */

@@ -1,6 +1,6 @@
 // The dashboard (issue 20): every running terminal across the workspaces, the ones needing the owner
-// first (the server sorts), each with its state in a sign, a word and a colour, where it runs, its
-// last line, how long it has been so, and its agent's task. A tap opens the terminal; a waiting
+// first (the server sorts), each with its state in a sign, a word and a colour, where it runs, a small
+// preview of its screen (issue 19 §3), how long it has been so, and its agent's task. A tap opens the terminal; a waiting
 // approval is answered in place. The installed app opens here (its manifest's start_url).
 import type { TerminalActivityState } from '../../shared/terminals.js';
 import { api, describeError } from '../app/api.js';
@@ -121,7 +121,7 @@ export const dashboardScreen: Screen = {
         terminal.agent
           ? h('p', { class: 'dash-agent' }, h('strong', {}, agentName(terminal.agent.name)), terminal.agent.task ? `: ${terminal.agent.task}` : '')
           : null,
-        terminal.lastLine ? h('pre', { class: 'dash-last-line', 'aria-label': 'Last line' }, h('code', {}, terminal.lastLine)) : null,
+        screenPreview(terminal.preview),
         approval,
       );
     };
@@ -178,6 +178,19 @@ export const dashboardScreen: Screen = {
     await refresh();
   },
 };
+
+/**
+ * The last rows of a terminal's screen as the server read them, one block per row so that CSS cuts
+ * each at the card's edge; under the card's link, so a tap on it still opens the terminal.
+ */
+function screenPreview(lines: readonly string[]): HTMLElement | null {
+  if (lines.length === 0) return null;
+  return h(
+    'pre',
+    { class: 'dash-preview', role: 'group', 'aria-label': 'Screen preview' },
+    h('code', {}, ...lines.map((line) => h('span', { class: 'dash-preview-line' }, line))),
+  );
+}
 
 /** A selector finding the same control after the list is rebuilt. */
 function focusKey(element: HTMLElement): string | null {

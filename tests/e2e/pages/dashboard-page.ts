@@ -6,7 +6,8 @@ export interface DashboardCard {
   /** The status's sign and word ("⋯ Working", "! Waiting for input"). */
   status: string;
   place: string;
-  lastLine: string | null;
+  /** The rows of its screen preview, as shown (empty when it has none). */
+  preview: string[];
   needsYou: boolean;
 }
 
@@ -37,10 +38,15 @@ export class DashboardPage {
         title: item.querySelector('.dash-title')?.textContent ?? '',
         status: [item.querySelector('.status-glyph')?.textContent, item.querySelector('.status-word')?.textContent].filter(Boolean).join(' '),
         place: item.querySelector('.dash-place')?.textContent ?? '',
-        lastLine: item.querySelector('.dash-last-line')?.textContent ?? null,
+        preview: Array.from(item.querySelectorAll('.dash-preview-line'), (line) => line.textContent ?? ''),
         needsYou: item.getAttribute('data-needs-you') === 'true',
       })),
     );
+  }
+
+  /** A terminal's screen preview (the block on its card). */
+  preview(sessionId: string): Locator {
+    return this.card(sessionId).getByRole('group', { name: 'Screen preview' });
   }
 
   /** Taps a terminal's card (its title's link covers it): the terminals screen opens on it. */

@@ -10,7 +10,7 @@ import { makeTempDir } from '../../helpers/app.js';
 const activity = (state: TerminalActivity['state'], since: string, needsYou = false): TerminalActivity => ({ state, since, needsYou });
 
 function row(id: string, value: TerminalActivity | null): DashboardTerminal {
-  return { id, workspaceId: null, workspaceName: null, branch: null, title: id, activity: value, lastLine: null, agent: null, approvalId: null };
+  return { id, workspaceId: null, workspaceName: null, branch: null, title: id, activity: value, preview: [], lastLine: null, agent: null, approvalId: null };
 }
 
 function terminal(id: string, workspaceId: string | null, value: TerminalActivity | null, name: string | null = null): TerminalInfo {
@@ -45,21 +45,21 @@ describe('the dashboard', () => {
     expect(rows.sort(compareDashboardTerminals).map((r) => r.id)).toEqual(['needs-old', 'needs-new', 'seen-waiting', 'working-new', 'idle-old', 'unknown']);
   });
 
-  it('joins each terminal with its workspace, branch, last line, agent and pending approval', async () => {
+  it('joins each terminal with its workspace, branch, screen preview, agent and pending approval', async () => {
     const dir = makeTempDir('shellport-dashboard-');
     mkdirSync(path.join(dir, '.git'));
     writeFileSync(path.join(dir, '.git', 'HEAD'), 'ref: refs/heads/fix-it\n');
     const dashboard = createDashboard({
       listRunning: async () => [terminal('a', 'w1', activity('working', '2026-01-01T00:00:00Z')), terminal('b', null, activity('approval', '2026-01-01T00:00:00Z', true), 'agent')],
       listWorkspaces: async () => [{ id: 'w1', name: 'shop', localPath: dir }],
-      lastLine: (id) => (id === 'a' ? 'compiling…' : null),
+      screenPreview: async (id, rows) => (id === 'a' ? ['$ npm run build', 'compiling…'].slice(-rows) : []),
       agentFor: (id) => (id === 'b' ? { name: 'claude', task: 'fix the tests' } : null),
       pendingApprovalFor: (id) => (id === 'b' ? { id: 'approval-1' } : null),
     });
     const rows = await dashboard.terminals();
     expect(rows.map((r) => r.id)).toEqual(['b', 'a']);
-    expect(rows[0]).toMatchObject({ title: 'agent', workspaceName: null, branch: null, agent: { name: 'claude', task: 'fix the tests' }, approvalId: 'approval-1' });
-    expect(rows[1]).toMatchObject({ title: 'bash', workspaceName: 'shop', branch: 'fix-it', lastLine: 'compiling…', agent: null, approvalId: null });
+    expect(rows[0]).toMatchObject({ title: 'agent', preview: [], lastLine: null, workspaceName: null, branch: null, agent: { name: 'claude', task: 'fix the tests' }, approvalId: 'approval-1' });
+    expect(rows[1]).toMatchObject({ title: 'bash', workspaceName: 'shop', branch: 'fix-it', preview: ['$ npm run build', 'compiling…'], lastLine: 'compiling…', agent: null, approvalId: null });
   });
 });
 

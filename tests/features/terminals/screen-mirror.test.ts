@@ -139,16 +139,78 @@ describe('screen mirror snapshots', () => {
     expect((await mirror.snapshot())?.seq).toBe(1002);
   });
 
-  it('previews the last non-empty lines of the screen as text', async () => {
-    const mirror = newMirror(40, 10);
-    const text = Buffer.from('one\r\n\r\n\x1b[31mtwo\x1b[0m\r\n   \r\nthree 日本\r\n$ ');
-    mirror.write(text, text.length);
-    await mirror.flush();
-    expect(mirror.preview(3)).toEqual(['two', 'three 日本', '$']);
-    expect(mirror.preview(10)).toEqual(['one', 'two', 'three 日本', '$']);
-    const alt = Buffer.from('\x1b[?1049h\x1b[Hfull screen');
-    mirror.write(alt, mirror.seq + alt.length);
-    await mirror.flush();
-    expect(mirror.preview(2)).toEqual(['full screen']);
+  describe('preview (the dashboard\'s, read on the mirror thread)', () => {
+    /** A mirror that parsed `chunks`, in order. */
+    async function parsed(cols: number, rows: number, ...chunks: string[]): Promise<ScreenMirror> {
+      const mirror = newMirror(cols, rows);
+      for (const chunk of chunks) {
+        const bytes = Buffer.from(chunk);
+        mirror.write(bytes, mirror.seq + bytes.length);
+      }
+      await mirror.flush();
+      return mirror;
+    }
+
+    it('gives the last non-blank rows of the screen, oldest first, without colours or trailing blanks', async () => {
+      const mirror = await parsed(40, 10, 'one\r\n\r\n\x1b[31mtwo\x1b[0m   \r\n   \r\nthree\x1b[44m      \x1b[0m\r\n$ ');
+      expect(mirror.preview(3)).toEqual({ seq: mirror.seq, lines: ['two', 'three', '$'] });
+      expect(mirror.preview(10)?.lines).toEqual(['one', 'two', 'three', '$']);
+    });
+
+    it('reads only the screen, not the scrollback above it', async () => {
+      const mirror = await parsed(20, 3, 'a\r\nb\r\nc\r\nd\r\ne');
+      expect(mirror.preview(6)?.lines).toEqual(['c', 'd', 'e']);
+    });
+
+    it('shows the alternate screen while a full-screen program has it, and the shell again after', async () => {
+      const mirror = await parsed(40, 8, '$ vim notes.txt\r\n', '\x1b[?1049h\x1b[H\x1b[2Jhello from vim\r\n~\r\n~\x1b[8;1H-- INSERT --');
+      expect(mirror.preview(6)?.lines).toEqual(['hello from vim', '~', '~', '-- INSERT --']);
+      const after = Buffer.from('\x1b[?1049l$ ');
+      mirror.write(after, mirror.seq + after.length);
+      await mirror.flush();
+      expect(mirror.preview(6)?.lines).toEqual(['$ vim notes.txt', '$']);
+    });
+
+    it('puts cursor-addressed text where it was drawn, and a redraw replaces what was there', async () => {
+      const mirror = await parsed(
+        30,
+        6,
+        '\x1b[?1049h\x1b[H\x1b[2J',
+        '\x1b[1;1HCPU [||||      ] 40%',
+        '\x1b[3;5Hload 1.00',
+        '\x1b[5;10Hhello',
+        // htop-style redraw: the same cells rewritten, one line cleared to its end.
+        '\x1b[1;6H|||||||\x1b[1;18H75%',
+        '\x1b[3;5H\x1b[K',
+        '\x1b[3;5Hload 2.50',
+      );
+      expect(mirror.preview(6)?.lines).toEqual(['CPU [|||||||   ] 75%', '    load 2.50', '         hello']);
+    });
+
+    it('counts a wide character once, and cuts long rows to the asked length with an ellipsis', async () => {
+      const mirror = await parsed(60, 4, '日本語 ok 😀 end\r\n', `${'x'.repeat(59)}😀`);
+      const lines = mirror.preview(4)!.lines;
+      expect(lines[0]).toBe('日本語 ok 😀 end');
+      // 59 x's fill the row; the emoji, two cells wide, wraps to the next row.
+      expect(lines.slice(1)).toEqual(['x'.repeat(59), '😀']);
+      expect(mirror.preview(1, 10)?.lines).toEqual(['😀']);
+      expect(mirror.preview(2, 10)?.lines).toEqual([`${'x'.repeat(9)}…`, '😀']);
+      const emojis = await parsed(40, 2, '😀'.repeat(15));
+      expect(emojis.preview(1, 5)?.lines).toEqual(['😀😀😀😀…']);
+    });
+
+    it('answers with what is parsed so far, and nothing once the mirror missed output', async () => {
+      const mirror = await parsed(20, 4, 'first');
+      const before = mirror.preview(2)!;
+      const later = Buffer.from('\r\nsecond');
+      mirror.write(later, mirror.seq + later.length);
+      // Queued, not parsed yet: the preview says what the screen was at its own seq.
+      expect(mirror.preview(2)).toEqual(before);
+      expect(before.seq).toBe(5);
+      await mirror.flush();
+      expect(mirror.preview(2)).toEqual({ seq: 13, lines: ['first', 'second'] });
+      mirror.write(Buffer.from('gap'), mirror.seq + 100);
+      expect(mirror.preview(2)).toBeNull();
+    });
   });
 });
