@@ -26,6 +26,15 @@ const SHELLS = nobody();
 const isRoot = process.getuid?.() === 0;
 const canSwitch = isRoot && SHELLS !== null && SHELLS.uid !== 0;
 
+/** A test app whose shells run as `nobody`, with a bash terminal of that account attached. */
+async function shellOfTheAccount(home: string) {
+  const app = await startTerminalApp({ TERMINAL_USER: 'nobody', WORKSPACES_DIR: path.join(home, 'workspaces') });
+  const client = await connectClient(app);
+  const session = await client.create({ shell: 'bash' });
+  await client.attach(session.id);
+  return { app, client, session };
+}
+
 /** A directory owned by the shells' account, standing for its home (the real one, /nonexistent, does not exist). */
 function shellsHome(): string {
   const home = makeTempDir('shellport-shells-home-');
@@ -194,10 +203,7 @@ describe.runIf(canSwitch)('shells as another account (TERMINAL_USER, needs root:
 
   it("puts images for a prompt into the repository's .shellport/uploads as TERMINAL_USER: its folders, its files, one exclude line", async () => {
     const home = shellsHome();
-    const app = await startTerminalApp({ TERMINAL_USER: 'nobody', WORKSPACES_DIR: path.join(home, 'workspaces') });
-    const client = await connectClient(app);
-    const session = await client.create({ shell: 'bash' });
-    await client.attach(session.id);
+    const { app, client, session } = await shellOfTheAccount(home);
     const repo = path.join(home, 'project');
     // The repository is the shells' account's, made by it.
     expect(await run(client, session.id, `mkdir -p '${repo}/src' && cd '${repo}' && git init -q && cd src && pwd`)).toBe(path.join(repo, 'src'));
@@ -236,10 +242,7 @@ describe.runIf(canSwitch)('shells as another account (TERMINAL_USER, needs root:
 
   it('refuses a .shellport or uploads the account replaced with a symbolic link or a file, and writes nothing elsewhere', async () => {
     const home = shellsHome();
-    const app = await startTerminalApp({ TERMINAL_USER: 'nobody', WORKSPACES_DIR: path.join(home, 'workspaces') });
-    const client = await connectClient(app);
-    const session = await client.create({ shell: 'bash' });
-    await client.attach(session.id);
+    const { app, client, session } = await shellOfTheAccount(home);
     const repo = path.join(home, 'project');
     // Somewhere the account may write itself, and somewhere only root may: followed, either would take the file.
     const outside = path.join(home, 'outside');
@@ -268,10 +271,7 @@ describe.runIf(canSwitch)('shells as another account (TERMINAL_USER, needs root:
 
   it("puts images for a prompt into the shell's directory outside a repository, as TERMINAL_USER, and only where it may write", async () => {
     const home = shellsHome();
-    const app = await startTerminalApp({ TERMINAL_USER: 'nobody', WORKSPACES_DIR: path.join(home, 'workspaces') });
-    const client = await connectClient(app);
-    const session = await client.create({ shell: 'bash' });
-    await client.attach(session.id);
+    const { app, client, session } = await shellOfTheAccount(home);
     const plain = path.join(home, 'plain');
     expect(await run(client, session.id, `mkdir '${plain}' && cd '${plain}' && pwd`)).toBe(plain);
     const saved = await uploadForPrompt(app, session.id, 'image.png', Buffer.from('image'));
