@@ -2,8 +2,8 @@
 // install without GitHub, where the start-up link is the normal way in, and a server with GitHub
 // that nobody owns yet, claimed through the printed setup link. Then (issue 18) a device-code sign-in
 // on a server with an owner, approved from a browser already signed in, and a sign-in started from
-// another site. Each needs its own configuration, so each has its own fixture (screens.test.ts runs a
-// server with an owner and the web flow only).
+// another site. Each needs its own configuration, so each has its own fixture (the screens-*.test.ts
+// files run a server with an owner and the web flow only).
 import { describe, expect, it } from 'vitest';
 import { OWNER_LOGIN, useE2E } from './fixture.js';
 import { SignInPage } from './pages/sign-in-page.js';
