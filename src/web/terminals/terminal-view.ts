@@ -184,7 +184,12 @@ export class TerminalView {
       theme: XTERM_THEMES[options.theme],
       minimumContrastRatio: MINIMUM_CONTRAST[options.theme],
       scrollback: options.scrollbackLines,
-      cursorBlink: true,
+      // Blinking only with the WebGL renderer (enableWebgl): the DOM renderer blinks with an endless
+      // CSS animation of the cursor's colours, which keeps Chromium drawing a frame on the main
+      // thread 60 times a second while a terminal has focus — and, since Chromium holds tasks back
+      // after a key until the next frame, it made every echo wait about two frames (28 ms against
+      // 6 ms on loopback; docs/performance.md, "In the browser"), and a phone's battery pay for it.
+      cursorBlink: false,
       // The search addon's match highlighting (and with it its match count) uses decorations, and
       // `unicode.activeVersion` is still a proposed API.
       allowProposedApi: true,
@@ -602,12 +607,15 @@ export class TerminalView {
     try {
       const webgl = new WebglAddon();
       webgl.onContextLoss(() => {
-        // Back to the DOM renderer; the terminal keeps its content.
+        // Back to the DOM renderer; the terminal keeps its content, and its cursor stops blinking (see the constructor).
         webgl.dispose();
         if (this.webgl === webgl) this.webgl = null;
+        this.term.options.cursorBlink = false;
       });
       this.term.loadAddon(webgl);
       this.webgl = webgl;
+      // Its blink is a timer that draws only when the cursor changes; an ended terminal's cursor stays hidden.
+      if (this.exitBar.hidden) this.term.options.cursorBlink = true;
     } catch {
       this.webgl = null;
     }
