@@ -208,3 +208,36 @@ it('auto predicts over a slow link and says so in the indicator; the menu turns 
   expect(await page.evaluate(() => (globalThis as unknown as { localStorage: { getItem(key: string): string | null } }).localStorage.getItem('shellport.terminals.localEcho'))).toBe('off');
   expect(e2e.consoleProblems(page)).toEqual([]);
 }, 60_000);
+
+/** Animations in the page that never end (each keeps Chromium drawing a frame on the main thread 60 times a second). */
+const endlessAnimations = (page: Page) =>
+  page.evaluate(() =>
+    document
+      .getAnimations()
+      .filter((animation) => animation.playState === 'running' && animation.effect?.getTiming().iterations === Infinity)
+      .map((animation) => (animation as CSSAnimation).animationName ?? 'an animation'),
+  );
+
+it('a focused terminal runs no endless animation (the DOM renderer’s blinking cursor made every echo wait two frames), after a reload and on a phone too', async () => {
+  const e2e = fixture();
+  const page = await e2e.newPage();
+  await e2e.signIn(page);
+  const terminals = new TerminalsPage(page);
+  await terminals.open();
+  await terminals.newTerminal();
+  await terminals.run('echo typed-here');
+  await terminals.waitForLine(/^typed-here$/);
+  await terminals.focus();
+  expect(await endlessAnimations(page)).toEqual([]);
+
+  await page.reload();
+  await terminals.focus();
+  expect(await endlessAnimations(page)).toEqual([]);
+
+  const phone = await e2e.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await e2e.signIn(phone);
+  const onPhone = new TerminalsPage(phone);
+  await onPhone.open();
+  await onPhone.focus();
+  expect(await endlessAnimations(phone)).toEqual([]);
+});

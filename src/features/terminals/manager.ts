@@ -691,7 +691,7 @@ export function createTerminalManager(deps: TerminalManagerDeps) {
      * The last `rows` non-blank rows of a running terminal's current screen, as plain text (the
      * dashboard's live preview; Terminal.screenPreview); none when it does not run here.
      */
-    async screenPreview(id: string, rows = 6): Promise<string[]> {
+    async screenPreview(id: string, rows: number): Promise<string[]> {
       const live = terminals.get(id);
       return live?.isRunning ? live.screenPreview(rows) : [];
     },

@@ -5,6 +5,13 @@
 // CSI, OSC (ended by BEL or ST), other two-byte ESC sequences, and C0 controls but \n and \r.
 const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[PX^_][^\x1b]*\x1b\\|\x1b[@-Z\\-_]|\x1b[ -/]*[0-~]|[\x00-\x09\x0b\x0c\x0e-\x1f\x7f]/g;
 
+/** `text` cut to `maxLength` characters (code points: an emoji is never split), the last one an ellipsis when cut. */
+export function clipText(text: string, maxLength: number): string {
+  if (text.length <= maxLength) return text;
+  const chars = Array.from(text);
+  return chars.length <= maxLength ? text : `${chars.slice(0, Math.max(0, maxLength - 1)).join('')}…`;
+}
+
 /** The last `count` non-blank lines of `text` (oldest first), at most `maxLength` characters each. */
 export function lastLines(text: string, count = 1, maxLength = 200): string[] {
   const lines = text
@@ -18,7 +25,7 @@ export function lastLines(text: string, count = 1, maxLength = 200): string[] {
   for (let i = lines.length - 1; i >= 0 && result.length < count; i -= 1) {
     const line = lines[i]!;
     if (line.trim() === '') continue;
-    result.unshift(line.length > maxLength ? `${line.slice(0, maxLength - 1)}…` : line);
+    result.unshift(clipText(line, maxLength));
   }
   return result;
 }

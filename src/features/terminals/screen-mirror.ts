@@ -25,6 +25,7 @@ import { SerializeAddon } from '@xterm/addon-serialize';
 import { Unicode11Addon } from '@xterm/addon-unicode11';
 import xtermHeadless from '@xterm/headless';
 import type { IBuffer, IBufferCell, ITerminalAddon, Terminal as HeadlessTerminal } from '@xterm/headless';
+import { clipText } from './output-text.js';
 
 const { Terminal } = xtermHeadless;
 
@@ -213,13 +214,6 @@ function modesOf(term: HeadlessTerminal, core: CoreInternals): string {
 /** Characters a preview line keeps by default (the rest is cut, with an ellipsis). */
 export const PREVIEW_MAX_LENGTH = 120;
 
-/** `text` cut to `maxLength` characters (code points: an emoji is never split), the last one an ellipsis when cut. */
-function clip(text: string, maxLength: number): string {
-  if (text.length <= maxLength) return text;
-  const chars = Array.from(text);
-  return chars.length <= maxLength ? text : `${chars.slice(0, Math.max(0, maxLength - 1)).join('')}…`;
-}
-
 /**
  * The last `count` non-blank rows of `buffer`'s screen (its `rows` visible rows, below any
  * scrollback), oldest first, as xterm.js lays them out: cursor-addressed text where it was put,
@@ -229,7 +223,7 @@ function screenLines(buffer: IBuffer, rows: number, count: number, maxLength: nu
   const found: string[] = [];
   for (let y = rows - 1; y >= 0 && found.length < count; y--) {
     const text = buffer.getLine(buffer.baseY + y)?.translateToString(true).trimEnd() ?? '';
-    if (text.trim() !== '') found.push(clip(text, maxLength));
+    if (text.trim() !== '') found.push(clipText(text, maxLength));
   }
   return found.reverse();
 }

@@ -187,8 +187,8 @@ export class TerminalView {
       // Blinking only with the WebGL renderer (enableWebgl): the DOM renderer blinks with an endless
       // CSS animation of the cursor's colours, which keeps Chromium drawing a frame on the main
       // thread 60 times a second while a terminal has focus — and, since Chromium holds tasks back
-      // after a key until the next frame, it made every echo wait about two frames (28 ms against
-      // 6 ms on loopback; docs/performance.md, "In the browser"), and a phone's battery pay for it.
+      // after a key until the next frame, it made every echo wait about two frames (30 against
+      // 8.5 ms on loopback; docs/performance.md, "In the browser"), and a phone's battery pay for it.
       cursorBlink: false,
       // The search addon's match highlighting (and with it its match count) uses decorations, and
       // `unicode.activeVersion` is still a proposed API.

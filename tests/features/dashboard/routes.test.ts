@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DashboardResponse } from '../../../src/shared/attention.js';
+import { DASHBOARD_PREVIEW_ROWS, type DashboardResponse } from '../../../src/shared/attention.js';
 import { injectAsOwner } from '../../helpers/app.js';
 import { startTerminalApp, waitUntil } from '../terminals/helpers.js';
 import { connectWsClient } from '../terminals/transports.js';
@@ -60,7 +60,7 @@ describe('GET /api/dashboard', () => {
     // The same output read as text, escapes dropped, is not the screen: the frame's pieces run together.
     expect(shown.preview.join('\n')).not.toMatch(/\x1b|\[\?1049h|FRAME-42status/);
     // Nothing printed since: the preview is not computed again.
-    expect(await app.app.terminals.screenPreview(big.id)).toBe(await app.app.terminals.screenPreview(big.id));
+    expect(await app.app.terminals.screenPreview(big.id, DASHBOARD_PREVIEW_ROWS)).toBe(await app.app.terminals.screenPreview(big.id, DASHBOARD_PREVIEW_ROWS));
 
     // A terminal with little output is not mirrored for its preview: its last lines of output.
     const small = await client.create({ cols: 80, rows: 24 });
